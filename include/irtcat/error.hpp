@@ -1,0 +1,55 @@
+#pragma once
+// The exception types irtcat throws. Each derives from the standard exception that fits it, so a caller may
+// catch the precise type or the standard family. Messages name the function or file, the argument and the value.
+//
+// Expected outcomes (an all-correct pattern with no finite ML estimate, an exhausted bank, a calibration that
+// did not converge) are never exceptions: they are statuses in the result.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace irtcat {
+
+/// A function was called with an argument outside its domain (an option out of range, a NaN, an empty grid).
+class InvalidArgument : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// An item's parameters break its model's constraints (a <= 0, c >= d, unordered GRM thresholds, ...).
+class InvalidItem : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// A response that the item cannot produce (a category outside 0..K), or an ill-formed response log.
+class InvalidResponse : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// An item id or index that the bank does not hold.
+class UnknownItem : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
+};
+
+/// Malformed input data: a file that cannot be read, a missing column, a cell that is not a number.
+/// `where()` names the file, and the line and column when they are known.
+class DataError : public std::runtime_error {
+ public:
+  /// `line` and `column` are 1-based; 0 means "not known" and is left out of the message.
+  DataError(std::string file, std::size_t line, std::string column, const std::string& message);
+
+  const std::string& file() const noexcept { return file_; }
+  std::size_t line() const noexcept { return line_; }
+  const std::string& column() const noexcept { return column_; }
+
+ private:
+  std::string file_;
+  std::size_t line_;
+  std::string column_;
+};
+
+}  // namespace irtcat

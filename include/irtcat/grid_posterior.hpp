@@ -1,0 +1,50 @@
+#pragma once
+// The posterior of theta on a quadrature grid, updated in O(grid points) per response: the state behind EAP
+// estimates, posterior-weighted selection rules and role-fit probabilities.
+
+#include <Eigen/Core>
+#include <cstddef>
+
+#include "irtcat/model.hpp"
+#include "irtcat/prior.hpp"
+
+namespace irtcat {
+
+/// Posterior mean and standard deviation of theta on the grid.
+struct PosteriorMoments {
+  double mean;  ///< the EAP estimate
+  double sd;    ///< its standard error
+};
+
+/// log prior + log likelihood at each node of a grid; each response adds its log-probability at every node.
+class GridPosterior {
+ public:
+  /// Throws InvalidArgument for an invalid grid or prior (see QuadratureGrid::validate, validate(Prior)).
+  GridPosterior(const QuadratureGrid& grid, const Prior& prior);
+
+  /// Adds one response to the likelihood: O(grid points). Throws InvalidResponse for a category outside 0..K
+  /// and InvalidArgument for a scaling constant that is not finite and positive.
+  void update(const Item& item, int category, double scaling);
+
+  /// Posterior mean and SD by the trapezoidal rule on the grid (catR's eapEst and eapSem).
+  PosteriorMoments moments() const;
+
+  /// Normalized posterior weights at the nodes, trapezoidal weights included (they sum to 1).
+  Eigen::ArrayXd weights() const;
+
+  const Eigen::ArrayXd& nodes() const noexcept { return nodes_; }
+  /// Σ log P(response | node) over the responses added so far.
+  const Eigen::ArrayXd& log_likelihood() const noexcept { return log_likelihood_; }
+  std::size_t responses() const noexcept { return responses_; }
+
+ private:
+  Eigen::ArrayXd nodes_;
+  Eigen::ArrayXd log_base_;  ///< log prior density + log trapezoidal weight; −infinity where the prior is 0
+  Eigen::ArrayXd log_likelihood_;
+  std::size_t responses_ = 0;
+};
+
+/// log P(X = category | θ) at every node, for one item. Dichotomous items in one vectorized pass.
+Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling);
+
+}  // namespace irtcat

@@ -1,0 +1,11 @@
+#pragma once
+// irtcat: computerized adaptive testing with item response theory. Include this for the whole library.
+
+#include "irtcat/ability.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/grid_posterior.hpp"
+#include "irtcat/item_bank.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/model.hpp"
+#include "irtcat/prior.hpp"
+#include "irtcat/responses_csv.hpp"

@@ -1,0 +1,97 @@
+#include "cli/cli_common.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "detail/csv.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat::cli {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+double parse_number(const std::string& text, const std::string& option) {
+  const auto value = detail::parse_double(text);
+  if (!value) throw InvalidArgument(option + ": '" + text + "' is not a finite number");
+  return *value;
+}
+
+}  // namespace
+
+Output::Output(const std::string& path) {
+  if (path.empty()) return;
+  file_ = std::make_unique<std::ofstream>(path, std::ios::binary);
+  if (!*file_) throw InvalidArgument("--out: cannot write to '" + path + "'");
+}
+
+Interval parse_interval(const std::string& text, const std::string& option) {
+  const auto parts = split(text, ':');
+  if (parts.size() != 2) throw InvalidArgument(option + ": expected lower:upper, got '" + text + "'");
+  Interval interval{parse_number(parts[0], option), parse_number(parts[1], option)};
+  if (!(interval.lower < interval.upper)) throw InvalidArgument(option + ": needs lower < upper, got '" + text + "'");
+  return interval;
+}
+
+QuadratureGrid parse_grid(const std::string& text, const std::string& option) {
+  const auto parts = split(text, ':');
+  if (parts.size() != 3) throw InvalidArgument(option + ": expected lower:upper:points, got '" + text + "'");
+  const double points = parse_number(parts[2], option);
+  if (points != static_cast<int>(points)) throw InvalidArgument(option + ": the number of points must be whole");
+  QuadratureGrid grid{parse_number(parts[0], option), parse_number(parts[1], option), static_cast<int>(points)};
+  try {
+    grid.validate();
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(option + ": " + error.what());
+  }
+  return grid;
+}
+
+std::vector<double> parse_number_list(const std::string& text, const std::string& option) {
+  std::vector<double> values;
+  for (const std::string& part : split(text, ',')) values.push_back(parse_number(part, option));
+  if (values.empty()) throw InvalidArgument(option + ": expected a comma-separated list of numbers");
+  return values;
+}
+
+void EstimatorFlags::add_to(CLI::App& command) {
+  command.add_option("--estimator", estimator, "Ability estimator: ml, map, eap or wle")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ml", "map", "eap", "wle"}, CLI::ignore_case));
+  command.add_option("--prior", prior, "Prior of MAP and EAP: normal or uniform")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"normal", "uniform"}, CLI::ignore_case));
+  command.add_option("--prior-mean", prior_mean, "Mean of the normal prior")->capture_default_str();
+  command.add_option("--prior-sd", prior_sd, "Standard deviation of the normal prior")->capture_default_str();
+  command.add_option("--prior-bounds", prior_bounds, "Support lower:upper of the uniform prior (default: --bounds)");
+  command.add_option("--grid", grid, "EAP quadrature grid lower:upper:points")->capture_default_str();
+  command.add_option("--bounds", bounds, "Interval lower:upper in which ML, MAP and WLE search")->capture_default_str();
+  command.add_option("--scaling", scaling, "Scaling constant D (1, or 1.702 for the normal-ogive metric)")
+      ->capture_default_str();
+}
+
+EstimationOptions EstimatorFlags::options() const {
+  EstimationOptions options;
+  options.estimator = estimator_from_string(estimator);
+  options.bounds = parse_interval(bounds, "--bounds");
+  options.grid = parse_grid(grid, "--grid");
+  if (prior == "uniform") {
+    const Interval support = prior_bounds.empty() ? options.bounds : parse_interval(prior_bounds, "--prior-bounds");
+    options.prior = UniformPrior{support.lower, support.upper};
+  } else {
+    if (!(prior_sd > 0)) throw InvalidArgument("--prior-sd: must be > 0");
+    options.prior = NormalPrior{prior_mean, prior_sd};
+  }
+  if (!std::isfinite(scaling) || !(scaling > 0)) throw InvalidArgument("--scaling: must be a finite number > 0");
+  options.validate();
+  return options;
+}
+
+}  // namespace irtcat::cli

@@ -1,0 +1,52 @@
+#pragma once
+// What the irtcat subcommands share: output, option parsing helpers, and the estimator options.
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "irtcat/ability.hpp"
+
+namespace irtcat::cli {
+
+/// Where a command writes its CSV: the file given with --out, or standard output.
+class Output {
+ public:
+  explicit Output(const std::string& path);
+  std::ostream& stream() { return file_ ? *file_ : std::cout; }
+
+ private:
+  std::unique_ptr<std::ofstream> file_;
+};
+
+/// "lo:hi" as an interval; throws InvalidArgument naming `option` otherwise.
+Interval parse_interval(const std::string& text, const std::string& option);
+/// "lo:hi:points" as a quadrature grid.
+QuadratureGrid parse_grid(const std::string& text, const std::string& option);
+/// "x,y,z" as numbers.
+std::vector<double> parse_number_list(const std::string& text, const std::string& option);
+
+/// The options every command that estimates ability takes (score, next, simulate), with catR's defaults.
+struct EstimatorFlags {
+  std::string estimator = "eap";
+  std::string prior = "normal";
+  double prior_mean = 0.0;
+  double prior_sd = 1.0;
+  std::string prior_bounds;  ///< uniform prior support; empty means the same as --bounds
+  std::string grid = "-4:4:33";
+  std::string bounds = "-4:4";
+  double scaling = 1.0;
+
+  void add_to(CLI::App& command);
+  /// The validated options; throws InvalidArgument naming the bad option.
+  EstimationOptions options() const;
+};
+
+/// Registers each subcommand on the application.
+void add_score_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+
+}  // namespace irtcat::cli

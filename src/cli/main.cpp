@@ -1,0 +1,29 @@
+// The irtcat command-line tool: parses options, calls the library, prints CSV. Errors are one line on standard
+// error and exit status 1.
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "cli/cli_common.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"irtcat: computerized adaptive testing with item response theory"};
+  app.require_subcommand(1);
+  irtcat::cli::add_score_command(app);
+  irtcat::cli::add_info_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "irtcat: " << error.what() << " (see --help)\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "irtcat: " << error.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

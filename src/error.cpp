@@ -1,0 +1,24 @@
+#include "irtcat/error.hpp"
+
+#include <utility>
+
+namespace irtcat {
+namespace {
+
+std::string located_message(const std::string& file, std::size_t line, const std::string& column,
+                            const std::string& message) {
+  std::string where = file;
+  if (line > 0) where += ", line " + std::to_string(line);
+  if (!column.empty()) where += ", column '" + column + "'";
+  return where + ": " + message;
+}
+
+}  // namespace
+
+DataError::DataError(std::string file, std::size_t line, std::string column, const std::string& message)
+    : std::runtime_error(located_message(file, line, column, message)),
+      file_(std::move(file)),
+      line_(line),
+      column_(std::move(column)) {}
+
+}  // namespace irtcat

@@ -1,0 +1,64 @@
+#include "irtcat/grid_posterior.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+
+Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling) {
+  if (category < 0 || category >= item.category_count()) {
+    throw InvalidResponse("log_probability: item '" + item.id().str() + "' has categories 0.." +
+                          std::to_string(item.category_count() - 1) + ", got " + std::to_string(category));
+  }
+  if (!is_dichotomous(item.model())) {
+    Eigen::ArrayXd out(theta.size());
+    for (Eigen::Index q = 0; q < theta.size(); ++q) out(q) = category_terms(item, theta(q), scaling).log_p[category];
+    return out;
+  }
+  // The same stable forms as the scalar model code: log σ(z) = min(z, 0) − log1p(exp(−|z|)), and the log of
+  // the asymptote taken apart when the other asymptote is 0 (c = 0 for a correct answer, d = 1 for a wrong one).
+  const double c = item.c();
+  const double d = item.d();
+  const double spread = d - c;
+  const Eigen::ArrayXd z = (scaling * item.a() * (theta - item.b())).max(-kMaxLogit).min(kMaxLogit);
+  const Eigen::ArrayXd signed_z = category == 1 ? z : Eigen::ArrayXd(-z);  // log P uses z, log Q uses −z
+  const double floor_term = category == 1 ? c : 1.0 - d;                  // c or 1 − d
+  const double top = category == 1 ? d : 1.0 - c;                          // d or 1 − c
+  Eigen::ArrayXd log_p;
+  if (floor_term == 0.0) {
+    log_p = std::log(top) + signed_z.min(0.0) - (-signed_z.abs()).exp().log1p();
+  } else {
+    log_p = (floor_term + spread * (1.0 + (-signed_z).exp()).inverse()).log();
+  }
+  return log_p.max(kMinLogProbability);
+}
+
+GridPosterior::GridPosterior(const QuadratureGrid& grid, const Prior& prior)
+    : nodes_(grid.nodes()),
+      log_base_(log_prior_on_grid(prior, grid) + grid.trapezoid_weights().log()),
+      log_likelihood_(Eigen::ArrayXd::Zero(grid.points)) {}
+
+void GridPosterior::update(const Item& item, int category, double scaling) {
+  if (!std::isfinite(scaling) || !(scaling > 0)) {
+    throw InvalidArgument("GridPosterior::update: the scaling constant must be finite and > 0");
+  }
+  log_likelihood_ += log_probability(item, category, nodes_, scaling);
+  ++responses_;
+}
+
+Eigen::ArrayXd GridPosterior::weights() const {
+  const Eigen::ArrayXd log_posterior = log_base_ + log_likelihood_;
+  const Eigen::ArrayXd unnormalized = (log_posterior - log_posterior.maxCoeff()).exp();
+  return unnormalized / unnormalized.sum();
+}
+
+PosteriorMoments GridPosterior::moments() const {
+  const Eigen::ArrayXd w = weights();
+  const double mean = (w * nodes_).sum();
+  const double variance = (w * (nodes_ - mean).square()).sum();
+  return {mean, std::sqrt(variance)};
+}
+
+}  // namespace irtcat

@@ -1,0 +1,70 @@
+#pragma once
+// Shared fixtures for the tests: one item of each model, and response simulation with a fixed seed.
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "irtcat/irtcat.hpp"
+
+namespace irtcat::testing {
+
+inline Item one_pl() { return Item::dichotomous(ItemId("r1"), Model::one_pl, 1.0, -0.4); }
+inline Item two_pl() { return Item::dichotomous(ItemId("t2"), Model::two_pl, 1.3, 0.5); }
+inline Item three_pl() { return Item::dichotomous(ItemId("t3"), Model::three_pl, 1.7, 0.2, 0.22); }
+inline Item four_pl() { return Item::dichotomous(ItemId("t4"), Model::four_pl, 1.1, -0.6, 0.15, 0.93); }
+inline Item graded() { return Item::polytomous(ItemId("g1"), Model::grm, 1.4, {-1.2, 0.1, 1.3}); }
+inline Item gpcm() { return Item::polytomous(ItemId("p1"), Model::gpcm, 0.9, {-0.8, 0.9, 0.3}); }
+inline Item pcm() { return Item::polytomous(ItemId("m1"), Model::pcm, 1.0, {-1.0, 0.5}); }
+
+inline std::vector<Item> one_of_each_model() {
+  return {one_pl(), two_pl(), three_pl(), four_pl(), graded(), gpcm(), pcm()};
+}
+
+/// Draws one response of `item` at `theta` from the model.
+inline int draw_response(const Item& item, double theta, double scaling, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const double u = uniform(rng);
+  double cumulative = 0.0;
+  for (int k = 0; k < item.category_count(); ++k) {
+    cumulative += probability(item, k, theta, scaling);
+    if (u < cumulative) return k;
+  }
+  return item.category_count() - 1;
+}
+
+/// Responses of a simulee with ability `theta` to every item of the bank.
+inline std::vector<Response> simulate_pattern(const ItemBank& bank, double theta, std::mt19937_64& rng) {
+  std::vector<Response> pattern;
+  for (std::size_t i = 0; i < bank.size(); ++i) {
+    pattern.push_back({ItemIndex{i}, draw_response(bank.items()[i], theta, bank.scaling(), rng)});
+  }
+  return pattern;
+}
+
+/// A bank of n items of one model with parameters spread over the usual ranges (fixed seed).
+inline ItemBank spread_bank(Model model, int n, std::uint64_t seed, double scaling = 1.0) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> a(0.8, 2.0);
+  std::uniform_real_distribution<double> b(-2.5, 2.5);
+  std::uniform_real_distribution<double> c(0.05, 0.25);
+  std::vector<Item> items;
+  for (int i = 0; i < n; ++i) {
+    const ItemId id("i" + std::to_string(i));
+    switch (model) {
+      case Model::two_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng))); break;
+      case Model::three_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng), c(rng))); break;
+      case Model::four_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng), c(rng), 1.0 - c(rng) / 2)); break;
+      case Model::grm: {
+        const double base = b(rng);
+        items.push_back(Item::polytomous(id, model, a(rng), {base - 1.0, base, base + 0.9}));
+        break;
+      }
+      case Model::gpcm: items.push_back(Item::polytomous(id, model, a(rng), {b(rng), b(rng), b(rng)})); break;
+      default: items.push_back(Item::dichotomous(id, Model::one_pl, 1.0, b(rng))); break;
+    }
+  }
+  return ItemBank(std::move(items), scaling);
+}
+
+}  // namespace irtcat::testing
