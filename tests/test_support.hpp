@@ -9,6 +9,13 @@
 
 namespace irtcat::testing {
 
+/// prefix followed by the number: "i" and 7 give "i7".
+inline std::string numbered(const char* prefix, int number) {
+  std::string text(prefix);
+  text += std::to_string(number);
+  return text;
+}
+
 inline Item one_pl() { return Item::dichotomous(ItemId("r1"), Model::one_pl, 1.0, -0.4); }
 inline Item two_pl() { return Item::dichotomous(ItemId("t2"), Model::two_pl, 1.3, 0.5); }
 inline Item three_pl() { return Item::dichotomous(ItemId("t3"), Model::three_pl, 1.7, 0.2, 0.22); }
@@ -50,7 +57,7 @@ inline ItemBank spread_bank(Model model, int n, std::uint64_t seed, double scali
   std::uniform_real_distribution<double> c(0.05, 0.25);
   std::vector<Item> items;
   for (int i = 0; i < n; ++i) {
-    const ItemId id("i" + std::to_string(i));
+    const ItemId id(numbered("i", i));
     switch (model) {
       case Model::two_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng))); break;
       case Model::three_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng), c(rng))); break;
