@@ -1,1 +1,178 @@
+// End-to-end tests of the irtcat executable: good runs print CSV; bad input prints one line on standard error
+// and exits with status 1.
+
 #include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+#include "detail/csv.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/responses_csv.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A scratch folder for one test, removed afterwards.
+class Scratch {
+ public:
+  Scratch() : dir_(fs::temp_directory_path() / ("irtcat_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++))) {
+    fs::create_directories(dir_);
+  }
+  ~Scratch() { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return (dir_ / name).string();
+  }
+  Run irtcat(const std::string& arguments) const {
+    const std::string command = std::string(IRTCAT_CLI) + " " + arguments + " > " + (dir_ / "stdout").string() +
+                                " 2> " + (dir_ / "stderr").string();
+    const int raw = std::system(command.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
+  }
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path dir_;
+};
+
+int lines_in(const std::string& text) {
+  int count = 0;
+  for (char ch : text) count += ch == '\n';
+  return count;
+}
+
+const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
+const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";
+
+}  // namespace
+
+TEST_CASE("cli: score prints person_id,theta,se for every person and estimator") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  for (const char* estimator : {"ml", "map", "eap", "wle"}) {
+    const Run run = scratch.irtcat("score --items " + items + " --responses " + responses + " --estimator " + estimator);
+    CAPTURE(estimator);
+    CAPTURE(run.err);
+    CHECK(run.status == 0);
+    CHECK(run.err.empty());
+    CHECK(run.out.starts_with("person_id,theta,se\np1,"));
+    CHECK(lines_in(run.out) == 4);
+  }
+  // The all-correct person under ML ends at the upper bound, which --bounds sets.
+  const Run bounded = scratch.irtcat("score --items " + items + " --responses " + responses +
+                                     " --estimator ml --bounds -3:3.5");
+  CHECK(bounded.out.find("\np2,3.5,") != std::string::npos);
+}
+
+TEST_CASE("cli: score's numbers are the library's") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  const std::string out = (scratch.dir() / "scores.csv").string();
+  const Run run = scratch.irtcat("score --items " + items + " --responses " + responses +
+                                 " --estimator map --prior-mean 0.5 --prior-sd 2 --scaling 1.702 --out " + out);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.empty());
+  const irtcat::ItemBank bank = irtcat::read_items_csv_file(items, 1.702);
+  const auto patterns = irtcat::response_patterns(irtcat::read_responses_csv_file(responses), bank);
+  irtcat::EstimationOptions options;
+  options.estimator = irtcat::Estimator::map;
+  options.prior = irtcat::NormalPrior{0.5, 2.0};
+  const irtcat::AbilityEstimate p1 = irtcat::estimate_ability(bank, patterns[0], options);
+  CHECK(slurp(out).find("p1," + irtcat::detail::format_double(p1.theta) + "," +
+                        irtcat::detail::format_double(p1.se) + "\n") != std::string::npos);
+
+  const Run grid = scratch.irtcat("score --items " + items + " --responses " + responses +
+                                  " --estimator eap --grid -6:6:61 --prior uniform --prior-bounds -5:5");
+  options.estimator = irtcat::Estimator::eap;
+  options.grid = {-6, 6, 61};
+  options.prior = irtcat::UniformPrior{-5, 5};
+  const irtcat::ItemBank plain = irtcat::read_items_csv_file(items, 1.0);
+  const irtcat::AbilityEstimate eap = irtcat::estimate_ability(plain, patterns[1], options);
+  CHECK(grid.out.find("p2," + irtcat::detail::format_double(eap.theta) + ",") != std::string::npos);
+}
+
+TEST_CASE("cli: info prints id,theta,information") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const Run run = scratch.irtcat("info --items " + items + " --theta -3,0,1.5");
+  REQUIRE(run.status == 0);
+  CHECK(lines_in(run.out) == 1 + 3 * 3);
+  const irtcat::ItemBank bank = irtcat::read_items_csv_file(items);
+  const std::size_t row = run.out.find("x2,1.5,");
+  REQUIRE(row != std::string::npos);
+  const double printed = std::stod(run.out.substr(row + 7, run.out.find('\n', row) - row - 7));
+  CHECK(printed == doctest::Approx(irtcat::information(bank.items()[1], 1.5)).epsilon(1e-14));
+}
+
+TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  struct Case {
+    std::string arguments;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"score --items " + scratch.write("a.csv", "id,model,b\nx1,3pl,0\n") + " --responses " + responses,
+       "column 'a': the cell is empty"},
+      {"score --items " + scratch.write("b.csv", "id,model,a,b\nx1,3pl,1,zero\n") + " --responses " + responses,
+       "line 2, column 'b': 'zero' is not a finite number"},
+      {"score --items " + items + " --responses " + scratch.write("c.csv", "person_id,x9\np,1\n"),
+       "unknown item id 'x9'"},
+      {"score --items " + items + " --responses " + scratch.write("d.csv", "person_id,x1\np,3\n"),
+       "response 3 is outside the item's categories 0..1"},
+      {"score --items " + scratch.write("e.csv", "id,model,a,b\nx1,2pl,-2,0\n") + " --responses " + responses,
+       "a must be > 0"},
+      {"score --items " + scratch.write("f.csv", "") + " --responses " + responses, "the file is empty"},
+      {"score --items /nonexistent.csv --responses " + responses, "cannot open the file"},
+      {"score --items " + items + " --responses " + responses + " --estimator bayes", "--estimator"},
+      {"score --items " + items + " --responses " + responses + " --grid -4:4", "--grid: expected lower:upper:points"},
+      {"score --items " + items + " --responses " + responses + " --bounds 4:-4", "--bounds: needs lower < upper"},
+      {"score --items " + items + " --responses " + responses + " --prior-sd 0", "--prior-sd"},
+      {"score --items " + items + " --responses " + responses + " --scaling -1", "--scaling"},
+      {"score --items " + items, "--responses is required"},
+      {"info --items " + items + " --theta 0,x", "--theta: 'x' is not a finite number"},
+      {"frobnicate", "subcommand"},
+  };
+  for (const Case& c : cases) {
+    const Run run = scratch.irtcat(c.arguments);
+    CAPTURE(c.arguments);
+    CAPTURE(run.err);
+    CHECK(run.status == 1);
+    CHECK(lines_in(run.err) == 1);
+    CHECK(run.err.starts_with("irtcat: "));
+    CHECK(run.err.find(c.message) != std::string::npos);
+  }
+}
+
+TEST_CASE("cli: --help on every command") {
+  const Scratch scratch;
+  for (const char* command : {"", "score ", "info "}) {
+    const Run run = scratch.irtcat(std::string(command) + "--help");
+    CAPTURE(command);
+    CHECK(run.status == 0);
+    CHECK(run.out.find("--") != std::string::npos);
+  }
+}
