@@ -11,6 +11,7 @@ endfunction()
 
 irtcat_require(Eigen3 libeigen3-dev 3.4 CONFIG)
 irtcat_require(Boost libboost-dev 1.74 CONFIG)
+irtcat_require(nlohmann_json nlohmann-json3-dev 3.10 CONFIG)
 irtcat_require(CLI11 libcli11-dev CONFIG)
 if(IRTCAT_BUILD_TESTS)
   irtcat_require(doctest doctest-dev CONFIG)

@@ -135,7 +135,10 @@ ItemBank read_items_csv(std::istream& in, const std::string& file, double scalin
     if (const auto [where, inserted] = first_line.emplace(item.id().str(), row.line()); !inserted) {
       row.fail("id", "item id '" + item.id().str() + "' already appears on line " + std::to_string(where->second));
     }
-    metadata.push_back({std::string(row.text("domain")), std::string(row.text("topic"))});
+    ItemMetadata meta;
+    meta.domain = row.text("domain");
+    meta.topic = row.text("topic");
+    metadata.push_back(std::move(meta));
     items.push_back(std::move(item));
   }
   return ItemBank(std::move(items), scaling, std::move(metadata));

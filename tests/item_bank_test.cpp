@@ -43,8 +43,10 @@ TEST_CASE("item_bank: a dichotomous-only bank fills its arrays in bank order") {
 }
 
 TEST_CASE("item_bank: lookup by id and index") {
-  const ItemBank bank(testing::one_of_each_model(), 1.0,
-                      std::vector<ItemMetadata>(7, ItemMetadata{"mathematics", "calculus"}));
+  ItemMetadata meta;
+  meta.domain = "mathematics";
+  meta.topic = "calculus";
+  const ItemBank bank(testing::one_of_each_model(), 1.0, std::vector<ItemMetadata>(7, meta));
   CHECK(bank.size() == 7);
   CHECK(bank.index_of(ItemId("g1")).value == 4);
   CHECK(bank.item(ItemIndex{4}).model() == Model::grm);

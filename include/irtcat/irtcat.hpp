@@ -2,6 +2,7 @@
 // irtcat: computerized adaptive testing with item response theory. Include this for the whole library.
 
 #include "irtcat/ability.hpp"
+#include "irtcat/bank_json.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/grid_posterior.hpp"
 #include "irtcat/item_bank.hpp"

@@ -22,10 +22,21 @@ struct ItemIndex {
   friend auto operator<=>(const ItemIndex&, const ItemIndex&) = default;
 };
 
+/// What a candidate sees of an item: a multiple-choice question, its key and why the key is right.
+struct ItemContent {
+  std::string stem;                  ///< the question; code keeps its line breaks
+  std::vector<std::string> options;  ///< the answer options, shown lettered A, B, C, ...
+  int key = -1;                      ///< index of the right option; −1 for an item without keyed options
+  std::string explanation;           ///< one line on why the key is right
+  int difficulty = 0;                ///< the author's rating, 1 (introductory) .. 5 (expert); 0 when unrated
+};
+
 /// What the bank knows about an item beside its parameters.
 struct ItemMetadata {
-  std::string domain;  ///< e.g. "mathematics"; may be empty
-  std::string topic;   ///< e.g. "linear algebra"; may be empty
+  std::string domain;            ///< e.g. "mathematics"; may be empty
+  std::string topic;             ///< e.g. "linear algebra"; may be empty
+  ItemContent content;           ///< empty for items known by their parameters only
+  std::string parameter_source;  ///< where the parameters come from, e.g. "provisional" or "calibrated"
 };
 
 /// The dichotomous items of a bank, structure of arrays, with the scaling constant folded in.

@@ -1,0 +1,43 @@
+#pragma once
+// The bank JSON format of item_banks/ (DESIGN.md): one file per domain, items with their content and their
+// parameters with provenance. Reviewable as text; the build turns it into the SQLite store.
+//
+//   {"format": "irtcat.bank", "version": 1,
+//    "bank": {"name", "title", "domain", "version", "scaling", "provenance", "topics": [...]},
+//    "items": [{"id", "topic", "difficulty", "stem", "options": [...], "key": "A".., "explanation",
+//               "parameters": {"model", "a", "b", "c", "d" | "thresholds": [...], "source"}}, ...]}
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "irtcat/item_bank.hpp"
+
+namespace irtcat {
+
+/// A bank's identity and description.
+struct BankInfo {
+  std::string name;                 ///< stable key, e.g. "mathematics"
+  std::string title;                ///< for people, e.g. "Mathematics"
+  std::string domain;               ///< the tested domain
+  int version = 1;                  ///< changes whenever an item's parameters or content change
+  std::string provenance;           ///< where the parameters come from
+  std::vector<std::string> topics;  ///< the fixed topic list; every item's topic is one of them
+};
+
+/// A bank as read from its JSON file.
+struct BankDocument {
+  BankInfo info;
+  ItemBank bank;
+};
+
+/// Reads a bank JSON document. Throws DataError naming the file (and the item and field) for malformed JSON, a
+/// missing or mistyped field, a topic outside the bank's list, a key outside the options, an invalid parameter
+/// or a duplicate id.
+BankDocument read_bank_json(std::istream& in, const std::string& file);
+BankDocument read_bank_json_file(const std::string& path);
+
+/// Writes the document in the same format (2-space indentation, UTF-8).
+void write_bank_json(std::ostream& out, const BankInfo& info, const ItemBank& bank);
+
+}  // namespace irtcat

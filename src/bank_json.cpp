@@ -1,0 +1,231 @@
+#include "irtcat/bank_json.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFormat = "irtcat.bank";
+constexpr int kFormatVersion = 1;
+
+// Reads fields of one JSON object, naming the file and the object's path in every error.
+class Fields {
+ public:
+  Fields(const json& object, std::string path, const std::string& file) : object_(object), path_(std::move(path)), file_(file) {
+    if (!object_.is_object()) fail("", "expected an object");
+  }
+
+  const json& at(const char* name) const {
+    const auto found = object_.find(name);
+    if (found == object_.end()) fail(name, "the field is missing");
+    return *found;
+  }
+  bool has(const char* name) const { return object_.contains(name) && !object_.at(name).is_null(); }
+
+  std::string text(const char* name) const {
+    const json& value = at(name);
+    if (!value.is_string()) fail(name, "expected a string");
+    return value.get<std::string>();
+  }
+  std::string text_or(const char* name, const std::string& fallback) const { return has(name) ? text(name) : fallback; }
+
+  double number(const char* name) const {
+    const json& value = at(name);
+    if (!value.is_number()) fail(name, "expected a number");
+    return value.get<double>();
+  }
+  double number_or(const char* name, double fallback) const { return has(name) ? number(name) : fallback; }
+
+  int whole(const char* name) const {
+    const json& value = at(name);
+    if (!value.is_number_integer()) fail(name, "expected a whole number");
+    return value.get<int>();
+  }
+
+  std::vector<std::string> texts(const char* name) const {
+    const json& value = at(name);
+    if (!value.is_array()) fail(name, "expected an array of strings");
+    std::vector<std::string> out;
+    for (const json& element : value) {
+      if (!element.is_string()) fail(name, "expected an array of strings");
+      out.push_back(element.get<std::string>());
+    }
+    return out;
+  }
+
+  std::vector<double> numbers(const char* name) const {
+    const json& value = at(name);
+    if (!value.is_array()) fail(name, "expected an array of numbers");
+    std::vector<double> out;
+    for (const json& element : value) {
+      if (!element.is_number()) fail(name, "expected an array of numbers");
+      out.push_back(element.get<double>());
+    }
+    return out;
+  }
+
+  [[noreturn]] void fail(const std::string& field, const std::string& message) const {
+    const std::string where = field.empty() ? path_ : path_.empty() ? field : path_ + "." + field;
+    throw DataError(file_, 0, where, message);
+  }
+
+ private:
+  const json& object_;
+  std::string path_;
+  const std::string& file_;
+};
+
+BankInfo read_info(const Fields& bank) {
+  BankInfo info;
+  info.name = bank.text("name");
+  if (info.name.empty()) bank.fail("name", "the bank name is empty");
+  info.title = bank.text_or("title", info.name);
+  info.domain = bank.text_or("domain", info.name);
+  info.version = bank.has("version") ? bank.whole("version") : 1;
+  info.provenance = bank.text_or("provenance", "");
+  info.topics = bank.texts("topics");
+  return info;
+}
+
+Item read_parameters(const Fields& parameters, const std::string& id) {
+  const std::string model_name = parameters.text("model");
+  Model model{};
+  try {
+    model = model_from_string(model_name);
+  } catch (const InvalidArgument&) {
+    parameters.fail("model", "unknown model '" + model_name + "'");
+  }
+  try {
+    if (is_dichotomous(model)) {
+      const double a = model == Model::one_pl ? parameters.number_or("a", 1.0) : parameters.number("a");
+      return Item::dichotomous(ItemId(id), model, a, parameters.number("b"), parameters.number_or("c", 0.0),
+                               parameters.number_or("d", 1.0));
+    }
+    const double a = model == Model::pcm ? parameters.number_or("a", 1.0) : parameters.number("a");
+    return Item::polytomous(ItemId(id), model, a, parameters.numbers("thresholds"));
+  } catch (const InvalidItem& error) {
+    parameters.fail("", error.what());
+  }
+}
+
+ItemContent read_content(const Fields& item) {
+  ItemContent content;
+  content.stem = item.text("stem");
+  if (content.stem.empty()) item.fail("stem", "the stem is empty");
+  content.options = item.texts("options");
+  if (content.options.size() < 2 || content.options.size() > 26) {
+    item.fail("options", "expected 2 to 26 options, got " + std::to_string(content.options.size()));
+  }
+  const std::string key = item.text("key");
+  if (key.size() != 1 || key[0] < 'A' || key[0] >= 'A' + static_cast<int>(content.options.size())) {
+    item.fail("key", "expected a letter A.." + std::string(1, static_cast<char>('A' + content.options.size() - 1)) +
+                         ", got '" + key + "'");
+  }
+  content.key = key[0] - 'A';
+  content.explanation = item.text_or("explanation", "");
+  content.difficulty = item.has("difficulty") ? item.whole("difficulty") : 0;
+  if (content.difficulty < 0 || content.difficulty > 5) item.fail("difficulty", "expected 1 to 5");
+  return content;
+}
+
+nlohmann::ordered_json parameters_json(const Item& item, const std::string& source) {
+  nlohmann::ordered_json out;
+  out["model"] = std::string(to_string(item.model()));
+  out["a"] = item.a();
+  if (is_dichotomous(item.model())) {
+    out["b"] = item.b();
+    if (item.model() == Model::three_pl || item.model() == Model::four_pl) out["c"] = item.c();
+    if (item.model() == Model::four_pl) out["d"] = item.d();
+  } else {
+    out["thresholds"] = std::vector<double>(item.thresholds().begin(), item.thresholds().end());
+  }
+  out["source"] = source;
+  return out;
+}
+
+}  // namespace
+
+BankDocument read_bank_json(std::istream& in, const std::string& file) {
+  json document;
+  try {
+    document = json::parse(in);
+  } catch (const json::parse_error& error) {
+    throw DataError(file, 0, "", std::string("not valid JSON: ") + error.what());
+  }
+  const Fields top(document, "", file);
+  if (top.text("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");
+  if (top.whole("version") != kFormatVersion) {
+    top.fail("version", "this irtcat reads bank format version " + std::to_string(kFormatVersion));
+  }
+  const Fields bank_fields(top.at("bank"), "bank", file);
+  BankInfo info = read_info(bank_fields);
+  const double scaling = bank_fields.number_or("scaling", kLogisticScaling);
+
+  const json& items_json = top.at("items");
+  if (!items_json.is_array() || items_json.empty()) top.fail("items", "expected a non-empty array of items");
+  std::vector<Item> items;
+  std::vector<ItemMetadata> metadata;
+  for (std::size_t i = 0; i < items_json.size(); ++i) {
+    const Fields item(items_json[i], "items[" + std::to_string(i) + "]", file);
+    const std::string id = item.text("id");
+    if (id.empty()) item.fail("id", "the item id is empty");
+    const Fields item_named(items_json[i], "item '" + id + "'", file);
+    ItemMetadata meta;
+    meta.domain = info.domain;
+    meta.topic = item_named.text("topic");
+    if (!info.topics.empty() && std::find(info.topics.begin(), info.topics.end(), meta.topic) == info.topics.end()) {
+      item_named.fail("topic", "'" + meta.topic + "' is not one of the bank's topics");
+    }
+    meta.content = read_content(item_named);
+    const Fields parameters(item_named.at("parameters"), "item '" + id + "'.parameters", file);
+    meta.parameter_source = parameters.text_or("source", "");
+    items.push_back(read_parameters(parameters, id));
+    metadata.push_back(std::move(meta));
+  }
+  try {
+    return {std::move(info), ItemBank(std::move(items), scaling, std::move(metadata))};
+  } catch (const InvalidArgument& error) {
+    throw DataError(file, 0, "", error.what());
+  }
+}
+
+BankDocument read_bank_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, 0, "", "cannot open the file");
+  return read_bank_json(in, path);
+}
+
+void write_bank_json(std::ostream& out, const BankInfo& info, const ItemBank& bank) {
+  nlohmann::ordered_json document;
+  document["format"] = kFormat;
+  document["version"] = kFormatVersion;
+  document["bank"] = {{"name", info.name},         {"title", info.title},         {"domain", info.domain},
+                      {"version", info.version},   {"scaling", bank.scaling()}, {"provenance", info.provenance},
+                      {"topics", info.topics}};
+  document["items"] = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < bank.size(); ++i) {
+    const Item& item = bank.items()[i];
+    const ItemMetadata& meta = bank.metadata(ItemIndex{i});
+    nlohmann::ordered_json entry;
+    entry["id"] = item.id().str();
+    entry["topic"] = meta.topic;
+    entry["difficulty"] = meta.content.difficulty;
+    entry["stem"] = meta.content.stem;
+    entry["options"] = meta.content.options;
+    entry["key"] = std::string(1, static_cast<char>('A' + std::max(meta.content.key, 0)));
+    entry["explanation"] = meta.content.explanation;
+    entry["parameters"] = parameters_json(item, meta.parameter_source);
+    document["items"].push_back(std::move(entry));
+  }
+  out << document.dump(2, ' ', false) << '\n';
+}
+
+}  // namespace irtcat

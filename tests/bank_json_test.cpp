@@ -1,0 +1,89 @@
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "irtcat/bank_json.hpp"
+#include "irtcat/error.hpp"
+
+using namespace irtcat;
+
+namespace {
+
+const std::string kBank = R"({
+  "format": "irtcat.bank",
+  "version": 1,
+  "bank": {"name": "demo", "title": "Demo", "domain": "demo", "version": 3, "scaling": 1.702,
+           "provenance": "made up", "topics": ["sums", "products"]},
+  "items": [
+    {"id": "d-1", "topic": "sums", "difficulty": 2, "stem": "1 + 1 = ?", "options": ["1", "2", "3", "4"],
+     "key": "B", "explanation": "One and one make two.",
+     "parameters": {"model": "3pl", "a": 1.1, "b": -0.5, "c": 0.2, "source": "provisional"}},
+    {"id": "d-2", "topic": "products", "difficulty": 4, "stem": "2 * 3 = ?", "options": ["5", "6", "8", "9"],
+     "key": "B", "explanation": "Two threes are six.",
+     "parameters": {"model": "grm", "a": 0.9, "thresholds": [-1.0, 0.5], "source": "calibrated"}}
+  ]
+})";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string text = kBank;
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+  std::istringstream in(text);
+  try {
+    read_bank_json(in, "demo.json");
+  } catch (const DataError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("bank_json: reads info, content and parameters; writes them back") {
+  std::istringstream in(kBank);
+  const BankDocument document = read_bank_json(in, "demo.json");
+  CHECK(document.info.name == "demo");
+  CHECK(document.info.version == 3);
+  CHECK(document.info.topics.size() == 2);
+  CHECK(document.bank.scaling() == 1.702);
+  REQUIRE(document.bank.size() == 2);
+  const ItemMetadata& first = document.bank.metadata(ItemIndex{0});
+  CHECK(first.content.key == 1);
+  CHECK(first.content.options[1] == "2");
+  CHECK(first.content.difficulty == 2);
+  CHECK(first.parameter_source == "provisional");
+  CHECK(document.bank.item(ItemIndex{0}).c() == 0.2);
+  CHECK(document.bank.item(ItemIndex{1}).category_count() == 3);
+
+  std::ostringstream out;
+  write_bank_json(out, document.info, document.bank);
+  std::istringstream again_in(out.str());
+  const BankDocument again = read_bank_json(again_in, "again.json");
+  std::ostringstream twice;
+  write_bank_json(twice, again.info, again.bank);
+  CHECK(twice.str() == out.str());
+  CHECK(again.bank.item(ItemIndex{1}).thresholds()[1] == 0.5);
+  CHECK(again.bank.metadata(ItemIndex{1}).content.explanation == "Two threes are six.");
+}
+
+TEST_CASE("bank_json: bad documents are refused with the file, item and field") {
+  CHECK(error_of("{\"format\": ").find("demo.json: not valid JSON") == 0);
+  CHECK(error_of(with("irtcat.bank", "other")).find("column 'format'") != std::string::npos);
+  CHECK(error_of(with("\"key\": \"B\", \"explanation\": \"One", "\"key\": \"E\", \"explanation\": \"One"))
+            .find("item 'd-1'.key") != std::string::npos);
+  CHECK(error_of(with("\"topic\": \"sums\"", "\"topic\": \"limits\"")).find("not one of the bank's topics") !=
+        std::string::npos);
+  CHECK(error_of(with("\"a\": 1.1", "\"a\": -1.1")).find("a must be > 0") != std::string::npos);
+  CHECK(error_of(with("[-1.0, 0.5]", "[0.5, -1.0]")).find("strictly increasing") != std::string::npos);
+  CHECK(error_of(with("\"d-2\"", "\"d-1\"")).find("duplicate item id 'd-1'") != std::string::npos);
+  CHECK(error_of(with("\"stem\": \"1 + 1 = ?\", ", "")).find("item 'd-1'.stem': the field is missing") !=
+        std::string::npos);
+  CHECK(error_of(with("\"difficulty\": 2", "\"difficulty\": \"hard\"")).find("expected a whole number") !=
+        std::string::npos);
+  CHECK(error_of(with("\"model\": \"grm\"", "\"model\": \"nrm\"")).find("unknown model 'nrm'") != std::string::npos);
+  CHECK_THROWS_AS(read_bank_json_file("/nonexistent.json"), DataError);
+}
