@@ -191,7 +191,8 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
     metadata.push_back(std::move(meta));
   }
   try {
-    return {std::move(info), ItemBank(std::move(items), scaling, std::move(metadata))};
+    BankIdentity identity{info.name, info.version};
+    return {std::move(info), ItemBank(std::move(items), scaling, std::move(metadata), std::move(identity))};
   } catch (const InvalidArgument& error) {
     throw DataError(file, 0, "", error.what());
   }

@@ -35,10 +35,31 @@ Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::Arra
   return log_p.max(kMinLogProbability);
 }
 
+namespace {
+
+Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& log_weight) {
+  const Eigen::ArrayXd unnormalized = (log_weight - log_weight.maxCoeff()).exp();
+  return unnormalized / unnormalized.sum();
+}
+
+}  // namespace
+
 GridPosterior::GridPosterior(const QuadratureGrid& grid, const Prior& prior)
     : nodes_(grid.nodes()),
-      log_base_(log_prior_on_grid(prior, grid) + grid.trapezoid_weights().log()),
+      log_trapezoid_(grid.trapezoid_weights().log()),
+      log_base_(log_prior_on_grid(prior, grid) + log_trapezoid_),
       log_likelihood_(Eigen::ArrayXd::Zero(grid.points)) {}
+
+void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes) {
+  if (log_probability_at_nodes.size() != nodes_.size()) {
+    throw InvalidArgument("GridPosterior::add: " + std::to_string(log_probability_at_nodes.size()) +
+                          " log-probabilities for a grid of " + std::to_string(nodes_.size()) + " nodes");
+  }
+  log_likelihood_ += log_probability_at_nodes;
+  ++responses_;
+}
+
+Eigen::ArrayXd GridPosterior::likelihood_weights() const { return normalized_exp(log_trapezoid_ + log_likelihood_); }
 
 void GridPosterior::update(const Item& item, int category, double scaling) {
   if (!std::isfinite(scaling) || !(scaling > 0)) {
@@ -48,11 +69,7 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
   ++responses_;
 }
 
-Eigen::ArrayXd GridPosterior::weights() const {
-  const Eigen::ArrayXd log_posterior = log_base_ + log_likelihood_;
-  const Eigen::ArrayXd unnormalized = (log_posterior - log_posterior.maxCoeff()).exp();
-  return unnormalized / unnormalized.sum();
-}
+Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_ + log_likelihood_); }
 
 PosteriorMoments GridPosterior::moments() const {
   const Eigen::ArrayXd w = weights();

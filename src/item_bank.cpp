@@ -78,8 +78,8 @@ void partial_credit_information(const PolytomousArrays& arrays, double theta, Ar
 
 }  // namespace
 
-ItemBank::ItemBank(std::vector<Item> items, double scaling, std::vector<ItemMetadata> metadata)
-    : items_(std::move(items)), metadata_(std::move(metadata)), scaling_(scaling) {
+ItemBank::ItemBank(std::vector<Item> items, double scaling, std::vector<ItemMetadata> metadata, BankIdentity identity)
+    : items_(std::move(items)), metadata_(std::move(metadata)), scaling_(scaling), identity_(std::move(identity)) {
   if (!std::isfinite(scaling_) || !(scaling_ > 0)) {
     throw InvalidArgument("ItemBank: the scaling constant D must be finite and > 0, got " + std::to_string(scaling_));
   }

@@ -35,6 +35,13 @@ class UnknownItem : public std::out_of_range {
   using std::out_of_range::out_of_range;
 };
 
+/// A session used out of turn: a response to an item that was not offered, an item given twice, a response after
+/// the test finished, or a stored session resumed on a different bank or bank version. The session is unchanged.
+class SessionError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
 /// Malformed input data: a file that cannot be read, a missing column, a cell that is not a number.
 /// `where()` names the file, and the line and column when they are known.
 class DataError : public std::runtime_error {

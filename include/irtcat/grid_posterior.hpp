@@ -26,11 +26,19 @@ class GridPosterior {
   /// and InvalidArgument for a scaling constant that is not finite and positive.
   void update(const Item& item, int category, double scaling);
 
+  /// Adds one response given as its log-probability at every node (a row of BankGrid::log_p): O(grid points).
+  /// Throws InvalidArgument if the size differs from the grid's.
+  void add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes);
+
   /// Posterior mean and SD by the trapezoidal rule on the grid (catR's eapEst and eapSem).
   PosteriorMoments moments() const;
 
   /// Normalized posterior weights at the nodes, trapezoidal weights included (they sum to 1).
   Eigen::ArrayXd weights() const;
+
+  /// Normalized likelihood weights at the nodes, trapezoidal weights included and the prior left out: what the
+  /// likelihood-weighted selection rules (KL, MLWI) integrate against.
+  Eigen::ArrayXd likelihood_weights() const;
 
   const Eigen::ArrayXd& nodes() const noexcept { return nodes_; }
   /// Σ log P(response | node) over the responses added so far.
@@ -39,7 +47,8 @@ class GridPosterior {
 
  private:
   Eigen::ArrayXd nodes_;
-  Eigen::ArrayXd log_base_;  ///< log prior density + log trapezoidal weight; −infinity where the prior is 0
+  Eigen::ArrayXd log_trapezoid_;  ///< log trapezoidal weight
+  Eigen::ArrayXd log_base_;       ///< log prior density + log trapezoidal weight; −infinity where the prior is 0
   Eigen::ArrayXd log_likelihood_;
   std::size_t responses_ = 0;
 };

@@ -37,6 +37,13 @@ struct ItemMetadata {
   std::string topic;             ///< e.g. "linear algebra"; may be empty
   ItemContent content;           ///< empty for items known by their parameters only
   std::string parameter_source;  ///< where the parameters come from, e.g. "provisional" or "calibrated"
+  bool active = true;            ///< an inactive item (retired, under review) is never offered
+};
+
+/// Which bank, in which version: what a stored session names so that it is never resumed on other items.
+struct BankIdentity {
+  std::string name = "bank";
+  int version = 1;
 };
 
 /// The dichotomous items of a bank, structure of arrays, with the scaling constant folded in.
@@ -65,12 +72,13 @@ class ItemBank {
   /// positive, or when `metadata` is neither empty nor one entry per item. Items are validated on construction
   /// (Item's factories), so a bank never holds an invalid item.
   explicit ItemBank(std::vector<Item> items, double scaling = kLogisticScaling,
-                    std::vector<ItemMetadata> metadata = {});
+                    std::vector<ItemMetadata> metadata = {}, BankIdentity identity = {});
 
   std::size_t size() const noexcept { return items_.size(); }
   bool empty() const noexcept { return items_.empty(); }
   /// The scaling constant D every item of the bank is evaluated with.
   double scaling() const noexcept { return scaling_; }
+  const BankIdentity& identity() const noexcept { return identity_; }
 
   const std::vector<Item>& items() const noexcept { return items_; }
   /// Throws UnknownItem for an index outside the bank.
@@ -95,6 +103,7 @@ class ItemBank {
   std::vector<Item> items_;
   std::vector<ItemMetadata> metadata_;
   double scaling_;
+  BankIdentity identity_;
   std::unordered_map<ItemId, std::size_t> index_by_id_;
   DichotomousArrays dichotomous_;
   std::vector<PolytomousArrays> polytomous_;

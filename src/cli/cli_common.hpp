@@ -48,5 +48,6 @@ struct EstimatorFlags {
 /// Registers each subcommand on the application.
 void add_score_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_next_command(CLI::App& app);
 
 }  // namespace irtcat::cli

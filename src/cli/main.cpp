@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   irtcat::cli::add_score_command(app);
   irtcat::cli::add_info_command(app);
+  irtcat::cli::add_next_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

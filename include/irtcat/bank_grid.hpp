@@ -1,0 +1,53 @@
+#pragma once
+// A bank's items evaluated once on a quadrature grid: log P_k(θ_q) for every item, category and node, and the
+// item information at every node. Shared read-only by every session on the bank, it turns a posterior update
+// into the addition of one row and the grid-integrated selection rules (KL, KLP, MLWI, MPWI, MEPV) into
+// matrix-vector products.
+
+#include <Eigen/Core>
+#include <memory>
+#include <vector>
+
+#include "irtcat/item_bank.hpp"
+#include "irtcat/prior.hpp"
+
+namespace irtcat {
+
+class BankGrid {
+ public:
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  /// Evaluates every item of `bank` on `grid` (O(items × categories × nodes), done once).
+  /// Throws InvalidArgument for a null bank or an invalid grid.
+  BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& grid);
+
+  const ItemBank& bank() const noexcept { return *bank_; }
+  const std::shared_ptr<const ItemBank>& shared_bank() const noexcept { return bank_; }
+  const QuadratureGrid& grid() const noexcept { return grid_; }
+  const Eigen::ArrayXd& nodes() const noexcept { return nodes_; }
+
+  /// The row of (item, category) in log_p() and probability(): item rows are contiguous, categories in order.
+  Eigen::Index row(ItemIndex item, int category) const noexcept {
+    return static_cast<Eigen::Index>(first_row_[item.value]) + category;
+  }
+  /// First row of each item, and one past the last row at the end (size() + 1 entries).
+  const std::vector<std::size_t>& first_rows() const noexcept { return first_row_; }
+
+  /// log P_k(θ_q): one row per (item, category), one column per node.
+  const RowMatrix& log_p() const noexcept { return log_p_; }
+  /// P_k(θ_q), the same layout.
+  const RowMatrix& probability() const noexcept { return p_; }
+  /// I_j(θ_q): one row per item.
+  const RowMatrix& information() const noexcept { return information_; }
+
+ private:
+  std::shared_ptr<const ItemBank> bank_;
+  QuadratureGrid grid_;
+  Eigen::ArrayXd nodes_;
+  std::vector<std::size_t> first_row_;
+  RowMatrix log_p_;
+  RowMatrix p_;
+  RowMatrix information_;
+};
+
+}  // namespace irtcat

@@ -1,0 +1,163 @@
+#pragma once
+// The adaptive loop: a session picks the next item, records the answer, updates the estimate and decides when to
+// stop. Its state is (bank identity, configuration, seed, response log); everything else is derived, so a session
+// saved as JSON and restored continues exactly as one that never stopped, random choices included.
+//
+// Many sessions may run at once on many threads over one TestDesign (the bank, its grid tables and the compiled
+// configuration, all read-only): no locks on the hot path.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "irtcat/ability.hpp"
+#include "irtcat/bank_grid.hpp"
+#include "irtcat/constraints.hpp"
+#include "irtcat/exposure.hpp"
+#include "irtcat/selection.hpp"
+#include "irtcat/stopping.hpp"
+
+namespace irtcat {
+
+/// Where a test starts.
+struct StartOptions {
+  std::optional<double> theta;  ///< a fixed starting ability; empty: the prior's mean (normal) or centre (uniform)
+  int random_among = 0;         ///< > 0: the first item is drawn among this many most informative at the start
+};
+
+struct SessionConfig {
+  SelectionOptions selection;
+  EstimationOptions estimation;  ///< estimator and prior; its grid is the grid of the posterior and the rules
+  ExposureOptions exposure;
+  ContentConstraints content;
+  StartOptions start;
+  StoppingOptions stopping;
+  /// Throws InvalidArgument (or UnknownItem for an enemy id) when any part is invalid for `bank`.
+  void validate(const ItemBank& bank) const;
+};
+
+/// A bank and a configuration compiled for sessions: grid tables, content plan, strata. Immutable, shareable.
+class TestDesign {
+ public:
+  /// Throws as SessionConfig::validate, and InvalidArgument for a null or empty bank.
+  TestDesign(std::shared_ptr<const ItemBank> bank, SessionConfig config);
+
+  const ItemBank& bank() const noexcept { return grid_.bank(); }
+  const std::shared_ptr<const ItemBank>& shared_bank() const noexcept { return grid_.shared_bank(); }
+  const SessionConfig& config() const noexcept { return config_; }
+  const BankGrid& grid() const noexcept { return grid_; }
+  const ContentPlan& content() const noexcept { return content_; }
+  /// a_stratified: each item's stratum (empty for other rules).
+  const std::vector<int>& strata() const noexcept { return strata_; }
+  /// The ability the first item is chosen at.
+  double start_theta() const noexcept { return start_theta_; }
+
+ private:
+  SessionConfig config_;
+  BankGrid grid_;
+  ContentPlan content_;
+  std::vector<int> strata_;
+  double start_theta_;
+};
+
+/// One answered item and the estimate after it.
+struct SessionStep {
+  ItemIndex item;
+  int response = 0;
+  AbilityEstimate estimate;
+};
+
+class Session {
+ public:
+  /// A session on its own design (built here: for many sessions build one TestDesign and share it).
+  Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std::uint64_t seed);
+  /// Throws InvalidArgument for a null design.
+  Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed);
+
+  /// The item to present next, or nullopt once the test has stopped (see stop_reason()). Calling it again before
+  /// record() returns the same item. `exposure` feeds progressive-restricted control; the counts are only read.
+  std::optional<ItemIndex> next_item(const ExposureCounts* exposure = nullptr);
+
+  /// Records the answer to the offered item. Throws SessionError if no item is pending, `item` is not the one
+  /// offered or was already answered, and InvalidResponse for a category outside the item's 0..K; nothing changes
+  /// then.
+  void record(ItemIndex item, int response);
+
+  /// The current estimate (the start, flagged no_responses, before the first answer).
+  const AbilityEstimate& estimate() const noexcept { return estimate_; }
+  bool finished() const noexcept { return stop_ != StopReason::not_stopped; }
+  StopReason stop_reason() const noexcept { return stop_; }
+  const std::vector<SessionStep>& history() const noexcept { return history_; }
+  const std::vector<Response>& responses() const noexcept { return responses_; }
+  /// The posterior on the design's grid (prior times the likelihood of the answers so far).
+  const GridPosterior& posterior() const noexcept { return posterior_; }
+  std::uint64_t seed() const noexcept { return seed_; }
+  const TestDesign& design() const noexcept { return *design_; }
+  const std::shared_ptr<const TestDesign>& shared_design() const noexcept { return design_; }
+
+  /// The session as JSON: {"format": "irtcat.session", "version": 1, bank, config, seed, log}.
+  std::string to_json() const;
+  /// Restores a session saved by to_json, replaying its log on `design`. Throws SessionError when the stored
+  /// bank name or version differs from the design's, or when the stored configuration differs from the design's
+  /// (use the overload that takes a bank to restore with the stored configuration), and DataError for a document
+  /// that is not a session.
+  static Session from_json(std::shared_ptr<const TestDesign> design, const std::string& json);
+  /// Restores a session with the configuration it was saved with, on `bank`.
+  static Session from_json(std::shared_ptr<const ItemBank> bank, const std::string& json);
+
+ private:
+  /// A session on `design` with `seed` that has answered `log` (item id, response), replayed in order.
+  static Session replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
+                        const std::vector<std::pair<std::string, int>>& log);
+  void apply(ItemIndex item, int response);
+  std::vector<char> eligible() const;
+  std::optional<ItemIndex> select(const ExposureCounts* exposure);
+  void update_stop();
+  double current_theta() const;
+
+  std::shared_ptr<const TestDesign> design_;
+  std::uint64_t seed_;
+  GridPosterior posterior_;
+  std::vector<Response> responses_;
+  std::vector<ItemIndex> administered_;
+  std::vector<SessionStep> history_;
+  std::vector<char> set_aside_;  ///< Sympson–Hetter: items passed over for this test
+  std::optional<ItemIndex> pending_;
+  AbilityEstimate estimate_;
+  StopReason stop_ = StopReason::not_stopped;
+};
+
+/// One candidate's adaptive tests over several banks (one per domain), run in order.
+class Battery {
+ public:
+  struct Result {
+    std::string domain;
+    AbilityEstimate estimate;
+    StopReason stop_reason;
+    std::vector<SessionStep> history;
+  };
+  /// The answer a candidate gives: (domain number, item) -> category.
+  using Respond = std::function<int(std::size_t domain, const Item& item)>;
+
+  /// Throws InvalidArgument for a null design.
+  void add(std::string domain, std::shared_ptr<const TestDesign> design);
+  /// Runs every domain's session to its end; the sessions' seeds are derived from `seed` and the domain number.
+  std::vector<Result> run(const Respond& respond, std::uint64_t seed) const;
+  std::size_t size() const noexcept { return domains_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::shared_ptr<const TestDesign>>> domains_;
+};
+
+/// A configuration as JSON (the "config" object of a stored session), and back. from_json throws DataError for
+/// a malformed document and InvalidArgument for invalid values.
+std::string to_json(const SessionConfig& config);
+SessionConfig session_config_from_json(const std::string& json);
+
+/// A 64-bit seed mixed from a seed and a stream number (splitmix64), for per-step and per-candidate streams.
+std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t stream) noexcept;
+
+}  // namespace irtcat

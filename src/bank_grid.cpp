@@ -1,0 +1,31 @@
+#include "irtcat/bank_grid.hpp"
+
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+
+BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& grid)
+    : bank_(std::move(bank)), grid_(grid) {
+  if (!bank_) throw InvalidArgument("BankGrid: the bank is null");
+  nodes_ = grid_.nodes();
+  const std::size_t items = bank_->size();
+  first_row_.resize(items + 1, 0);
+  for (std::size_t i = 0; i < items; ++i) {
+    first_row_[i + 1] = first_row_[i] + static_cast<std::size_t>(bank_->items()[i].category_count());
+  }
+  const auto rows = static_cast<Eigen::Index>(first_row_.back());
+  const Eigen::Index points = nodes_.size();
+  log_p_.resize(rows, points);
+  information_.resize(static_cast<Eigen::Index>(items), points);
+  for (std::size_t i = 0; i < items; ++i) {
+    const Item& item = bank_->items()[i];
+    for (Eigen::Index q = 0; q < points; ++q) {
+      const CategoryTerms terms = category_terms(item, nodes_(q), bank_->scaling());
+      for (int k = 0; k < terms.count; ++k) log_p_(static_cast<Eigen::Index>(first_row_[i]) + k, q) = terms.log_p[k];
+      information_(static_cast<Eigen::Index>(i), q) = irtcat::information(terms);
+    }
+  }
+  p_ = log_p_.array().exp().matrix();
+}
+
+}  // namespace irtcat

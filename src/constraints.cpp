@@ -1,0 +1,107 @@
+#include "irtcat/constraints.hpp"
+
+#include <algorithm>
+
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+
+void ContentConstraints::validate(const ItemBank& bank) const {
+  for (const auto& [topic, rule] : topics) {
+    if (rule.min < 0 || rule.max < 0 || rule.min > rule.max) {
+      throw InvalidArgument("ContentConstraints: topic '" + topic + "' needs 0 <= min <= max");
+    }
+    if (!(rule.proportion >= 0 && rule.proportion <= 1)) {
+      throw InvalidArgument("ContentConstraints: topic '" + topic + "' needs a proportion in [0, 1]");
+    }
+  }
+  for (const auto& set : enemies) {
+    for (const ItemId& id : set) bank.index_of(id);
+  }
+}
+
+ContentPlan::ContentPlan(const ItemBank& bank, const ContentConstraints& constraints)
+    : bank_(&bank), topic_of_(bank.size(), -1), enemy_sets_of_(bank.size()) {
+  constraints.validate(bank);
+  std::map<std::string, int> topic_number;
+  for (const auto& [topic, rule] : constraints.topics) {
+    topic_number[topic] = static_cast<int>(topics_.size());
+    topics_.push_back(rule);
+    has_proportions_ = has_proportions_ || rule.proportion > 0;
+  }
+  for (std::size_t i = 0; i < bank.size(); ++i) {
+    const auto found = topic_number.find(bank.metadata(ItemIndex{i}).topic);
+    if (found != topic_number.end()) topic_of_[i] = found->second;
+  }
+  for (const auto& set : constraints.enemies) {
+    for (const ItemId& id : set) enemy_sets_of_[bank.index_of(id).value].push_back(enemy_set_count_);
+    ++enemy_set_count_;
+  }
+}
+
+std::vector<char> ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
+                                        int remaining) const {
+  const std::size_t n = bank_->size();
+  std::vector<char> ok(n, 1);
+  std::vector<int> given(topics_.size(), 0);
+  std::vector<char> enemy_used(static_cast<std::size_t>(enemy_set_count_), 0);
+  for (ItemIndex item : administered) {
+    ok[item.value] = 0;
+    if (topic_of_[item.value] >= 0) ++given[static_cast<std::size_t>(topic_of_[item.value])];
+    for (int set : enemy_sets_of_[item.value]) enemy_used[static_cast<std::size_t>(set)] = 1;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!ok[i]) continue;
+    if (!bank_->metadata(ItemIndex{i}).active || (!set_aside.empty() && set_aside[i])) ok[i] = 0;
+    for (int set : enemy_sets_of_[i]) {
+      if (enemy_used[static_cast<std::size_t>(set)]) ok[i] = 0;
+    }
+    const int topic = topic_of_[i];
+    if (topic >= 0 && given[static_cast<std::size_t>(topic)] >= topics_[static_cast<std::size_t>(topic)].max) ok[i] = 0;
+  }
+  if (topics_.empty()) return ok;
+
+  // Minimums: once the free slots are no more than the items still owed, only topics still short may come.
+  int owed = 0;
+  for (std::size_t t = 0; t < topics_.size(); ++t) owed += std::max(0, topics_[t].min - given[t]);
+  const auto restrict_to = [&](const std::vector<char>& allowed_topic) {
+    std::vector<char> narrowed = ok;
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      narrowed[i] = narrowed[i] && topic_of_[i] >= 0 && allowed_topic[static_cast<std::size_t>(topic_of_[i])];
+      any = any || narrowed[i];
+    }
+    if (any) ok = std::move(narrowed);  // when no item of those topics is left, the others may still serve
+  };
+  if (owed > 0 && remaining <= owed) {
+    std::vector<char> short_topics(topics_.size(), 0);
+    for (std::size_t t = 0; t < topics_.size(); ++t) short_topics[t] = given[t] < topics_[t].min;
+    restrict_to(short_topics);
+  } else if (has_proportions_) {
+    // Kingsbury–Zara: the topic furthest below its target share, among topics that still have an item.
+    const double total = static_cast<double>(administered.size());
+    std::vector<char> has_item(topics_.size(), 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ok[i] && topic_of_[i] >= 0) has_item[static_cast<std::size_t>(topic_of_[i])] = 1;
+    }
+    int best = -1;
+    double best_gap = -2.0;
+    for (std::size_t t = 0; t < topics_.size(); ++t) {
+      if (!has_item[t] || topics_[t].proportion <= 0) continue;
+      const double share = total > 0 ? given[t] / total : 0.0;
+      const double gap = topics_[t].proportion - share;
+      if (gap > best_gap) {
+        best_gap = gap;
+        best = static_cast<int>(t);
+      }
+    }
+    if (best >= 0) {
+      std::vector<char> only(topics_.size(), 0);
+      only[static_cast<std::size_t>(best)] = 1;
+      restrict_to(only);
+    }
+  }
+  return ok;
+}
+
+}  // namespace irtcat

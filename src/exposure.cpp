@@ -1,0 +1,85 @@
+#include "irtcat/exposure.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+
+std::string_view to_string(ExposureMethod method) noexcept {
+  switch (method) {
+    case ExposureMethod::none: return "none";
+    case ExposureMethod::randomesque: return "randomesque";
+    case ExposureMethod::sympson_hetter: return "sympson_hetter";
+    case ExposureMethod::progressive_restricted: return "progressive_restricted";
+  }
+  return "unknown";
+}
+
+ExposureMethod exposure_method_from_string(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) {
+    return ch == '-' ? '_' : static_cast<char>(std::tolower(ch));
+  });
+  for (ExposureMethod method : {ExposureMethod::none, ExposureMethod::randomesque, ExposureMethod::sympson_hetter,
+                                ExposureMethod::progressive_restricted}) {
+    if (lower == to_string(method)) return method;
+  }
+  throw InvalidArgument("exposure_method_from_string: unknown method '" + std::string(name) +
+                        "' (expected none, randomesque, sympson_hetter or progressive_restricted)");
+}
+
+void ExposureOptions::validate(std::size_t items) const {
+  if (randomesque_count < 1) {
+    throw InvalidArgument("ExposureOptions: randomesque_count must be >= 1, got " + std::to_string(randomesque_count));
+  }
+  if (!sympson_hetter.empty() && sympson_hetter.size() != items) {
+    throw InvalidArgument("ExposureOptions: " + std::to_string(sympson_hetter.size()) +
+                          " Sympson-Hetter parameters for " + std::to_string(items) + " items");
+  }
+  for (double k : sympson_hetter) {
+    if (!(k >= 0 && k <= 1)) throw InvalidArgument("ExposureOptions: Sympson-Hetter parameters must be in [0, 1]");
+  }
+  if (!(max_rate > 0 && max_rate <= 1)) {
+    throw InvalidArgument("ExposureOptions: max_rate must be in (0, 1], got " + std::to_string(max_rate));
+  }
+}
+
+ExposureCounts::ExposureCounts(std::size_t items) : counts_(items) {}
+
+ExposureCounts::ExposureCounts(const std::vector<std::uint64_t>& counts, std::uint64_t tests)
+    : counts_(counts.size()), tests_(tests) {
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] > tests) throw InvalidArgument("ExposureCounts: an item was shown more often than there were tests");
+    counts_[i].store(counts[i], std::memory_order_relaxed);
+  }
+}
+
+void ExposureCounts::record_item(ItemIndex item) {
+  if (item.value >= counts_.size()) throw UnknownItem("ExposureCounts::record_item: index outside the bank");
+  counts_[item.value].fetch_add(1, std::memory_order_relaxed);
+}
+
+void ExposureCounts::record_test() { tests_.fetch_add(1, std::memory_order_relaxed); }
+
+std::uint64_t ExposureCounts::count(ItemIndex item) const {
+  if (item.value >= counts_.size()) throw UnknownItem("ExposureCounts::count: index outside the bank");
+  return counts_[item.value].load(std::memory_order_relaxed);
+}
+
+double ExposureCounts::rate(ItemIndex item) const {
+  const std::uint64_t n = tests();
+  return n == 0 ? 0.0 : static_cast<double>(count(item)) / static_cast<double>(n);
+}
+
+std::vector<std::uint64_t> ExposureCounts::counts() const {
+  std::vector<std::uint64_t> out;
+  out.reserve(counts_.size());
+  for (const auto& count : counts_) out.push_back(count.load(std::memory_order_relaxed));
+  return out;
+}
+
+}  // namespace irtcat

@@ -1,0 +1,271 @@
+#include "irtcat/selection.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "detail/logistic.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+namespace {
+
+using Eigen::ArrayXd;
+using Eigen::Index;
+using Eigen::VectorXd;
+
+constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+
+// P_k(θ) of every (item, category) row of the grid's layout; dichotomous items in one vectorized pass.
+ArrayXd probabilities_at(const BankGrid& grid, double theta) {
+  const ItemBank& bank = grid.bank();
+  ArrayXd out(static_cast<Index>(grid.first_rows().back()));
+  const DichotomousArrays& d = bank.dichotomous();
+  if (d.da.size() > 0) {
+    const ArrayXd e = (d.dab - d.da * theta).max(-kMaxLogit).min(kMaxLogit).exp();
+    const ArrayXd s = (1.0 + e).inverse();
+    const ArrayXd p = d.c + d.spread * s;
+    const ArrayXd q = d.one_minus_d + d.spread * (e * s);
+    for (std::size_t r = 0; r < d.bank_index.size(); ++r) {
+      const Index row = grid.row(ItemIndex{d.bank_index[r]}, 0);
+      out(row) = q(static_cast<Index>(r));
+      out(row + 1) = p(static_cast<Index>(r));
+    }
+  }
+  for (const PolytomousArrays& block : bank.polytomous()) {
+    for (std::size_t index : block.bank_index) {
+      const CategoryTerms terms = category_terms(bank.items()[index], theta, bank.scaling());
+      const Index row = grid.row(ItemIndex{index}, 0);
+      for (int k = 0; k < terms.count; ++k) out(row + k) = std::exp(terms.log_p[k]);
+    }
+  }
+  return out;
+}
+
+const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid) {
+  if (state.posterior == nullptr) {
+    throw InvalidArgument("item_scores: rule " + std::string(to_string(rule)) + " needs the posterior on the grid");
+  }
+  if (state.posterior->nodes().size() != grid.nodes().size()) {
+    throw InvalidArgument("item_scores: the posterior's grid differs from the bank grid's");
+  }
+  return *state.posterior;
+}
+
+// Σ over an item's category rows of f(row), for every item.
+template <class PerRow>
+ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligible, PerRow per_row) {
+  const auto& first = grid.first_rows();
+  ArrayXd out = ArrayXd::Constant(static_cast<Index>(eligible.size()), kMinusInfinity);
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i]) continue;
+    double sum = 0.0;
+    for (std::size_t row = first[i]; row < first[i + 1]; ++row) sum += per_row(static_cast<Index>(row));
+    out(static_cast<Index>(i)) = sum;
+  }
+  return out;
+}
+
+// KL and KLP (catR's KL): Σ_q c_q Σ_k P_k(θ̂)(log P_k(θ̂) − log P_k(θ_q)) = Σ_k P_k(θ̂)(log P_k(θ̂)·Σc − (log P_k · c)).
+ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible) {
+  const VectorXd integrated = grid.log_p() * weights.matrix();
+  const ArrayXd at_theta = probabilities_at(grid, theta);
+  const double total = weights.sum();
+  return sum_over_categories(grid, eligible, [&](Index row) {
+    const double p = at_theta(row);
+    return p > 0 ? p * (std::log(p) * total - integrated(row)) : 0.0;
+  });
+}
+
+// The EAP mean and variance after each possible response, from the posterior weights w:
+// m0 = Σ w P_k, m1 = Σ w θ P_k, m2 = Σ w θ² P_k per row.
+struct AfterResponse {
+  VectorXd mass, first, second;
+};
+AfterResponse moments_after_response(const BankGrid& grid, const ArrayXd& weights) {
+  Eigen::Matrix<double, Eigen::Dynamic, 3> w(weights.size(), 3);
+  w.col(0) = weights.matrix();
+  w.col(1) = (weights * grid.nodes()).matrix();
+  w.col(2) = (weights * grid.nodes().square()).matrix();
+  const Eigen::MatrixXd m = grid.probability() * w;
+  return {m.col(0), m.col(1), m.col(2)};
+}
+
+ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
+                                    const std::vector<char>& eligible) {
+  const AfterResponse after = moments_after_response(grid, weights);
+  const ArrayXd at_theta = probabilities_at(grid, theta);
+  const ArrayXd variance = sum_over_categories(grid, eligible, [&](Index row) {
+    if (!(after.mass(row) > 0)) return 0.0;
+    const double mean = after.first(row) / after.mass(row);
+    const double variance = std::max(after.second(row) / after.mass(row) - mean * mean, 0.0);
+    return at_theta(row) * variance;
+  });
+  return (variance > kMinusInfinity).select(-variance, variance);  // minimum variance first; ineligible stay −inf
+}
+
+// MEI: Σ_k P_k(θ̂)·(−∂² log P_k(θ̂_k)), θ̂_k the estimate after answering k. EAP's θ̂_k comes from the grid
+// products; the other estimators re-estimate with the response added.
+ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, const std::vector<char>& eligible) {
+  const ItemBank& bank = grid.bank();
+  const ArrayXd at_theta = probabilities_at(grid, state.theta);
+  const EstimationOptions options = state.estimation ? *state.estimation : EstimationOptions{};
+  AfterResponse after;
+  if (options.estimator == Estimator::eap) after = moments_after_response(grid, state.posterior->weights());
+  std::vector<Response> extended(state.responses.begin(), state.responses.end());
+  extended.push_back({});
+  ArrayXd out = ArrayXd::Constant(static_cast<Index>(bank.size()), kMinusInfinity);
+  for (std::size_t i = 0; i < bank.size(); ++i) {
+    if (!eligible[i]) continue;
+    const Item& item = bank.items()[i];
+    double sum = 0.0;
+    for (int k = 0; k < item.category_count(); ++k) {
+      const Index row = grid.row(ItemIndex{i}, k);
+      double theta_k = 0.0;
+      if (options.estimator == Estimator::eap) {
+        theta_k = after.mass(row) > 0 ? after.first(row) / after.mass(row) : state.theta;
+      } else {
+        extended.back() = {ItemIndex{i}, k};
+        theta_k = estimate_ability(bank, extended, options).theta;
+      }
+      sum += at_theta(row) * -category_terms(item, theta_k, bank.scaling()).d2[k];
+    }
+    out(static_cast<Index>(i)) = sum;
+  }
+  return out;
+}
+
+ArrayXd masked(ArrayXd scores, const std::vector<char>& eligible) {
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i]) scores(static_cast<Index>(i)) = kMinusInfinity;
+  }
+  return scores;
+}
+
+}  // namespace
+
+std::string_view to_string(SelectionRule rule) noexcept {
+  switch (rule) {
+    case SelectionRule::mfi: return "mfi";
+    case SelectionRule::kl: return "kl";
+    case SelectionRule::klp: return "klp";
+    case SelectionRule::mlwi: return "mlwi";
+    case SelectionRule::mpwi: return "mpwi";
+    case SelectionRule::mepv: return "mepv";
+    case SelectionRule::mei: return "mei";
+    case SelectionRule::closest: return "closest";
+    case SelectionRule::a_stratified: return "a_stratified";
+    case SelectionRule::random: return "random";
+  }
+  return "unknown";
+}
+
+SelectionRule selection_rule_from_string(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (lower == "a-stratified" || lower == "astratified") return SelectionRule::a_stratified;
+  for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mlwi,
+                             SelectionRule::mpwi, SelectionRule::mepv, SelectionRule::mei, SelectionRule::closest,
+                             SelectionRule::a_stratified, SelectionRule::random}) {
+    if (lower == to_string(rule)) return rule;
+  }
+  throw InvalidArgument("selection_rule_from_string: unknown rule '" + std::string(name) +
+                        "' (expected mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random)");
+}
+
+void SelectionOptions::validate() const {
+  if (strata < 1) throw InvalidArgument("SelectionOptions: strata must be >= 1, got " + std::to_string(strata));
+}
+
+Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
+                           const std::vector<char>& eligible) {
+  const ItemBank& bank = grid.bank();
+  if (eligible.size() != bank.size()) {
+    throw InvalidArgument("item_scores: the eligibility mask has " + std::to_string(eligible.size()) +
+                          " entries for " + std::to_string(bank.size()) + " items");
+  }
+  if (!std::isfinite(state.theta)) throw InvalidArgument("item_scores: theta must be finite");
+  switch (rule) {
+    case SelectionRule::mfi: return masked(bank.information(state.theta), eligible);
+    case SelectionRule::closest: {
+      ArrayXd scores(static_cast<Index>(bank.size()));
+      for (std::size_t i = 0; i < bank.size(); ++i) scores(static_cast<Index>(i)) = -std::abs(bank.items()[i].b() - state.theta);
+      return masked(std::move(scores), eligible);
+    }
+    case SelectionRule::mlwi:
+    case SelectionRule::mpwi: {
+      const GridPosterior& posterior = require_posterior(state, rule, grid);
+      const ArrayXd weights = rule == SelectionRule::mlwi ? posterior.likelihood_weights() : posterior.weights();
+      return masked((grid.information() * weights.matrix()).array(), eligible);
+    }
+    case SelectionRule::kl:
+    case SelectionRule::klp: {
+      const GridPosterior& posterior = require_posterior(state, rule, grid);
+      const ArrayXd weights = rule == SelectionRule::kl ? posterior.likelihood_weights() : posterior.weights();
+      return kullback_leibler(grid, state.theta, weights, eligible);
+    }
+    case SelectionRule::mepv:
+      return expected_posterior_variance(grid, state.theta, require_posterior(state, rule, grid).weights(), eligible);
+    case SelectionRule::mei:
+      require_posterior(state, rule, grid);
+      return expected_information(grid, state, eligible);
+    case SelectionRule::a_stratified:
+    case SelectionRule::random: break;
+  }
+  throw InvalidArgument("item_scores: rule " + std::string(to_string(rule)) + " chooses without scores");
+}
+
+std::ptrdiff_t best_item(const Eigen::ArrayXd& scores) {
+  std::ptrdiff_t best = -1;
+  double best_score = kMinusInfinity;
+  for (Index i = 0; i < scores.size(); ++i) {
+    if (scores(i) > best_score) {  // strict: the first of equals keeps the place
+      best = i;
+      best_score = scores(i);
+    }
+  }
+  return best;
+}
+
+std::vector<std::size_t> best_items(const Eigen::ArrayXd& scores, std::size_t count) {
+  std::vector<std::size_t> order;
+  for (Index i = 0; i < scores.size(); ++i) {
+    if (scores(i) > kMinusInfinity) order.push_back(static_cast<std::size_t>(i));
+  }
+  count = std::min(count, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(),
+                    [&](std::size_t a, std::size_t b) {
+                      const double sa = scores(static_cast<Index>(a));
+                      const double sb = scores(static_cast<Index>(b));
+                      return sa > sb || (sa == sb && a < b);
+                    });
+  order.resize(count);
+  return order;
+}
+
+std::vector<int> a_strata(const ItemBank& bank, int strata) {
+  if (strata < 1) throw InvalidArgument("a_strata: needs at least one stratum, got " + std::to_string(strata));
+  std::vector<std::size_t> by_b(bank.size());
+  std::iota(by_b.begin(), by_b.end(), std::size_t{0});
+  std::stable_sort(by_b.begin(), by_b.end(),
+                   [&](std::size_t x, std::size_t y) { return bank.items()[x].b() < bank.items()[y].b(); });
+  std::vector<int> stratum(bank.size(), 0);
+  const auto block_size = static_cast<std::size_t>(strata);
+  for (std::size_t start = 0; start < by_b.size(); start += block_size) {
+    const std::size_t end = std::min(start + block_size, by_b.size());
+    std::vector<std::size_t> block(by_b.begin() + static_cast<std::ptrdiff_t>(start),
+                                   by_b.begin() + static_cast<std::ptrdiff_t>(end));
+    std::stable_sort(block.begin(), block.end(),
+                     [&](std::size_t x, std::size_t y) { return bank.items()[x].a() < bank.items()[y].a(); });
+    // A short last block spreads over the strata as evenly as it can.
+    for (std::size_t r = 0; r < block.size(); ++r) {
+      stratum[block[r]] = static_cast<int>(r * block_size / block.size());
+    }
+  }
+  return stratum;
+}
+
+}  // namespace irtcat
