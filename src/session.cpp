@@ -262,7 +262,7 @@ std::vector<Battery::Result> Battery::run(const Respond& respond, std::uint64_t 
     while (const auto item = session.next_item()) {
       session.record(*item, respond(d, session.design().bank().item(*item)));
     }
-    results.push_back({domains_[d].first, session.estimate(), session.stop_reason(), session.history()});
+    results.push_back({domains_[d].first, session.estimate(), session.stop_reason(), session.history(), session.posterior()});
   }
   return results;
 }

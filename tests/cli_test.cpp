@@ -167,9 +167,59 @@ TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
   }
 }
 
+TEST_CASE("cli: next picks one item per person, the library's choice") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", "person_id,x1,x2,x3\np1,1,,\np2,1,0,1\np3,,,\n");
+  for (const char* rule : {"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "random"}) {
+    const Run run = scratch.irtcat("next --items " + items + " --responses " + responses + " --rule " + rule);
+    CAPTURE(rule);
+    CAPTURE(run.err);
+    REQUIRE(run.status == 0);
+    CHECK(run.out.starts_with("person_id,item_id\np1,x"));
+    CHECK(run.out.find("\np2,\n") != std::string::npos);  // every item given: nothing left
+    CHECK(lines_in(run.out) == 4);
+  }
+  // p1 answered x1: MFI at its EAP estimate.
+  const irtcat::ItemBank bank = irtcat::read_items_csv_file(items);
+  const std::vector<irtcat::Response> answered = {{irtcat::ItemIndex{0}, 1}};
+  const double theta = irtcat::estimate_ability(bank, answered).theta;
+  const std::string expected = irtcat::information(bank.items()[1], theta) > irtcat::information(bank.items()[2], theta) ? "x2" : "x3";
+  CHECK(scratch.irtcat("next --items " + items + " --responses " + responses).out.find("p1," + expected) != std::string::npos);
+}
+
+TEST_CASE("cli: simulate, single-bank and post-hoc") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string thetas = scratch.write("thetas.csv", "id,theta\np1,-1\np2,0.5\n");
+  const Run run = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 2 --seed 4");
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.starts_with("id,theta_true,theta,se,length,items\np1,-1,"));
+  CHECK(run.out.find(",2,x") != std::string::npos);
+  const std::string complete = scratch.write("complete.csv", "person_id,x1,x2,x3\np1,1,1,1\np2,0,0,0\n");
+  const Run posthoc = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --responses " + complete +
+                                     " --length 3 --estimator eap");
+  REQUIRE(posthoc.status == 0);
+  // p1 answered everything right: its estimate is above p2's, who answered everything wrong.
+  const auto theta_of = [&](const std::string& id) {
+    const std::size_t row = posthoc.out.find("\n" + id + ",");
+    const std::size_t start = posthoc.out.find(',', posthoc.out.find(',', row + 1) + 1) + 1;
+    return std::stod(posthoc.out.substr(start, posthoc.out.find(',', start) - start));
+  };
+  CHECK(theta_of("p1") > theta_of("p2"));
+  const Run missing = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --responses " +
+                                     scratch.write("gappy.csv", "person_id,x1,x2,x3\np1,1,,1\np2,0,0,0\n") + " --length 3");
+  CHECK(missing.status == 1);
+  CHECK(missing.err.find("complete response matrix") != std::string::npos);
+  const Run lonely = scratch.irtcat("simulate --items " + items);
+  CHECK(lonely.status == 1);
+  CHECK(lines_in(lonely.err) == 1);
+}
+
 TEST_CASE("cli: --help on every command") {
   const Scratch scratch;
-  for (const char* command : {"", "score ", "info "}) {
+  for (const char* command : {"", "score ", "info ", "next ", "simulate "}) {
     const Run run = scratch.irtcat(std::string(command) + "--help");
     CAPTURE(command);
     CHECK(run.status == 0);

@@ -138,6 +138,7 @@ class Battery {
     AbilityEstimate estimate;
     StopReason stop_reason;
     std::vector<SessionStep> history;
+    GridPosterior posterior;  ///< the domain's final posterior (role fit reads it)
   };
   /// The answer a candidate gives: (domain number, item) -> category.
   using Respond = std::function<int(std::size_t domain, const Item& item)>;

@@ -1,0 +1,77 @@
+#pragma once
+// Reporting: the score scale, proficiency levels and role profiles (item_banks/roles.json), and role fit from
+// each domain's posterior, so that a candidate with a wide SE is not reported as a sure fit.
+
+#include <Eigen/Core>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "irtcat/grid_posterior.hpp"
+
+namespace irtcat {
+
+/// score = intercept + slope·θ, clamped to [min, max].
+struct ReportingScale {
+  double intercept = 150.0;
+  double slope = 50.0;
+  double min = 0.0;
+  double max = 300.0;
+  double score(double theta) const noexcept;
+};
+
+struct ProficiencyLevel {
+  std::string name;
+  double min_theta;  ///< −infinity for the lowest level
+};
+
+struct RoleProfile {
+  std::string name;                  ///< e.g. "data_scientist"
+  std::string title;                 ///< e.g. "Data scientist"
+  std::vector<int> required_level;   ///< per domain (catalog order), an index into the levels
+  std::vector<double> typical_theta; ///< per domain: the centre of the role's population
+  /// The sum of the required level numbers: how demanding the role is, to rank roles a candidate meets.
+  int demand() const noexcept;
+};
+
+/// The reporting scale, levels, domains and roles of item_banks/roles.json.
+struct RoleCatalog {
+  ReportingScale scale;
+  std::vector<ProficiencyLevel> levels;  ///< ascending
+  std::vector<std::string> domains;
+  std::vector<RoleProfile> roles;
+  double population_spread = 0.45;       ///< SD of a domain's θ within a role's population
+  Eigen::MatrixXd correlation;           ///< between domains, within a role's population
+  std::string source;
+
+  /// The level θ falls in.
+  int level_of(double theta) const noexcept;
+  /// The index of a domain by name; throws InvalidArgument if the catalog has no such domain.
+  std::size_t domain_index(const std::string& domain) const;
+};
+
+/// Reads the roles file. Throws DataError for malformed JSON or a missing field, InvalidArgument for levels out of
+/// order, an unknown level or domain name, or a correlation matrix that is not a valid correlation matrix.
+RoleCatalog read_role_catalog(std::istream& in, const std::string& file);
+RoleCatalog read_role_catalog_file(const std::string& path);
+
+/// P(θ >= cut) under the posterior on its grid (a node exactly at the cut counts half).
+double probability_at_least(const GridPosterior& posterior, double cut);
+
+/// How well a candidate fits one role.
+struct RoleFit {
+  std::size_t role = 0;                     ///< index into the catalog's roles
+  double probability = 0.0;                 ///< P(meets the required level in every domain)
+  std::vector<double> domain_probability;   ///< P(meets the required level) per domain
+  std::vector<std::size_t> short_domains;   ///< domains where that probability is below 0.5
+};
+
+/// Fit to every role from one posterior per catalog domain (independent tests: probabilities multiply), best
+/// first: roles the candidate more likely meets than not come first, the more demanding before the less, then by
+/// probability. Throws InvalidArgument if the number of posteriors differs from the number of domains.
+std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const std::vector<const GridPosterior*>& posteriors);
+
+/// Whether true abilities (one per domain) meet a role's levels.
+bool meets_role(const RoleCatalog& catalog, const RoleProfile& role, const Eigen::VectorXd& theta);
+
+}  // namespace irtcat

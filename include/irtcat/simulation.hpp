@@ -1,0 +1,113 @@
+#pragma once
+// Simulation studies: simulated candidates (correlated abilities across domains, or a role's population), one
+// adaptive session per domain with answers drawn from the model (or read from a complete response matrix:
+// post-hoc simulation), run in parallel with per-candidate random streams, and the study statistics.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "irtcat/profiles.hpp"
+#include "irtcat/session.hpp"
+
+namespace irtcat {
+
+struct SimulatedCandidate {
+  std::string id;
+  std::string population;  ///< the role (or population) the candidate was drawn from
+  Eigen::VectorXd theta;   ///< true ability per domain
+};
+
+/// `count` candidates from N(mean, diag(sd)·R·diag(sd)), R the correlation (Cholesky with Eigen). The same seed
+/// gives the same candidates on every platform (normals by inversion of 53-bit uniforms). Throws InvalidArgument
+/// for mismatched sizes, a non-positive sd or an R that is not positive definite.
+std::vector<SimulatedCandidate> draw_candidates(const Eigen::VectorXd& mean, const Eigen::VectorXd& sd,
+                                                const Eigen::MatrixXd& correlation, int count, std::uint64_t seed,
+                                                const std::string& population = "population");
+
+/// `count` candidates spread evenly over the catalog's roles (candidate i from role i mod roles), each drawn from
+/// its role's population: the typical profile, the catalog's spread and correlation.
+std::vector<SimulatedCandidate> draw_role_candidates(const RoleCatalog& catalog, int count, std::uint64_t seed);
+
+/// One domain of a battery: its name and the compiled test for it.
+struct DomainDesign {
+  std::string domain;
+  std::shared_ptr<const TestDesign> design;
+};
+
+/// The designs of a battery read from bank files `<directory>/<domain>.json`, one per domain, each with `config`;
+/// with `balance_topics` every bank's topics get equal target proportions (Kingsbury–Zara). Throws DataError for
+/// a missing or malformed bank file.
+std::vector<DomainDesign> battery_from_bank_files(const std::string& directory, const std::vector<std::string>& domains,
+                                                  const SessionConfig& config, bool balance_topics);
+
+struct DomainOutcome {
+  AbilityEstimate estimate;
+  StopReason stop_reason = StopReason::not_stopped;
+  std::vector<std::size_t> items;  ///< bank positions, in the order given
+  GridPosterior posterior;
+};
+
+struct CandidateOutcome {
+  std::vector<DomainOutcome> domains;  ///< in the order of the designs
+  std::vector<RoleFit> fit;            ///< best first (empty without a role catalog)
+};
+
+struct StudyOptions {
+  unsigned threads = 0;     ///< 0: every core
+  std::uint64_t seed = 1;
+  /// Complete response matrices for post-hoc simulation, one per domain (persons × bank items, in the candidates'
+  /// order); empty: answers are drawn from the model.
+  std::vector<Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>> responses;
+  /// Called now and then from the calling thread with (candidates done, total).
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+/// Runs every candidate through every domain's session. Candidate i's sessions and answers use streams derived
+/// from (seed, i), so the outcomes are the same for any number of threads. With a catalog (whose domains must be
+/// the designs' domains in the same order) each outcome carries the role fit. Throws InvalidArgument when a
+/// candidate's abilities do not match the domains, and DataError when a post-hoc matrix lacks a response.
+std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
+                                        const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
+                                        const StudyOptions& options);
+
+/// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper).
+struct ConditionalStatistics {
+  double lower = 0.0;
+  double upper = 0.0;
+  int count = 0;
+  double bias = 0.0;
+  double rmse = 0.0;
+  double mean_se = 0.0;
+};
+
+struct DomainStatistics {
+  std::string domain;
+  double bias = 0.0;
+  double rmse = 0.0;
+  double mean_se = 0.0;
+  double mean_length = 0.0;
+  std::vector<int> length_counts;           ///< candidates per test length 0..max
+  std::vector<ConditionalStatistics> conditional;
+  std::vector<double> exposure_rates;       ///< per item, share of candidates who saw it
+  double max_exposure = 0.0;
+  double never_used = 0.0;                  ///< share of items no candidate saw
+  double over_20_percent = 0.0;             ///< share of items seen by more than 20 % of candidates
+  double overlap = 0.0;                     ///< mean share of items two candidates' tests have in common
+  double level_accuracy = 0.0;              ///< estimated level equals the true level (needs a catalog)
+};
+
+struct StudySummary {
+  std::vector<DomainStatistics> domains;
+  double role_fit_accuracy = 0.0;   ///< (candidate, role) pairs whose predicted fit (P >= 0.5) matches the truth
+  double best_role_matches = 0.0;   ///< share of candidates whose best role is the role they were drawn from
+};
+
+/// The study statistics. Conditional bins are 0.5 wide from −3 to 3, the tails pooled into the end bins.
+StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
+                       const std::vector<CandidateOutcome>& outcomes, const RoleCatalog* catalog);
+
+}  // namespace irtcat

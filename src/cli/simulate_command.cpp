@@ -1,0 +1,221 @@
+// irtcat simulate: a single-bank study (--items and --thetas, optionally post-hoc with --responses) printing one
+// row per simulee, or the six-domain battery over the shipped banks with role profiles, writing the per-candidate
+// CSV, the study JSON and the HTML report.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "cli/cli_common.hpp"
+#include "detail/csv.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/responses_csv.hpp"
+#include "irtcat/study_report.hpp"
+
+#ifndef IRTCAT_ITEM_BANKS
+#define IRTCAT_ITEM_BANKS "item_banks"
+#endif
+
+namespace irtcat::cli {
+namespace {
+
+struct SimulateFlags {
+  std::string items;
+  std::string thetas;
+  std::string responses;
+  int length = 20;
+  std::string rule = "mfi";
+  std::optional<double> start_theta;
+  std::uint64_t seed = 1;
+  unsigned threads = 0;
+  int candidates = 1000;
+  std::string banks = IRTCAT_ITEM_BANKS;
+  std::string roles;
+  std::string out_dir = "study";
+  std::string exposure = "none";
+  int randomesque = 3;
+  bool balance_topics = true;
+  std::string out;
+  EstimatorFlags estimation;
+};
+
+std::function<void(std::size_t, std::size_t)> terminal_progress() {
+  if (!isatty(STDERR_FILENO)) return {};
+  return [](std::size_t done, std::size_t total) {
+    const int width = 40;
+    const int filled = total ? static_cast<int>(width * done / total) : width;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+}
+
+SessionConfig session_config(const SimulateFlags& flags) {
+  SessionConfig config;
+  config.estimation = flags.estimation.options();
+  config.selection.rule = selection_rule_from_string(flags.rule);
+  if (flags.length < 1) throw InvalidArgument("--length: must be >= 1");
+  config.stopping.max_length = flags.length;
+  config.start.theta = flags.start_theta;
+  config.exposure.method = exposure_method_from_string(flags.exposure);
+  config.exposure.randomesque_count = flags.randomesque;
+  return config;
+}
+
+// id,theta rows of the thetas file.
+std::vector<SimulatedCandidate> read_thetas(const std::string& path) {
+  const auto rows = detail::read_csv_file(path);
+  if (rows.size() < 2) throw DataError(path, 0, "", "expected a header id,theta and at least one row");
+  const auto& header = rows.front().cells;
+  if (header.size() < 2 || detail::trimmed(header[0]) != "id" || detail::trimmed(header[1]) != "theta") {
+    throw DataError(path, rows.front().line, "", "the header must be id,theta");
+  }
+  std::vector<SimulatedCandidate> out;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto& cells = rows[r].cells;
+    if (cells.size() < 2 || detail::trimmed(cells[0]).empty()) throw DataError(path, rows[r].line, "id", "the id is empty");
+    const auto theta = detail::parse_double(cells[1]);
+    if (!theta) throw DataError(path, rows[r].line, "theta", "'" + cells[1] + "' is not a finite number");
+    out.push_back({std::string(detail::trimmed(cells[0])), "thetas", Eigen::VectorXd::Constant(1, *theta)});
+  }
+  return out;
+}
+
+void run_single_bank(const SimulateFlags& flags) {
+  const SessionConfig config = session_config(flags);
+  auto bank = std::make_shared<const ItemBank>(read_items_csv_file(flags.items, flags.estimation.scaling));
+  const std::vector<SimulatedCandidate> simulees = read_thetas(flags.thetas);
+  StudyOptions options;
+  options.seed = flags.seed;
+  options.threads = flags.threads;
+  options.progress = terminal_progress();
+  if (!flags.responses.empty()) {
+    const ResponseTable table = read_responses_csv_file(flags.responses);
+    std::map<std::string, Eigen::Index> row_of;
+    for (std::size_t i = 0; i < table.person_ids.size(); ++i) row_of[table.person_ids[i]] = static_cast<Eigen::Index>(i);
+    std::vector<Eigen::Index> column_of(bank->size(), -1);
+    for (std::size_t j = 0; j < table.item_ids.size(); ++j) {
+      const auto index = bank->find(ItemId(table.item_ids[j]));
+      if (!index) throw DataError(flags.responses, table.header_line, table.item_ids[j], "unknown item id '" + table.item_ids[j] + "'");
+      column_of[index->value] = static_cast<Eigen::Index>(j);
+    }
+    Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> matrix(static_cast<Eigen::Index>(simulees.size()),
+                                                              static_cast<Eigen::Index>(bank->size()));
+    matrix.setConstant(ResponseTable::kMissingResponse);
+    for (std::size_t s = 0; s < simulees.size(); ++s) {
+      const auto row = row_of.find(simulees[s].id);
+      if (row == row_of.end()) throw DataError(flags.responses, 0, "person_id", "no responses for simulee '" + simulees[s].id + "'");
+      for (std::size_t i = 0; i < bank->size(); ++i) {
+        if (column_of[i] < 0) continue;
+        const int response = table.responses(row->second, column_of[i]);
+        if (response >= bank->items()[i].category_count()) {
+          throw DataError(flags.responses, table.lines[static_cast<std::size_t>(row->second)], table.item_ids[static_cast<std::size_t>(column_of[i])],
+                          "response " + std::to_string(response) + " is outside the item's categories");
+        }
+        matrix(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(i)) = response;
+      }
+    }
+    options.responses.push_back(std::move(matrix));
+  }
+  const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank, config)}};
+  const auto outcomes = run_study(designs, simulees, nullptr, options);
+  Output output(flags.out);
+  std::ostream& out = output.stream();
+  out << "id,theta_true,theta,se,length,items\n";
+  for (std::size_t s = 0; s < simulees.size(); ++s) {
+    const DomainOutcome& result = outcomes[s].domains.front();
+    out << detail::csv_quoted(simulees[s].id) << ',' << detail::format_double(simulees[s].theta(0)) << ','
+        << detail::format_double(result.estimate.theta) << ',' << detail::format_double(result.estimate.se) << ','
+        << result.items.size() << ',';
+    std::string items;
+    for (std::size_t item : result.items) {
+      if (!items.empty()) items += ' ';
+      items += bank->items()[item].id().str();
+    }
+    out << detail::csv_quoted(items) << '\n';
+  }
+}
+
+void run_battery(const SimulateFlags& flags) {
+  if (flags.candidates < 1) throw InvalidArgument("--candidates: must be >= 1");
+  const std::string roles_path = flags.roles.empty() ? flags.banks + "/roles.json" : flags.roles;
+  const RoleCatalog roles = read_role_catalog_file(roles_path);
+  const SessionConfig config = session_config(flags);
+  const std::vector<DomainDesign> battery = battery_from_bank_files(flags.banks, roles.domains, config, flags.balance_topics);
+  const auto candidates = draw_role_candidates(roles, flags.candidates, flags.seed);
+  StudyOptions options;
+  options.seed = flags.seed;
+  options.threads = flags.threads;
+  options.progress = terminal_progress();
+  const auto outcomes = run_study(battery, candidates, &roles, options);
+  const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
+  const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
+                           {{"candidates", std::to_string(flags.candidates)}, {"rule", flags.rule},
+                            {"estimator", flags.estimation.estimator}, {"length", std::to_string(flags.length)},
+                            {"exposure", flags.exposure}, {"topics balanced", flags.balance_topics ? "yes" : "no"},
+                            {"seed", std::to_string(flags.seed)}}};
+  const std::filesystem::path dir = flags.out_dir;
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const char* name, auto writer) {
+    std::ofstream file(dir / name, std::ios::binary);
+    if (!file) throw InvalidArgument("--out-dir: cannot write " + (dir / name).string());
+    writer(file, report);
+  };
+  write("candidates.csv", write_candidates_csv);
+  write("study.json", write_study_json);
+  write("report.html", write_study_html);
+  Output output(flags.out);
+  std::ostream& out = output.stream();
+  out << "domain,bias,rmse,mean_se,mean_length,max_exposure,level_accuracy\n";
+  for (const DomainStatistics& s : summary.domains) {
+    out << s.domain << ',' << detail::format_double(s.bias) << ',' << detail::format_double(s.rmse) << ','
+        << detail::format_double(s.mean_se) << ',' << detail::format_double(s.mean_length) << ','
+        << detail::format_double(s.max_exposure) << ',' << detail::format_double(s.level_accuracy) << '\n';
+  }
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto flags = std::make_shared<SimulateFlags>();
+  CLI::App* command = app.add_subcommand(
+      "simulate",
+      "Simulation study. With --items and --thetas: one bank, one row per simulee (id,theta_true,theta,se,length,"
+      "items). Without: the six-domain battery over the shipped banks with role profiles (files in --out-dir)");
+  command->add_option("--items", flags->items, "Items CSV (single-bank form)");
+  command->add_option("--thetas", flags->thetas, "True abilities, CSV id,theta (single-bank form)");
+  command->add_option("--responses", flags->responses, "Complete response matrix: post-hoc simulation");
+  command->add_option("--length", flags->length, "Test length (maximum)")->capture_default_str();
+  command->add_option("--rule", flags->rule, "Selection rule: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified, random")
+      ->capture_default_str();
+  command->add_option("--start-theta", flags->start_theta, "Ability the first item is chosen at (default: the prior mean)");
+  command->add_option("--exposure", flags->exposure, "Exposure control: none, randomesque, progressive_restricted")
+      ->capture_default_str();
+  command->add_option("--randomesque", flags->randomesque, "Randomesque: choose among this many best")->capture_default_str();
+  command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
+  command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
+  command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();
+  command->add_option("--banks", flags->banks, "Battery: the folder of bank JSON files")->capture_default_str();
+  command->add_option("--roles", flags->roles, "Battery: roles file (default: <banks>/roles.json)");
+  command->add_option("--out-dir", flags->out_dir, "Battery: where candidates.csv, study.json and report.html go")
+      ->capture_default_str();
+  command->add_flag("!--no-balance", flags->balance_topics, "Battery: do not balance topics");
+  command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
+  flags->estimation.add_to(*command);
+  command->callback([flags] {
+    if (flags->items.empty() != flags->thetas.empty()) {
+      throw InvalidArgument("--items and --thetas go together (the single-bank form)");
+    }
+    if (!flags->items.empty()) {
+      run_single_bank(*flags);
+    } else {
+      if (!flags->responses.empty()) throw InvalidArgument("--responses needs --items and --thetas");
+      run_battery(*flags);
+    }
+  });
+}
+
+}  // namespace irtcat::cli
