@@ -1,0 +1,110 @@
+// Adaptive-testing benchmarks: time per selection for every rule at 500, 10,000 and 100,000 items (33-point grid),
+// a whole 20-item CAT (EAP + MFI) over a 200-item 3PL bank, and the six-domain battery in candidates per second.
+//
+//   ./build-bench/bench/irtcat_bench_session --benchmark_format=json
+
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <random>
+
+#include "irtcat/irtcat.hpp"
+
+#ifndef IRTCAT_ITEM_BANKS
+#define IRTCAT_ITEM_BANKS "item_banks"
+#endif
+
+namespace {
+
+using namespace irtcat;
+
+std::shared_ptr<const ItemBank> bank_3pl(int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> a(0.6, 2.2), b(-3.0, 3.0), c(0.05, 0.3);
+  std::vector<Item> items;
+  items.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) items.push_back(Item::dichotomous(ItemId(std::to_string(i)), Model::three_pl, a(rng), b(rng), c(rng)));
+  return std::make_shared<const ItemBank>(std::move(items));
+}
+
+// One design per (rule, size), built once: the bank grid of 100,000 items takes a moment.
+const TestDesign& design_for(SelectionRule rule, int n) {
+  static std::map<std::pair<int, int>, std::shared_ptr<const TestDesign>> cache;
+  auto& slot = cache[{static_cast<int>(rule), n}];
+  if (!slot) {
+    SessionConfig config;
+    config.selection.rule = rule;
+    config.stopping.max_length = 30;
+    slot = std::make_shared<const TestDesign>(bank_3pl(n, 42), config);
+  }
+  return *slot;
+}
+
+void BM_Selection(benchmark::State& state, SelectionRule rule) {
+  const int n = static_cast<int>(state.range(0));
+  const TestDesign& design = design_for(rule, n);
+  // A state five answers in.
+  const std::vector<Response> answered = {{ItemIndex{0}, 1}, {ItemIndex{1}, 0}, {ItemIndex{2}, 1}, {ItemIndex{3}, 1}, {ItemIndex{4}, 0}};
+  GridPosterior posterior(design.config().estimation.grid, design.config().estimation.prior);
+  for (const Response& r : answered) posterior.add(design.grid().log_p().row(design.grid().row(r.item, r.category)).transpose().array());
+  std::vector<char> eligible(static_cast<std::size_t>(n), 1);
+  for (const Response& r : answered) eligible[r.item.value] = 0;
+  SelectionState selection;
+  selection.theta = expected_a_posteriori(posterior).theta;
+  selection.posterior = &posterior;
+  selection.responses = answered;
+  selection.estimation = &design.config().estimation;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(best_item(item_scores(rule, design.grid(), selection, eligible)));
+  }
+  state.SetLabel(std::string(to_string(rule)));
+}
+#define IRTCAT_SELECTION_BENCH(rule) \
+  BENCHMARK_CAPTURE(BM_Selection, rule, SelectionRule::rule)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond)
+IRTCAT_SELECTION_BENCH(mfi);
+IRTCAT_SELECTION_BENCH(kl);
+IRTCAT_SELECTION_BENCH(klp);
+IRTCAT_SELECTION_BENCH(mlwi);
+IRTCAT_SELECTION_BENCH(mpwi);
+IRTCAT_SELECTION_BENCH(mepv);
+IRTCAT_SELECTION_BENCH(mei);
+IRTCAT_SELECTION_BENCH(closest);
+
+// A whole 20-item CAT, EAP + MFI, 200-item 3PL bank, answers drawn from the model.
+void BM_Cat20(benchmark::State& state) {
+  SessionConfig config;
+  config.stopping.max_length = 20;
+  const auto design = std::make_shared<const TestDesign>(bank_3pl(200, 7), config);
+  std::mt19937_64 rng(3);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    Session session(design, ++seed);
+    const double theta = static_cast<double>(seed % 9) * 0.5 - 2.0;
+    while (const auto item = session.next_item()) {
+      const double p = probability(design->bank().item(*item), theta);
+      session.record(*item, static_cast<double>(rng() >> 11) * 0x1.0p-53 < p ? 1 : 0);
+    }
+    benchmark::DoNotOptimize(session.estimate());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Cat20)->Unit(benchmark::kMicrosecond);
+
+// The six-domain battery (shipped banks, 20-item EAP + MFI tests) on `threads` threads: items_per_second is
+// candidates per second.
+void BM_Battery(benchmark::State& state) {
+  static const RoleCatalog roles = read_role_catalog_file(std::string(IRTCAT_ITEM_BANKS) + "/roles.json");
+  SessionConfig config;
+  config.stopping.max_length = 20;
+  static const auto battery = battery_from_bank_files(IRTCAT_ITEM_BANKS, roles.domains, config, false);
+  const auto candidates = draw_role_candidates(roles, 2000, 1);
+  StudyOptions options;
+  options.threads = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(run_study(battery, candidates, &roles, options));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(candidates.size()));
+}
+BENCHMARK(BM_Battery)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

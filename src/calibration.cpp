@@ -1,0 +1,492 @@
+// calibrate(): checks the data, sets up the EM problem (items, categories, compressed patterns, starting values),
+// runs EM, and reports the estimates in irtcat's parameterization with standard errors and fit.
+
+#include "irtcat/calibration.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <cctype>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+#include "detail/calibration_internal.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+namespace {
+
+using detail::CalibrationProblem;
+using detail::ItemSpec;
+using detail::ParameterState;
+
+bool dichotomous_model(CalibrationModel model) {
+  return model == CalibrationModel::rasch || model == CalibrationModel::one_pl || model == CalibrationModel::two_pl ||
+         model == CalibrationModel::three_pl || model == CalibrationModel::four_pl;
+}
+
+CalibrationModel from_item_model(Model model) {
+  switch (model) {
+    case Model::one_pl: return CalibrationModel::one_pl;
+    case Model::two_pl: return CalibrationModel::two_pl;
+    case Model::three_pl: return CalibrationModel::three_pl;
+    case Model::four_pl: return CalibrationModel::four_pl;
+    case Model::grm: return CalibrationModel::grm;
+    case Model::gpcm: return CalibrationModel::gpcm;
+    case Model::pcm: return CalibrationModel::pcm;
+  }
+  return CalibrationModel::two_pl;
+}
+
+std::string number_text(double value) {
+  std::string text = std::to_string(value);
+  return text;
+}
+
+// What the data say about one column before estimation.
+struct ColumnSummary {
+  std::vector<double> category_counts;
+  std::size_t responses = 0;
+  int highest = -1;
+};
+
+// Pearson correlation of each item's score with the mean score (category / K) of the person's other items.
+std::vector<double> item_rest_correlations(const ResponseTable& table, const std::vector<int>& top) {
+  const Eigen::Index persons = table.responses.rows();
+  const Eigen::Index columns = table.responses.cols();
+  std::vector<double> total(static_cast<std::size_t>(persons), 0.0);
+  std::vector<int> answered(static_cast<std::size_t>(persons), 0);
+  for (Eigen::Index p = 0; p < persons; ++p) {
+    for (Eigen::Index j = 0; j < columns; ++j) {
+      const int x = table.responses(p, j);
+      if (x < 0 || top[static_cast<std::size_t>(j)] <= 0) continue;
+      total[static_cast<std::size_t>(p)] += static_cast<double>(x) / top[static_cast<std::size_t>(j)];
+      ++answered[static_cast<std::size_t>(p)];
+    }
+  }
+  std::vector<double> correlation(static_cast<std::size_t>(columns), 0.3);
+  for (Eigen::Index j = 0; j < columns; ++j) {
+    const int k = top[static_cast<std::size_t>(j)];
+    if (k <= 0) continue;
+    double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (Eigen::Index p = 0; p < persons; ++p) {
+      const int x = table.responses(p, j);
+      const int others = answered[static_cast<std::size_t>(p)] - 1;
+      if (x < 0 || others < 1) continue;
+      const double rest = (total[static_cast<std::size_t>(p)] - static_cast<double>(x) / k) / others;
+      n += 1;
+      sx += x;
+      sy += rest;
+      sxx += double(x) * x;
+      syy += rest * rest;
+      sxy += x * rest;
+    }
+    if (n < 3) continue;
+    const double vx = sxx - sx * sx / n;
+    const double vy = syy - sy * sy / n;
+    if (vx > 0 && vy > 0) correlation[static_cast<std::size_t>(j)] = (sxy - sx * sy / n) / std::sqrt(vx * vy);
+  }
+  return correlation;
+}
+
+// √(gᵀ V g) over the flat indices touched.
+double delta_se(const Eigen::MatrixXd& covariance, const std::vector<std::pair<Eigen::Index, double>>& gradient) {
+  double variance = 0.0;
+  for (const auto& [i, gi] : gradient) {
+    for (const auto& [j, gj] : gradient) variance += gi * gj * covariance(i, j);
+  }
+  return std::sqrt(std::max(variance, 0.0));
+}
+
+// The reported item and its standard errors from internal parameters.
+void report_item(const ItemSpec& spec, const Eigen::VectorXd& par, double scaling, CalibratedItem& out) {
+  const int k_max = spec.thresholds();
+  const double a = par[0];
+  out.slope_intercept.assign(par.data(), par.data() + 1 + k_max);
+  const double c = spec.has_lower() ? 1.0 / (1.0 + std::exp(-par[k_max + 1])) : 0.0;
+  const double u = spec.has_upper() ? 1.0 / (1.0 + std::exp(-par[k_max + 2])) : 1.0;
+  if (spec.has_lower()) out.slope_intercept.push_back(c);
+  if (spec.has_upper()) out.slope_intercept.push_back(u);
+  if (!(a > 0.0)) {
+    out.status = ItemCalibrationStatus::negative_slope;
+    out.message = "the estimated slope is " + number_text(a) + " (not positive): the item does not discriminate";
+    return;
+  }
+  try {
+    switch (spec.model) {
+      case CalibrationModel::rasch:
+      case CalibrationModel::one_pl:
+        out.item = Item::dichotomous(out.id, Model::one_pl, a / scaling, -par[1] / a);
+        break;
+      case CalibrationModel::two_pl: out.item = Item::dichotomous(out.id, Model::two_pl, a / scaling, -par[1] / a); break;
+      case CalibrationModel::three_pl:
+        out.item = Item::dichotomous(out.id, Model::three_pl, a / scaling, -par[1] / a, c);
+        break;
+      case CalibrationModel::four_pl:
+        out.item = Item::dichotomous(out.id, Model::four_pl, a / scaling, -par[1] / a, c, u);
+        break;
+      case CalibrationModel::grm: {
+        std::vector<double> b;
+        for (int k = 1; k <= k_max; ++k) b.push_back(-par[k] / a);
+        out.item = Item::polytomous(out.id, Model::grm, a / scaling, std::move(b));
+        break;
+      }
+      case CalibrationModel::gpcm:
+      case CalibrationModel::pcm: {
+        std::vector<double> b;
+        for (int k = 1; k <= k_max; ++k) b.push_back(-(par[k] - (k > 1 ? par[k - 1] : 0.0)) / a);
+        const bool pcm = spec.model == CalibrationModel::pcm && a / scaling == 1.0;
+        out.item = Item::polytomous(out.id, pcm ? Model::pcm : Model::gpcm, a / scaling, std::move(b));
+        break;
+      }
+    }
+  } catch (const InvalidItem& error) {
+    out.status = ItemCalibrationStatus::negative_slope;
+    out.message = error.what();
+  }
+}
+
+ItemStandardErrors item_standard_errors(const ItemSpec& spec, const Eigen::VectorXd& par, Eigen::Index offset,
+                                        Eigen::Index slope_index, double scaling, const Eigen::MatrixXd& v) {
+  // Flat index of each internal parameter (−1 when fixed).
+  std::vector<Eigen::Index> flat(static_cast<std::size_t>(spec.parameter_count()), -1);
+  Eigen::Index at = offset;
+  for (int k = 0; k < spec.parameter_count(); ++k) {
+    if (spec.free[static_cast<std::size_t>(k)]) flat[static_cast<std::size_t>(k)] = at++;
+  }
+  if (spec.model == CalibrationModel::one_pl) flat[0] = slope_index;
+  auto se_of = [&](std::vector<std::pair<int, double>> terms) {
+    std::vector<std::pair<Eigen::Index, double>> gradient;
+    for (const auto& [k, g] : terms) {
+      if (flat[static_cast<std::size_t>(k)] >= 0) gradient.emplace_back(flat[static_cast<std::size_t>(k)], g);
+    }
+    return delta_se(v, gradient);
+  };
+  ItemStandardErrors se;
+  const double a = par[0];
+  const int k_max = spec.thresholds();
+  se.a = se_of({{0, 1.0 / scaling}});
+  if (spec.dichotomous()) {
+    se.b = se_of({{0, par[1] / (a * a)}, {1, -1.0 / a}});
+    if (spec.has_lower()) {
+      const double c = 1.0 / (1.0 + std::exp(-par[2]));
+      se.c = se_of({{2, c * (1.0 - c)}});
+    }
+    if (spec.has_upper()) {
+      const double u = 1.0 / (1.0 + std::exp(-par[3]));
+      se.d = se_of({{3, u * (1.0 - u)}});
+    }
+    return se;
+  }
+  for (int k = 1; k <= k_max; ++k) {
+    if (spec.model == CalibrationModel::grm) {
+      se.thresholds.push_back(se_of({{0, par[k] / (a * a)}, {k, -1.0 / a}}));
+    } else {
+      const double step = par[k] - (k > 1 ? par[k - 1] : 0.0);
+      std::vector<std::pair<int, double>> terms{{0, step / (a * a)}, {k, -1.0 / a}};
+      if (k > 1) terms.emplace_back(k - 1, 1.0 / a);
+      se.thresholds.push_back(se_of(terms));
+    }
+  }
+  return se;
+}
+
+}  // namespace
+
+std::string_view to_string(CalibrationModel model) noexcept {
+  switch (model) {
+    case CalibrationModel::rasch: return "rasch";
+    case CalibrationModel::one_pl: return "1pl";
+    case CalibrationModel::two_pl: return "2pl";
+    case CalibrationModel::three_pl: return "3pl";
+    case CalibrationModel::four_pl: return "4pl";
+    case CalibrationModel::grm: return "grm";
+    case CalibrationModel::gpcm: return "gpcm";
+    case CalibrationModel::pcm: return "pcm";
+  }
+  return "unknown";
+}
+
+CalibrationModel calibration_model_from_string(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  for (CalibrationModel model : {CalibrationModel::rasch, CalibrationModel::one_pl, CalibrationModel::two_pl,
+                                 CalibrationModel::three_pl, CalibrationModel::four_pl, CalibrationModel::grm,
+                                 CalibrationModel::gpcm, CalibrationModel::pcm}) {
+    if (lower == to_string(model)) return model;
+  }
+  throw InvalidArgument("calibration_model_from_string: unknown model '" + std::string(name) +
+                        "' (expected rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm)");
+}
+
+std::string_view to_string(CalibrationStatus status) noexcept {
+  switch (status) {
+    case CalibrationStatus::converged: return "converged";
+    case CalibrationStatus::cycle_limit: return "cycle_limit";
+    case CalibrationStatus::no_items: return "no_items";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ItemCalibrationStatus status) noexcept {
+  switch (status) {
+    case ItemCalibrationStatus::estimated: return "estimated";
+    case ItemCalibrationStatus::fixed: return "fixed";
+    case ItemCalibrationStatus::all_correct: return "all_correct";
+    case ItemCalibrationStatus::all_incorrect: return "all_incorrect";
+    case ItemCalibrationStatus::too_few_responses: return "too_few_responses";
+    case ItemCalibrationStatus::empty_category: return "empty_category";
+    case ItemCalibrationStatus::negative_slope: return "negative_slope";
+  }
+  return "unknown";
+}
+
+void CalibrationOptions::validate() const {
+  const std::string fn = "CalibrationOptions::validate: ";
+  auto fail = [&](const std::string& what) { throw InvalidArgument(fn + what); };
+  if (!(std::isfinite(quadrature_lower) && std::isfinite(quadrature_upper) && quadrature_lower < quadrature_upper)) {
+    fail("the quadrature needs finite lower < upper");
+  }
+  if (quadrature_points < 5 || quadrature_points > 1001) fail("quadrature_points must be in 5..1001");
+  if (!(tolerance > 0.0) || !std::isfinite(tolerance)) fail("tolerance must be finite and > 0");
+  if (max_cycles < 1) fail("max_cycles must be >= 1");
+  if (min_responses < 1) fail("min_responses must be >= 1");
+  if (!(scaling > 0.0) || !std::isfinite(scaling)) fail("scaling must be finite and > 0");
+  if (priors.slope && !(priors.slope->sdlog > 0.0 && std::isfinite(priors.slope->meanlog))) {
+    fail("the slope prior needs sdlog > 0 and a finite meanlog");
+  }
+  for (const auto* beta : {&priors.lower_asymptote, &priors.upper_asymptote}) {
+    if (*beta && !((*beta)->alpha >= 1.0 && (*beta)->beta >= 1.0)) fail("a beta prior needs alpha >= 1 and beta >= 1");
+  }
+  if (priors.difficulty && !(priors.difficulty->sd > 0.0 && std::isfinite(priors.difficulty->mean))) {
+    fail("the difficulty prior needs sd > 0 and a finite mean");
+  }
+}
+
+ItemBank CalibrationResult::bank(double scaling) const {
+  std::vector<Item> valid;
+  for (const CalibratedItem& item : items) {
+    if (item.item) valid.push_back(*item.item);
+  }
+  return ItemBank(std::move(valid), scaling);
+}
+
+CalibrationResult calibrate(const ResponseTable& table, const std::vector<CalibrationModel>& models,
+                            const CalibrationOptions& options, const ItemBank* fixed) {
+  options.validate();
+  const Eigen::Index persons = table.responses.rows();
+  const Eigen::Index columns = table.responses.cols();
+  if (persons == 0 || columns == 0) {
+    throw DataError(table.file, 0, "", "the response matrix is empty: calibration needs persons and items");
+  }
+  if (static_cast<Eigen::Index>(table.item_ids.size()) != columns) {
+    throw InvalidArgument("calibrate: the table has " + std::to_string(columns) + " columns but " +
+                          std::to_string(table.item_ids.size()) + " item ids");
+  }
+  if (models.size() != 1 && static_cast<Eigen::Index>(models.size()) != columns) {
+    throw InvalidArgument("calibrate: expected 1 model or one per item (" + std::to_string(columns) + "), got " +
+                          std::to_string(models.size()));
+  }
+  auto line_of = [&](Eigen::Index p) {
+    return static_cast<std::size_t>(p) < table.lines.size() ? table.lines[static_cast<std::size_t>(p)] : 0;
+  };
+
+  // ---- columns: model, fixed item, categories, status --------------------------------------------------------
+  CalibrationResult result;
+  result.items.resize(static_cast<std::size_t>(columns));
+  std::vector<const Item*> fixed_items(static_cast<std::size_t>(columns), nullptr);
+  std::vector<ColumnSummary> summary(static_cast<std::size_t>(columns));
+  std::vector<int> categories(static_cast<std::size_t>(columns), 2);
+  for (Eigen::Index j = 0; j < columns; ++j) {
+    const auto uj = static_cast<std::size_t>(j);
+    CalibratedItem& item = result.items[uj];
+    item.id = ItemId(table.item_ids[uj]);
+    item.model = models.size() == 1 ? models.front() : models[uj];
+    if (fixed) {
+      if (const auto index = fixed->find(item.id)) {
+        fixed_items[uj] = &fixed->item(*index);
+        item.model = from_item_model(fixed_items[uj]->model());
+        item.status = ItemCalibrationStatus::fixed;
+        item.item = *fixed_items[uj];
+      }
+    }
+    int limit = kMaxCategories - 1;
+    if (fixed_items[uj]) {
+      limit = fixed_items[uj]->category_count() - 1;
+    } else if (dichotomous_model(item.model)) {
+      limit = 1;
+    }
+    ColumnSummary& s = summary[uj];
+    s.category_counts.assign(static_cast<std::size_t>(kMaxCategories), 0.0);
+    for (Eigen::Index p = 0; p < persons; ++p) {
+      const int x = table.responses(p, j);
+      if (x < 0) continue;
+      if (x > limit) {
+        std::string message = "category ";
+        message += std::to_string(x);
+        message += " is outside the ";
+        message += to_string(item.model);
+        message += " model of item '" + item.id.str() + "' (categories 0.." + std::to_string(limit) + ")";
+        throw DataError(table.file, line_of(p), item.id.str(), message);
+      }
+      s.category_counts[static_cast<std::size_t>(x)] += 1.0;
+      ++s.responses;
+      s.highest = std::max(s.highest, x);
+    }
+    item.responses = s.responses;
+    if (fixed_items[uj]) {
+      categories[uj] = fixed_items[uj]->category_count();
+      continue;
+    }
+    categories[uj] = dichotomous_model(item.model) ? 2 : std::max(2, s.highest + 1);
+    s.category_counts.resize(static_cast<std::size_t>(categories[uj]));
+    int observed = 0;
+    for (double n : s.category_counts) observed += n > 0.0;
+    if (s.responses < static_cast<std::size_t>(options.min_responses)) {
+      item.status = ItemCalibrationStatus::too_few_responses;
+      item.message = std::to_string(s.responses) + " responses, fewer than the " +
+                     std::to_string(options.min_responses) + " needed";
+    } else if (observed <= 1) {
+      const bool bottom = s.highest == 0;
+      item.status = bottom ? ItemCalibrationStatus::all_incorrect : ItemCalibrationStatus::all_correct;
+      item.message = bottom ? "every response is in category 0: no finite difficulty"
+                            : "every response is in the top category: no finite difficulty";
+    } else if (observed < categories[uj]) {
+      item.status = ItemCalibrationStatus::empty_category;
+      for (int k = 0; k < categories[uj]; ++k) {
+        if (s.category_counts[static_cast<std::size_t>(k)] == 0.0) {
+          item.message = "nobody chose category " + std::to_string(k) + " of 0.." + std::to_string(categories[uj] - 1) +
+                         ": its threshold is not identified";
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- the problem: items in the likelihood, compressed patterns --------------------------------------------
+  CalibrationProblem problem;
+  problem.priors = options.priors;
+  problem.nodes = Eigen::ArrayXd::LinSpaced(options.quadrature_points, options.quadrature_lower,
+                                            options.quadrature_upper);
+  std::vector<int> active_of(static_cast<std::size_t>(columns), -1);
+  bool any_fixed = false;
+  bool all_rasch_family = true;
+  bool any_estimated = false;
+  for (Eigen::Index j = 0; j < columns; ++j) {
+    const auto uj = static_cast<std::size_t>(j);
+    const CalibratedItem& item = result.items[uj];
+    const bool is_fixed = item.status == ItemCalibrationStatus::fixed;
+    if (!is_fixed && item.status != ItemCalibrationStatus::estimated) continue;
+    ItemSpec spec = detail::make_item_spec(item.model, categories[uj], is_fixed);
+    spec.row = static_cast<std::size_t>(problem.rows);
+    problem.rows += spec.categories;
+    active_of[uj] = static_cast<int>(problem.specs.size());
+    problem.specs.push_back(spec);
+    problem.columns.push_back(uj);
+    any_fixed = any_fixed || is_fixed;
+    if (!is_fixed) {
+      any_estimated = true;
+      all_rasch_family = all_rasch_family && (item.model == CalibrationModel::rasch || item.model == CalibrationModel::pcm);
+      problem.common_slope = problem.common_slope || item.model == CalibrationModel::one_pl;
+    }
+  }
+  if (!any_estimated) {
+    result.status = CalibrationStatus::no_items;
+    result.message = "no item could be estimated";
+    return result;
+  }
+  if (any_fixed && options.estimate_latent_with_fixed_items) {
+    problem.free_mean = true;
+    problem.free_variance = true;
+  } else if (!any_fixed && all_rasch_family) {
+    problem.free_variance = true;
+  }
+  {
+    std::unordered_map<std::string, std::size_t> seen;
+    std::string key(problem.specs.size(), '\0');
+    for (Eigen::Index p = 0; p < persons; ++p) {
+      bool any = false;
+      for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+        const int x = table.responses(p, static_cast<Eigen::Index>(problem.columns[i]));
+        key[i] = static_cast<char>(x + 1);
+        any = any || x >= 0;
+      }
+      if (!any) continue;  // answered none of the items in the likelihood: contributes nothing
+      const auto [where, inserted] = seen.emplace(key, problem.frequencies.size());
+      if (!inserted) {
+        problem.frequencies[where->second] += 1.0;
+        continue;
+      }
+      for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+        if (key[i] > 0) problem.cells.push_back(static_cast<std::int32_t>(problem.specs[i].row) + key[i] - 1);
+      }
+      problem.offsets.push_back(problem.cells.size());
+      problem.frequencies.push_back(1.0);
+    }
+  }
+
+  // ---- starting values --------------------------------------------------------------------------------------
+  std::vector<int> top(static_cast<std::size_t>(columns), 0);
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) top[problem.columns[i]] = problem.specs[i].thresholds();
+  const std::vector<double> correlations = item_rest_correlations(table, top);
+  ParameterState start;
+  const boost::math::normal standard;
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    const std::size_t j = problem.columns[i];
+    if (problem.specs[i].fixed) {
+      start.items.push_back(detail::internal_parameters(*fixed_items[j], fixed->scaling()));
+      continue;
+    }
+    // Point-biserial to biserial (dichotomous): r_bis = r_pb·√(pq)/φ(Φ⁻¹(p)).
+    double r = correlations[j];
+    if (problem.specs[i].dichotomous()) {
+      const double p = std::clamp(summary[j].category_counts[1] / double(summary[j].responses), 0.02, 0.98);
+      r *= std::sqrt(p * (1.0 - p)) / pdf(standard, quantile(standard, p));
+    } else {
+      r *= 1.2;
+    }
+    start.items.push_back(detail::starting_values(problem.specs[i], summary[j].category_counts, r));
+    if (problem.specs[i].model == CalibrationModel::one_pl) start.items.back()[0] = start.slope;
+  }
+
+  // ---- EM ---------------------------------------------------------------------------------------------------
+  detail::WorkerPool pool(options.threads);
+  detail::EmOutcome em = detail::run_em(problem, std::move(start), options, pool);
+  result.cycles = em.cycles;
+  result.log_likelihood = em.estep.log_likelihood;
+  result.log_likelihood_trace = std::move(em.trace);
+  result.latent_mean = em.state.mean;
+  result.latent_variance = em.state.variance;
+  result.status = em.converged ? CalibrationStatus::converged : CalibrationStatus::cycle_limit;
+  result.message = em.converged ? "converged after " + std::to_string(em.cycles) + " EM cycles"
+                                : "no convergence within " + std::to_string(options.max_cycles) + " EM cycles";
+
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    if (problem.specs[i].fixed) continue;
+    report_item(problem.specs[i], em.state.items[i], options.scaling, result.items[problem.columns[i]]);
+  }
+  if (options.standard_errors) {
+    result.standard_error_method = std::string(kStandardErrorMethod);
+    const detail::CovarianceOutcome covariance = detail::parameter_covariance(problem, em.state, pool);
+    if (!covariance.ok) {
+      result.standard_error_message = covariance.message;
+    } else {
+      const detail::ParameterLayout layout = detail::parameter_layout(problem);
+      for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+        CalibratedItem& item = result.items[problem.columns[i]];
+        if (problem.specs[i].fixed || item.status != ItemCalibrationStatus::estimated) continue;
+        item.se = item_standard_errors(problem.specs[i], em.state.items[i], layout.item_offsets[i], layout.slope,
+                                       options.scaling, covariance.covariance);
+      }
+    }
+  }
+  if (options.fit_statistics) {
+    const std::vector<ItemFit> fit = detail::item_fit(problem, em.state);
+    for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+      if (!problem.specs[i].fixed) result.items[problem.columns[i]].fit = fit[i];
+    }
+  }
+  return result;
+}
+
+}  // namespace irtcat

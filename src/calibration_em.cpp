@@ -1,0 +1,466 @@
+// The EM iteration of the calibration (Bock & Aitkin 1981): the vectorized E-step over response patterns × nodes,
+// the parallel M-step, SQUAREM acceleration kept monotone, and the observed-information covariance.
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "detail/calibration_internal.hpp"
+
+namespace irtcat::detail {
+namespace {
+
+using RowArray = Eigen::Array<double, 1, Eigen::Dynamic>;
+
+// Work split of the E-step: a function of the number of patterns only, so that sums are formed in the same order
+// whatever the number of threads.
+std::size_t chunk_count(std::size_t patterns) { return std::clamp<std::size_t>(patterns / 96, 1, 48); }
+
+// E-step engine: owns per-chunk partial sums, reused across cycles.
+class EStep {
+ public:
+  EStep(const CalibrationProblem& problem, WorkerPool& pool) : problem_(problem), pool_(pool) {
+    const std::size_t chunks = chunk_count(problem.frequencies.size());
+    const Eigen::Index q = problem.nodes.size();
+    partial_counts_.assign(chunks, RowMatrix::Zero(problem.rows, q));
+    partial_nodes_.assign(chunks, Eigen::ArrayXd::Zero(q));
+    partial_log_likelihood_.assign(chunks, 0.0);
+  }
+
+  EStepResult run(const ParameterState& state) {
+    const RowMatrix table = log_probability_table(problem_, state);
+    const RowArray log_weights = log_node_weights(problem_.nodes, state.mean, state.variance).transpose();
+    const std::size_t patterns = problem_.frequencies.size();
+    const std::size_t chunks = partial_counts_.size();
+    pool_.run(chunks, [&](std::size_t chunk) {
+      const std::size_t begin = patterns * chunk / chunks;
+      const std::size_t end = patterns * (chunk + 1) / chunks;
+      RowMatrix& counts = partial_counts_[chunk];
+      counts.setZero();
+      Eigen::ArrayXd& nodes = partial_nodes_[chunk];
+      nodes.setZero();
+      double log_likelihood = 0.0;
+      RowArray log_post(log_weights.size());
+      RowArray post(log_weights.size());
+      for (std::size_t p = begin; p < end; ++p) {
+        // log L_p(θ_q) + log w_q, then the posterior with the maximum subtracted before exp.
+        log_post = log_weights;
+        const std::size_t first = problem_.offsets[p];
+        const std::size_t last = problem_.offsets[p + 1];
+        for (std::size_t i = first; i < last; ++i) log_post += table.row(problem_.cells[i]).array();
+        const double top = log_post.maxCoeff();
+        post = (log_post - top).exp();
+        const double total = post.sum();
+        const double frequency = problem_.frequencies[p];
+        log_likelihood += frequency * (top + std::log(total));
+        post *= frequency / total;
+        nodes += post.transpose();
+        for (std::size_t i = first; i < last; ++i) counts.row(problem_.cells[i]).array() += post;
+      }
+      partial_log_likelihood_[chunk] = log_likelihood;
+    });
+    EStepResult result;
+    result.counts = partial_counts_[0];
+    result.node_counts = partial_nodes_[0];
+    result.log_likelihood = partial_log_likelihood_[0];
+    for (std::size_t chunk = 1; chunk < chunks; ++chunk) {
+      result.counts += partial_counts_[chunk];
+      result.node_counts += partial_nodes_[chunk];
+      result.log_likelihood += partial_log_likelihood_[chunk];
+    }
+    return result;
+  }
+
+ private:
+  const CalibrationProblem& problem_;
+  WorkerPool& pool_;
+  std::vector<RowMatrix> partial_counts_;
+  std::vector<Eigen::ArrayXd> partial_nodes_;
+  std::vector<double> partial_log_likelihood_;
+};
+
+bool is_one_pl(const ItemSpec& spec) { return spec.model == CalibrationModel::one_pl && !spec.fixed; }
+
+double slope_log_prior(const ParameterPriors& priors, double slope) {
+  if (!priors.slope) return 0.0;
+  const double a = std::max(slope, 1e-300);
+  const double l = std::log(a) - priors.slope->meanlog;
+  return -std::log(a) - l * l / (2.0 * priors.slope->sdlog * priors.slope->sdlog);
+}
+
+// What EM increases: the marginal log-likelihood plus the log priors of the parameters (just the former without).
+double log_posterior(const CalibrationProblem& problem, const ParameterState& state, double log_likelihood) {
+  double sum = log_likelihood;
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    if (!problem.specs[i].fixed) sum += item_log_prior(problem.specs[i], state.items[i], problem.priors);
+  }
+  if (problem.common_slope) sum += slope_log_prior(problem.priors, state.slope);
+  return sum;
+}
+
+// The latent part of the M-step: maximize f = Σ_q n_q log w_q over N(μ, σ²) weights normalized on the nodes. In the
+// natural parameters η = (μ/σ², −1/(2σ²)) this is an exponential family on the nodes with statistics (θ, θ²), so f is
+// concave: ∇f = S − N·E_η[t], ∇²f = −N·Cov_η[t]. Newton from the current values (the moments are nearly exact).
+struct LatentMoments {
+  double e1 = 0.0, e2 = 0.0, v11 = 0.0, v12 = 0.0, v22 = 0.0;
+};
+LatentMoments latent_moments(const Eigen::ArrayXd& nodes, double eta1, double eta2) {
+  const Eigen::ArrayXd log_w = eta1 * nodes + eta2 * nodes.square();
+  const Eigen::ArrayXd w = (log_w - log_w.maxCoeff()).exp();
+  const Eigen::ArrayXd p = w / w.sum();
+  LatentMoments m;
+  m.e1 = (p * nodes).sum();
+  m.e2 = (p * nodes.square()).sum();
+  m.v11 = (p * (nodes - m.e1).square()).sum();
+  m.v12 = (p * (nodes - m.e1) * (nodes.square() - m.e2)).sum();
+  m.v22 = (p * (nodes.square() - m.e2).square()).sum();
+  return m;
+}
+
+void latent_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state) {
+  const double n = estep.node_counts.sum();
+  const double s1 = (estep.node_counts * problem.nodes).sum();
+  const double s2 = (estep.node_counts * problem.nodes.square()).sum();
+  double eta1 = state.mean / state.variance;
+  double eta2 = -0.5 / state.variance;
+  for (int iteration = 0; iteration < 50; ++iteration) {
+    const LatentMoments m = latent_moments(problem.nodes, eta1, eta2);
+    const double g1 = problem.free_mean ? s1 - n * m.e1 : 0.0;
+    const double g2 = s2 - n * m.e2;
+    double d1 = 0.0, d2 = 0.0;
+    if (problem.free_mean) {
+      const double det = n * n * (m.v11 * m.v22 - m.v12 * m.v12);
+      if (!(det > 0.0)) break;
+      d1 = (n * m.v22 * g1 - n * m.v12 * g2) / det;
+      d2 = (n * m.v11 * g2 - n * m.v12 * g1) / det;
+    } else {
+      if (!(m.v22 > 0.0)) break;
+      d2 = g2 / (n * m.v22);
+    }
+    // Keep σ² within [1e−4, 16]: η2 in [−5000, −1/32].
+    const double next2 = std::clamp(eta2 + d2, -5000.0, -1.0 / 32.0);
+    eta1 += d1;
+    const double moved = std::abs(next2 - eta2) + std::abs(d1);
+    eta2 = next2;
+    if (moved < 1e-12) break;
+  }
+  state.variance = -0.5 / eta2;
+  if (problem.free_mean) state.mean = eta1 * state.variance;
+}
+
+// The common 1PL slope given the items' intercepts: Newton on Σ_j Q_j(s) (+ slope prior), step halving.
+void common_slope_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state) {
+  auto evaluate = [&](double slope, bool derivatives, double& gradient, double& hessian) {
+    double value = 0.0;
+    gradient = 0.0;
+    hessian = 0.0;
+    for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+      const ItemSpec& spec = problem.specs[i];
+      if (!is_one_pl(spec)) continue;
+      Eigen::VectorXd par = state.items[i];
+      par[0] = slope;
+      const ItemObjective objective = item_objective(
+          spec, par, problem.nodes, estep.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories),
+          problem.priors, derivatives);
+      value += objective.value;
+      if (derivatives) {
+        gradient += objective.gradient[0];
+        hessian += objective.hessian(0, 0);
+      }
+    }
+    if (problem.priors.slope) {
+      const double a = std::max(slope, 1e-300);
+      const double sd2 = problem.priors.slope->sdlog * problem.priors.slope->sdlog;
+      const double l = std::log(a) - problem.priors.slope->meanlog;
+      value += -std::log(a) - l * l / (2.0 * sd2);
+      gradient += (-1.0 - l / sd2) / a;
+      hessian += (1.0 - (1.0 - l) / sd2) / (a * a);
+    }
+    return value;
+  };
+  double slope = state.slope;
+  for (int iteration = 0; iteration < 30; ++iteration) {
+    double gradient = 0.0;
+    double hessian = 0.0;
+    const double value = evaluate(slope, true, gradient, hessian);
+    double step = hessian < 0.0 ? -gradient / hessian : (gradient > 0.0 ? 0.1 : -0.1);
+    step = std::clamp(step, -1.0, 1.0);
+    bool accepted = false;
+    for (int halving = 0; halving < 40; ++halving, step *= 0.5) {
+      const double candidate = slope + step;
+      if (std::abs(candidate) > kSlopeBound || (problem.priors.slope && candidate <= 0.0)) continue;
+      double g = 0.0;
+      double h = 0.0;
+      if (evaluate(candidate, false, g, h) >= value) {
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted) break;
+    slope += step;
+    if (std::abs(step) < 1e-10) break;
+  }
+  state.slope = slope;
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    if (is_one_pl(problem.specs[i])) state.items[i][0] = slope;
+  }
+}
+
+// One M-step: every estimated item in parallel, then the common slope and the latent distribution.
+void m_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state, WorkerPool& pool) {
+  pool.run(problem.specs.size(), [&](std::size_t i) {
+    const ItemSpec& spec = problem.specs[i];
+    if (spec.fixed) return;
+    maximize_item(spec, state.items[i], problem.nodes,
+                  estep.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories), problem.priors);
+  });
+  if (problem.common_slope) common_slope_step(problem, estep, state);
+  if (problem.free_mean || problem.free_variance) latent_step(problem, estep, state);
+}
+
+Eigen::VectorXd pack(const CalibrationProblem& problem, const ParameterLayout& layout, const ParameterState& state) {
+  Eigen::VectorXd flat(layout.size);
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    const ItemSpec& spec = problem.specs[i];
+    Eigen::Index at = layout.item_offsets[i];
+    for (int k = 0; k < spec.parameter_count(); ++k) {
+      if (spec.free[static_cast<std::size_t>(k)]) flat[at++] = state.items[i][k];
+    }
+  }
+  if (layout.slope >= 0) flat[layout.slope] = state.slope;
+  if (layout.mean >= 0) flat[layout.mean] = state.mean;
+  if (layout.variance >= 0) flat[layout.variance] = state.variance;
+  return flat;
+}
+
+ParameterState unpack(const CalibrationProblem& problem, const ParameterLayout& layout, const Eigen::VectorXd& flat,
+                      ParameterState state) {
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    const ItemSpec& spec = problem.specs[i];
+    Eigen::Index at = layout.item_offsets[i];
+    for (int k = 0; k < spec.parameter_count(); ++k) {
+      if (spec.free[static_cast<std::size_t>(k)]) state.items[i][k] = flat[at++];
+    }
+  }
+  if (layout.slope >= 0) {
+    state.slope = flat[layout.slope];
+    for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+      if (is_one_pl(problem.specs[i])) state.items[i][0] = state.slope;
+    }
+  }
+  if (layout.mean >= 0) state.mean = flat[layout.mean];
+  if (layout.variance >= 0) state.variance = flat[layout.variance];
+  return state;
+}
+
+bool feasible(const CalibrationProblem& problem, const ParameterState& state) {
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    if (!problem.specs[i].fixed && !feasible(problem.specs[i], state.items[i], problem.priors)) return false;
+  }
+  if (problem.common_slope && (std::abs(state.slope) > kSlopeBound || (problem.priors.slope && state.slope <= 0.0))) {
+    return false;
+  }
+  return std::isfinite(state.mean) && std::abs(state.mean) < 4.0 && state.variance >= 1e-4 && state.variance < 16.0;
+}
+
+}  // namespace
+
+Eigen::ArrayXd log_node_weights(const Eigen::ArrayXd& nodes, double mean, double variance) {
+  const Eigen::ArrayXd log_density = -0.5 * (nodes - mean).square() / variance;
+  const double top = log_density.maxCoeff();
+  return log_density - (top + std::log((log_density - top).exp().sum()));
+}
+
+RowMatrix log_probability_table(const CalibrationProblem& problem, const ParameterState& state) {
+  RowMatrix table(problem.rows, problem.nodes.size());
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    const ItemSpec& spec = problem.specs[i];
+    item_log_probabilities(spec, state.items[i], problem.nodes,
+                           table.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories));
+  }
+  return table;
+}
+
+ParameterLayout parameter_layout(const CalibrationProblem& problem) {
+  ParameterLayout layout;
+  for (const ItemSpec& spec : problem.specs) {
+    layout.item_offsets.push_back(layout.size);
+    layout.size += spec.free_count();
+  }
+  if (problem.common_slope) layout.slope = layout.size++;
+  if (problem.free_mean) layout.mean = layout.size++;
+  if (problem.free_variance) layout.variance = layout.size++;
+  return layout;
+}
+
+EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const CalibrationOptions& options,
+                 WorkerPool& pool) {
+  const ParameterLayout layout = parameter_layout(problem);
+  EStep estep(problem, pool);
+  EmOutcome out;
+  out.state = std::move(start);
+  out.estep = estep.run(out.state);
+  out.trace.push_back(log_posterior(problem, out.state, out.estep.log_likelihood));
+
+  // One EM cycle from `from` (whose E-step is `at`): the M-step, the change, a progress report.
+  auto cycle = [&](const ParameterState& from, const EStepResult& at, double& change) {
+    ParameterState next = from;
+    m_step(problem, at, next, pool);
+    ++out.cycles;
+    change = layout.size == 0 ? 0.0 : (pack(problem, layout, next) - pack(problem, layout, from)).cwiseAbs().maxCoeff();
+    if (options.progress) options.progress({out.cycles, options.max_cycles, at.log_likelihood, change});
+    return next;
+  };
+  auto finish = [&](ParameterState state, bool converged) {
+    out.state = std::move(state);
+    out.estep = estep.run(out.state);
+    out.trace.push_back(log_posterior(problem, out.state, out.estep.log_likelihood));
+    out.converged = converged;
+    return out;
+  };
+
+  // SQUAREM, scheme S3 (Varadhan & Roland 2008): from x0, two EM cycles x1, x2; r = x1 − x0, v = x2 − 2x1 + x0,
+  // α = −‖r‖/‖v‖ clamped to [−α_max, −1], x' = x0 − 2αr + α²v. x' is kept only if its log-likelihood is at least
+  // that of x1; otherwise x2 is used. Either way the recorded log-likelihoods never decrease.
+  double alpha_max = 4.0;
+  for (;;) {
+    double change = 0.0;
+    ParameterState s1 = cycle(out.state, out.estep, change);
+    if (change < options.tolerance) return finish(std::move(s1), true);
+    if (out.cycles >= options.max_cycles) return finish(std::move(s1), false);
+    EStepResult e1 = estep.run(s1);
+    const double objective1 = log_posterior(problem, s1, e1.log_likelihood);
+    out.trace.push_back(objective1);
+    if (!options.accelerate) {
+      out.state = std::move(s1);
+      out.estep = std::move(e1);
+      continue;
+    }
+    ParameterState s2 = cycle(s1, e1, change);
+    if (change < options.tolerance) return finish(std::move(s2), true);
+    if (out.cycles >= options.max_cycles) return finish(std::move(s2), false);
+
+    const Eigen::VectorXd x0 = pack(problem, layout, out.state);
+    const Eigen::VectorXd x1 = pack(problem, layout, s1);
+    const Eigen::VectorXd x2 = pack(problem, layout, s2);
+    const Eigen::VectorXd r = x1 - x0;
+    const Eigen::VectorXd v = x2 - x1 - r;
+    double alpha = v.squaredNorm() > 0.0 ? -std::sqrt(r.squaredNorm() / v.squaredNorm()) : -1.0;
+    alpha = std::clamp(alpha, -alpha_max, -1.0);
+    bool accepted = false;
+    if (alpha < -1.0) {
+      const Eigen::VectorXd extrapolated = x0 - 2.0 * alpha * r + alpha * alpha * v;
+      ParameterState candidate = unpack(problem, layout, extrapolated, s2);
+      if (feasible(problem, candidate)) {
+        EStepResult e = estep.run(candidate);
+        if (std::isfinite(e.log_likelihood) && log_posterior(problem, candidate, e.log_likelihood) >= objective1) {
+          accepted = true;
+          if (alpha == -alpha_max) alpha_max *= 4.0;
+          out.state = std::move(candidate);
+          out.estep = std::move(e);
+        }
+      }
+      if (!accepted) alpha_max = std::max(1.0, alpha_max / 4.0);
+    }
+    if (!accepted) {
+      out.state = std::move(s2);
+      out.estep = estep.run(out.state);
+    }
+    out.trace.push_back(log_posterior(problem, out.state, out.estep.log_likelihood));
+  }
+}
+
+CovarianceOutcome parameter_covariance(const CalibrationProblem& problem, const ParameterState& state,
+                                       WorkerPool& pool) {
+  const ParameterLayout layout = parameter_layout(problem);
+  EStep estep(problem, pool);
+  CovarianceOutcome out;
+  if (layout.size == 0) {
+    out.message = "no parameters were estimated";
+    return out;
+  }
+  // The marginal score by Fisher's identity: the gradient of the expected complete-data log-likelihood (and log
+  // priors), with the E-step at the same parameters.
+  auto score = [&](const Eigen::VectorXd& flat) {
+    const ParameterState at = unpack(problem, layout, flat, state);
+    const EStepResult e = estep.run(at);
+    Eigen::VectorXd gradient = Eigen::VectorXd::Zero(layout.size);
+    std::vector<double> slope_parts(problem.specs.size(), 0.0);
+    pool.run(problem.specs.size(), [&](std::size_t i) {
+      const ItemSpec& spec = problem.specs[i];
+      if (spec.fixed) return;
+      const ItemObjective objective =
+          item_objective(spec, at.items[i], problem.nodes,
+                         e.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories), problem.priors, true);
+      Eigen::Index k_flat = layout.item_offsets[i];
+      for (int k = 0; k < spec.parameter_count(); ++k) {
+        if (spec.free[static_cast<std::size_t>(k)]) gradient[k_flat++] = objective.gradient[k];
+      }
+      if (is_one_pl(spec)) slope_parts[i] = objective.gradient[0];
+    });
+    if (layout.slope >= 0) {
+      double g = 0.0;
+      for (double part : slope_parts) g += part;
+      if (problem.priors.slope) {
+        const double sd2 = problem.priors.slope->sdlog * problem.priors.slope->sdlog;
+        g += (-1.0 - (std::log(at.slope) - problem.priors.slope->meanlog) / sd2) / at.slope;
+      }
+      gradient[layout.slope] = g;
+    }
+    if (layout.mean >= 0 || layout.variance >= 0) {
+      // ∇ in η (S − N·E_η[t]) carried to (μ, σ²): ∂η1/∂μ = 1/σ², ∂η1/∂σ² = −μ/σ⁴, ∂η2/∂σ² = 1/(2σ⁴).
+      const double n = e.node_counts.sum();
+      const double v = at.variance;
+      const LatentMoments m = latent_moments(problem.nodes, at.mean / v, -0.5 / v);
+      const double g1 = (e.node_counts * problem.nodes).sum() - n * m.e1;
+      const double g2 = (e.node_counts * problem.nodes.square()).sum() - n * m.e2;
+      if (layout.mean >= 0) gradient[layout.mean] = g1 / v;
+      if (layout.variance >= 0) gradient[layout.variance] = -at.mean / (v * v) * g1 + g2 / (2.0 * v * v);
+    }
+    return gradient;
+  };
+  const Eigen::VectorXd x = pack(problem, layout, state);
+  Eigen::MatrixXd hessian(layout.size, layout.size);
+  for (Eigen::Index i = 0; i < layout.size; ++i) {
+    const double h = 1e-4 * std::max(1.0, std::abs(x[i]));
+    Eigen::VectorXd up = x;
+    Eigen::VectorXd down = x;
+    up[i] += h;
+    down[i] -= h;
+    hessian.col(i) = (score(up) - score(down)) / (2.0 * h);
+  }
+  const Eigen::MatrixXd information = -0.5 * (hessian + hessian.transpose());
+  if (!information.allFinite()) {
+    out.message = "the observed information is not finite";
+    return out;
+  }
+  Eigen::LLT<Eigen::MatrixXd> llt(information);
+  if (llt.info() != Eigen::Success) {
+    out.message = "the observed information is not positive definite (a parameter at a bound or not identified)";
+    return out;
+  }
+  out.covariance = llt.solve(Eigen::MatrixXd::Identity(layout.size, layout.size));
+  out.ok = out.covariance.allFinite() && (out.covariance.diagonal().array() > 0.0).all();
+  if (!out.ok) out.message = "the inverse observed information has a non-positive variance";
+  return out;
+}
+
+Eigen::ArrayXd pattern_eap(const CalibrationProblem& problem, const ParameterState& state) {
+  const RowMatrix table = log_probability_table(problem, state);
+  const RowArray log_weights = log_node_weights(problem.nodes, state.mean, state.variance).transpose();
+  const RowArray nodes = problem.nodes.transpose();
+  Eigen::ArrayXd eap(static_cast<Eigen::Index>(problem.frequencies.size()));
+  RowArray log_post(log_weights.size());
+  for (std::size_t p = 0; p < problem.frequencies.size(); ++p) {
+    log_post = log_weights;
+    for (std::size_t i = problem.offsets[p]; i < problem.offsets[p + 1]; ++i) {
+      log_post += table.row(problem.cells[i]).array();
+    }
+    const RowArray post = (log_post - log_post.maxCoeff()).exp();
+    eap[static_cast<Eigen::Index>(p)] = (post * nodes).sum() / post.sum();
+  }
+  return eap;
+}
+
+}  // namespace irtcat::detail

@@ -1,0 +1,201 @@
+#pragma once
+// Private pieces of the EM calibration, shared by src/calibration*.cpp.
+//
+// Internal parameters of one item (mirt's slope-intercept form, Chalmers 2012):
+//   index 0        a, the slope (fixed at 1 for Rasch and PCM; the common slope for 1PL)
+//   1 .. K         intercepts d_1..d_K: dichotomous z = a·θ + d; GRM P*_k = σ(a·θ + d_k), d_1 > ... > d_K;
+//                  GPCM P_k ∝ exp(k·a·θ + d_k), d_0 = 0
+//   K + 1          γ = logit c (3PL, 4PL)
+//   K + 2          υ = logit of the upper asymptote (4PL)
+
+#include <Eigen/Core>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "irtcat/calibration.hpp"
+
+namespace irtcat::detail {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Internal parameters are kept inside these boxes; a Newton step that would leave them is shortened.
+inline constexpr double kSlopeBound = 30.0;
+inline constexpr double kInterceptBound = 60.0;
+inline constexpr double kLogitBound = 25.0;
+/// Linear predictors are clamped to ±35 (mirt's traceLinePts) before the logistic function.
+inline constexpr double kPredictorBound = 35.0;
+
+/// One item that takes part in the likelihood (estimated or fixed).
+struct ItemSpec {
+  CalibrationModel model = CalibrationModel::two_pl;
+  int categories = 2;               ///< K + 1
+  std::size_t row = 0;              ///< first row of this item's categories in the log-probability table
+  bool fixed = false;               ///< held at its parameters
+  std::vector<bool> free;           ///< per internal parameter: estimated in this item's M-step
+
+  int thresholds() const noexcept { return categories - 1; }
+  bool dichotomous() const noexcept;
+  bool has_lower() const noexcept { return model == CalibrationModel::three_pl || model == CalibrationModel::four_pl; }
+  bool has_upper() const noexcept { return model == CalibrationModel::four_pl; }
+  int parameter_count() const noexcept { return categories + (has_lower() ? 1 : 0) + (has_upper() ? 1 : 0); }
+  int free_count() const noexcept;
+};
+
+/// The free-slope flag and the mask of one model's parameters.
+ItemSpec make_item_spec(CalibrationModel model, int categories, bool fixed);
+
+/// log P_k(θ_q) for every category k (rows) and node q (columns), into `out` (categories × nodes).
+void item_log_probabilities(const ItemSpec& spec, const Eigen::VectorXd& par, const Eigen::ArrayXd& nodes,
+                            Eigen::Ref<RowMatrix> out);
+
+/// The expected complete-data log-likelihood of one item, Σ_q Σ_k r_kq log P_k(θ_q), plus its log prior, and its
+/// gradient and Hessian in all internal parameters (unused entries zero).
+struct ItemObjective {
+  double value = 0.0;
+  Eigen::VectorXd gradient;
+  Eigen::MatrixXd hessian;
+};
+
+/// `counts`: this item's block of expected counts, categories × nodes. With `derivatives` false only `value`.
+ItemObjective item_objective(const ItemSpec& spec, const Eigen::VectorXd& par, const Eigen::ArrayXd& nodes,
+                             const Eigen::Ref<const RowMatrix>& counts, const ParameterPriors& priors,
+                             bool derivatives);
+
+/// Σ log prior of one item's parameters (0 without priors).
+double item_log_prior(const ItemSpec& spec, const Eigen::VectorXd& par, const ParameterPriors& priors);
+
+/// True if `par` is inside the boxes, GRM intercepts are strictly decreasing, and a > 0 under a slope prior.
+bool feasible(const ItemSpec& spec, const Eigen::VectorXd& par, const ParameterPriors& priors);
+
+/// The M-step of one item: Newton–Raphson on its free parameters from `par`, with Levenberg damping when the
+/// Hessian is not negative definite and step halving so that the objective never decreases.
+void maximize_item(const ItemSpec& spec, Eigen::VectorXd& par, const Eigen::ArrayXd& nodes,
+                   const Eigen::Ref<const RowMatrix>& counts, const ParameterPriors& priors);
+
+/// Starting values from the item's category proportions and its correlation with the rest score
+/// (normal-ogive approximations, Lord & Novick 1968, moved to the logistic metric with 1.702).
+Eigen::VectorXd starting_values(const ItemSpec& spec, const std::vector<double>& category_counts,
+                                double item_rest_correlation);
+
+/// Internal parameters of a given irtcat item (for fixed items); `scaling` is the item's D.
+Eigen::VectorXd internal_parameters(const Item& item, double scaling);
+
+/// A pool of threads that runs `tasks` indexed jobs; the calling thread works too. The split of work into jobs is
+/// the caller's, so results never depend on the number of threads.
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  /// Runs task(0) .. task(tasks − 1) and returns when all are done; rethrows the first exception of a task.
+  void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
+
+ private:
+  void work();
+  void drain();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable finished_;
+  const std::function<void(std::size_t)>* task_ = nullptr;
+  std::size_t tasks_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::size_t generation_ = 0;
+  std::size_t busy_ = 0;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace irtcat::detail
+
+namespace irtcat::detail {
+
+/// Everything fixed during one calibration: nodes, the items in the likelihood, the compressed response patterns.
+struct CalibrationProblem {
+  Eigen::ArrayXd nodes;                 ///< quadrature nodes
+  std::vector<ItemSpec> specs;          ///< items in the likelihood (estimated and fixed), in column order
+  std::vector<std::size_t> columns;     ///< the response column of each
+  Eigen::Index rows = 0;                ///< Σ categories: rows of the log-probability table
+  // Distinct response patterns, CSR: pattern p observed the table rows cells[offsets[p] .. offsets[p + 1]).
+  std::vector<std::size_t> offsets{0};
+  std::vector<std::int32_t> cells;
+  std::vector<double> frequencies;      ///< persons with each pattern
+  bool common_slope = false;            ///< some items are 1PL: one slope shared by all of them
+  bool free_mean = false;               ///< estimate the latent mean
+  bool free_variance = false;           ///< estimate the latent variance
+  ParameterPriors priors;
+};
+
+/// The parameters EM iterates on.
+struct ParameterState {
+  std::vector<Eigen::VectorXd> items;   ///< internal parameters per item of the problem
+  double slope = 1.0;                   ///< the common 1PL slope (also stored in those items' par[0])
+  double mean = 0.0;
+  double variance = 1.0;
+};
+
+/// What an E-step gives: the marginal log-likelihood and the expected counts.
+struct EStepResult {
+  double log_likelihood = 0.0;
+  RowMatrix counts;                     ///< rows × nodes: expected persons per item category per node
+  Eigen::ArrayXd node_counts;           ///< expected persons per node
+};
+
+/// log of the N(mean, variance) density at the nodes, normalized to sum 1 (mirt).
+Eigen::ArrayXd log_node_weights(const Eigen::ArrayXd& nodes, double mean, double variance);
+/// The log-probability table (rows × nodes) of every item at `state`.
+RowMatrix log_probability_table(const CalibrationProblem& problem, const ParameterState& state);
+
+/// The outcome of EM.
+struct EmOutcome {
+  ParameterState state;
+  EStepResult estep;                    ///< at `state`
+  int cycles = 0;
+  bool converged = false;
+  std::vector<double> trace;
+};
+EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const CalibrationOptions& options,
+                 WorkerPool& pool);
+
+/// Positions of the free parameters in the flat vector that EM, SQUAREM and the covariance work on.
+struct ParameterLayout {
+  std::vector<Eigen::Index> item_offsets;  ///< first flat index of each item's free parameters
+  Eigen::Index slope = -1;                 ///< the common slope, or −1
+  Eigen::Index mean = -1;
+  Eigen::Index variance = -1;
+  Eigen::Index size = 0;
+};
+ParameterLayout parameter_layout(const CalibrationProblem& problem);
+
+/// Covariance of the flat parameters: the inverse observed information (see kStandardErrorMethod).
+struct CovarianceOutcome {
+  bool ok = false;
+  std::string message;
+  Eigen::MatrixXd covariance;
+};
+CovarianceOutcome parameter_covariance(const CalibrationProblem& problem, const ParameterState& state,
+                                       WorkerPool& pool);
+
+/// Posterior mean of θ for every pattern (EAP), at `state`.
+Eigen::ArrayXd pattern_eap(const CalibrationProblem& problem, const ParameterState& state);
+
+}  // namespace irtcat::detail
+
+namespace irtcat::detail {
+
+/// Fit statistics of the estimated items of `problem` at `state`, one per item of the problem: S-X2 for
+/// dichotomous items (from persons who answered every item), infit and outfit for Rasch-family items.
+std::vector<ItemFit> item_fit(const CalibrationProblem& problem, const ParameterState& state);
+
+}  // namespace irtcat::detail
