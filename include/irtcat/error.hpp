@@ -59,4 +59,14 @@ class DataError : public std::runtime_error {
   std::string column_;
 };
 
+/// A database operation failed or the database is not irtcat's. `code()` is SQLite's result code (1 when none).
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& message, int code) : std::runtime_error(message), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
 }  // namespace irtcat

@@ -19,5 +19,6 @@
 #include "irtcat/session.hpp"
 #include "irtcat/simulation.hpp"
 #include "irtcat/stopping.hpp"
+#include "irtcat/store.hpp"
 #include "irtcat/study_report.hpp"
 #include "irtcat/sympson_hetter.hpp"

@@ -1,0 +1,223 @@
+#pragma once
+// The SQLite store (DESIGN.md, "SQLite store"): one database file holds banks, their items, sessions and an
+// append-only response log keyed by (session, seq). WAL mode, foreign keys on, a busy timeout, every write in a
+// transaction, prepared statements only, and a schema version with ordered migrations.
+//
+// The handles follow SQLiteCpp: RAII for the connection and each statement, a Transaction guard that rolls back
+// unless committed, destructors that never throw, and StoreError carrying SQLite's result code. <sqlite3.h> is
+// included by src/store*.cpp only: the handles are forward-declared here.
+//
+// One Store (connection) belongs to one thread at a time; open one per thread or process. Readers never block
+// the writer (WAL), and a writer waits up to the busy timeout for another writer.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "irtcat/ability.hpp"
+#include "irtcat/bank_json.hpp"
+#include "irtcat/exposure.hpp"
+#include "irtcat/item_bank.hpp"
+#include "irtcat/session.hpp"
+#include "irtcat/stopping.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace irtcat {
+
+/// How a database file is opened.
+enum class OpenMode {
+  read_only,   ///< reads only; the file must exist
+  read_write,  ///< reads and writes; the file must exist
+  create,      ///< reads and writes; an absent file is created (":memory:" is a private in-memory database)
+};
+
+/// A connection to one SQLite database file (SQLiteCpp's Database). Move-only; closes on destruction.
+class Database {
+ public:
+  /// Opens `path` with foreign keys on and a busy timeout of `busy_timeout_ms`. Throws StoreError (naming the
+  /// path) if it cannot be opened. Opening is lazy in SQLite: a file that is not a database is detected by the
+  /// first statement, which Store runs at once.
+  explicit Database(const std::string& path, OpenMode mode = OpenMode::create, int busy_timeout_ms = 5000);
+
+  /// Runs one or more SQL statements without parameters (schema, pragmas). Throws StoreError.
+  void execute(std::string_view sql);
+  /// The rowid of the last INSERT on this connection.
+  std::int64_t last_insert_rowid() const noexcept;
+  /// The number of rows the last INSERT, UPDATE or DELETE changed.
+  int changes() const noexcept;
+  const std::string& path() const noexcept { return path_; }
+  sqlite3* handle() const noexcept { return handle_.get(); }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* handle) const noexcept;
+  };
+  std::string path_;
+  std::unique_ptr<sqlite3, Closer> handle_;
+};
+
+/// One prepared statement (SQLiteCpp's Statement). Parameters are bound by 1-based position; columns are read
+/// by 0-based position. Move-only; finalized on destruction.
+class Statement {
+ public:
+  /// Prepares exactly one statement; throws StoreError naming the SQL if it does not compile.
+  Statement(Database& database, std::string_view sql);
+
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, double value);
+  /// Binds a copy of the text (SQLITE_TRANSIENT): the argument may die before step().
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind_null(int index);
+
+  /// Runs one step: true when a row is available, false when the statement is done. Throws StoreError.
+  bool step();
+  /// step() for statements that return no rows.
+  void run();
+  /// Resets to run again with new bindings (the bindings are cleared).
+  void reset() noexcept;
+
+  bool is_null(int column) const noexcept;
+  std::int64_t column_int64(int column) const noexcept;
+  int column_int(int column) const noexcept;
+  double column_double(int column) const noexcept;
+  /// The column's text; empty for NULL. Text may hold any bytes, NUL included.
+  std::string column_text(int column) const;
+
+ private:
+  struct Finalizer {
+    void operator()(sqlite3_stmt* statement) const noexcept;
+  };
+  Database* database_;
+  std::unique_ptr<sqlite3_stmt, Finalizer> handle_;
+};
+
+/// A transaction that rolls back unless commit() was called (SQLiteCpp's Transaction). `immediate` takes the
+/// write lock at once, so that a read-then-write transaction never fails to upgrade. Made inside another
+/// transaction it joins that one: commit() and the destructor then leave the outer transaction alone.
+class Transaction {
+ public:
+  enum class Kind { deferred, immediate };
+  explicit Transaction(Database& database, Kind kind = Kind::immediate);
+  /// Rolls back if not committed; never throws.
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  /// Commits; throws StoreError (the transaction is then rolled back by the destructor).
+  void commit();
+
+ private:
+  Database& database_;
+  bool open_ = true;
+};
+
+/// A bank as the store lists it.
+struct BankSummary {
+  BankInfo info;
+  double scaling = kLogisticScaling;
+  std::size_t items = 0;
+  std::size_t active_items = 0;
+  std::vector<std::string> models;  ///< the models of its items, in the order irtcat lists them ("1pl" .. "pcm")
+  std::string imported_at;          ///< UTC, ISO 8601
+};
+
+/// What an import did to one bank.
+enum class ImportOutcome {
+  added,      ///< the store did not hold the bank
+  replaced,   ///< the store held another version (or, when replacing is allowed, other items)
+  unchanged,  ///< the store held exactly this bank
+};
+std::string_view to_string(ImportOutcome outcome) noexcept;
+
+/// A stored session: what DESIGN.md says a session's state is, plus its bookkeeping.
+struct StoredSession {
+  std::int64_t id = 0;
+  std::string bank;              ///< bank name
+  int bank_version = 0;          ///< the bank version the session was started on
+  std::string config;            ///< irtcat::to_json(SessionConfig)
+  std::uint64_t seed = 0;
+  std::string status;            ///< "active" or "finished"
+  std::string started_at;        ///< UTC, ISO 8601
+  std::string updated_at;
+  std::optional<double> theta;   ///< the final estimate, once finished
+  std::optional<double> se;
+  std::string stop_reason;       ///< once finished
+  /// The response log in order: seq 1, 2, ... (item id, category).
+  std::vector<std::pair<std::string, int>> responses;
+};
+
+/// The irtcat database: banks, items, sessions, responses and exposure counts.
+class Store {
+ public:
+  /// The schema version this irtcat writes; older databases are migrated on open.
+  static constexpr int kSchemaVersion = 2;
+  /// PRAGMA application_id of an irtcat database ("IRTC").
+  static constexpr std::int32_t kApplicationId = 0x49525443;
+
+  /// Opens the database at `path` (":memory:" for a private in-memory one), sets WAL mode, and creates or
+  /// migrates the schema (unless read-only). Throws StoreError for a file that cannot be opened, is corrupt or
+  /// not an SQLite database, is another program's database, or was written by a newer irtcat (or, read-only,
+  /// by an older one).
+  explicit Store(const std::string& path, OpenMode mode = OpenMode::create);
+
+  /// The schema version of the open database.
+  int schema_version();
+  Database& database() noexcept { return database_; }
+
+  // ---- banks ----
+  /// Imports banks in one transaction: either all are stored or, on any error, none and nothing changes.
+  /// A bank whose name is stored is replaced when the version differs; with the same version it is left
+  /// unchanged when identical, and otherwise refused (StoreError) unless `replace_same_version`.
+  /// Replacing a bank keeps its sessions (they name the version they were started on) and resets its exposure
+  /// counts.
+  std::vector<ImportOutcome> import_banks(const std::vector<const BankDocument*>& documents,
+                                          bool replace_same_version = false);
+  ImportOutcome import_bank(const BankDocument& document, bool replace_same_version = false);
+  /// Every stored bank, by name.
+  std::vector<BankSummary> banks();
+  std::optional<BankSummary> bank_summary(const std::string& name);
+  /// The bank and its description, items in bank order (inactive items included, flagged). Throws StoreError
+  /// when the store holds no bank of that name.
+  BankDocument load_bank(const std::string& name);
+  /// Each item's exposure-control parameter (Sympson–Hetter K, 1 by default), in bank order.
+  std::vector<double> exposure_parameters(const std::string& bank);
+  /// How often each item was administered (bank order) and how many tests finished.
+  ExposureCounts exposure_counts(const std::string& bank);
+
+  // ---- sessions ----
+  /// Starts a session on the stored bank `bank` (whose version must be `bank_version`), committed. Returns its id.
+  std::int64_t create_session(const std::string& bank, int bank_version, const SessionConfig& config,
+                              std::uint64_t seed);
+  /// Appends the response with number `seq` (1, 2, ... without gaps) to an active session and counts the item's
+  /// exposure, in one committed transaction. Throws StoreError for a gap, a repeat or a finished session.
+  void append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response);
+  /// Marks the session finished with its final estimate and counts a finished test for the bank's exposure.
+  void finish_session(std::int64_t session, const AbilityEstimate& estimate, StopReason reason);
+  /// The session and its responses in order. Throws StoreError for an unknown id.
+  StoredSession load_session(std::int64_t session);
+  /// Every session's row (responses left empty), newest last; of one bank when `bank` is not empty.
+  std::vector<StoredSession> sessions(const std::string& bank = {});
+
+ private:
+  void prepare_schema(OpenMode mode);
+  std::int64_t bank_id(const std::string& name);
+
+  Database database_;
+};
+
+/// Rebuilds a stored session on `bank` by replaying its log with its stored configuration and seed, so that it
+/// continues exactly as if never interrupted. Throws SessionError when the bank's name or version differs from
+/// the stored one, or the log does not match what the bank offers.
+Session restore_session(const StoredSession& stored, std::shared_ptr<const ItemBank> bank);
+
+}  // namespace irtcat

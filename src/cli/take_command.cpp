@@ -1,0 +1,214 @@
+// irtcat take: an adaptive test in the terminal on a stored bank. Each answer is committed to the store before
+// the next item is shown, so a test killed at any moment resumes (--resume ID) at the next item: nothing
+// answered is lost or asked again, and the items are those an uninterrupted test would have chosen.
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <random>
+
+#include "cli/cli_common.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/profiles.hpp"
+#include "irtcat/store.hpp"
+
+#ifndef IRTCAT_ITEM_BANKS
+#define IRTCAT_ITEM_BANKS "item_banks"
+#endif
+
+namespace irtcat::cli {
+namespace {
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+std::string resume_hint(const std::string& bank, std::int64_t session) {
+  std::string hint = "irtcat take --bank '";
+  hint += bank;
+  hint += "' --resume ";
+  hint += std::to_string(session);
+  return hint;
+}
+
+// The category an answer line stands for, if it is a valid answer to `item`: a letter of an option (scored
+// against the key), or for an item without options a category number 0..K.
+std::optional<int> parse_answer(const std::string& line, const Item& item, const ItemContent& content) {
+  const std::string answer = trimmed(line);
+  if (!content.options.empty()) {
+    if (answer.size() != 1) return std::nullopt;
+    const int letter = std::toupper(static_cast<unsigned char>(answer[0])) - 'A';
+    if (letter < 0 || letter >= static_cast<int>(content.options.size())) return std::nullopt;
+    if (!is_dichotomous(item.model())) return letter;  // polytomous: the option's position is the category
+    return letter == content.key ? 1 : 0;
+  }
+  if (answer.empty() || answer.size() > 2 || !std::all_of(answer.begin(), answer.end(), ::isdigit)) return std::nullopt;
+  const int category = std::stoi(answer);
+  if (category >= item.category_count()) return std::nullopt;
+  return category;
+}
+
+std::string answer_prompt(const Item& item, const ItemContent& content) {
+  std::string prompt = "Answer (";
+  if (!content.options.empty()) {
+    prompt += 'A';
+    prompt += '-';
+    prompt += static_cast<char>('A' + content.options.size() - 1);
+  } else {
+    prompt += "0-";
+    prompt += std::to_string(item.category_count() - 1);
+  }
+  prompt += "): ";
+  return prompt;
+}
+
+void show_item(std::ostream& out, const ItemBank& bank, ItemIndex index, std::size_t number, int max_length) {
+  const ItemMetadata& meta = bank.metadata(index);
+  out << "\nQuestion " << number << " of at most " << max_length;
+  if (!meta.topic.empty()) out << "  [" << meta.topic << "]";
+  out << '\n' << (meta.content.stem.empty() ? bank.item(index).id().str() : meta.content.stem) << '\n';
+  for (std::size_t k = 0; k < meta.content.options.size(); ++k) {
+    out << "  " << static_cast<char>('A' + k) << ") " << meta.content.options[k] << '\n';
+  }
+}
+
+void report(std::ostream& out, const BankInfo& info, const RoleCatalog& catalog, const Session& session) {
+  const AbilityEstimate& estimate = session.estimate();
+  const double score = catalog.scale.score(estimate.theta);
+  const std::string& level = catalog.levels[static_cast<std::size_t>(catalog.level_of(estimate.theta))].name;
+  out << "\nTest finished: " << session.history().size() << " items (" << to_string(session.stop_reason()) << ").\n"
+      << std::fixed << std::setprecision(3) << "theta " << estimate.theta << ", SE " << estimate.se << '\n'
+      << std::setprecision(0) << "scale score " << score << " of " << catalog.scale.max << ", level " << level << '\n'
+      << std::defaultfloat << std::setprecision(6);
+  // Per topic, in the bank's topic order (then any other topics): items given and the score on them.
+  std::vector<std::string> topics = info.topics;
+  std::map<std::string, std::pair<int, int>> per_topic;  // topic -> (items, score)
+  const ItemBank& bank = session.design().bank();
+  for (const SessionStep& step : session.history()) {
+    const std::string& topic = bank.metadata(step.item).topic;
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(topic);
+    per_topic[topic].first += 1;
+    per_topic[topic].second += step.response;
+  }
+  out << "by topic:\n";
+  for (const std::string& topic : topics) {
+    const auto found = per_topic.find(topic);
+    if (found == per_topic.end()) continue;
+    const auto [items, correct] = found->second;
+    out << "  " << (topic.empty() ? "(no topic)" : topic) << ": " << items << (items == 1 ? " item, " : " items, ")
+        << correct << " correct\n";
+  }
+}
+
+}  // namespace
+
+void add_take_command(CLI::App& app) {
+  struct Flags {
+    std::string bank;
+    std::string db;
+    std::string roles = std::string(IRTCAT_ITEM_BANKS) + "/roles.json";
+    std::int64_t resume = 0;
+    int length = 20;
+    std::string rule = "mfi";
+    std::string estimator = "eap";
+    std::optional<std::uint64_t> seed;
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* command = app.add_subcommand("take", "Take an adaptive test in the terminal (answers are stored at once)");
+  command->add_option("--bank", flags->bank, "The stored bank to test on (irtcat bank list)");
+  command->add_option("--db", flags->db, "The database file (default: $IRTCAT_DB, else the build's irtcat.db)");
+  command->add_option("--resume", flags->resume, "Continue the stored session with this id")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--length", flags->length, "Maximum number of items")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  command->add_option("--rule", flags->rule, "Item selection: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest or random")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "random"},
+                            CLI::ignore_case));
+  command->add_option("--estimator", flags->estimator, "Ability estimator: ml, map, eap or wle")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ml", "map", "eap", "wle"}, CLI::ignore_case));
+  command->add_option("--seed", flags->seed, "Seed of the test's random choices (default: random)");
+  command->add_option("--roles", flags->roles, "The reporting scale and levels (roles file)")->capture_default_str();
+  command->callback([flags] {
+    if (flags->bank.empty() && flags->resume == 0) throw InvalidArgument("take: give --bank NAME (or --resume ID)");
+    const RoleCatalog catalog = read_role_catalog_file(flags->roles);
+    Store store(database_path(flags->db), OpenMode::read_write);
+    std::ostream& out = std::cout;
+
+    std::int64_t id = flags->resume;
+    std::optional<StoredSession> stored;
+    if (id != 0) {
+      stored = store.load_session(id);
+      if (!flags->bank.empty() && flags->bank != stored->bank) {
+        std::string message = "take: session ";
+        message += std::to_string(id);
+        message += " is a test on bank '";
+        message += stored->bank;
+        message += "', not on '";
+        message += flags->bank;
+        message += "'";
+        throw InvalidArgument(message);
+      }
+    }
+    const std::string bank_name = stored ? stored->bank : flags->bank;
+    BankDocument document = store.load_bank(bank_name);
+    const BankInfo info = document.info;
+    auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
+
+    std::optional<Session> session;
+    if (stored) {
+      session.emplace(restore_session(*stored, bank));
+      out << "Resuming session " << id << " on bank " << info.name << " (version " << info.version << ") after "
+          << stored->responses.size() << " answers.\n";
+    } else {
+      SessionConfig config;
+      config.estimation.estimator = estimator_from_string(flags->estimator);
+      config.selection.rule = selection_rule_from_string(flags->rule);
+      config.stopping.max_length = flags->length;
+      std::uint64_t seed = 0;
+      if (flags->seed) {
+        seed = *flags->seed;
+      } else {
+        std::random_device device;
+        seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+      }
+      session.emplace(bank, config, seed);
+      id = store.create_session(info.name, info.version, config, seed);
+      out << "Session " << id << " on bank " << info.name << " (version " << info.version << "), seed " << seed
+          << ".\nIf interrupted, resume with: " << resume_hint(info.name, id) << '\n';
+    }
+    const int max_length = session->design().config().stopping.max_length;
+
+    while (const std::optional<ItemIndex> next = session->next_item()) {
+      const Item& item = bank->item(*next);
+      const ItemContent& content = bank->metadata(*next).content;
+      const std::size_t number = session->history().size() + 1;
+      show_item(out, *bank, *next, number, max_length);
+      std::optional<int> response;
+      while (!response) {
+        out << answer_prompt(item, content) << std::flush;
+        std::string line;
+        if (!std::getline(std::cin, line)) {
+          out << "\nStopped after " << number - 1 << " answers; resume with: " << resume_hint(info.name, id) << '\n';
+          return;
+        }
+        response = parse_answer(line, item, content);
+        if (!response) out << "Please answer with one of the letters or numbers shown.\n";
+      }
+      // Committed before the next item is chosen or shown.
+      store.append_response(id, static_cast<std::int64_t>(number), item.id().str(), *response);
+      session->record(*next, *response);
+    }
+    store.finish_session(id, session->estimate(), session->stop_reason());
+    report(out, info, catalog, *session);
+  });
+}
+
+}  // namespace irtcat::cli

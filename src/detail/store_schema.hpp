@@ -1,0 +1,125 @@
+#pragma once
+// The store's schema as ordered migrations: kStoreMigrations[k] takes a database from schema version k to k + 1.
+// A new version appends a migration; a released migration is never edited. The version is the single row of
+// schema_version; PRAGMA application_id marks the file as irtcat's.
+//
+// Tables (version 2):
+//   banks            one row per bank: name (unique), title, domain, version, scaling constant D, provenance,
+//                    topics (a JSON array of strings, in order), imported_at, tests (finished sessions counted
+//                    for exposure rates since the bank's current version was imported).
+//   items            one row per item, keyed (bank_id, item_id), `position` its place in bank order.
+//                    Parameters: `model` as text ("1pl" "2pl" "3pl" "4pl" "grm" "gpcm" "pcm"); a, b, c, d as REAL
+//                    for dichotomous items (b, c, d NULL for polytomous items); `thresholds` a JSON array of
+//                    numbers for polytomous items (NULL for dichotomous ones), printed in the shortest form that
+//                    reads back exactly. `status` 'active' or 'retired'; `exposure` the Sympson–Hetter K in [0, 1];
+//                    `source` where the parameters come from. Content: difficulty (the author's 0..5 rating),
+//                    stem, options (a JSON array of strings), answer_key (0-based option index, −1 for none),
+//                    explanation.
+//   sessions         one row per adaptive test: bank_id, bank_version (the version it was started on), config
+//                    (irtcat::to_json(SessionConfig)), seed (decimal text: SQLite integers are signed), status
+//                    'active' or 'finished', started_at, updated_at, and once finished theta, se, stop_reason.
+//   responses        the append-only log, keyed (session_id, seq): seq runs 1, 2, ... without gaps, an item
+//                    appears once per session, nothing is appended to a finished session, and rows are never
+//                    updated or deleted (triggers enforce each of these).
+//   exposure_counts  (bank_id, item_id) -> how many finished sessions on the bank's current version gave it.
+// Times are UTC, ISO 8601 with milliseconds.
+
+#include <array>
+
+namespace irtcat::detail {
+
+inline constexpr std::array<const char*, 2> kStoreMigrations = {
+    // ---- 0 -> 1: banks, items, sessions, responses ----
+    R"sql(
+PRAGMA application_id = 1230132291;
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (1);
+CREATE TABLE banks (
+  bank_id     INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE CHECK (name <> ''),
+  title       TEXT NOT NULL,
+  domain      TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  scaling     REAL NOT NULL CHECK (scaling > 0),
+  provenance  TEXT NOT NULL,
+  topics      TEXT NOT NULL,
+  imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE items (
+  bank_id     INTEGER NOT NULL REFERENCES banks (bank_id) ON DELETE CASCADE,
+  item_id     TEXT NOT NULL CHECK (item_id <> ''),
+  position    INTEGER NOT NULL CHECK (position >= 0),
+  model       TEXT NOT NULL CHECK (model IN ('1pl', '2pl', '3pl', '4pl', 'grm', 'gpcm', 'pcm')),
+  a           REAL NOT NULL CHECK (a > 0),
+  b           REAL,
+  c           REAL,
+  d           REAL,
+  thresholds  TEXT,
+  topic       TEXT NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retired')),
+  exposure    REAL NOT NULL DEFAULT 1 CHECK (exposure >= 0 AND exposure <= 1),
+  source      TEXT NOT NULL,
+  difficulty  INTEGER NOT NULL,
+  stem        TEXT NOT NULL,
+  options     TEXT NOT NULL,
+  answer_key  INTEGER NOT NULL,
+  explanation TEXT NOT NULL,
+  PRIMARY KEY (bank_id, item_id),
+  UNIQUE (bank_id, position)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+  session_id   INTEGER PRIMARY KEY,
+  bank_id      INTEGER NOT NULL REFERENCES banks (bank_id),
+  bank_version INTEGER NOT NULL,
+  config       TEXT NOT NULL,
+  seed         TEXT NOT NULL,
+  status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'finished')),
+  started_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  theta        REAL,
+  se           REAL,
+  stop_reason  TEXT
+);
+CREATE INDEX sessions_by_bank ON sessions (bank_id);
+CREATE TABLE responses (
+  session_id  INTEGER NOT NULL REFERENCES sessions (session_id),
+  seq         INTEGER NOT NULL CHECK (seq >= 1),
+  item_id     TEXT NOT NULL,
+  response    INTEGER NOT NULL CHECK (response >= 0),
+  answered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER responses_in_order BEFORE INSERT ON responses
+  WHEN NEW.seq <> (SELECT COALESCE(MAX(seq), 0) + 1 FROM responses WHERE session_id = NEW.session_id)
+  BEGIN SELECT RAISE(ABORT, 'responses are appended in order: seq must follow the last one'); END;
+CREATE TRIGGER responses_once_per_item BEFORE INSERT ON responses
+  WHEN EXISTS (SELECT 1 FROM responses WHERE session_id = NEW.session_id AND item_id = NEW.item_id)
+  BEGIN SELECT RAISE(ABORT, 'the session already has a response to this item'); END;
+CREATE TRIGGER responses_while_active BEFORE INSERT ON responses
+  WHEN (SELECT status FROM sessions WHERE session_id = NEW.session_id) = 'finished'
+  BEGIN SELECT RAISE(ABORT, 'the session is finished'); END;
+CREATE TRIGGER responses_no_update BEFORE UPDATE ON responses
+  BEGIN SELECT RAISE(ABORT, 'responses are append-only'); END;
+CREATE TRIGGER responses_no_delete BEFORE DELETE ON responses
+  BEGIN SELECT RAISE(ABORT, 'responses are append-only'); END;
+)sql",
+    // ---- 1 -> 2: exposure counts, backfilled from the finished sessions on each bank's current version ----
+    R"sql(
+ALTER TABLE banks ADD COLUMN tests INTEGER NOT NULL DEFAULT 0 CHECK (tests >= 0);
+CREATE TABLE exposure_counts (
+  bank_id      INTEGER NOT NULL REFERENCES banks (bank_id) ON DELETE CASCADE,
+  item_id      TEXT NOT NULL,
+  administered INTEGER NOT NULL DEFAULT 0 CHECK (administered >= 0),
+  PRIMARY KEY (bank_id, item_id)
+) WITHOUT ROWID;
+INSERT INTO exposure_counts (bank_id, item_id, administered)
+  SELECT s.bank_id, r.item_id, COUNT(*)
+  FROM responses r JOIN sessions s ON s.session_id = r.session_id JOIN banks b ON b.bank_id = s.bank_id
+  WHERE s.status = 'finished' AND s.bank_version = b.version
+  GROUP BY s.bank_id, r.item_id;
+UPDATE banks SET tests = (SELECT COUNT(*) FROM sessions s
+                          WHERE s.bank_id = banks.bank_id AND s.status = 'finished' AND s.bank_version = banks.version);
+)sql",
+};
+
+}  // namespace irtcat::detail

@@ -1,0 +1,190 @@
+// The store's sessions: their rows, the append-only response log, exposure counts of finished tests, and
+// resuming a stored session exactly where it stopped.
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "detail/sqlite_store.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/store.hpp"
+
+namespace irtcat {
+namespace {
+
+using nlohmann::json;
+using detail::fail;
+using detail::quoted;
+using detail::reason;
+
+std::uint64_t parse_seed(const Database& database, const std::string& text) {
+  std::uint64_t seed = 0;
+  if (text.empty() || text.size() > 20) fail(database, "a stored seed is damaged", SQLITE_CORRUPT);
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') fail(database, "a stored seed is damaged", SQLITE_CORRUPT);
+    seed = seed * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  return seed;
+}
+
+}  // namespace
+
+// ---- sessions ----------------------------------------------------------------------------------------------
+
+std::int64_t Store::create_session(const std::string& bank, int bank_version, const SessionConfig& config,
+                                   std::uint64_t seed) {
+  const std::string config_text = to_json(config);
+  Transaction transaction(database_);
+  Statement select(database_, "SELECT bank_id, version FROM banks WHERE name = ?");
+  select.bind(1, bank);
+  if (!select.step()) fail(database_, "holds no bank named " + quoted(bank), SQLITE_NOTFOUND);
+  const std::int64_t id = select.column_int64(0);
+  if (select.column_int(1) != bank_version) {
+    fail(database_,
+         "holds bank " + quoted(bank) + " version " + std::to_string(select.column_int(1)) + ", not version " +
+             std::to_string(bank_version),
+         SQLITE_CONSTRAINT);
+  }
+  Statement insert(database_, "INSERT INTO sessions (bank_id, bank_version, config, seed) VALUES (?, ?, ?, ?)");
+  insert.bind(1, id).bind(2, bank_version).bind(3, config_text).bind(4, std::to_string(seed)).run();
+  const std::int64_t session = database_.last_insert_rowid();
+  transaction.commit();
+  return session;
+}
+
+void Store::append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response) {
+  Transaction transaction(database_);
+  try {
+    Statement insert(database_, "INSERT INTO responses (session_id, seq, item_id, response) VALUES (?, ?, ?, ?)");
+    insert.bind(1, session).bind(2, seq).bind(3, item_id).bind(4, response).run();
+    Statement touch(database_,
+                    "UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
+    touch.bind(1, session).run();
+  } catch (const StoreError& error) {
+    std::string message = reason(database_, error);
+    if (error.code() == SQLITE_CONSTRAINT && message.find("FOREIGN KEY") != std::string::npos) {
+      message = "there is no session " + std::to_string(session);
+    }
+    fail(database_, "session " + std::to_string(session) + ", response " + std::to_string(seq) + ": " + message,
+         error.code());
+  }
+  transaction.commit();
+}
+
+void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate, StopReason reason) {
+  Transaction transaction(database_);
+  Statement select(database_,
+                   "SELECT s.status, s.bank_id, s.bank_version = b.version FROM sessions s "
+                   "JOIN banks b ON b.bank_id = s.bank_id WHERE s.session_id = ?");
+  select.bind(1, session);
+  if (!select.step()) fail(database_, "has no session " + std::to_string(session), SQLITE_NOTFOUND);
+  if (select.column_text(0) == "finished") return;  // finished before: nothing to count twice
+  const std::int64_t bank = select.column_int64(1);
+  const bool current_version = select.column_int(2) != 0;
+
+  Statement update(database_,
+                   "UPDATE sessions SET status = 'finished', theta = ?, se = ?, stop_reason = ?, "
+                   "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
+  update.bind(1, estimate.theta);
+  if (std::isfinite(estimate.se)) {
+    update.bind(2, estimate.se);
+  } else {
+    update.bind_null(2);
+  }
+  update.bind(3, to_string(reason)).bind(4, session).run();
+  if (current_version) {
+    Statement counts(database_,
+                     "INSERT INTO exposure_counts (bank_id, item_id, administered) "
+                     "SELECT ?, item_id, 1 FROM responses WHERE session_id = ? AND true "
+                     "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = administered + 1");
+    counts.bind(1, bank).bind(2, session).run();
+    Statement tests(database_, "UPDATE banks SET tests = tests + 1 WHERE bank_id = ?");
+    tests.bind(1, bank).run();
+  }
+  transaction.commit();
+}
+
+StoredSession Store::load_session(std::int64_t session) {
+  Transaction snapshot(database_, Transaction::Kind::deferred);
+  Statement select(database_,
+                   "SELECT b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
+                   "s.se, s.stop_reason FROM sessions s JOIN banks b ON b.bank_id = s.bank_id WHERE s.session_id = ?");
+  select.bind(1, session);
+  if (!select.step()) fail(database_, "has no session " + std::to_string(session), SQLITE_NOTFOUND);
+  StoredSession out;
+  out.id = session;
+  out.bank = select.column_text(0);
+  out.bank_version = select.column_int(1);
+  out.config = select.column_text(2);
+  out.seed = parse_seed(database_, select.column_text(3));
+  out.status = select.column_text(4);
+  out.started_at = select.column_text(5);
+  out.updated_at = select.column_text(6);
+  if (!select.is_null(7)) out.theta = select.column_double(7);
+  if (!select.is_null(8)) out.se = select.column_double(8);
+  out.stop_reason = select.column_text(9);
+  Statement responses(database_, "SELECT seq, item_id, response FROM responses WHERE session_id = ? ORDER BY seq");
+  responses.bind(1, session);
+  while (responses.step()) {
+    if (responses.column_int64(0) != static_cast<std::int64_t>(out.responses.size()) + 1) {
+      fail(database_, "the response log of session " + std::to_string(session) + " has a gap", SQLITE_CORRUPT);
+    }
+    out.responses.emplace_back(responses.column_text(1), responses.column_int(2));
+  }
+  snapshot.commit();
+  return out;
+}
+
+std::vector<StoredSession> Store::sessions(const std::string& bank) {
+  Statement select(database_,
+                   "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, "
+                   "s.updated_at, s.theta, s.se, s.stop_reason FROM sessions s JOIN banks b ON b.bank_id = s.bank_id "
+                   "WHERE ? = '' OR b.name = ? ORDER BY s.session_id");
+  select.bind(1, bank).bind(2, bank);
+  std::vector<StoredSession> out;
+  while (select.step()) {
+    StoredSession row;
+    row.id = select.column_int64(0);
+    row.bank = select.column_text(1);
+    row.bank_version = select.column_int(2);
+    row.config = select.column_text(3);
+    row.seed = parse_seed(database_, select.column_text(4));
+    row.status = select.column_text(5);
+    row.started_at = select.column_text(6);
+    row.updated_at = select.column_text(7);
+    if (!select.is_null(8)) row.theta = select.column_double(8);
+    if (!select.is_null(9)) row.se = select.column_double(9);
+    row.stop_reason = select.column_text(10);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+// ---- resuming ----------------------------------------------------------------------------------------------
+
+Session restore_session(const StoredSession& stored, std::shared_ptr<const ItemBank> bank) {
+  if (!bank) throw InvalidArgument("restore_session: the bank is null");
+  const BankIdentity& identity = bank->identity();
+  if (identity.name != stored.bank || identity.version != stored.bank_version) {
+    throw SessionError("session " + std::to_string(stored.id) + " was started on bank " + quoted(stored.bank) +
+                       " version " + std::to_string(stored.bank_version) + ", not on bank " + quoted(identity.name) +
+                       " version " + std::to_string(identity.version) + ": it cannot be resumed");
+  }
+  json log = json::array();
+  for (const auto& [item, response] : stored.responses) log.push_back({{"item", item}, {"response", response}});
+  json config;
+  try {
+    config = json::parse(stored.config);
+  } catch (const json::exception& error) {
+    throw DataError("session " + std::to_string(stored.id), 0, "config", error.what());
+  }
+  const json document{{"format", "irtcat.session"},
+                      {"version", 1},
+                      {"bank", {{"name", stored.bank}, {"version", stored.bank_version}}},
+                      {"seed", stored.seed},
+                      {"config", config},
+                      {"log", log}};
+  return Session::from_json(std::move(bank), document.dump());
+}
+}  // namespace irtcat
