@@ -70,6 +70,22 @@ IRTCAT_SELECTION_BENCH(mepv);
 IRTCAT_SELECTION_BENCH(mei);
 IRTCAT_SELECTION_BENCH(closest);
 
+// MFI by the bounded search (what a session on a dichotomous bank uses): the same item as the full pass above.
+void BM_MfiSearch(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const TestDesign& design = design_for(SelectionRule::mfi, n);
+  const MaxInformationSearch& search = *design.mfi_search();
+  std::vector<char> eligible(static_cast<std::size_t>(n), 1);
+  for (int i = 0; i < 5; ++i) eligible[static_cast<std::size_t>(i)] = 0;
+  // θ sweeps the scale so that the timing is not that of one lucky point.
+  double theta = -2.0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(search.best(theta, eligible));
+    theta = theta >= 2.0 ? -2.0 : theta + 0.37;
+  }
+}
+BENCHMARK(BM_MfiSearch)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
 // A whole 20-item CAT, EAP + MFI, 200-item 3PL bank, answers drawn from the model.
 void BM_Cat20(benchmark::State& state) {
   SessionConfig config;

@@ -21,8 +21,9 @@ void ContentConstraints::validate(const ItemBank& bank) const {
 }
 
 ContentPlan::ContentPlan(const ItemBank& bank, const ContentConstraints& constraints)
-    : bank_(&bank), topic_of_(bank.size(), -1), enemy_sets_of_(bank.size()) {
+    : bank_(&bank), active_(bank.size()), topic_of_(bank.size(), -1), enemy_sets_of_(bank.size()) {
   constraints.validate(bank);
+  for (std::size_t i = 0; i < bank.size(); ++i) active_[i] = bank.metadata(ItemIndex{i}).active ? 1 : 0;
   std::map<std::string, int> topic_number;
   for (const auto& [topic, rule] : constraints.topics) {
     topic_number[topic] = static_cast<int>(topics_.size());
@@ -41,25 +42,36 @@ ContentPlan::ContentPlan(const ItemBank& bank, const ContentConstraints& constra
 
 std::vector<char> ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
                                         int remaining) const {
+  std::vector<char> ok;
+  eligible(administered, set_aside, remaining, ok);
+  return ok;
+}
+
+void ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
+                           int remaining, std::vector<char>& ok) const {
   const std::size_t n = bank_->size();
-  std::vector<char> ok(n, 1);
+  ok = active_;
+  for (ItemIndex item : administered) ok[item.value] = 0;
+  if (!set_aside.empty()) {
+    for (std::size_t i = 0; i < n; ++i) ok[i] = ok[i] && !set_aside[i];
+  }
+  if (topics_.empty() && enemy_set_count_ == 0) return;
+
   std::vector<int> given(topics_.size(), 0);
   std::vector<char> enemy_used(static_cast<std::size_t>(enemy_set_count_), 0);
   for (ItemIndex item : administered) {
-    ok[item.value] = 0;
     if (topic_of_[item.value] >= 0) ++given[static_cast<std::size_t>(topic_of_[item.value])];
     for (int set : enemy_sets_of_[item.value]) enemy_used[static_cast<std::size_t>(set)] = 1;
   }
   for (std::size_t i = 0; i < n; ++i) {
     if (!ok[i]) continue;
-    if (!bank_->metadata(ItemIndex{i}).active || (!set_aside.empty() && set_aside[i])) ok[i] = 0;
     for (int set : enemy_sets_of_[i]) {
       if (enemy_used[static_cast<std::size_t>(set)]) ok[i] = 0;
     }
     const int topic = topic_of_[i];
     if (topic >= 0 && given[static_cast<std::size_t>(topic)] >= topics_[static_cast<std::size_t>(topic)].max) ok[i] = 0;
   }
-  if (topics_.empty()) return ok;
+  if (topics_.empty()) return;
 
   // Minimums: once the free slots are no more than the items still owed, only topics still short may come.
   int owed = 0;
@@ -101,7 +113,6 @@ std::vector<char> ContentPlan::eligible(const std::vector<ItemIndex>& administer
       restrict_to(only);
     }
   }
-  return ok;
 }
 
 }  // namespace irtcat

@@ -72,9 +72,12 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
 Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_ + log_likelihood_); }
 
 PosteriorMoments GridPosterior::moments() const {
-  const Eigen::ArrayXd w = weights();
-  const double mean = (w * nodes_).sum();
-  const double variance = (w * (nodes_ - mean).square()).sum();
+  // weights() without its normalized copy: one temporary per call (this runs after every answer of a session).
+  const double top = (log_base_ + log_likelihood_).maxCoeff();
+  const Eigen::ArrayXd w = (log_base_ + log_likelihood_ - top).exp();
+  const double total = w.sum();
+  const double mean = (w * nodes_).sum() / total;
+  const double variance = (w * (nodes_ - mean).square()).sum() / total;
   return {mean, std::sqrt(variance)};
 }
 

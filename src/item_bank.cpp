@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "detail/dichotomous_information.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -14,25 +15,12 @@ using Eigen::ArrayXd;
 using Eigen::ArrayXXd;
 using Eigen::Index;
 
-// Rows are processed in chunks small enough for their temporaries to stay in L1 cache.
-constexpr Index kChunk = 256;
-using ChunkArray = Eigen::Array<double, Eigen::Dynamic, 1, Eigen::ColMajor, kChunk, 1>;
+detail::DichotomousColumns columns(const DichotomousArrays& arrays) {
+  return {arrays.da.data(), arrays.dab.data(), arrays.c.data(), arrays.spread.data(), arrays.one_minus_d.data()};
+}
 
-// I = (Da·(d − c)·s·s̄)² / (P·Q) with s = σ(z), s̄ = σ(−z) = e·s, e = exp(−z), z clamped to ±kMaxLogit.
-// (The square underflows to 0 beyond |z| ≈ 354, where the information is below 1e−150 anyway.)
 void dichotomous_information(const DichotomousArrays& arrays, double theta, Eigen::Ref<ArrayXd> out) {
-  const Index n = arrays.da.size();
-  for (Index start = 0; start < n; start += kChunk) {
-    const Index m = std::min(kChunk, n - start);
-    const auto da = arrays.da.segment(start, m);
-    const auto spread = arrays.spread.segment(start, m);
-    const ChunkArray e = (arrays.dab.segment(start, m) - da * theta).max(-kMaxLogit).min(kMaxLogit).exp();
-    const ChunkArray s = (1.0 + e).inverse();
-    const ChunkArray sb = e * s;
-    out.segment(start, m) = (da * spread * s * sb).square() /
-                            ((arrays.c.segment(start, m) + spread * s) *
-                             (arrays.one_minus_d.segment(start, m) + spread * sb));
-  }
+  detail::dichotomous_information(columns(arrays), arrays.da.size(), theta, out.data());
 }
 
 // Graded response: I = D²a²·Σ_k P_k·g_k² with the stable category forms of model.cpp:

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 #include <string>
 #include <variant>
 
+#include "detail/random.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -14,12 +14,8 @@ namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
-// A uniform draw on [0, 1) from the top 53 bits: the same numbers on every platform (std's distributions are not).
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
-std::size_t uniform_index(std::mt19937_64& rng, std::size_t count) {
-  return std::min(count - 1, static_cast<std::size_t>(uniform01(rng) * static_cast<double>(count)));
-}
+using detail::uniform01;
+using detail::uniform_index;
 
 SessionConfig validated(const std::shared_ptr<const ItemBank>& bank, SessionConfig config) {
   if (!bank) throw InvalidArgument("TestDesign: the bank is null");
@@ -57,9 +53,17 @@ TestDesign::TestDesign(std::shared_ptr<const ItemBank> bank, SessionConfig confi
     : config_(validated(bank, std::move(config))),
       grid_(bank, config_.estimation.grid),
       content_(*bank, config_.content),
-      start_theta_(config_.start.theta ? *config_.start.theta : prior_centre(config_.estimation.prior)) {
+      start_theta_(config_.start.theta ? *config_.start.theta : prior_centre(config_.estimation.prior)),
+      prior_posterior_(config_.estimation.grid, config_.estimation.prior) {
   if (grid_.bank().empty()) throw InvalidArgument("TestDesign: the bank has no items");
+  // Before any answer: the start ability, with the estimator's SE for an empty pattern (the prior's spread for
+  // MAP and EAP, infinity for ML and WLE).
+  start_estimate_ = estimate_ability(grid_.bank(), {}, config_.estimation);
+  start_estimate_.theta = start_theta_;
   if (config_.selection.rule == SelectionRule::a_stratified) strata_ = a_strata(grid_.bank(), config_.selection.strata);
+  if (config_.selection.rule == SelectionRule::mfi && MaxInformationSearch::supports(grid_.bank())) {
+    mfi_search_ = std::make_shared<const MaxInformationSearch>(grid_.bank());
+  }
 }
 
 Session::Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std::uint64_t seed)
@@ -68,19 +72,16 @@ Session::Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std
 Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed)
     : design_(design ? std::move(design) : throw InvalidArgument("Session: the design is null")),
       seed_(seed),
-      posterior_(design_->config().estimation.grid, design_->config().estimation.prior) {
-  // Before any answer: the start ability, with the estimator's SE for an empty pattern (the prior's spread for
-  // MAP and EAP, infinity for ML and WLE).
-  estimate_ = estimate_ability(design_->bank(), responses_, design_->config().estimation);
-  estimate_.theta = design_->start_theta();
+      posterior_(design_->prior_posterior()),
+      estimate_(design_->start_estimate()) {
   update_stop();
 }
 
 double Session::current_theta() const { return responses_.empty() ? design_->start_theta() : estimate_.theta; }
 
-std::vector<char> Session::eligible() const {
+void Session::refresh_eligible() {
   const int remaining = design_->config().stopping.max_length - static_cast<int>(responses_.size());
-  return design_->content().eligible(administered_, set_aside_, remaining);
+  design_->content().eligible(administered_, set_aside_, remaining, eligible_);
 }
 
 std::optional<ItemIndex> Session::next_item(const ExposureCounts* exposure) {
@@ -93,19 +94,21 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
   const SessionConfig& config = design_->config();
   const ItemBank& bank = design_->bank();
   const std::size_t step = responses_.size();
-  std::mt19937_64 rng(mix_seed(seed_, step));
-  std::vector<char> ok = eligible();
+  detail::SplitMix64 rng(mix_seed(seed_, step));  // this step's draws: they depend on the seed and the step only
+  const std::vector<char>* eligible = &eligible_;
 
   const ExposureOptions& control = config.exposure;
+  std::vector<char> restricted;
   if (control.method == ExposureMethod::progressive_restricted && exposure != nullptr && exposure->tests() > 0) {
-    std::vector<char> restricted = ok;
+    restricted = eligible_;
     bool any = false;
-    for (std::size_t i = 0; i < ok.size(); ++i) {
-      restricted[i] = ok[i] && exposure->rate(ItemIndex{i}) < control.max_rate;
+    for (std::size_t i = 0; i < restricted.size(); ++i) {
+      restricted[i] = restricted[i] && exposure->rate(ItemIndex{i}) < control.max_rate;
       any = any || restricted[i];
     }
-    if (any) ok = std::move(restricted);  // if every item is over the rate, the bank still serves
+    if (any) eligible = &restricted;  // if every item is over the rate, the bank still serves
   }
+  const std::vector<char>& ok = *eligible;
   if (std::find(ok.begin(), ok.end(), 1) == ok.end()) {
     stop_ = StopReason::bank_exhausted;
     return std::nullopt;
@@ -148,6 +151,11 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
       }
       break;
     }
+    case SelectionRule::mfi:
+      if (design_->mfi_search() != nullptr && control.method == ExposureMethod::none) {
+        return ItemIndex{static_cast<std::size_t>(design_->mfi_search()->best(theta, ok))};
+      }
+      [[fallthrough]];
     default: {
       SelectionState state;
       state.theta = theta;
@@ -228,7 +236,8 @@ void Session::apply(ItemIndex item, int response) {
 
 void Session::update_stop() {
   const SessionConfig& config = design_->config();
-  const std::vector<char> ok = eligible();
+  refresh_eligible();
+  const std::vector<char>& ok = eligible_;
   StoppingState state;
   state.length = static_cast<int>(responses_.size());
   state.estimate = estimate_;

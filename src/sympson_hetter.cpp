@@ -3,29 +3,14 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
-#include <random>
 #include <string>
 
+#include "detail/random.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
-namespace {
-
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
-// A response drawn from the model by inversion of the cumulative category probabilities.
-int draw_response(const Item& item, double theta, double scaling, std::mt19937_64& rng) {
-  const CategoryTerms terms = category_terms(item, theta, scaling);
-  const double u = uniform01(rng);
-  double cumulative = 0.0;
-  for (int k = 0; k < terms.count; ++k) {
-    cumulative += std::exp(terms.log_p[k]);
-    if (u < cumulative) return k;
-  }
-  return terms.count - 1;
-}
-
-}  // namespace
+using detail::draw_response;
+using detail::uniform01;
 
 void SympsonHetterOptions::validate() const {
   if (!(target_rate > 0 && target_rate <= 1)) throw InvalidArgument("SympsonHetterOptions: target_rate must be in (0, 1]");
@@ -43,7 +28,7 @@ std::vector<double> simulate_exposure_rates(const std::shared_ptr<const TestDesi
   const boost::math::normal_distribution<double> population(theta_mean, theta_sd);
   std::vector<double> counts(bank.size(), 0.0);
   for (int c = 0; c < candidates; ++c) {
-    std::mt19937_64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
+    detail::SplitMix64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
     // Inversion of a uniform draw: the same ability on every platform.
     const double theta = boost::math::quantile(population, std::clamp(uniform01(rng), 1e-12, 1 - 1e-12));
     Session session(design, mix_seed(seed ^ 0x5348ULL, static_cast<std::uint64_t>(c)));

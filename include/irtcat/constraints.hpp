@@ -39,9 +39,13 @@ class ContentPlan {
   /// `remaining` slots are left in the test (max length − given). 1 = eligible.
   std::vector<char> eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
                              int remaining) const;
+  /// The same into `ok` (resized to the bank), reusing its storage: a session's per-step call allocates nothing.
+  void eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside, int remaining,
+                std::vector<char>& ok) const;
 
  private:
   const ItemBank* bank_;
+  std::vector<char> active_;   ///< per item: 1 unless marked inactive
   std::vector<int> topic_of_;  ///< index into topics_, −1 for an unconstrained topic
   std::vector<TopicConstraint> topics_;
   std::vector<std::vector<int>> enemy_sets_of_;  ///< per item, the enemy sets it belongs to

@@ -9,6 +9,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/exposure.hpp"
 #include "irtcat/grid_posterior.hpp"
+#include "irtcat/information_search.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/model.hpp"

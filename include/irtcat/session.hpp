@@ -17,6 +17,7 @@
 #include "irtcat/bank_grid.hpp"
 #include "irtcat/constraints.hpp"
 #include "irtcat/exposure.hpp"
+#include "irtcat/information_search.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/stopping.hpp"
 
@@ -54,6 +55,13 @@ class TestDesign {
   const std::vector<int>& strata() const noexcept { return strata_; }
   /// The ability the first item is chosen at.
   double start_theta() const noexcept { return start_theta_; }
+  /// What a session starts from: the prior on the grid, and the start ability with the estimator's SE for an
+  /// empty pattern.
+  const GridPosterior& prior_posterior() const noexcept { return prior_posterior_; }
+  const AbilityEstimate& start_estimate() const noexcept { return start_estimate_; }
+  /// MFI on a dichotomous bank: the bounded search that picks the same item as scoring every item, faster.
+  /// Null for other rules and for banks with polytomous items.
+  const MaxInformationSearch* mfi_search() const noexcept { return mfi_search_.get(); }
 
  private:
   SessionConfig config_;
@@ -61,6 +69,9 @@ class TestDesign {
   ContentPlan content_;
   std::vector<int> strata_;
   double start_theta_;
+  GridPosterior prior_posterior_;
+  AbilityEstimate start_estimate_;
+  std::shared_ptr<const MaxInformationSearch> mfi_search_;
 };
 
 /// One answered item and the estimate after it.
@@ -113,7 +124,8 @@ class Session {
   static Session replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
                         const std::vector<std::pair<std::string, int>>& log);
   void apply(ItemIndex item, int response);
-  std::vector<char> eligible() const;
+  /// Recomputes eligible_ for the current step (update_stop does, after every change of state).
+  void refresh_eligible();
   std::optional<ItemIndex> select(const ExposureCounts* exposure);
   void update_stop();
   double current_theta() const;
@@ -125,6 +137,7 @@ class Session {
   std::vector<ItemIndex> administered_;
   std::vector<SessionStep> history_;
   std::vector<char> set_aside_;  ///< Sympson–Hetter: items passed over for this test
+  std::vector<char> eligible_;   ///< the items that may come next (content plan, administered, set aside)
   std::optional<ItemIndex> pending_;
   AbilityEstimate estimate_;
   StopReason stop_ = StopReason::not_stopped;

@@ -1,10 +1,11 @@
 // irtcat next: for each person of a responses file, the item a selection rule picks next at that person's
 // current estimate (catR's nextItem).
 
-#include <random>
+#include <algorithm>
 
 #include "cli/cli_common.hpp"
 #include "detail/csv.hpp"
+#include "detail/random.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -61,10 +62,8 @@ void add_next_command(CLI::App& app) {
           if (eligible[i]) candidates.push_back(i);
         }
         if (!candidates.empty()) {
-          std::mt19937_64 rng(mix_seed(flags->seed, person));
-          const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
-          chosen = static_cast<std::ptrdiff_t>(candidates[std::min(candidates.size() - 1,
-                                                                   static_cast<std::size_t>(u * candidates.size()))]);
+          detail::SplitMix64 rng(mix_seed(flags->seed, person));
+          chosen = static_cast<std::ptrdiff_t>(candidates[detail::uniform_index(rng, candidates.size())]);
         }
       } else {
         SelectionState state;
