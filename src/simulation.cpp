@@ -6,32 +6,22 @@
 #include <boost/math/distributions/normal.hpp>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <thread>
 
+#include "detail/random.hpp"
 #include "irtcat/bank_json.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
 namespace {
 
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+using detail::draw_response;
+using detail::uniform01;
 
 // A standard normal by inversion: the same numbers on every platform.
-double standard_normal(std::mt19937_64& rng) {
+double standard_normal(detail::SplitMix64& rng) {
   static const boost::math::normal_distribution<double> normal;
   return boost::math::quantile(normal, std::clamp(uniform01(rng), 1e-15, 1 - 1e-15));
-}
-
-int draw_response(const Item& item, double theta, double scaling, std::mt19937_64& rng) {
-  const CategoryTerms terms = category_terms(item, theta, scaling);
-  const double u = uniform01(rng);
-  double cumulative = 0.0;
-  for (int k = 0; k < terms.count; ++k) {
-    cumulative += std::exp(terms.log_p[k]);
-    if (u < cumulative) return k;
-  }
-  return terms.count - 1;
 }
 
 Eigen::MatrixXd cholesky_factor(const Eigen::MatrixXd& correlation) {
@@ -53,7 +43,7 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
   for (std::size_t d = 0; d < designs.size(); ++d) {
     const TestDesign& design = *designs[d].design;
     const std::uint64_t stream = mix_seed(options.seed, index * designs.size() + d);
-    std::mt19937_64 answers(mix_seed(stream, 0x616e73ULL));
+    detail::SplitMix64 answers(mix_seed(stream, 0x616e73ULL));
     Session session(designs[d].design, stream);
     DomainOutcome result{session.estimate(), StopReason::not_stopped, {}, session.posterior()};
     while (const auto item = session.next_item()) {
@@ -99,7 +89,7 @@ std::vector<SimulatedCandidate> draw_candidates(const Eigen::VectorXd& mean, con
   std::vector<SimulatedCandidate> out;
   out.reserve(static_cast<std::size_t>(count));
   for (int c = 0; c < count; ++c) {
-    std::mt19937_64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
+    detail::SplitMix64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
     Eigen::VectorXd z(d);
     for (Eigen::Index k = 0; k < d; ++k) z(k) = standard_normal(rng);
     out.push_back({candidate_id(static_cast<std::size_t>(c)), population, mean + sd.cwiseProduct(lower * z)});
@@ -123,19 +113,23 @@ std::vector<SimulatedCandidate> draw_role_candidates(const RoleCatalog& catalog,
   return out;
 }
 
+DomainDesign domain_design(std::string domain, BankDocument document, const SessionConfig& config,
+                           bool balance_topics) {
+  SessionConfig domain_config = config;
+  if (balance_topics && !document.info.topics.empty()) {
+    for (const std::string& topic : document.info.topics) {
+      domain_config.content.topics[topic].proportion = 1.0 / static_cast<double>(document.info.topics.size());
+    }
+  }
+  auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
+  return {std::move(domain), std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))};
+}
+
 std::vector<DomainDesign> battery_from_bank_files(const std::string& directory, const std::vector<std::string>& domains,
                                                   const SessionConfig& config, bool balance_topics) {
   std::vector<DomainDesign> designs;
   for (const std::string& domain : domains) {
-    BankDocument document = read_bank_json_file(directory + "/" + domain + ".json");
-    SessionConfig domain_config = config;
-    if (balance_topics && !document.info.topics.empty()) {
-      for (const std::string& topic : document.info.topics) {
-        domain_config.content.topics[topic].proportion = 1.0 / static_cast<double>(document.info.topics.size());
-      }
-    }
-    auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
-    designs.push_back({domain, std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))});
+    designs.push_back(domain_design(domain, read_bank_json_file(directory + "/" + domain + ".json"), config, balance_topics));
   }
   return designs;
 }

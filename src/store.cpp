@@ -264,6 +264,46 @@ std::vector<ImportOutcome> Store::import_banks(const std::vector<const BankDocum
   return outcomes;
 }
 
+int Store::replace_item_parameters(const std::string& name, int version, const std::vector<Item>& items,
+                                   const std::string& source, const std::string& note) {
+  const std::string function = "Store::replace_item_parameters";
+  if (items.empty()) throw InvalidArgument(function + ": no items given for bank " + quoted(name));
+  if (source.empty()) throw InvalidArgument(function + ": the parameter source is empty");
+  Transaction transaction(database_);  // immediate: the version read below is the one replaced
+  BankDocument stored = load_bank(name);
+  if (stored.info.version != version) {
+    fail(database_,
+         "bank " + quoted(name) + " is version " + std::to_string(stored.info.version) + ", not " +
+             std::to_string(version) + ": another version was stored meanwhile",
+         SQLITE_CONSTRAINT);
+  }
+  const ItemBank& bank = stored.bank;
+  std::vector<Item> next_items = bank.items();
+  std::vector<ItemMetadata> next_metadata;
+  next_metadata.reserve(bank.size());
+  for (std::size_t i = 0; i < bank.size(); ++i) next_metadata.push_back(bank.metadata(ItemIndex{i}));
+  std::vector<char> replaced(bank.size(), 0);
+  for (const Item& item : items) {
+    const std::optional<ItemIndex> index = bank.find(item.id());
+    if (!index) {
+      throw UnknownItem(function + ": bank " + quoted(name) + " holds no item " + quoted(item.id().str()));
+    }
+    if (replaced[index->value]) throw InvalidArgument(function + ": item " + quoted(item.id().str()) + " is given twice");
+    replaced[index->value] = 1;
+    next_items[index->value] = item;
+    next_metadata[index->value].parameter_source = source;
+  }
+  BankInfo info = stored.info;
+  info.version = version + 1;
+  if (!note.empty()) info.provenance += info.provenance.empty() ? note : " " + note;
+  BankIdentity identity{name, info.version};
+  const BankDocument next{std::move(info),
+                          ItemBank(std::move(next_items), bank.scaling(), std::move(next_metadata), std::move(identity))};
+  import_bank(next);
+  transaction.commit();
+  return next.info.version;
+}
+
 std::vector<BankSummary> Store::banks() {
   std::vector<BankSummary> out;
   std::vector<std::string> names;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "irtcat/bank_json.hpp"
 #include "irtcat/profiles.hpp"
 #include "irtcat/session.hpp"
 
@@ -37,6 +38,11 @@ struct DomainDesign {
   std::string domain;
   std::shared_ptr<const TestDesign> design;
 };
+
+/// One domain's design from its bank (read from a file or loaded from the store), with `config`; with
+/// `balance_topics` the bank's topics get equal target proportions (Kingsbury–Zara). Throws as TestDesign.
+DomainDesign domain_design(std::string domain, BankDocument document, const SessionConfig& config,
+                           bool balance_topics);
 
 /// The designs of a battery read from bank files `<directory>/<domain>.json`, one per domain, each with `config`;
 /// with `balance_topics` every bank's topics get equal target proportions (Kingsbury–Zara). Throws DataError for

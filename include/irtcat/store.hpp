@@ -183,6 +183,18 @@ class Store {
   std::vector<ImportOutcome> import_banks(const std::vector<const BankDocument*>& documents,
                                           bool replace_same_version = false);
   ImportOutcome import_bank(const BankDocument& document, bool replace_same_version = false);
+  /// Stores the bank `name` as its next version (`version` + 1) with the parameters of `items` in place of those of
+  /// its items of the same ids, in one transaction: every item keeps its place, content, topic and status; each
+  /// replaced item's parameter source becomes `source`, and `note` is appended to the bank's provenance. This is
+  /// how calibrated parameters replace provisional ones. `items` must be on the bank's scale, with its scaling
+  /// constant D. `version` is the version the caller read and checked the items against: a bank stored meanwhile
+  /// under another version is not overwritten. Sessions already stored keep the version they were started on
+  /// (restore_session refuses them on the new one); the exposure counts restart, as with any new version.
+  /// Returns the new version. Throws, changing nothing: StoreError when the store holds no bank `name` or holds
+  /// another version than `version`; UnknownItem naming an id the bank does not hold; InvalidArgument when
+  /// `items` is empty or names an item twice, or `source` is empty.
+  int replace_item_parameters(const std::string& name, int version, const std::vector<Item>& items,
+                              const std::string& source, const std::string& note);
   /// Every stored bank, by name.
   std::vector<BankSummary> banks();
   std::optional<BankSummary> bank_summary(const std::string& name);

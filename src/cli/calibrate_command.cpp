@@ -1,10 +1,15 @@
 // irtcat calibrate: item parameters from a response matrix by marginal maximum likelihood (EM), written in the items
 // CSV format with standard-error and fit columns. A summary line goes to standard error; a progress line too, but
-// only when standard error is a terminal.
+// only when standard error is a terminal. With --store BANK the estimated items' parameters also replace those of
+// the same items in the stored bank, as its next version.
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/cli_common.hpp"
 #include "detail/csv.hpp"
@@ -12,6 +17,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/store.hpp"
 
 namespace irtcat::cli {
 namespace {
@@ -84,6 +90,106 @@ void write_result(std::ostream& out, const CalibrationResult& result) {
   }
 }
 
+// Today's date (UTC) as YYYY-MM-DD, for the provenance of stored parameters.
+std::string today() {
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
+  return out;
+}
+
+// Equal up to the rounding of a hand-written items CSV (three decimals, as the shipped banks print them).
+bool same_parameters(const Item& x, const Item& y) {
+  constexpr double kTolerance = 1e-3;
+  const auto near = [](double u, double v) { return std::abs(u - v) <= kTolerance; };
+  if (x.model() != y.model() || !near(x.a(), y.a()) || !near(x.c(), y.c()) || !near(x.d(), y.d())) return false;
+  if (x.thresholds().size() != y.thresholds().size()) return false;
+  for (std::size_t k = 0; k < x.thresholds().size(); ++k) {
+    if (!near(x.thresholds()[k], y.thresholds()[k])) return false;
+  }
+  return true;
+}
+
+// The stored bank that --store replaces parameters in, checked before calibrating so that nothing is computed in
+// vain: every column that is calibrated (not held fixed) must be one of its items, and the fixed items it holds
+// must carry its parameters (else the new items would not land on the bank's scale).
+void check_store_target(const BankDocument& target, const ResponseTable& table, const ItemBank* fixed,
+                        const std::string& fixed_file) {
+  const std::string bank = "bank '" + target.info.name + "' (version " + std::to_string(target.info.version) + ")";
+  for (const std::string& id : table.item_ids) {
+    const std::optional<ItemIndex> in_fixed = fixed ? fixed->find(ItemId(id)) : std::nullopt;
+    const std::optional<ItemIndex> in_bank = target.bank.find(ItemId(id));
+    if (!in_fixed && !in_bank) {
+      throw UnknownItem("--store: " + bank + " holds no item '" + id + "' (a column of " + table.file +
+                        "); nothing was calibrated or stored");
+    }
+    if (in_fixed && in_bank && !same_parameters(fixed->item(*in_fixed), target.bank.item(*in_bank))) {
+      throw DataError(fixed_file, 0, id,
+                      "the fixed item's parameters differ from those in " + bank +
+                          ": the new items would not be on the bank's scale (hold the bank's own parameters fixed)");
+    }
+  }
+}
+
+// Replaces the estimated items' parameters in the stored bank (a new version) and says so on standard error.
+void store_calibrated(Store& store, const BankDocument& target, const CalibrationResult& result,
+                      const ResponseTable& table, std::size_t fixed_count) {
+  if (result.status != CalibrationStatus::converged) {
+    throw InvalidArgument("--store: the calibration did not converge (" + result.message + "); bank '" +
+                          target.info.name + "' is left unchanged (raise --max-cycles)");
+  }
+  std::vector<Item> items;
+  std::vector<std::string> models;
+  std::vector<std::string> left;
+  for (const CalibratedItem& calibrated : result.items) {
+    if (calibrated.status == ItemCalibrationStatus::fixed) continue;
+    if (calibrated.status != ItemCalibrationStatus::estimated || !calibrated.item) {
+      left.push_back(calibrated.id.str());
+      continue;
+    }
+    items.push_back(*calibrated.item);
+    const std::string model(to_string(calibrated.model));
+    if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
+  }
+  if (items.empty()) {
+    throw InvalidArgument("--store: no item was estimated; bank '" + target.info.name + "' is left unchanged");
+  }
+  const std::string date = today();
+  const std::string persons = std::to_string(table.person_ids.size()) + " persons";
+  const std::string file = std::filesystem::path(table.file).filename().string();
+  std::string how = "marginal maximum likelihood (EM), model " + joined(models);
+  if (fixed_count > 0) {
+    how += ", " + std::to_string(fixed_count) + " operational items held fixed (fixed-item calibration";
+    if (result.latent_mean != 0.0 || result.latent_variance != 1.0) {
+      char latent[96];
+      std::snprintf(latent, sizeof latent, "; the persons' mean %.3f and SD %.3f estimated", result.latent_mean,
+                    std::sqrt(result.latent_variance));
+      how += latent;
+    }
+    how += ")";
+  }
+  const int version = target.info.version + 1;
+  const std::string source = "calibrated " + date + " (" + joined(models) + ", " + persons + ", bank version " +
+                             std::to_string(version) + ")";
+  const std::string note = "Version " + std::to_string(version) + " (" + date + "): the parameters of " +
+                           std::to_string(items.size()) + " items were calibrated from the responses of " + persons +
+                           " (" + file + ") by " + how + "; the other items keep theirs.";
+  const int stored = store.replace_item_parameters(target.info.name, target.info.version, items, source, note);
+  std::fprintf(stderr, "calibrate: stored the parameters of %zu items in bank '%s' version %d (database '%s')\n",
+               items.size(), target.info.name.c_str(), stored, store.database().path().c_str());
+  if (!left.empty()) {
+    std::fprintf(stderr, "calibrate: %zu items were not estimated and keep their parameters: %s\n", left.size(),
+                 joined(left).c_str());
+  }
+}
+
 }  // namespace
 
 void add_calibrate_command(CLI::App& app) {
@@ -106,6 +212,8 @@ void add_calibrate_command(CLI::App& app) {
     std::string prior_c;
     std::string prior_upper;
     std::string prior_b;
+    std::string store;
+    std::string db;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
@@ -124,8 +232,10 @@ void add_calibrate_command(CLI::App& app) {
   command->add_option("--max-cycles", flags->max_cycles, "EM cycles at most")->capture_default_str();
   command->add_option("--min-responses", flags->min_responses, "Items with fewer responses are not estimated")
       ->capture_default_str();
-  command->add_option("--scaling", flags->scaling, "Scaling constant D of the reported a (1 or 1.702)")
-      ->capture_default_str();
+  CLI::Option* scaling =
+      command->add_option("--scaling", flags->scaling, "Scaling constant D of the reported a (1 or 1.702; with --store "
+                                                       "the bank's by default)")
+          ->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: all cores)")->capture_default_str();
   command->add_option("--prior-a", flags->prior_a, "Lognormal prior on a: meanlog,sdlog");
   command->add_option("--prior-c", flags->prior_c, "Beta prior on c: alpha,beta");
@@ -136,7 +246,12 @@ void add_calibrate_command(CLI::App& app) {
   command->add_flag("--no-accelerate", flags->no_accelerate, "Plain EM, without SQUAREM extrapolation");
   command->add_flag("--fixed-latent", flags->fixed_latent,
                     "With --fixed: keep the latent distribution N(0, 1) instead of estimating its mean and variance");
-  command->callback([flags] {
+  CLI::Option* store = command->add_option(
+      "--store", flags->store,
+      "Also replace the estimated items' parameters in this stored bank, as its next version (content kept)");
+  command->add_option("--db", flags->db, "With --store: the database file (default: $IRTCAT_DB, else the build's irtcat.db)")
+      ->needs(store);
+  command->callback([flags, scaling] {
     CalibrationOptions options;
     const QuadratureGrid grid = parse_grid(flags->quadrature, "--quadrature");
     options.quadrature_lower = grid.lower;
@@ -177,8 +292,21 @@ void add_calibrate_command(CLI::App& app) {
       }
     }
     const ResponseTable table = read_responses_csv_file(flags->responses);
+    std::optional<Store> store;
+    std::optional<BankDocument> target;
+    if (!flags->store.empty()) {
+      store.emplace(database_path(flags->db), OpenMode::read_write);
+      target = store->load_bank(flags->store);
+      if (scaling->count() == 0) {
+        options.scaling = target->bank.scaling();
+      } else if (options.scaling != target->bank.scaling()) {
+        throw InvalidArgument("--scaling: " + detail::format_double(options.scaling) + " differs from the scaling " +
+                              detail::format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
+      }
+    }
     std::optional<ItemBank> fixed;
-    if (!flags->fixed.empty()) fixed = read_items_csv_file(flags->fixed, flags->scaling);
+    if (!flags->fixed.empty()) fixed = read_items_csv_file(flags->fixed, options.scaling);
+    if (target) check_store_target(*target, table, fixed ? &*fixed : nullptr, flags->fixed);
     if (models.size() != 1 && models.size() != table.item_ids.size()) {
       throw InvalidArgument("--model: " + std::to_string(models.size()) + " models for " +
                             std::to_string(table.item_ids.size()) + " items; give one, or one per item");
@@ -206,12 +334,15 @@ void add_calibrate_command(CLI::App& app) {
       if (!result.standard_error_message.empty()) summary += " (not available: " + result.standard_error_message + ")";
     }
     std::fprintf(stderr, "%s\n", summary.c_str());
+    std::size_t fixed_count = 0;
     for (const CalibratedItem& item : result.items) {
+      fixed_count += item.status == ItemCalibrationStatus::fixed;
       if (!item.message.empty()) {
         std::fprintf(stderr, "calibrate: item '%s': %s: %s\n", item.id.str().c_str(),
                      std::string(to_string(item.status)).c_str(), item.message.c_str());
       }
     }
+    if (target) store_calibrated(*store, *target, result, table, fixed_count);
   });
 }
 

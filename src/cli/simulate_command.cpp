@@ -1,6 +1,6 @@
 // irtcat simulate: a single-bank study (--items and --thetas, optionally post-hoc with --responses) printing one
-// row per simulee, or the six-domain battery over the shipped banks with role profiles, writing the per-candidate
-// CSV, the study JSON and the HTML report.
+// row per simulee, or the six-domain battery with role profiles over the shipped banks (bank JSON files in --banks,
+// or the banks of a database with --db), writing the per-candidate CSV, the study JSON and the HTML report.
 
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/store.hpp"
 #include "irtcat/study_report.hpp"
 
 #ifndef IRTCAT_ITEM_BANKS
@@ -33,6 +34,7 @@ struct SimulateFlags {
   unsigned threads = 0;
   int candidates = 1000;
   std::string banks = IRTCAT_ITEM_BANKS;
+  std::string db;
   std::string roles;
   std::string out_dir = "study";
   std::string exposure = "none";
@@ -144,7 +146,16 @@ void run_battery(const SimulateFlags& flags) {
   const std::string roles_path = flags.roles.empty() ? flags.banks + "/roles.json" : flags.roles;
   const RoleCatalog roles = read_role_catalog_file(roles_path);
   const SessionConfig config = session_config(flags);
-  const std::vector<DomainDesign> battery = battery_from_bank_files(flags.banks, roles.domains, config, flags.balance_topics);
+  std::vector<DomainDesign> battery;
+  if (flags.db.empty()) {
+    battery = battery_from_bank_files(flags.banks, roles.domains, config, flags.balance_topics);
+  } else {
+    // The stored banks are named after their domains, as the default database built from item_banks/ has them.
+    Store store(database_path(flags.db), OpenMode::read_only);
+    for (const std::string& domain : roles.domains) {
+      battery.push_back(domain_design(domain, store.load_bank(domain), config, flags.balance_topics));
+    }
+  }
   const auto candidates = draw_role_candidates(roles, flags.candidates, flags.seed);
   StudyOptions options;
   options.seed = flags.seed;
@@ -198,8 +209,12 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
   command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();
-  command->add_option("--banks", flags->banks, "Battery: the folder of bank JSON files")->capture_default_str();
-  command->add_option("--roles", flags->roles, "Battery: roles file (default: <banks>/roles.json)");
+  CLI::Option* banks =
+      command->add_option("--banks", flags->banks, "Battery: the folder of bank JSON files")->capture_default_str();
+  command->add_option("--db", flags->db, "Battery: load the domains' banks from this database instead of --banks")
+      ->excludes(banks);
+  command->add_option("--roles", flags->roles,
+                      "Battery: roles file (default: <banks>/roles.json, also with --db)");
   command->add_option("--out-dir", flags->out_dir, "Battery: where candidates.csv, study.json and report.html go")
       ->capture_default_str();
   command->add_flag("!--no-balance", flags->balance_topics, "Battery: do not balance topics");
@@ -210,6 +225,7 @@ void add_simulate_command(CLI::App& app) {
       throw InvalidArgument("--items and --thetas go together (the single-bank form)");
     }
     if (!flags->items.empty()) {
+      if (!flags->db.empty()) throw InvalidArgument("--db is for the battery form, not with --items");
       run_single_bank(*flags);
     } else {
       if (!flags->responses.empty()) throw InvalidArgument("--responses needs --items and --thetas");
