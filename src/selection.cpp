@@ -55,9 +55,9 @@ const GridPosterior& require_posterior(const SelectionState& state, SelectionRul
   return *state.posterior;
 }
 
-// Σ over an item's category rows of f(row), for every item.
-template <class PerRow>
-ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligible, PerRow per_row) {
+// Σ over each eligible item's category rows of `per_row` (one value per row of the grid's layout); −∞ for the
+// others. The per-row values are computed for all rows in vectorized passes; this adds them up.
+ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligible, const ArrayXd& per_row) {
   const auto& first = grid.first_rows();
   ArrayXd out = ArrayXd::Constant(static_cast<Index>(eligible.size()), kMinusInfinity);
   for (std::size_t i = 0; i < eligible.size(); ++i) {
@@ -74,10 +74,8 @@ ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weig
   const VectorXd integrated = grid.log_p() * weights.matrix();
   const ArrayXd at_theta = probabilities_at(grid, theta);
   const double total = weights.sum();
-  return sum_over_categories(grid, eligible, [&](Index row) {
-    const double p = at_theta(row);
-    return p > 0 ? p * (std::log(p) * total - integrated(row)) : 0.0;
-  });
+  const ArrayXd per_row = (at_theta > 0).select(at_theta * (at_theta.log() * total - integrated.array()), 0.0);
+  return sum_over_categories(grid, eligible, per_row);
 }
 
 // The EAP mean and variance after each possible response, from the posterior weights w:
@@ -98,13 +96,12 @@ ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const Ar
                                     const std::vector<char>& eligible) {
   const AfterResponse after = moments_after_response(grid, weights);
   const ArrayXd at_theta = probabilities_at(grid, theta);
-  const ArrayXd variance = sum_over_categories(grid, eligible, [&](Index row) {
-    if (!(after.mass(row) > 0)) return 0.0;
-    const double mean = after.first(row) / after.mass(row);
-    const double variance = std::max(after.second(row) / after.mass(row) - mean * mean, 0.0);
-    return at_theta(row) * variance;
-  });
-  return (variance > kMinusInfinity).select(-variance, variance);  // minimum variance first; ineligible stay −inf
+  const ArrayXd mass = after.mass.array();
+  const ArrayXd mean = after.first.array() / mass;
+  const ArrayXd variance = (after.second.array() / mass - mean.square()).max(0.0);
+  const ArrayXd per_row = (mass > 0).select(at_theta * variance, 0.0);
+  const ArrayXd expected = sum_over_categories(grid, eligible, per_row);
+  return (expected > kMinusInfinity).select(-expected, expected);  // minimum variance first; ineligible stay −inf
 }
 
 // MEI: Σ_k P_k(θ̂)·(−∂² log P_k(θ̂_k)), θ̂_k the estimate after answering k. EAP's θ̂_k comes from the grid

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 
 #include "detail/csv.hpp"
@@ -215,6 +216,43 @@ TEST_CASE("cli: simulate, single-bank and post-hoc") {
   const Run lonely = scratch.irtcat("simulate --items " + items);
   CHECK(lonely.status == 1);
   CHECK(lines_in(lonely.err) == 1);
+}
+
+TEST_CASE("cli: simulate stops on the SE target, not before the minimum length") {
+  const Scratch scratch;
+  std::string items = "id,model,a,b\n";
+  for (int i = 0; i < 40; ++i) {
+    items += 'i';
+    items += std::to_string(i);
+    items += ",2pl,2,";
+    items += std::to_string(-2.0 + i * 0.1);
+    items += '\n';
+  }
+  const std::string thetas = scratch.write("thetas.csv", "id,theta\np1,0\np2,0.5\np3,-0.5\n");
+  const Run run = scratch.irtcat("simulate --items " + scratch.write("items.csv", items) + " --thetas " + thetas +
+                                 " --length 40 --se 0.5 --min-length 4 --start-random 3 --seed 9");
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  std::istringstream rows(run.out);
+  std::string row;
+  std::getline(rows, row);  // header
+  int persons = 0;
+  while (std::getline(rows, row)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(row);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    REQUIRE(cells.size() == 6);
+    const int length = std::stoi(cells[4]);
+    CHECK(length >= 4);
+    CHECK(length < 40);           // two-parameter items with a = 2 reach SE 0.5 in a handful of items
+    CHECK(std::stod(cells[3]) <= 0.5);
+    ++persons;
+  }
+  CHECK(persons == 3);
+  const Run bad = scratch.irtcat("simulate --items " + scratch.write("items2.csv", items) + " --thetas " + thetas +
+                                 " --length 10 --min-length 11");
+  CHECK(bad.status == 1);
+  CHECK(lines_in(bad.err) == 1);
 }
 
 TEST_CASE("cli: --help on every command") {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "irtcat/bank_json.hpp"
+#include "irtcat/store.hpp"
 
 using namespace irtcat;
 
@@ -117,5 +118,30 @@ TEST_CASE("item banks: reading and writing a shipped bank reproduces its file ex
     std::ostringstream written;
     write_bank_json(written, document.info, document.bank);
     CHECK(written.str() == original.str());
+  }
+}
+
+TEST_CASE("item banks: the default database that the build makes holds all six banks, as their files say") {
+  // The build's irtcat.db (cmake/IrtcatDatabase.cmake), which `irtcat take` and `irtcat bank` use by default.
+  Store store(IRTCAT_DEFAULT_DB, OpenMode::read_only);
+  const std::vector<BankSummary> stored = store.banks();
+  REQUIRE(stored.size() == kBanks.size());
+  for (const Expected& expected : kBanks) {
+    CAPTURE(expected.name);
+    const BankDocument file = read_bank_json_file(path_of(expected.name));
+    const auto found = std::find_if(stored.begin(), stored.end(),
+                                    [&](const BankSummary& bank) { return bank.info.name == expected.name; });
+    REQUIRE(found != stored.end());
+    CHECK(found->info.version == file.info.version);
+    CHECK(found->items == file.bank.size());
+    // The stored bank is the file's bank: same ids, parameters and content, in the same order.
+    const BankDocument loaded = store.load_bank(expected.name);
+    REQUIRE(loaded.bank.size() == file.bank.size());
+    for (std::size_t i = 0; i < file.bank.size(); ++i) {
+      const ItemIndex index{i};
+      CHECK(loaded.bank.item(index).id() == file.bank.item(index).id());
+      CHECK(loaded.bank.item(index).b() == file.bank.item(index).b());
+      CHECK(loaded.bank.metadata(index).content.key == file.bank.metadata(index).content.key);
+    }
   }
 }

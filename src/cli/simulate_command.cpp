@@ -28,6 +28,9 @@ struct SimulateFlags {
   std::string thetas;
   std::string responses;
   int length = 20;
+  int min_length = 0;
+  std::optional<double> se_target;
+  int start_random = 0;
   std::string rule = "mfi";
   std::optional<double> start_theta;
   std::uint64_t seed = 1;
@@ -61,7 +64,10 @@ SessionConfig session_config(const SimulateFlags& flags) {
   config.selection.rule = selection_rule_from_string(flags.rule);
   if (flags.length < 1) throw InvalidArgument("--length: must be >= 1");
   config.stopping.max_length = flags.length;
+  config.stopping.min_length = flags.min_length;
+  config.stopping.se_target = flags.se_target;
   config.start.theta = flags.start_theta;
+  config.start.random_among = flags.start_random;
   config.exposure.method = exposure_method_from_string(flags.exposure);
   config.exposure.randomesque_count = flags.randomesque;
   return config;
@@ -200,6 +206,11 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--thetas", flags->thetas, "True abilities, CSV id,theta (single-bank form)");
   command->add_option("--responses", flags->responses, "Complete response matrix: post-hoc simulation");
   command->add_option("--length", flags->length, "Test length (maximum)")->capture_default_str();
+  command->add_option("--min-length", flags->min_length, "Minimum test length (with --se)")->capture_default_str();
+  command->add_option("--se", flags->se_target, "Stop once the SE is at most this (variable-length tests)");
+  command->add_option("--start-random", flags->start_random,
+                      "First item: random among this many most informative at the start theta (0: by the rule)")
+      ->capture_default_str();
   command->add_option("--rule", flags->rule, "Selection rule: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified, random")
       ->capture_default_str();
   command->add_option("--start-theta", flags->start_theta, "Ability the first item is chosen at (default: the prior mean)");
