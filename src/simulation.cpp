@@ -39,13 +39,15 @@ std::string candidate_id(std::size_t number) {
 CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
                                std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
   CandidateOutcome outcome;
+  outcome.domains.reserve(designs.size());
   std::vector<const GridPosterior*> posteriors;
   for (std::size_t d = 0; d < designs.size(); ++d) {
     const TestDesign& design = *designs[d].design;
     const std::uint64_t stream = mix_seed(options.seed, index * designs.size() + d);
     detail::SplitMix64 answers(mix_seed(stream, 0x616e73ULL));
     Session session(designs[d].design, stream);
-    DomainOutcome result{session.estimate(), StopReason::not_stopped, {}, session.posterior()};
+    std::vector<std::size_t> items;
+    items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
     while (const auto item = session.next_item()) {
       int response = 0;
       if (options.responses.empty()) {
@@ -59,13 +61,10 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
                               " has no response to this item");
         }
       }
-      result.items.push_back(item->value);
+      items.push_back(item->value);
       session.record(*item, response);
     }
-    result.estimate = session.estimate();
-    result.stop_reason = session.stop_reason();
-    result.posterior = session.posterior();
-    outcome.domains.push_back(std::move(result));
+    outcome.domains.push_back({session.estimate(), session.stop_reason(), std::move(items), session.posterior()});
   }
   if (catalog != nullptr) {
     for (const DomainOutcome& domain : outcome.domains) posteriors.push_back(&domain.posterior);

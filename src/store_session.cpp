@@ -28,6 +28,28 @@ std::uint64_t parse_seed(const Database& database, const std::string& text) {
   return seed;
 }
 
+// The columns every session query selects, in the order session_row reads them.
+constexpr const char* kSessionColumns =
+    "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
+    "s.se, s.stop_reason FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
+
+// A row of a query that starts with kSessionColumns (responses left empty).
+StoredSession session_row(const Database& database, const Statement& select) {
+  StoredSession row;
+  row.id = select.column_int64(0);
+  row.bank = select.column_text(1);
+  row.bank_version = select.column_int(2);
+  row.config = select.column_text(3);
+  row.seed = parse_seed(database, select.column_text(4));
+  row.status = select.column_text(5);
+  row.started_at = select.column_text(6);
+  row.updated_at = select.column_text(7);
+  if (!select.is_null(8)) row.theta = select.column_double(8);
+  if (!select.is_null(9)) row.se = select.column_double(9);
+  row.stop_reason = select.column_text(10);
+  return row;
+}
+
 }  // namespace
 
 // ---- sessions ----------------------------------------------------------------------------------------------
@@ -107,23 +129,10 @@ void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate
 
 StoredSession Store::load_session(std::int64_t session) {
   Transaction snapshot(database_, Transaction::Kind::deferred);
-  Statement select(database_,
-                   "SELECT b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
-                   "s.se, s.stop_reason FROM sessions s JOIN banks b ON b.bank_id = s.bank_id WHERE s.session_id = ?");
+  Statement select(database_, std::string(kSessionColumns) + "WHERE s.session_id = ?");
   select.bind(1, session);
   if (!select.step()) fail(database_, "has no session " + std::to_string(session), SQLITE_NOTFOUND);
-  StoredSession out;
-  out.id = session;
-  out.bank = select.column_text(0);
-  out.bank_version = select.column_int(1);
-  out.config = select.column_text(2);
-  out.seed = parse_seed(database_, select.column_text(3));
-  out.status = select.column_text(4);
-  out.started_at = select.column_text(5);
-  out.updated_at = select.column_text(6);
-  if (!select.is_null(7)) out.theta = select.column_double(7);
-  if (!select.is_null(8)) out.se = select.column_double(8);
-  out.stop_reason = select.column_text(9);
+  StoredSession out = session_row(database_, select);
   Statement responses(database_, "SELECT seq, item_id, response FROM responses WHERE session_id = ? ORDER BY seq");
   responses.bind(1, session);
   while (responses.step()) {
@@ -137,27 +146,10 @@ StoredSession Store::load_session(std::int64_t session) {
 }
 
 std::vector<StoredSession> Store::sessions(const std::string& bank) {
-  Statement select(database_,
-                   "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, "
-                   "s.updated_at, s.theta, s.se, s.stop_reason FROM sessions s JOIN banks b ON b.bank_id = s.bank_id "
-                   "WHERE ? = '' OR b.name = ? ORDER BY s.session_id");
+  Statement select(database_, std::string(kSessionColumns) + "WHERE ? = '' OR b.name = ? ORDER BY s.session_id");
   select.bind(1, bank).bind(2, bank);
   std::vector<StoredSession> out;
-  while (select.step()) {
-    StoredSession row;
-    row.id = select.column_int64(0);
-    row.bank = select.column_text(1);
-    row.bank_version = select.column_int(2);
-    row.config = select.column_text(3);
-    row.seed = parse_seed(database_, select.column_text(4));
-    row.status = select.column_text(5);
-    row.started_at = select.column_text(6);
-    row.updated_at = select.column_text(7);
-    if (!select.is_null(8)) row.theta = select.column_double(8);
-    if (!select.is_null(9)) row.se = select.column_double(9);
-    row.stop_reason = select.column_text(10);
-    out.push_back(std::move(row));
-  }
+  while (select.step()) out.push_back(session_row(database_, select));
   return out;
 }
 

@@ -19,82 +19,23 @@
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/store.hpp"
+#include "scratch.hpp"
 #include "test_support.hpp"
 
 using namespace irtcat;
 namespace fs = std::filesystem;
+using irtcat::testing::lines_in;
+using irtcat::testing::Run;
+using irtcat::testing::Scratch;
+using irtcat::testing::slurp;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int lines_in(const std::string& text) {
-  int count = 0;
-  for (char ch : text) count += ch == '\n';
-  return count;
-}
-
-// A scratch folder for one test, removed afterwards, with the irtcat tool run in it.
-class Scratch {
- public:
-  Scratch() {
-    std::string name = "irtcat_calibrate_store_";
-    name += std::to_string(::getpid());
-    name += "_";
-    name += std::to_string(counter_++);
-    dir_ = fs::temp_directory_path() / name;
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return path(name);
-  }
-  struct Run {
-    int status = -1;
-    std::string out;
-    std::string err;
-  };
-  Run irtcat(const std::string& arguments) const {
-    std::string command = IRTCAT_CLI;
-    command += " " + arguments + " > " + path("stdout") + " 2> " + path("stderr");
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(path("stdout")), slurp(path("stderr"))};
-  }
-  /// A database holding the shipped banks named (all six when none are).
-  std::string database(const std::string& name, const std::vector<std::string>& banks = {}) const {
-    static const std::vector<std::string> kShipped = {"algorithmic_coding", "data_science",  "deep_learning",
-                                                      "machine_learning",   "mathematics",   "software_engineering"};
-    std::string files;
-    for (const std::string& bank : banks.empty() ? kShipped : banks) {
-      files += std::string(" ") + IRTCAT_ITEM_BANKS + "/" + bank + ".json";
-    }
-    const std::string db = path(name);
-    const Run run = irtcat("bank import --db " + db + files);
-    REQUIRE(run.status == 0);
-    return db;
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-};
-
 // What a failed command must leave as it was: the bank list and the stored bank itself.
 std::string database_state(const Scratch& scratch, const std::string& db) {
-  const Scratch::Run list = scratch.irtcat("bank list --db " + db);
+  const Run list = scratch.irtcat("bank list --db " + db);
   REQUIRE(list.status == 0);
-  const Scratch::Run exported = scratch.irtcat("bank export mathematics --db " + db);
+  const Run exported = scratch.irtcat("bank export mathematics --db " + db);
   REQUIRE(exported.status == 0);
   return list.out + exported.out;
 }
@@ -244,7 +185,7 @@ TEST_CASE("cli: calibrate --store writes a new bank version with the calibrated 
   }();
   const std::string out = scratch.path("calibrated.csv");
 
-  const Scratch::Run run = scratch.irtcat("calibrate --responses " + data.responses + " --model 2pl --fixed " + data.fixed +
+  const Run run = scratch.irtcat("calibrate --responses " + data.responses + " --model 2pl --fixed " + data.fixed +
                                           " --store mathematics --db " + db + " --out " + out);
   CAPTURE(run.err);
   REQUIRE(run.status == 0);
@@ -314,11 +255,11 @@ TEST_CASE("cli: calibrate --store without --fixed replaces every calibrated item
   const CalibrationData data = calibration_data(scratch, 600, 5);
   const std::string base = "calibrate --responses " + data.responses + " --model 2pl --store mathematics --db " + db +
                            " --no-se --no-fit";
-  const Scratch::Run first = scratch.irtcat(base);
+  const Run first = scratch.irtcat(base);
   CAPTURE(first.err);
   REQUIRE(first.status == 0);
   CHECK(lines_in(first.out) == 1 + 8);  // the items CSV still goes to standard output
-  const Scratch::Run second = scratch.irtcat(base);
+  const Run second = scratch.irtcat(base);
   REQUIRE(second.status == 0);
   Store store(db, OpenMode::read_only);
   const BankDocument after = store.load_bank("mathematics");
@@ -383,7 +324,7 @@ TEST_CASE("cli: calibrate --store refuses with one line and leaves the database 
     expected = "--store";
   }
   CAPTURE(arguments);
-  const Scratch::Run run = scratch.irtcat("calibrate " + arguments);
+  const Run run = scratch.irtcat("calibrate " + arguments);
   CAPTURE(run.err);
   CHECK(run.status == 1);
   CHECK(run.err.find(expected) != std::string::npos);
@@ -396,11 +337,11 @@ TEST_CASE("cli: simulate --db runs the battery on the stored banks, the same stu
   const Scratch scratch;
   const std::string db = scratch.database("irtcat.db");
   const std::string common = "simulate --candidates 5 --length 3 --seed 11 --threads 2";
-  const Scratch::Run files = scratch.irtcat(common + " --banks " + IRTCAT_ITEM_BANKS + " --out-dir " +
+  const Run files = scratch.irtcat(common + " --banks " + IRTCAT_ITEM_BANKS + " --out-dir " +
                                             scratch.path("files"));
   CAPTURE(files.err);
   REQUIRE(files.status == 0);
-  const Scratch::Run stored = scratch.irtcat(common + " --db " + db + " --out-dir " + scratch.path("stored"));
+  const Run stored = scratch.irtcat(common + " --db " + db + " --out-dir " + scratch.path("stored"));
   CAPTURE(stored.err);
   REQUIRE(stored.status == 0);
   const std::string candidates = slurp(scratch.path("files") + "/candidates.csv");
@@ -420,26 +361,26 @@ TEST_CASE("cli: simulate --db runs the battery on the stored banks, the same stu
       }
       store.replace_item_parameters("mathematics", math.info.version, harder, "shifted", "Shifted by 1.5.");
     }
-    const Scratch::Run shifted = scratch.irtcat(common + " --db " + db + " --out-dir " + scratch.path("shifted"));
+    const Run shifted = scratch.irtcat(common + " --db " + db + " --out-dir " + scratch.path("shifted"));
     REQUIRE(shifted.status == 0);
     CHECK(slurp(scratch.path("shifted") + "/candidates.csv") != candidates);
   }
   SUBCASE("refusals") {
-    const Scratch::Run both = scratch.irtcat(common + " --db " + db + " --banks " + IRTCAT_ITEM_BANKS);
+    const Run both = scratch.irtcat(common + " --db " + db + " --banks " + IRTCAT_ITEM_BANKS);
     CHECK(both.status == 1);
     CHECK(lines_in(both.err) == 1);
     const std::string partial = scratch.database("partial.db", {"mathematics"});
-    const Scratch::Run missing = scratch.irtcat(common + " --db " + partial + " --out-dir " + scratch.path("partial"));
+    const Run missing = scratch.irtcat(common + " --db " + partial + " --out-dir " + scratch.path("partial"));
     CHECK(missing.status == 1);
     CHECK(lines_in(missing.err) == 1);
     CHECK(missing.err.find("holds no bank named 'machine_learning'") != std::string::npos);
-    const Scratch::Run absent = scratch.irtcat(common + " --db " + scratch.path("absent.db"));
+    const Run absent = scratch.irtcat(common + " --db " + scratch.path("absent.db"));
     CHECK(absent.status == 1);
     CHECK(lines_in(absent.err) == 1);
     CHECK_FALSE(fs::exists(scratch.path("absent.db")));
     const std::string items = scratch.write("items.csv", "id,model,a,b\nx1,2pl,1,0\n");
     const std::string thetas = scratch.write("thetas.csv", "id,theta\ns1,0\n");
-    const Scratch::Run single = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --db " + db);
+    const Run single = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --db " + db);
     CHECK(single.status == 1);
     CHECK(single.err.find("--db") != std::string::npos);
   }

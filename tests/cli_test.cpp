@@ -14,53 +14,15 @@
 #include "detail/csv.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "scratch.hpp"
 
 namespace fs = std::filesystem;
+using irtcat::testing::lines_in;
+using irtcat::testing::Run;
+using irtcat::testing::Scratch;
+using irtcat::testing::slurp;
 
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A scratch folder for one test, removed afterwards.
-class Scratch {
- public:
-  Scratch() : dir_(fs::temp_directory_path() / ("irtcat_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++))) {
-    fs::create_directories(dir_);
-  }
-  ~Scratch() { fs::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return (dir_ / name).string();
-  }
-  Run irtcat(const std::string& arguments) const {
-    const std::string command = std::string(IRTCAT_CLI) + " " + arguments + " > " + (dir_ / "stdout").string() +
-                                " 2> " + (dir_ / "stderr").string();
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
-  }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-};
-
-int lines_in(const std::string& text) {
-  int count = 0;
-  for (char ch : text) count += ch == '\n';
-  return count;
-}
 
 const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
 const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";

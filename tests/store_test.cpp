@@ -16,59 +16,17 @@
 #include "detail/store_schema.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/store.hpp"
+#include "scratch.hpp"
 #include "test_support.hpp"
 
 using namespace irtcat;
 namespace fs = std::filesystem;
+using irtcat::testing::lines_in;
+using irtcat::testing::Run;
+using irtcat::testing::Scratch;
+using irtcat::testing::slurp;
 
 namespace {
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A scratch folder for one test, removed afterwards.
-class StoreScratch {
- public:
-  StoreScratch() {
-    std::string name = "irtcat_store_";
-    name += std::to_string(::getpid());
-    name += "_";
-    name += std::to_string(counter_++);
-    dir_ = fs::temp_directory_path() / name;
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~StoreScratch() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return path(name);
-  }
-  struct Run {
-    int status = -1;
-    std::string out;
-    std::string err;
-  };
-  Run irtcat(const std::string& arguments) const {
-    std::string command = IRTCAT_CLI;
-    command += " ";
-    command += arguments;
-    command += " > " + path("stdout") + " 2> " + path("stderr") + " < /dev/null";
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(path("stdout")), slurp(path("stderr"))};
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-};
 
 std::string shipped(const std::string& name) {
   std::string path = IRTCAT_ITEM_BANKS;
@@ -329,7 +287,7 @@ TEST_CASE("store: the transaction guard rolls back unless committed") {
 }
 
 TEST_CASE("store: a version 1 database is migrated, its data kept") {
-  const StoreScratch scratch;
+  const Scratch scratch;
   const std::string path = scratch.path("old.db");
   {
     Database old(path);
@@ -372,7 +330,7 @@ TEST_CASE("store: a version 1 database is migrated, its data kept") {
 }
 
 TEST_CASE("store: files that are not irtcat databases are refused with a clear error") {
-  const StoreScratch scratch;
+  const Scratch scratch;
   SUBCASE("text") {
     const std::string path = scratch.write("text.db", std::string(4096, 'x'));
     CHECK_THROWS_WITH_AS(Store{path}, doctest::Contains("corrupt or not an SQLite database"), StoreError);
@@ -460,7 +418,7 @@ TEST_CASE("store: names and ids with quotes, semicolons and SQL keywords are sto
 }
 
 TEST_CASE("store: readers on other threads see a consistent log while one writer appends") {
-  const StoreScratch scratch;
+  const Scratch scratch;
   const std::string path = scratch.path("threads.db");
   std::int64_t session = 0;
   {
@@ -508,7 +466,7 @@ TEST_CASE("store: readers on other threads see a consistent log while one writer
 // ---- irtcat bank -------------------------------------------------------------------------------------------
 
 TEST_CASE("cli: bank import, list, show, export and validate") {
-  const StoreScratch scratch;
+  const Scratch scratch;
   const std::string db = scratch.path("banks.db");
   const auto imported =
       scratch.irtcat("bank import --db " + db + " " + shipped("mathematics") + " " + shipped("data_science"));
@@ -550,7 +508,7 @@ TEST_CASE("cli: bank import, list, show, export and validate") {
 }
 
 TEST_CASE("cli: a bad bank file is refused with one clear line and the database is unchanged") {
-  const StoreScratch scratch;
+  const Scratch scratch;
   const std::string db = scratch.path("atomic.db");
   REQUIRE(scratch.irtcat("bank import --db " + db + " " + shipped("mathematics")).status == 0);
   const std::string list_before = scratch.irtcat("bank list --db " + db).out;
@@ -593,7 +551,7 @@ TEST_CASE("cli: a bad bank file is refused with one clear line and the database 
 }
 
 TEST_CASE("cli: the store commands refuse a file that is not an irtcat database") {
-  const StoreScratch scratch;
+  const Scratch scratch;
   const std::string text = scratch.write("notes.db", "these are my notes, not a database\n" + std::string(2000, '.'));
   const auto run = scratch.irtcat("bank list --db " + text);
   CHECK(run.status == 1);

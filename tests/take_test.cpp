@@ -22,49 +22,16 @@
 
 #include "irtcat/error.hpp"
 #include "irtcat/store.hpp"
+#include "scratch.hpp"
 
 using namespace irtcat;
 namespace fs = std::filesystem;
+using irtcat::testing::lines_in;
+using irtcat::testing::Run;
+using irtcat::testing::Scratch;
+using irtcat::testing::slurp;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class TakeScratch {
- public:
-  TakeScratch() {
-    std::string name = "irtcat_take_";
-    name += std::to_string(::getpid());
-    name += "_";
-    name += std::to_string(counter_++);
-    dir_ = fs::temp_directory_path() / name;
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~TakeScratch() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  /// A database holding the shipped mathematics bank.
-  std::string database(const std::string& name) const {
-    const std::string db = path(name);
-    std::string command = IRTCAT_CLI;
-    command += " bank import --db " + db + " " + IRTCAT_ITEM_BANKS + "/mathematics.json > /dev/null";
-    REQUIRE(std::system(command.c_str()) == 0);
-    return db;
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-};
 
 /// The irtcat tool running in a child process with a pipe on its standard input and its output in a file.
 class Child {
@@ -161,8 +128,8 @@ std::optional<StoredSession> wait_for_responses(const std::string& db, std::size
 }
 
 // The uninterrupted test: every answer piped at once.
-StoredSession reference_run(const TakeScratch& scratch) {
-  const std::string db = scratch.database("reference.db");
+StoredSession reference_run(const Scratch& scratch) {
+  const std::string db = scratch.database("reference.db", {"mathematics"});
   Child child(take_arguments(db), scratch.path("reference.out"));
   child.write(answers(0, kLength));
   child.close_input();
@@ -176,13 +143,13 @@ StoredSession reference_run(const TakeScratch& scratch) {
 }  // namespace
 
 TEST_CASE("take: a piped test asks again on unknown answers and reports theta, SE, score and level") {
-  const TakeScratch scratch;
-  const std::string db = scratch.database("piped.db");
+  const Scratch scratch;
+  const std::string db = scratch.database("piped.db", {"mathematics"});
   Child child({"take", "--bank", "mathematics", "--db", db, "--seed", "5", "--length", "6"}, scratch.path("out"));
   child.write("A\n\nZ\nmaybe\nb\n C \nD\nA\nB\n");
   child.close_input();
   REQUIRE(child.wait() == 0);
-  const std::string out = read_text(scratch.path("out"));
+  const std::string out = slurp(scratch.path("out"));
   CAPTURE(out);
   CHECK(out.find("Session 1 on bank mathematics (version 1), seed 5.") != std::string::npos);
   CHECK(out.find("--resume 1") != std::string::npos);
@@ -223,9 +190,9 @@ TEST_CASE("take: a piped test asks again on unknown answers and reports theta, S
 }
 
 TEST_CASE("take: killed with SIGKILL while waiting for an answer, resumed, nothing is lost or repeated") {
-  const TakeScratch scratch;
+  const Scratch scratch;
   const StoredSession reference = reference_run(scratch);
-  const std::string db = scratch.database("killed.db");
+  const std::string db = scratch.database("killed.db", {"mathematics"});
   {
     Child child(take_arguments(db), scratch.path("first.out"));
     child.write(answers(0, 5));
@@ -242,7 +209,7 @@ TEST_CASE("take: killed with SIGKILL while waiting for an answer, resumed, nothi
   resumed.write(answers(5, kLength));
   resumed.close_input();
   CHECK(resumed.wait() == 0);
-  const std::string out = read_text(scratch.path("second.out"));
+  const std::string out = slurp(scratch.path("second.out"));
   CAPTURE(out);
   CHECK(out.find("after 5 answers") != std::string::npos);
   CHECK(out.find("Question 6 of at most 12") != std::string::npos);
@@ -255,7 +222,7 @@ TEST_CASE("take: killed with SIGKILL while waiting for an answer, resumed, nothi
 }
 
 TEST_CASE("take: killed at arbitrary moments while a reader watches, resumed as if never interrupted") {
-  const TakeScratch scratch;
+  const Scratch scratch;
   const StoredSession reference = reference_run(scratch);
   for (const std::size_t kill_after : {1U, 5U, 8U}) {
     CAPTURE(kill_after);
@@ -300,15 +267,15 @@ TEST_CASE("take: killed at arbitrary moments while a reader watches, resumed as 
 }
 
 TEST_CASE("take: a session is not resumed on a bank re-imported with another version") {
-  const TakeScratch scratch;
-  const std::string db = scratch.database("versions.db");
+  const Scratch scratch;
+  const std::string db = scratch.database("versions.db", {"mathematics"});
   {
     Child child(take_arguments(db), scratch.path("first.out"));
     child.write(answers(0, 2));
     child.close_input();
     CHECK(child.wait() == 0);
   }
-  CHECK(read_text(scratch.path("first.out")).find("Stopped after 2 answers") != std::string::npos);
+  CHECK(slurp(scratch.path("first.out")).find("Stopped after 2 answers") != std::string::npos);
   {
     Store store(db, OpenMode::read_write);
     BankDocument next = store.load_bank("mathematics");
@@ -322,7 +289,7 @@ TEST_CASE("take: a session is not resumed on a bank re-imported with another ver
   resumed.write(answers(2, kLength));
   resumed.close_input();
   CHECK(resumed.wait() == 1);
-  const std::string out = read_text(scratch.path("second.out"));
+  const std::string out = slurp(scratch.path("second.out"));
   CHECK(out.starts_with("irtcat: "));
   CHECK(out.find("version 1, not on bank 'mathematics' version 2") != std::string::npos);
   Store store(db, OpenMode::read_only);
@@ -332,5 +299,5 @@ TEST_CASE("take: a session is not resumed on a bank re-imported with another ver
   Child other({"take", "--db", db, "--bank", "nonesuch", "--resume", "1"}, scratch.path("third.out"));
   other.close_input();
   CHECK(other.wait() == 1);
-  CHECK(read_text(scratch.path("third.out")).find("not on 'nonesuch'") != std::string::npos);
+  CHECK(slurp(scratch.path("third.out")).find("not on 'nonesuch'") != std::string::npos);
 }

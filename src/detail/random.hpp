@@ -41,10 +41,15 @@ inline std::size_t uniform_index(SplitMix64& rng, std::size_t count) noexcept {
   return std::min(count - 1, static_cast<std::size_t>(uniform01(rng) * static_cast<double>(count)));
 }
 
-/// A response drawn from the model at θ by inverting the cumulative category probabilities.
+/// A response drawn from the model at θ by inverting the cumulative category probabilities (for a dichotomous
+/// item: correct when u >= 1 − P, i.e. with probability P).
 inline int draw_response(const Item& item, double theta, double scaling, SplitMix64& rng) {
-  const CategoryTerms terms = category_terms(item, theta, scaling);
   const double u = uniform01(rng);
+  if (is_dichotomous(item.model())) {
+    const double p = probability(item, theta, scaling);
+    return u < 1.0 - p ? 0 : 1;
+  }
+  const CategoryTerms terms = category_terms(item, theta, scaling);
   double cumulative = 0.0;
   for (int k = 0; k < terms.count; ++k) {
     cumulative += std::exp(terms.log_p[k]);
