@@ -37,8 +37,7 @@ void graded_information(const PolytomousArrays& arrays, double theta, ArrayXd& o
   }
   ArrayXd sum = sb.col(0) * s.col(0).square() + s.col(k_max - 1) * sb.col(k_max - 1).square();
   for (int k = 1; k < k_max; ++k) {
-    const ArrayXd gap = (arrays.da * (arrays.b.col(k) - arrays.b.col(k - 1))).min(kMaxLogit).expm1();
-    sum += s.col(k) * sb.col(k - 1) * gap * (sb.col(k) - s.col(k - 1)).square();
+    sum += s.col(k) * sb.col(k - 1) * arrays.expm1_gap.col(k - 1) * (sb.col(k) - s.col(k - 1)).square();
   }
   out = arrays.da.square() * sum;
 }
@@ -124,6 +123,12 @@ ItemBank::ItemBank(std::vector<Item> items, double scaling, std::vector<ItemMeta
       const Item& item = items_[rows[row]];
       block.da(static_cast<Index>(row)) = scaling_ * item.a();
       for (int k = 0; k < key.second; ++k) block.b(static_cast<Index>(row), k) = item.thresholds()[static_cast<std::size_t>(k)];
+    }
+    if (block.model == Model::grm) {
+      block.expm1_gap.resize(block.b.rows(), key.second - 1);
+      for (int k = 1; k < key.second; ++k) {
+        block.expm1_gap.col(k - 1) = (block.da * (block.b.col(k) - block.b.col(k - 1))).min(kMaxLogit).expm1();
+      }
     }
     polytomous_.push_back(std::move(block));
   }

@@ -63,6 +63,9 @@ struct PolytomousArrays {
   std::vector<std::size_t> bank_index;  ///< bank position of each row
   Eigen::ArrayXd da;                    ///< D·a
   Eigen::ArrayXXd b;                    ///< rows × K thresholds (GRM boundaries or GPCM steps)
+  /// GRM: rows × (K − 1) of expm1(D·a·(b_{k+1} − b_k)), the θ-free factor of the middle categories (empty for
+  /// GPCM).
+  Eigen::ArrayXXd expm1_gap;
 };
 
 /// An immutable bank of validated items sharing one scaling constant D.

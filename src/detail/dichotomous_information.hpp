@@ -11,7 +11,7 @@
 
 namespace irtcat::detail {
 
-inline constexpr Eigen::Index kInformationBlock = 16;
+inline constexpr Eigen::Index kInformationBlock = 8;
 using InformationBlock = Eigen::Array<double, kInformationBlock, 1>;
 
 /// Row-aligned parameter arrays of dichotomous items (DichotomousArrays' layout, scaling folded in).
