@@ -217,6 +217,40 @@ TEST_CASE("cli: simulate stops on the SE target, not before the minimum length")
   CHECK(lines_in(bad.err) == 1);
 }
 
+TEST_CASE("cli: the battery's candidates from one role's population, from true thetas, or refused") {
+  const Scratch scratch;
+  const std::string out_dir = scratch.path("study");
+  const Run role = scratch.irtcat("simulate --candidates 6 --length 3 --population data_scientist --out-dir " + out_dir);
+  CAPTURE(role.err);
+  REQUIRE(role.status == 0);
+  const std::string drawn = slurp(out_dir + "/candidates.csv");
+  CHECK(lines_in(drawn) == 7);
+  std::istringstream rows(drawn);
+  std::string row;
+  std::getline(rows, row);
+  while (std::getline(rows, row)) CHECK(row.find(",data_scientist,") != std::string::npos);
+
+  const std::string thetas = scratch.write(
+      "true.csv",
+      "id,software_engineering,mathematics,machine_learning,deep_learning,data_science,algorithmic_coding\n"
+      "ann,0.25,1.5,1,1,1,1\nbob,2,-1,-1,-1,-1,-1\n");
+  const Run read = scratch.irtcat("simulate --length 3 --true-thetas " + thetas + " --out-dir " + out_dir);
+  CAPTURE(read.err);
+  REQUIRE(read.status == 0);
+  const std::string given = slurp(out_dir + "/candidates.csv");
+  CHECK(lines_in(given) == 3);
+  CHECK(given.find("\nann,thetas,1.5,") != std::string::npos);  // mathematics is the first domain of roles.json
+  CHECK(given.find("\nbob,thetas,-1,") != std::string::npos);
+
+  const Run unknown = scratch.irtcat("simulate --population nobody --out-dir " + out_dir);
+  CHECK(unknown.status == 1);
+  CHECK(lines_in(unknown.err) == 1);
+  const Run missing = scratch.irtcat("simulate --true-thetas " + scratch.write("short.csv", "id,mathematics\nx,1\n") +
+                                     " --out-dir " + out_dir);
+  CHECK(missing.status == 1);
+  CHECK(missing.err.find("machine_learning") != std::string::npos);
+}
+
 TEST_CASE("cli: --help on every command") {
   const Scratch scratch;
   for (const char* command : {"", "score ", "info ", "next ", "simulate "}) {

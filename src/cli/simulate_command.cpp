@@ -4,9 +4,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "cli/cli_common.hpp"
 #include "detail/csv.hpp"
@@ -36,6 +38,8 @@ struct SimulateFlags {
   std::uint64_t seed = 1;
   unsigned threads = 0;
   int candidates = 1000;
+  std::string population = "roles";
+  std::string true_thetas;
   std::string banks = IRTCAT_ITEM_BANKS;
   std::string db;
   std::string roles;
@@ -147,6 +151,54 @@ void run_single_bank(const SimulateFlags& flags) {
   }
 }
 
+// The battery's candidates: read from --true-thetas (id and one column per domain of the roles file), or drawn
+// from --population: "roles" (the role populations in turn), one role's population, or "normal" (every domain
+// N(0, 1), correlated as within a role's population).
+std::vector<SimulatedCandidate> battery_candidates(const SimulateFlags& flags, const RoleCatalog& roles) {
+  const auto domains = static_cast<Eigen::Index>(roles.domains.size());
+  if (!flags.true_thetas.empty()) {
+    const std::string& path = flags.true_thetas;
+    const auto rows = detail::read_csv_file(path);
+    if (rows.size() < 2) throw DataError(path, 0, "", "expected a header id,<domain>,... and at least one row");
+    const auto& header = rows.front().cells;
+    if (header.empty() || detail::trimmed(header[0]) != "id") throw DataError(path, rows.front().line, "", "the first column must be id");
+    std::vector<std::size_t> column(roles.domains.size(), 0);
+    for (std::size_t d = 0; d < roles.domains.size(); ++d) {
+      const auto found = std::find_if(header.begin(), header.end(),
+                                      [&](const std::string& cell) { return detail::trimmed(cell) == roles.domains[d]; });
+      if (found == header.end()) throw DataError(path, rows.front().line, roles.domains[d], "no column for this domain");
+      column[d] = static_cast<std::size_t>(found - header.begin());
+    }
+    std::vector<SimulatedCandidate> out;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      const auto& cells = rows[r].cells;
+      if (cells.empty() || detail::trimmed(cells[0]).empty()) throw DataError(path, rows[r].line, "id", "the id is empty");
+      SimulatedCandidate candidate{std::string(detail::trimmed(cells[0])), "thetas", Eigen::VectorXd(domains)};
+      for (std::size_t d = 0; d < roles.domains.size(); ++d) {
+        const auto theta = column[d] < cells.size() ? detail::parse_double(cells[column[d]]) : std::nullopt;
+        if (!theta) throw DataError(path, rows[r].line, roles.domains[d], "the true theta is not a finite number");
+        candidate.theta(static_cast<Eigen::Index>(d)) = *theta;
+      }
+      out.push_back(std::move(candidate));
+    }
+    return out;
+  }
+  if (flags.population == "roles") return draw_role_candidates(roles, flags.candidates, flags.seed);
+  if (flags.population == "normal") {
+    return draw_candidates(Eigen::VectorXd::Zero(domains), Eigen::VectorXd::Ones(domains), roles.correlation,
+                           flags.candidates, flags.seed, "normal");
+  }
+  for (const RoleProfile& role : roles.roles) {
+    if (role.name != flags.population) continue;
+    return draw_candidates(Eigen::Map<const Eigen::VectorXd>(role.typical_theta.data(), domains),
+                           Eigen::VectorXd::Constant(domains, roles.population_spread), roles.correlation,
+                           flags.candidates, flags.seed, role.name);
+  }
+  std::string known = "roles, normal";
+  for (const RoleProfile& role : roles.roles) known += ", " + role.name;
+  throw InvalidArgument("--population: unknown population '" + flags.population + "' (expected " + known + ")");
+}
+
 void run_battery(const SimulateFlags& flags) {
   if (flags.candidates < 1) throw InvalidArgument("--candidates: must be >= 1");
   const std::string roles_path = flags.roles.empty() ? flags.banks + "/roles.json" : flags.roles;
@@ -162,7 +214,7 @@ void run_battery(const SimulateFlags& flags) {
       battery.push_back(domain_design(domain, store.load_bank(domain), config, flags.balance_topics));
     }
   }
-  const auto candidates = draw_role_candidates(roles, flags.candidates, flags.seed);
+  const auto candidates = battery_candidates(flags, roles);
   StudyOptions options;
   options.seed = flags.seed;
   options.threads = flags.threads;
@@ -170,7 +222,9 @@ void run_battery(const SimulateFlags& flags) {
   const auto outcomes = run_study(battery, candidates, &roles, options);
   const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
-                           {{"candidates", std::to_string(flags.candidates)}, {"rule", flags.rule},
+                           {{"candidates", std::to_string(candidates.size())},
+                            {"population", flags.true_thetas.empty() ? flags.population : flags.true_thetas},
+                            {"rule", flags.rule},
                             {"estimator", flags.estimation.estimator}, {"length", std::to_string(flags.length)},
                             {"exposure", flags.exposure}, {"topics balanced", flags.balance_topics ? "yes" : "no"},
                             {"seed", std::to_string(flags.seed)}}};
@@ -220,6 +274,11 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
   command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();
+  command->add_option("--population", flags->population,
+                      "Battery: roles (each role's population in turn), one role's name, or normal (N(0, 1) per domain)")
+      ->capture_default_str();
+  command->add_option("--true-thetas", flags->true_thetas,
+                      "Battery: candidates' true thetas, CSV id,<domain>,... (instead of drawing them)");
   CLI::Option* banks =
       command->add_option("--banks", flags->banks, "Battery: the folder of bank JSON files")->capture_default_str();
   command->add_option("--db", flags->db, "Battery: load the domains' banks from this database instead of --banks")
