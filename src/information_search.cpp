@@ -34,10 +34,10 @@ double peak_per_unit_slope(double c, double d) {
     const double slope = spread * s * (1.0 - s);
     return -slope * slope / ((c + spread * s) * (1.0 - d + spread * (1.0 - s)));
   };
-  const auto [s, value] = boost::math::tools::brent_find_minima(negative_information, 1e-12, 1.0 - 1e-12,
-                                                                std::numeric_limits<double>::digits / 2);
-  static_cast<void>(s);
-  return -value;
+  // Brent's method in s on (0, 1): the value at its minimum is exact to rounding (the function is flat there).
+  return -boost::math::tools::brent_find_minima(negative_information, 1e-12, 1.0 - 1e-12,
+                                                std::numeric_limits<double>::digits / 2)
+              .second;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "irtcat/selection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -19,20 +20,36 @@ using Eigen::VectorXd;
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
-// P_k(θ) of every (item, category) row of the grid's layout; dichotomous items in one vectorized pass.
-ArrayXd probabilities_at(const BankGrid& grid, double theta) {
+// Per-thread scratch for the rules' temporaries with a row per (item, category). Allocated afresh on every call,
+// arrays of this size go to mmap and their page faults cost more than the arithmetic; kept per thread, they are
+// reused, and sessions on other threads never share them.
+enum class Scratch { at_theta, integrated, per_row };
+ArrayXd& scratch(Scratch slot, Index size) {
+  thread_local std::array<ArrayXd, 3> buffers;
+  ArrayXd& buffer = buffers[static_cast<std::size_t>(slot)];
+  buffer.resize(size);
+  return buffer;
+}
+
+// P_k(θ) of every (item, category) row of the grid's layout; dichotomous items in vectorized blocks whose
+// temporaries stay on the stack (a bank-sized temporary per call would cost more than the arithmetic).
+const ArrayXd& probabilities_at(const BankGrid& grid, double theta) {
+  constexpr Index kBlock = 16;
+  using Block = Eigen::Array<double, Eigen::Dynamic, 1, Eigen::ColMajor, kBlock, 1>;
   const ItemBank& bank = grid.bank();
-  ArrayXd out(static_cast<Index>(grid.first_rows().back()));
+  ArrayXd& out = scratch(Scratch::at_theta, static_cast<Index>(grid.first_rows().back()));
   const DichotomousArrays& d = bank.dichotomous();
-  if (d.da.size() > 0) {
-    const ArrayXd e = (d.dab - d.da * theta).max(-kMaxLogit).min(kMaxLogit).exp();
-    const ArrayXd s = (1.0 + e).inverse();
-    const ArrayXd p = d.c + d.spread * s;
-    const ArrayXd q = d.one_minus_d + d.spread * (e * s);
-    for (std::size_t r = 0; r < d.bank_index.size(); ++r) {
-      const Index row = grid.row(ItemIndex{d.bank_index[r]}, 0);
-      out(row) = q(static_cast<Index>(r));
-      out(row + 1) = p(static_cast<Index>(r));
+  for (Index start = 0; start < d.da.size(); start += kBlock) {
+    const Index m = std::min(kBlock, d.da.size() - start);
+    const auto spread = d.spread.segment(start, m);
+    const Block e = (d.dab.segment(start, m) - d.da.segment(start, m) * theta).max(-kMaxLogit).min(kMaxLogit).exp();
+    const Block s = (1.0 + e).inverse();
+    const Block p = d.c.segment(start, m) + spread * s;
+    const Block q = d.one_minus_d.segment(start, m) + spread * (e * s);
+    for (Index r = 0; r < m; ++r) {
+      const Index row = grid.row(ItemIndex{d.bank_index[static_cast<std::size_t>(start + r)]}, 0);
+      out(row) = q(r);
+      out(row + 1) = p(r);
     }
   }
   for (const PolytomousArrays& block : bank.polytomous()) {
@@ -71,35 +88,37 @@ ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligi
 
 // KL and KLP (catR's KL): Σ_q c_q Σ_k P_k(θ̂)(log P_k(θ̂) − log P_k(θ_q)) = Σ_k P_k(θ̂)(log P_k(θ̂)·Σc − (log P_k · c)).
 ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible) {
-  const VectorXd integrated = grid.log_p() * weights.matrix();
-  const ArrayXd at_theta = probabilities_at(grid, theta);
+  ArrayXd& integrated = scratch(Scratch::integrated, grid.log_p().rows());
+  integrated.matrix().noalias() = grid.log_p() * weights.matrix();
+  const ArrayXd& at_theta = probabilities_at(grid, theta);
   const double total = weights.sum();
-  const ArrayXd per_row = (at_theta > 0).select(at_theta * (at_theta.log() * total - integrated.array()), 0.0);
+  ArrayXd& per_row = scratch(Scratch::per_row, at_theta.size());
+  per_row = (at_theta > 0).select(at_theta * (at_theta.log() * total - integrated), 0.0);
   return sum_over_categories(grid, eligible, per_row);
 }
 
-// The EAP mean and variance after each possible response, from the posterior weights w:
-// m0 = Σ w P_k, m1 = Σ w θ P_k, m2 = Σ w θ² P_k per row.
-struct AfterResponse {
-  VectorXd mass, first, second;
-};
-AfterResponse moments_after_response(const BankGrid& grid, const ArrayXd& weights) {
+// The EAP mean and variance after each possible response, from the posterior weights w: the columns
+// m0 = Σ w P_k, m1 = Σ w θ P_k, m2 = Σ w θ² P_k, a row per (item, category).
+using AfterResponse = Eigen::Matrix<double, Eigen::Dynamic, 3>;
+const AfterResponse& moments_after_response(const BankGrid& grid, const ArrayXd& weights) {
+  thread_local AfterResponse after;  // per-thread scratch, as scratch() above
   Eigen::Matrix<double, Eigen::Dynamic, 3> w(weights.size(), 3);
   w.col(0) = weights.matrix();
   w.col(1) = (weights * grid.nodes()).matrix();
   w.col(2) = (weights * grid.nodes().square()).matrix();
-  const Eigen::MatrixXd m = grid.probability() * w;
-  return {m.col(0), m.col(1), m.col(2)};
+  after.resize(grid.probability().rows(), 3);
+  after.noalias() = grid.probability() * w;
+  return after;
 }
 
 ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
                                     const std::vector<char>& eligible) {
-  const AfterResponse after = moments_after_response(grid, weights);
-  const ArrayXd at_theta = probabilities_at(grid, theta);
-  const ArrayXd mass = after.mass.array();
-  const ArrayXd mean = after.first.array() / mass;
-  const ArrayXd variance = (after.second.array() / mass - mean.square()).max(0.0);
-  const ArrayXd per_row = (mass > 0).select(at_theta * variance, 0.0);
+  const AfterResponse& after = moments_after_response(grid, weights);
+  const ArrayXd& at_theta = probabilities_at(grid, theta);
+  const auto mass = after.col(0).array();
+  const auto mean = after.col(1).array() / mass;
+  ArrayXd& per_row = scratch(Scratch::per_row, at_theta.size());
+  per_row = (mass > 0).select(at_theta * (after.col(2).array() / mass - mean.square()).max(0.0), 0.0);
   const ArrayXd expected = sum_over_categories(grid, eligible, per_row);
   return (expected > kMinusInfinity).select(-expected, expected);  // minimum variance first; ineligible stay −inf
 }
@@ -108,10 +127,10 @@ ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const Ar
 // products; the other estimators re-estimate with the response added.
 ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, const std::vector<char>& eligible) {
   const ItemBank& bank = grid.bank();
-  const ArrayXd at_theta = probabilities_at(grid, state.theta);
+  const ArrayXd& at_theta = probabilities_at(grid, state.theta);
   const EstimationOptions options = state.estimation ? *state.estimation : EstimationOptions{};
-  AfterResponse after;
-  if (options.estimator == Estimator::eap) after = moments_after_response(grid, state.posterior->weights());
+  const bool eap = options.estimator == Estimator::eap;
+  const AfterResponse* after = eap ? &moments_after_response(grid, state.posterior->weights()) : nullptr;
   std::vector<Response> extended(state.responses.begin(), state.responses.end());
   extended.push_back({});
   ArrayXd out = ArrayXd::Constant(static_cast<Index>(bank.size()), kMinusInfinity);
@@ -122,8 +141,8 @@ ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, 
     for (int k = 0; k < item.category_count(); ++k) {
       const Index row = grid.row(ItemIndex{i}, k);
       double theta_k = 0.0;
-      if (options.estimator == Estimator::eap) {
-        theta_k = after.mass(row) > 0 ? after.first(row) / after.mass(row) : state.theta;
+      if (eap) {
+        theta_k = (*after)(row, 0) > 0 ? (*after)(row, 1) / (*after)(row, 0) : state.theta;
       } else {
         extended.back() = {ItemIndex{i}, k};
         theta_k = estimate_ability(bank, extended, options).theta;
