@@ -17,10 +17,7 @@
 #include "scratch.hpp"
 
 namespace fs = std::filesystem;
-using irtcat::testing::lines_in;
-using irtcat::testing::Run;
-using irtcat::testing::Scratch;
-using irtcat::testing::slurp;
+using namespace irtcat::testing;
 
 namespace {
 

@@ -26,10 +26,7 @@
 
 using namespace irtcat;
 namespace fs = std::filesystem;
-using irtcat::testing::lines_in;
-using irtcat::testing::Run;
-using irtcat::testing::Scratch;
-using irtcat::testing::slurp;
+using namespace irtcat::testing;
 
 namespace {
 
