@@ -184,6 +184,29 @@ TEST_CASE("take: a piped test asks again on unknown answers and reports theta, S
     const auto index = bank.bank.index_of(ItemId(stored.responses[i].first));
     CHECK(stored.responses[i].second == (bank.bank.metadata(index).content.key == letters[i] - 'A' ? 1 : 0));
   }
+
+  // The stored answers come back as the responses CSV that calibrate reads: a row for the finished test, a column
+  // per answered item in bank order. An unfinished test is left out.
+  Child unfinished({"take", "--bank", "mathematics", "--db", db, "--seed", "6"}, scratch.path("unfinished"));
+  unfinished.write("A\n");
+  unfinished.close_input();
+  REQUIRE(unfinished.wait() == 0);
+  const Run exported = scratch.irtcat("bank responses mathematics --db " + db);
+  CAPTURE(exported.err);
+  REQUIRE(exported.status == 0);
+  std::vector<std::pair<std::size_t, int>> expected;  // (bank position, response) of the finished test
+  for (const auto& [id, response] : stored.responses) expected.emplace_back(bank.bank.index_of(ItemId(id)).value, response);
+  std::sort(expected.begin(), expected.end());
+  std::string header = "person_id";
+  std::string row = "1";
+  for (const auto& [position, response] : expected) {
+    header += ',';
+    header += bank.bank.items()[position].id().str();
+    row += ',';
+    row += std::to_string(response);
+  }
+  CHECK(exported.out == header + "\n" + row + "\n");
+  CHECK(scratch.irtcat("bank responses nonesuch --db " + db).status == 1);
 }
 
 TEST_CASE("take: killed with SIGKILL while waiting for an answer, resumed, nothing is lost or repeated") {

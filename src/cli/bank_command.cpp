@@ -144,7 +144,8 @@ void add_bank_command(CLI::App& app) {
     std::string out;
   };
   auto flags = std::make_shared<Flags>();
-  CLI::App* bank = app.add_subcommand("bank", "Banks in the SQLite store: import, export, validate, list, show");
+  CLI::App* bank =
+      app.add_subcommand("bank", "Banks in the SQLite store: import, export, validate, list, show, responses");
   bank->require_subcommand(1);
   const std::string db_help = "The database file (default: $IRTCAT_DB, else the build's irtcat.db)";
 
@@ -208,6 +209,50 @@ void add_bank_command(CLI::App& app) {
                 << summary.info.version << ',' << summary.items << ','
                 << detail::csv_quoted(joined(summary.models, "; ")) << ','
                 << detail::csv_quoted(joined(summary.info.topics, "; ")) << '\n';
+    }
+  });
+
+  // The stored response log as the wide responses CSV that `irtcat calibrate` reads: one row per finished test
+  // (person_id = the session id), a column per item of the bank answered at least once, in bank order, empty
+  // where the test did not give the item. Item ids keep their meaning across bank versions, so every version's
+  // tests count.
+  CLI::App* responses = bank->add_subcommand(
+      "responses", "The stored answers to a bank's items as a responses CSV (finished tests), for irtcat calibrate");
+  responses->add_option("name", flags->name, "The bank's name")->required();
+  responses->add_option("--db", flags->db, db_help);
+  responses->add_option("--out", flags->out, "Write the CSV here instead of standard output");
+  responses->callback([flags] {
+    Store store(database_path(flags->db), OpenMode::read_only);
+    const BankDocument document = store.load_bank(flags->name);
+    const ItemBank& items = document.bank;
+    std::vector<StoredSession> tests;
+    std::vector<char> answered(items.size(), 0);
+    for (const StoredSession& row : store.sessions(flags->name)) {
+      if (row.status != "finished") continue;
+      tests.push_back(store.load_session(row.id));
+      for (const auto& [id, response] : tests.back().responses) {
+        if (const auto index = items.find(ItemId(id))) answered[index->value] = 1;
+      }
+    }
+    Output output(flags->out);
+    std::ostream& out = output.stream();
+    out << "person_id";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (answered[i]) out << ',' << detail::csv_quoted(items.items()[i].id().str());
+    }
+    out << '\n';
+    for (const StoredSession& test : tests) {
+      std::vector<int> cells(items.size(), -1);
+      for (const auto& [id, response] : test.responses) {
+        if (const auto index = items.find(ItemId(id))) cells[index->value] = response;
+      }
+      out << test.id;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!answered[i]) continue;
+        out << ',';
+        if (cells[i] >= 0) out << cells[i];
+      }
+      out << '\n';
     }
   });
 
