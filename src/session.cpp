@@ -124,6 +124,11 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
     return pick_uniform(best_items(item_scores(SelectionRule::mfi, design_->grid(), at_start, ok),
                                    static_cast<std::size_t>(config.start.random_among)));
   }
+  if (step == 0 && config.start.most_informative && config.selection.rule != SelectionRule::mfi) {
+    SelectionState at_start;
+    at_start.theta = theta;
+    return ItemIndex{static_cast<std::size_t>(best_item(item_scores(SelectionRule::mfi, design_->grid(), at_start, ok)))};
+  }
 
   Eigen::ArrayXd scores;
   switch (config.selection.rule) {

@@ -68,7 +68,10 @@ ordered config_json(const SessionConfig& config) {
         {"sympson_hetter", config.exposure.sympson_hetter},
         {"max_rate", config.exposure.max_rate}}},
       {"content", {{"topics", topics}, {"enemies", enemies}}},
-      {"start", {{"theta", optional_json(config.start.theta)}, {"random_among", config.start.random_among}}},
+      {"start",
+       {{"theta", optional_json(config.start.theta)},
+        {"random_among", config.start.random_among},
+        {"most_informative", config.start.most_informative}}},
       {"stopping",
        {{"max_length", config.stopping.max_length},
         {"min_length", config.stopping.min_length},
@@ -120,6 +123,7 @@ SessionConfig config_from(const json& j) {
   }
   config.start.theta = optional_from<double>(j.at("start").at("theta"));
   config.start.random_among = j.at("start").at("random_among").get<int>();
+  config.start.most_informative = j.at("start").value("most_informative", false);  // absent before it existed
   const json& s = j.at("stopping");
   config.stopping.max_length = s.at("max_length").get<int>();
   config.stopping.min_length = s.at("min_length").get<int>();

@@ -322,3 +322,33 @@ TEST_CASE("session: a battery runs one session per domain") {
   CHECK(results[0].estimate.theta > results[1].estimate.theta);
   CHECK_THROWS_AS(battery.add("x", nullptr), InvalidArgument);
 }
+
+TEST_CASE("session: the first item by maximum information at the start, whatever the rule (catR's startSelect)") {
+  const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::three_pl, 60, 21));
+  SessionConfig config;
+  config.selection.rule = SelectionRule::closest;
+  config.start.theta = 0.7;
+  config.start.most_informative = true;
+  Session session(bank, config, 3);
+  const Eigen::ArrayXd information = bank->information(0.7);
+  Eigen::Index most = 0;
+  information.maxCoeff(&most);
+  REQUIRE(session.next_item());
+  CHECK(session.next_item()->value == static_cast<std::size_t>(most));
+  // By the rule instead: the difficulty closest to 0.7, another item on this bank.
+  config.start.most_informative = false;
+  Session by_rule(bank, config, 3);
+  CHECK(by_rule.next_item() != session.next_item());
+
+  // The choice is part of the stored configuration: a restored session continues identically.
+  session.record(*session.next_item(), 1);
+  const Session restored = Session::from_json(bank, session.to_json());
+  CHECK(restored.design().config().start.most_informative);
+  CHECK(to_json(restored.design().config()) == to_json(session.design().config()));
+  // A configuration written before the option existed reads as "by the rule".
+  std::string old = to_json(config);
+  const std::string field = ",\"most_informative\":false";
+  REQUIRE(old.find(field) != std::string::npos);
+  old.erase(old.find(field), field.size());
+  CHECK_FALSE(session_config_from_json(old).start.most_informative);
+}

@@ -27,6 +27,9 @@ namespace irtcat {
 struct StartOptions {
   std::optional<double> theta;  ///< a fixed starting ability; empty: the prior's mean (normal) or centre (uniform)
   int random_among = 0;         ///< > 0: the first item is drawn among this many most informative at the start
+  /// The first item by maximum information at the start, whatever the rule (catR's default startSelect "MFI");
+  /// false: by the session's rule. random_among > 0 takes precedence.
+  bool most_informative = false;
 };
 
 struct SessionConfig {

@@ -33,6 +33,7 @@ struct SimulateFlags {
   int min_length = 0;
   std::optional<double> se_target;
   int start_random = 0;
+  std::string start_select = "rule";
   std::string rule = "mfi";
   std::optional<double> start_theta;
   std::uint64_t seed = 1;
@@ -72,6 +73,7 @@ SessionConfig session_config(const SimulateFlags& flags) {
   config.stopping.se_target = flags.se_target;
   config.start.theta = flags.start_theta;
   config.start.random_among = flags.start_random;
+  config.start.most_informative = flags.start_select == "mfi";
   config.exposure.method = exposure_method_from_string(flags.exposure);
   config.exposure.randomesque_count = flags.randomesque;
   return config;
@@ -265,6 +267,10 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--start-random", flags->start_random,
                       "First item: random among this many most informative at the start theta (0: by the rule)")
       ->capture_default_str();
+  command->add_option("--start-select", flags->start_select,
+                      "First item: by the rule, or mfi (most informative at the start theta, catR's default)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"rule", "mfi"}));
   command->add_option("--rule", flags->rule, "Selection rule: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified, random")
       ->capture_default_str();
   command->add_option("--start-theta", flags->start_theta, "Ability the first item is chosen at (default: the prior mean)");
