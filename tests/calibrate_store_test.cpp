@@ -123,15 +123,9 @@ TEST_CASE("store: replace_item_parameters stores the next version with new param
   REQUIRE(next.bank.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) {
     CAPTURE(i);
-    const ItemMetadata& was = before.bank.metadata(ItemIndex{i});
     const ItemMetadata& is = next.bank.metadata(ItemIndex{i});
     CHECK(next.bank.items()[i].id() == before.bank.items()[i].id());
-    CHECK(is.topic == was.topic);
-    CHECK(is.active == was.active);
-    CHECK(is.content.stem == was.content.stem);
-    CHECK(is.content.options == was.content.options);
-    CHECK(is.content.key == was.content.key);
-    CHECK(is.content.difficulty == was.content.difficulty);
+    testing::check_same_content(before.bank.metadata(ItemIndex{i}), is);
     CHECK(is.parameter_source == (i == 1 ? "calibrated today" : "provisional"));
   }
   const Item& q2 = next.bank.items()[1];
@@ -208,13 +202,7 @@ TEST_CASE("cli: calibrate --store writes a new bank version with the calibrated 
     const ItemMetadata& is_meta = after.bank.metadata(ItemIndex{i});
     CAPTURE(was.id().str());
     REQUIRE(is.id() == was.id());
-    CHECK(is_meta.topic == was_meta.topic);
-    CHECK(is_meta.active == was_meta.active);
-    CHECK(is_meta.content.stem == was_meta.content.stem);
-    CHECK(is_meta.content.options == was_meta.content.options);
-    CHECK(is_meta.content.key == was_meta.content.key);
-    CHECK(is_meta.content.explanation == was_meta.content.explanation);
-    CHECK(is_meta.content.difficulty == was_meta.content.difficulty);
+    testing::check_same_content(was_meta, is_meta);
     if (std::find(data.new_ids.begin(), data.new_ids.end(), was.id().str()) != data.new_ids.end()) {
       ++replaced;
       const Item& calibrated = written.item(written.index_of(was.id()));

@@ -6,6 +6,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "test_support.hpp"
 
 using namespace irtcat;
 
@@ -75,15 +76,7 @@ TEST_CASE("items_csv: every model, defaults for empty cells, metadata") {
   const ItemBank again = items_from(out.str());
   REQUIRE(again.size() == bank.size());
   for (std::size_t i = 0; i < bank.size(); ++i) {
-    const Item& a = bank.items()[i];
-    const Item& b = again.items()[i];
-    CHECK(a.id() == b.id());
-    CHECK(a.model() == b.model());
-    CHECK(a.a() == b.a());
-    CHECK(a.c() == b.c());
-    CHECK(a.d() == b.d());
-    CHECK(std::vector<double>(a.thresholds().begin(), a.thresholds().end()) ==
-          std::vector<double>(b.thresholds().begin(), b.thresholds().end()));
+    testing::check_same_item(bank.items()[i], again.items()[i]);
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "irtcat/bank_json.hpp"
 #include "irtcat/store.hpp"
+#include "test_support.hpp"
 
 using namespace irtcat;
 
@@ -139,9 +140,9 @@ TEST_CASE("item banks: the default database that the build makes holds all six b
     REQUIRE(loaded.bank.size() == file.bank.size());
     for (std::size_t i = 0; i < file.bank.size(); ++i) {
       const ItemIndex index{i};
-      CHECK(loaded.bank.item(index).id() == file.bank.item(index).id());
+      testing::check_same_item(file.bank.item(index), loaded.bank.item(index));
       CHECK(loaded.bank.item(index).b() == file.bank.item(index).b());
-      CHECK(loaded.bank.metadata(index).content.key == file.bank.metadata(index).content.key);
+      testing::check_same_content(file.bank.metadata(index), loaded.bank.metadata(index));
     }
   }
 }

@@ -109,23 +109,8 @@ TEST_CASE("store: every model, content and flag round-trips exactly") {
   CHECK(loaded.bank.scaling() == 1.702);
   REQUIRE(loaded.bank.size() == document.bank.size());
   for (std::size_t i = 0; i < loaded.bank.size(); ++i) {
-    const Item& a = document.bank.items()[i];
-    const Item& b = loaded.bank.items()[i];
-    CHECK(a.id() == b.id());
-    CHECK(a.model() == b.model());
-    CHECK(a.a() == b.a());
-    CHECK(a.c() == b.c());
-    CHECK(a.d() == b.d());
-    CHECK(std::vector<double>(a.thresholds().begin(), a.thresholds().end()) ==
-          std::vector<double>(b.thresholds().begin(), b.thresholds().end()));
-    const ItemMetadata& ma = document.bank.metadata(ItemIndex{i});
-    const ItemMetadata& mb = loaded.bank.metadata(ItemIndex{i});
-    CHECK(ma.active == mb.active);
-    CHECK(ma.topic == mb.topic);
-    CHECK(ma.content.stem == mb.content.stem);
-    CHECK(ma.content.options == mb.content.options);
-    CHECK(ma.content.key == mb.content.key);
-    CHECK(ma.content.difficulty == mb.content.difficulty);
+    testing::check_same_item(document.bank.items()[i], loaded.bank.items()[i]);
+    testing::check_same_content(document.bank.metadata(ItemIndex{i}), loaded.bank.metadata(ItemIndex{i}));
   }
   CHECK(store.bank_summary("every model")->active_items == document.bank.size() - 1);
   CHECK(store.bank_summary("every model")->models ==

@@ -1,6 +1,8 @@
 #pragma once
 // Shared fixtures for the tests: one item of each model, and response simulation with a fixed seed.
 
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <random>
 #include <vector>
@@ -26,6 +28,29 @@ inline Item pcm() { return Item::polytomous(ItemId("m1"), Model::pcm, 1.0, {-1.0
 
 inline std::vector<Item> one_of_each_model() {
   return {one_pl(), two_pl(), three_pl(), four_pl(), graded(), gpcm(), pcm()};
+}
+
+/// Two items with the same id, model and parameters, to the last bit.
+inline void check_same_item(const Item& a, const Item& b) {
+  CAPTURE(a.id().str());
+  CHECK(a.id() == b.id());
+  CHECK(a.model() == b.model());
+  CHECK(a.a() == b.a());
+  CHECK(a.c() == b.c());
+  CHECK(a.d() == b.d());
+  CHECK(std::vector<double>(a.thresholds().begin(), a.thresholds().end()) ==
+        std::vector<double>(b.thresholds().begin(), b.thresholds().end()));
+}
+
+/// Two items' metadata with the same topic, status and content (stem, options, key, explanation, difficulty).
+inline void check_same_content(const ItemMetadata& a, const ItemMetadata& b) {
+  CHECK(a.topic == b.topic);
+  CHECK(a.active == b.active);
+  CHECK(a.content.stem == b.content.stem);
+  CHECK(a.content.options == b.content.options);
+  CHECK(a.content.key == b.content.key);
+  CHECK(a.content.explanation == b.content.explanation);
+  CHECK(a.content.difficulty == b.content.difficulty);
 }
 
 /// Draws one response of `item` at `theta` from the model.
