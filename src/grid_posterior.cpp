@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "detail/exp.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -37,9 +38,19 @@ Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::Arra
 
 namespace {
 
+// exp(log_weight − max log_weight) into `out`: every value in (0, 1], the largest exactly 1, −infinity to 0.
+void exp_from_max(const Eigen::ArrayXd& log_weight, Eigen::ArrayXd& out) {
+  const double top = log_weight.maxCoeff();
+  out.resize(log_weight.size());
+  const double* __restrict in = log_weight.data();
+  double* __restrict weight = out.data();
+  for (Eigen::Index q = 0; q < log_weight.size(); ++q) weight[q] = detail::exp_nonpositive(in[q] - top);
+}
+
 Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& log_weight) {
-  const Eigen::ArrayXd unnormalized = (log_weight - log_weight.maxCoeff()).exp();
-  return unnormalized / unnormalized.sum();
+  Eigen::ArrayXd weight;
+  exp_from_max(log_weight, weight);
+  return weight / weight.sum();
 }
 
 }  // namespace
@@ -72,9 +83,12 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
 Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_ + log_likelihood_); }
 
 PosteriorMoments GridPosterior::moments() const {
-  // weights() without its normalized copy: one temporary per call (this runs after every answer of a session).
-  const double top = (log_base_ + log_likelihood_).maxCoeff();
-  const Eigen::ArrayXd w = (log_base_ + log_likelihood_ - top).exp();
+  // This runs after every answer of a session: the log weights and their exponentials go to per-thread scratch
+  // arrays, so that it allocates nothing.
+  thread_local Eigen::ArrayXd log_weight;
+  thread_local Eigen::ArrayXd w;
+  log_weight = log_base_ + log_likelihood_;
+  exp_from_max(log_weight, w);
   const double total = w.sum();
   const double mean = (w * nodes_).sum() / total;
   const double variance = (w * (nodes_ - mean).square()).sum() / total;
