@@ -97,6 +97,7 @@ std::ptrdiff_t MaxInformationSearch::best(double theta, const std::vector<char>&
     // could still tie, and a tie goes to the first in bank order, so equality does not stop the search.)
     if (bound_(start) < best_information) break;
     detail::information_block(rows, start, theta, information);
+    if (*std::max_element(information, information + kInformationBlock) < best_information) continue;
     for (Index k = 0; k < kInformationBlock; ++k) {
       const std::size_t item = bank_index_[static_cast<std::size_t>(start + k)];
       if (item >= items_ || !eligible[item]) continue;
