@@ -62,9 +62,11 @@ TEST_CASE("information search: each item's peak is the maximum of its informatio
 }
 
 TEST_CASE("information search: the same item as scoring every item, ties to the first in bank order") {
+  // θ also outside the search's bins ([-6, 6)), and banks larger than a bin's list (64 items), so that every path
+  // is taken: a bin's list settles it, the list runs out and the full list decides, no bin.
   std::mt19937_64 rng(5);
-  std::uniform_real_distribution<double> theta(-5.0, 5.0), u(0.0, 1.0);
-  for (int size : {1, 7, 16, 17, 300}) {
+  std::uniform_real_distribution<double> theta(-7.0, 7.0), u(0.0, 1.0);
+  for (int size : {1, 7, 16, 17, 65, 300}) {
     for (double scaling : {1.0, 1.702}) {
       const auto bank = random_bank(size, scaling, static_cast<std::uint64_t>(size) * 31 + 1);
       const MaxInformationSearch search(*bank);
@@ -82,6 +84,43 @@ TEST_CASE("information search: the same item as scoring every item, ties to the 
       }
     }
   }
+}
+
+TEST_CASE("information search: the best items at theta ineligible, the choice falls deeper in the bank") {
+  // With the most informative items at θ out (more than a bin lists), the bin's list cannot settle the choice.
+  const auto bank = random_bank(500, 1.0, 17);
+  const MaxInformationSearch search(*bank);
+  const BankGrid grid(bank, QuadratureGrid{});
+  for (double at = -5.95; at < 6.0; at += 0.37) {
+    SelectionState state;
+    state.theta = at;
+    std::vector<char> eligible(bank->size(), 1);
+    for (int out : {0, 10, 63, 64, 65, 200, 499}) {
+      std::fill(eligible.begin(), eligible.end(), 1);
+      for (std::size_t i : best_items(item_scores(SelectionRule::mfi, grid, state, eligible), static_cast<std::size_t>(out))) {
+        eligible[i] = 0;
+      }
+      CHECK(search.best(at, eligible) == best_item(item_scores(SelectionRule::mfi, grid, state, eligible)));
+    }
+  }
+}
+
+TEST_CASE("information search: an item whose peak lies inside the bin is bounded by its peak") {
+  // θ = 0.05 in the bin [0, 0.1). Item A peaks there (b = 0.05, I = 0.25); between the bin's ends its
+  // information is at least σ′(0.05) ≈ 0.24984, so a bound taken from the ends alone would rank it below item B
+  // (b = 0.09, I(0.05) = σ′(0.04) ≈ 0.2499) and the fifteen items C (b = 0.11, peaks outside the bin, end values
+  // up to σ′(0.01)), and a search that trusted such a bound would stop at B.
+  std::vector<Item> items;
+  items.push_back(Item::dichotomous(ItemId("B"), Model::two_pl, 1.0, 0.09));
+  for (int i = 0; i < 15; ++i) {
+    std::string id = "C";  // (not "C" + to_string: GCC 12 warns falsely about that, -Wrestrict)
+    id += std::to_string(i);
+    items.push_back(Item::dichotomous(ItemId(id), Model::two_pl, 1.0, 0.11));
+  }
+  items.push_back(Item::dichotomous(ItemId("A"), Model::two_pl, 1.0, 0.05));
+  const ItemBank bank(std::move(items));
+  const MaxInformationSearch search(bank);
+  CHECK(search.best(0.05, std::vector<char>(bank.size(), 1)) == 16);  // A, after two blocks of B and the Cs
 }
 
 TEST_CASE("information search: a session's MFI items are those of the full pass") {
