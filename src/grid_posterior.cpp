@@ -38,18 +38,20 @@ Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::Arra
 
 namespace {
 
-// exp(log_weight − max log_weight) into `out`: every value in (0, 1], the largest exactly 1, −infinity to 0.
-void exp_from_max(const Eigen::ArrayXd& log_weight, Eigen::ArrayXd& out) {
-  const double top = log_weight.maxCoeff();
-  out.resize(log_weight.size());
-  const double* __restrict in = log_weight.data();
+// exp(log_weight − max log_weight), log_weight = first + second, into `out`: every value in (0, 1], the largest
+// exactly 1, −infinity to 0.
+void exp_from_max(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second, Eigen::ArrayXd& out) {
+  const double top = (first + second).maxCoeff();
+  out.resize(first.size());
+  const double* __restrict a = first.data();
+  const double* __restrict b = second.data();
   double* __restrict weight = out.data();
-  for (Eigen::Index q = 0; q < log_weight.size(); ++q) weight[q] = detail::exp_nonpositive(in[q] - top);
+  for (Eigen::Index q = 0; q < first.size(); ++q) weight[q] = detail::exp_nonpositive(a[q] + b[q] - top);
 }
 
-Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& log_weight) {
+Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second) {
   Eigen::ArrayXd weight;
-  exp_from_max(log_weight, weight);
+  exp_from_max(first, second, weight);
   return weight / weight.sum();
 }
 
@@ -70,7 +72,7 @@ void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_
   ++responses_;
 }
 
-Eigen::ArrayXd GridPosterior::likelihood_weights() const { return normalized_exp(log_trapezoid_ + log_likelihood_); }
+Eigen::ArrayXd GridPosterior::likelihood_weights() const { return normalized_exp(log_trapezoid_, log_likelihood_); }
 
 void GridPosterior::update(const Item& item, int category, double scaling) {
   if (!std::isfinite(scaling) || !(scaling > 0)) {
@@ -80,15 +82,13 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
   ++responses_;
 }
 
-Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_ + log_likelihood_); }
+Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_, log_likelihood_); }
 
 PosteriorMoments GridPosterior::moments() const {
-  // This runs after every answer of a session: the log weights and their exponentials go to per-thread scratch
-  // arrays, so that it allocates nothing.
-  thread_local Eigen::ArrayXd log_weight;
+  // This runs after every answer of a session: the weights go to a per-thread scratch array, so that it allocates
+  // nothing.
   thread_local Eigen::ArrayXd w;
-  log_weight = log_base_ + log_likelihood_;
-  exp_from_max(log_weight, w);
+  exp_from_max(log_base_, log_likelihood_, w);
   const double total = w.sum();
   const double mean = (w * nodes_).sum() / total;
   const double variance = (w * (nodes_ - mean).square()).sum() / total;

@@ -93,7 +93,10 @@ ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weig
   const ArrayXd& at_theta = probabilities_at(grid, theta);
   const double total = weights.sum();
   ArrayXd& per_row = scratch(Scratch::per_row, at_theta.size());
-  per_row = (at_theta > 0).select(at_theta * (at_theta.log() * total - integrated), 0.0);
+  // P_k(θ̂) > 0 for every row (logits are clamped); the floor at the smallest normal only keeps a zero, should one
+  // ever occur, from making 0·log 0 a NaN. (Written without select(), which Eigen 3.4 does not vectorize: the log
+  // would run through the scalar libm.)
+  per_row = at_theta * (at_theta.max(std::numeric_limits<double>::min()).log() * total - integrated);
   return sum_over_categories(grid, eligible, per_row);
 }
 

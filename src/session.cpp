@@ -74,6 +74,11 @@ Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed)
       seed_(seed),
       posterior_(design_->prior_posterior()),
       estimate_(design_->start_estimate()) {
+  // The logs grow to at most the maximum length (or the bank's size): one allocation each, not one per doubling.
+  const auto max_length = std::min(static_cast<std::size_t>(design_->config().stopping.max_length), design_->bank().size());
+  responses_.reserve(max_length);
+  administered_.reserve(max_length);
+  history_.reserve(max_length);
   update_stop();
 }
 
