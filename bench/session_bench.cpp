@@ -40,22 +40,33 @@ const TestDesign& design_for(SelectionRule rule, int n) {
   return *slot;
 }
 
-void BM_Selection(benchmark::State& state, SelectionRule rule) {
-  const int n = static_cast<int>(state.range(0));
-  const TestDesign& design = design_for(rule, n);
-  // A state five answers in.
-  const std::vector<Response> answered = {{ItemIndex{0}, 1}, {ItemIndex{1}, 0}, {ItemIndex{2}, 1}, {ItemIndex{3}, 1}, {ItemIndex{4}, 0}};
-  GridPosterior posterior(design.config().estimation.grid, design.config().estimation.prior);
-  for (const Response& r : answered) posterior.add(design.grid().log_p().row(design.grid().row(r.item, r.category)).transpose().array());
-  std::vector<char> eligible(static_cast<std::size_t>(n), 1);
-  for (const Response& r : answered) eligible[r.item.value] = 0;
+// A state five answers in, on the design for (rule, n).
+struct FiveAnswersIn {
+  const TestDesign& design;
+  std::vector<Response> answered = {{ItemIndex{0}, 1}, {ItemIndex{1}, 0}, {ItemIndex{2}, 1}, {ItemIndex{3}, 1}, {ItemIndex{4}, 0}};
+  GridPosterior posterior;
+  std::vector<char> eligible;
   SelectionState selection;
-  selection.theta = expected_a_posteriori(posterior).theta;
-  selection.posterior = &posterior;
-  selection.responses = answered;
-  selection.estimation = &design.config().estimation;
+  FiveAnswersIn(SelectionRule rule, int n)
+      : design(design_for(rule, n)),
+        posterior(design.config().estimation.grid, design.config().estimation.prior),
+        eligible(static_cast<std::size_t>(n), 1) {
+    for (const Response& r : answered) {
+      posterior.add(design.grid().log_p().row(design.grid().row(r.item, r.category)).transpose().array());
+      eligible[r.item.value] = 0;
+    }
+    selection.theta = expected_a_posteriori(posterior).theta;
+    selection.posterior = &posterior;
+    selection.responses = answered;
+    selection.estimation = &design.config().estimation;
+  }
+};
+
+// Every item's score, then the best: what exposure control (randomesque, Sympson-Hetter, ...) needs.
+void BM_Selection(benchmark::State& state, SelectionRule rule) {
+  const FiveAnswersIn at(rule, static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(best_item(item_scores(rule, design.grid(), selection, eligible)));
+    benchmark::DoNotOptimize(best_item(item_scores(rule, at.design.grid(), at.selection, at.eligible)));
   }
   state.SetLabel(std::string(to_string(rule)));
 }
@@ -69,6 +80,16 @@ IRTCAT_SELECTION_BENCH(mpwi);
 IRTCAT_SELECTION_BENCH(mepv);
 IRTCAT_SELECTION_BENCH(mei);
 IRTCAT_SELECTION_BENCH(closest);
+
+// The best item alone, as a session without exposure control asks for it: MLWI and MPWI screen in single
+// precision (the same item as above).
+void BM_BestItem(benchmark::State& state, SelectionRule rule) {
+  const FiveAnswersIn at(rule, static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(best_item(rule, at.design.grid(), at.selection, at.eligible));
+  state.SetLabel(std::string(to_string(rule)));
+}
+BENCHMARK_CAPTURE(BM_BestItem, mlwi, SelectionRule::mlwi)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestItem, mpwi, SelectionRule::mpwi)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 // MFI by the bounded search (what a session on a dichotomous bank uses): the same item as the full pass above.
 void BM_MfiSearch(benchmark::State& state) {

@@ -16,7 +16,8 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
   const auto rows = static_cast<Eigen::Index>(first_row_.back());
   const Eigen::Index points = nodes_.size();
   log_p_.resize(rows, points);
-  information_.resize(static_cast<Eigen::Index>(items), points);
+  const auto padded = (static_cast<Eigen::Index>(items) + kItemBlock - 1) / kItemBlock * kItemBlock;
+  information_ = Eigen::MatrixXd::Zero(padded, points);
   for (std::size_t i = 0; i < items; ++i) {
     const Item& item = bank_->items()[i];
     for (Eigen::Index q = 0; q < points; ++q) {
@@ -26,6 +27,8 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
     }
   }
   p_ = log_p_.array().exp().matrix();
+  information_single_ = information_.cast<float>();
+  if (information_.size() > 0) largest_information_ = information_.maxCoeff();
 }
 
 }  // namespace irtcat

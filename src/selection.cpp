@@ -157,6 +157,78 @@ ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, 
   return out;
 }
 
+// Σ_q w_q I_j(θ_q), the MLWI/MPWI score, of the BankGrid::kItemBlock items from `start`, summed over the nodes in
+// order. Every path computes a score with this one out-of-line routine on the item's whole block, so an item's
+// score is the same number whichever path computes it (a compiler may fuse a multiply and an add in one loop and
+// not in another).
+[[gnu::noinline]] void weighted_information_block(const BankGrid& grid, Index start, const ArrayXd& weights,
+                                                  double* out) {
+  constexpr Index kBlock = BankGrid::kItemBlock;
+  const Eigen::MatrixXd& table = grid.information();
+  double sum[kBlock] = {};
+  const double* column = table.data() + start;
+  for (Index q = 0; q < weights.size(); ++q, column += table.rows()) {
+    const double w = weights(q);
+    for (Index r = 0; r < kBlock; ++r) sum[r] += column[r] * w;
+  }
+  std::copy_n(sum, kBlock, out);
+}
+
+double weighted_information(const BankGrid& grid, const ArrayXd& weights, std::size_t item) {
+  constexpr Index kBlock = BankGrid::kItemBlock;
+  const auto index = static_cast<Index>(item);
+  double block[kBlock];
+  weighted_information_block(grid, index / kBlock * kBlock, weights, block);
+  return block[index % kBlock];
+}
+
+ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible) {
+  constexpr Index kBlock = BankGrid::kItemBlock;
+  ArrayXd all(grid.information().rows());
+  for (Index start = 0; start < all.size(); start += kBlock) weighted_information_block(grid, start, weights, all.data() + start);
+  ArrayXd scores = ArrayXd::Constant(static_cast<Index>(eligible.size()), kMinusInfinity);
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i]) scores(static_cast<Index>(i)) = all(static_cast<Index>(i));
+  }
+  return scores;
+}
+
+// The eligible item of highest weighted information, as best_item(weighted_information(...)) finds it, reading the
+// single-precision table for every item and the double one only for the items that could be best.
+//
+// Every term w_q·I_j(θ_q) is non-negative, so the single-precision sum s̃ of an item is within γ·s of its exact
+// sum s, γ = (nodes + 3)·2⁻²⁴ (rounding of the table, of the weights, of each product and of the sum; Higham 2002,
+// §3.1), plus what single precision's underflow drops: with the weights scaled to a largest of 1, under
+// nodes·2·FLT_MIN times the largest entry of the table (at least 1), in the same scale. An item whose s̃ cannot reach the least
+// value the best s̃ allows is not the best; twice γ also covers the rounding of the exact sums.
+std::ptrdiff_t best_weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible) {
+  thread_local Eigen::VectorXf screened;
+  thread_local Eigen::VectorXf scaled;
+  const double scale = weights.maxCoeff();
+  if (!(scale > 0)) return best_item(weighted_information(grid, weights, eligible));
+  scaled = (weights / scale).cast<float>().matrix();
+  screened.noalias() = grid.information_single() * scaled;
+  const auto nodes = static_cast<double>(weights.size());
+  const double relative = 2.0 * (nodes + 3.0) * 0x1p-24;
+  const double absolute =
+      nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) * std::max(grid.largest_information(), 1.0);
+  double floor = kMinusInfinity;  // the least the best item's exact sum can be (in the scaled units)
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i]) floor = std::max(floor, screened(static_cast<Index>(i)) * (1.0 - relative) - absolute);
+  }
+  std::ptrdiff_t best = -1;
+  double best_score = kMinusInfinity;
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i] || screened(static_cast<Index>(i)) * (1.0 + relative) + absolute < floor) continue;
+    const double score = weighted_information(grid, weights, i);
+    if (score > best_score) {  // strict: the first of equals keeps the place
+      best = static_cast<std::ptrdiff_t>(i);
+      best_score = score;
+    }
+  }
+  return best;
+}
+
 ArrayXd masked(ArrayXd scores, const std::vector<char>& eligible) {
   for (std::size_t i = 0; i < eligible.size(); ++i) {
     if (!eligible[i]) scores(static_cast<Index>(i)) = kMinusInfinity;
@@ -218,7 +290,7 @@ Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const Selec
     case SelectionRule::mpwi: {
       const GridPosterior& posterior = require_posterior(state, rule, grid);
       const ArrayXd weights = rule == SelectionRule::mlwi ? posterior.likelihood_weights() : posterior.weights();
-      return masked((grid.information() * weights.matrix()).array(), eligible);
+      return weighted_information(grid, weights, eligible);
     }
     case SelectionRule::kl:
     case SelectionRule::klp: {
@@ -235,6 +307,19 @@ Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const Selec
     case SelectionRule::random: break;
   }
   throw InvalidArgument("item_scores: rule " + std::string(to_string(rule)) + " chooses without scores");
+}
+
+std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
+                         const std::vector<char>& eligible) {
+  if (rule != SelectionRule::mlwi && rule != SelectionRule::mpwi) return best_item(item_scores(rule, grid, state, eligible));
+  if (eligible.size() != grid.bank().size()) {
+    throw InvalidArgument("best_item: the eligibility mask has " + std::to_string(eligible.size()) + " entries for " +
+                          std::to_string(grid.bank().size()) + " items");
+  }
+  if (!std::isfinite(state.theta)) throw InvalidArgument("best_item: theta must be finite");
+  const GridPosterior& posterior = require_posterior(state, rule, grid);
+  return best_weighted_information(grid, rule == SelectionRule::mlwi ? posterior.likelihood_weights() : posterior.weights(),
+                                   eligible);
 }
 
 std::ptrdiff_t best_item(const Eigen::ArrayXd& scores) {

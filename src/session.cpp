@@ -172,6 +172,9 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
       state.posterior = &posterior_;
       state.responses = responses_;
       state.estimation = &config.estimation;
+      if (control.method == ExposureMethod::none) {  // the best item is all that is needed, not every score
+        return ItemIndex{static_cast<std::size_t>(best_item(config.selection.rule, design_->grid(), state, ok))};
+      }
       scores = item_scores(config.selection.rule, design_->grid(), state, ok);
     }
   }

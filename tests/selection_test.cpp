@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <memory>
+#include <random>
 
 #include "irtcat/error.hpp"
 #include "irtcat/selection.hpp"
@@ -154,9 +155,61 @@ TEST_CASE("selection: ties go to the first item in bank order") {
     CAPTURE(to_string(rule));
     CHECK(best_item(item_scores(rule, grid, state, {1, 1, 1})) == 1);
     CHECK(best_item(item_scores(rule, grid, state, {1, 0, 1})) == 2);
+    CHECK(best_item(rule, grid, state, {1, 1, 1}) == 1);
+    CHECK(best_item(rule, grid, state, {1, 0, 1}) == 2);
   }
   CHECK(best_items(item_scores(SelectionRule::mfi, grid, state, {1, 1, 1}), 2) == std::vector<std::size_t>{1, 2});
   CHECK(best_item(item_scores(SelectionRule::mfi, grid, state, {0, 0, 0})) == -1);
+}
+
+TEST_CASE("selection: best_item by rule names the item that scoring every item names") {
+  // MLWI and MPWI screen in single precision and score exactly only the items that could be best; the others take
+  // best_item(item_scores(...)). Banks of every model with exact twins (ties), near-twins (a apart by 1e−12, which
+  // single precision cannot tell apart) and close items (apart by 1e−7, about single precision's resolution),
+  // posteriors from 0 to 60 answers (extreme patterns included: their
+  // weights underflow at most nodes), random eligibility.
+  std::mt19937_64 rng(44);
+  std::uniform_real_distribution<double> u(0.0, 1.0), theta(-3.0, 3.0);
+  for (Model model : {Model::two_pl, Model::three_pl, Model::four_pl, Model::grm, Model::gpcm}) {
+    std::vector<Item> items = testing::spread_bank(model, 120, 9).items();
+    for (int i = 0; i < 10; ++i) {
+      const Item& twin = items[static_cast<std::size_t>(i)];
+      if (is_dichotomous(model)) {
+        items.push_back(Item::dichotomous(ItemId(testing::numbered("twin", i)), model, twin.a(), twin.b(), twin.c(), twin.d()));
+        items.push_back(Item::dichotomous(ItemId(testing::numbered("near", i)), model, twin.a() * (1 + 1e-12), twin.b(),
+                                          twin.c(), twin.d()));
+        items.push_back(Item::dichotomous(ItemId(testing::numbered("close", i)), model, twin.a(), twin.b() + 1e-7,
+                                          twin.c(), twin.d()));
+      } else {
+        const std::vector<double> thresholds(twin.thresholds().begin(), twin.thresholds().end());
+        items.push_back(Item::polytomous(ItemId(testing::numbered("twin", i)), model, twin.a(), thresholds));
+        items.push_back(Item::polytomous(ItemId(testing::numbered("near", i)), model, twin.a() * (1 + 1e-12), thresholds));
+        items.push_back(Item::polytomous(ItemId(testing::numbered("close", i)), model, twin.a() * (1 + 1e-7), thresholds));
+      }
+    }
+    const auto bank = std::make_shared<const ItemBank>(std::move(items));
+    const BankGrid grid(bank, QuadratureGrid{});
+    for (int trial = 0; trial < 40; ++trial) {
+      GridPosterior posterior(QuadratureGrid{}, NormalPrior{});
+      std::vector<Response> answered;
+      const double ability = trial % 8 == 0 ? 6.0 : theta(rng);  // far above the bank: all correct
+      for (int k = 0; k < trial * 3 / 2 && k < 60; ++k) {
+        const auto item = static_cast<std::size_t>(u(rng) * static_cast<double>(bank->size()));
+        const int category = testing::draw_response(bank->items()[item], ability, 1.0, rng);
+        answered.push_back({ItemIndex{item}, category});
+        posterior.update(bank->items()[item], category, 1.0);
+      }
+      std::vector<char> eligible(bank->size(), 1);
+      const double share_out = u(rng) * 0.9;
+      for (char& ok : eligible) ok = u(rng) >= share_out;
+      if (trial == 1) std::fill(eligible.begin(), eligible.end(), 0);
+      SelectionState state{expected_a_posteriori(posterior).theta, &posterior, answered, nullptr};
+      for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::mepv}) {
+        CAPTURE(to_string(rule));
+        CHECK(best_item(rule, grid, state, eligible) == best_item(item_scores(rule, grid, state, eligible)));
+      }
+    }
+  }
 }
 
 TEST_CASE("selection: closest difficulty and the a-strata") {
@@ -188,6 +241,12 @@ TEST_CASE("selection: bad calls") {
   CHECK_THROWS_AS(item_scores(SelectionRule::kl, grid, state, std::vector<char>(5, 1)), InvalidArgument);
   CHECK_THROWS_AS(item_scores(SelectionRule::mfi, grid, state, std::vector<char>(4, 1)), InvalidArgument);
   CHECK_THROWS_AS(item_scores(SelectionRule::random, grid, state, std::vector<char>(5, 1)), InvalidArgument);
+  CHECK_THROWS_AS(best_item(SelectionRule::mlwi, grid, state, std::vector<char>(5, 1)), InvalidArgument);  // no posterior
+  GridPosterior posterior(QuadratureGrid{}, NormalPrior{});
+  SelectionState with_posterior{0.0, &posterior, {}, nullptr};
+  CHECK_THROWS_AS(best_item(SelectionRule::mpwi, grid, with_posterior, std::vector<char>(4, 1)), InvalidArgument);
+  with_posterior.theta = std::nan("");
+  CHECK_THROWS_AS(best_item(SelectionRule::mpwi, grid, with_posterior, std::vector<char>(5, 1)), InvalidArgument);
   state.theta = std::nan("");
   CHECK_THROWS_AS(item_scores(SelectionRule::mfi, grid, state, std::vector<char>(5, 1)), InvalidArgument);
   CHECK_THROWS_AS(selection_rule_from_string("best"), InvalidArgument);

@@ -37,8 +37,15 @@ class BankGrid {
   const RowMatrix& log_p() const noexcept { return log_p_; }
   /// P_k(θ_q), the same layout.
   const RowMatrix& probability() const noexcept { return p_; }
-  /// I_j(θ_q): one row per item.
-  const RowMatrix& information() const noexcept { return information_; }
+  /// Items are padded to a multiple of this in information(), with zero rows.
+  static constexpr Eigen::Index kItemBlock = 8;
+  /// I_j(θ_q): one row per item (then zero rows up to a multiple of kItemBlock), one column per node, stored by
+  /// column, so that a weighted sum over the nodes runs down contiguous columns for a block of items at once.
+  const Eigen::MatrixXd& information() const noexcept { return information_; }
+  /// information() rounded to single precision: half the bytes, for screening items before exact scoring.
+  const Eigen::MatrixXf& information_single() const noexcept { return information_single_; }
+  /// The largest entry of information() (0 for an empty bank).
+  double largest_information() const noexcept { return largest_information_; }
 
  private:
   std::shared_ptr<const ItemBank> bank_;
@@ -47,7 +54,9 @@ class BankGrid {
   std::vector<std::size_t> first_row_;
   RowMatrix log_p_;
   RowMatrix p_;
-  RowMatrix information_;
+  Eigen::MatrixXd information_;
+  Eigen::MatrixXf information_single_;
+  double largest_information_ = 0.0;
 };
 
 }  // namespace irtcat
