@@ -123,28 +123,33 @@ TEST_CASE("information search: an item whose peak lies inside the bin is bounded
   CHECK(search.best(0.05, std::vector<char>(bank.size(), 1)) == 16);  // A, after two blocks of B and the Cs
 }
 
-TEST_CASE("information search: a session's MFI items are those of the full pass") {
-  // Randomesque among the best one is MFI through the full pass (the search serves only exposure "none").
+TEST_CASE("information search: a session's items are those of the full pass (MFI, MLWI, MPWI)") {
+  // Without exposure control a session asks for the best item only (the MFI search, the single-precision screening
+  // of MLWI and MPWI); randomesque among the best one scores every item. The same items, answer after answer.
   const auto bank = random_bank(120, 1.0, 99);
-  SessionConfig searched;
-  searched.stopping.max_length = 40;
-  SessionConfig full = searched;
-  full.exposure.method = ExposureMethod::randomesque;
-  full.exposure.randomesque_count = 1;
-  const auto with_search = std::make_shared<const TestDesign>(bank, searched);
-  const auto without = std::make_shared<const TestDesign>(bank, full);
-  REQUIRE(with_search->mfi_search() != nullptr);
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    Session a(with_search, seed);
-    Session b(without, seed);
-    std::mt19937_64 answers(seed);
-    while (const auto item = a.next_item()) {
-      REQUIRE(b.next_item() == item);
-      const int response = static_cast<int>(answers() & 1U);
-      a.record(*item, response);
-      b.record(*item, response);
+  for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::mlwi, SelectionRule::mpwi}) {
+    CAPTURE(to_string(rule));
+    SessionConfig searched;
+    searched.selection.rule = rule;
+    searched.stopping.max_length = 40;
+    SessionConfig full = searched;
+    full.exposure.method = ExposureMethod::randomesque;
+    full.exposure.randomesque_count = 1;
+    const auto with_search = std::make_shared<const TestDesign>(bank, searched);
+    const auto without = std::make_shared<const TestDesign>(bank, full);
+    if (rule == SelectionRule::mfi) REQUIRE(with_search->mfi_search() != nullptr);
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+      Session a(with_search, seed);
+      Session b(without, seed);
+      std::mt19937_64 answers(seed);
+      while (const auto item = a.next_item()) {
+        REQUIRE(b.next_item() == item);
+        const int response = static_cast<int>(answers() & 1U);
+        a.record(*item, response);
+        b.record(*item, response);
+      }
+      CHECK(b.finished());
     }
-    CHECK(b.finished());
   }
 }
 
