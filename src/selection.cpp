@@ -199,8 +199,8 @@ ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const
 // Every term w_q·I_j(θ_q) is non-negative, so the single-precision sum s̃ of an item is within γ·s of its exact
 // sum s, γ = (nodes + 3)·2⁻²⁴ (rounding of the table, of the weights, of each product and of the sum; Higham 2002,
 // §3.1), plus what single precision's underflow drops: with the weights scaled to a largest of 1, under
-// nodes·2·FLT_MIN times the largest entry of the table (at least 1), in the same scale. An item whose s̃ cannot reach the least
-// value the best s̃ allows is not the best; twice γ also covers the rounding of the exact sums.
+// nodes·2·FLT_MIN times the largest entry of the table (at least 1), in the same scale. An item whose s̃ cannot
+// reach the least value the best s̃ allows is not the best; twice γ also covers the rounding of the exact sums.
 std::ptrdiff_t best_weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible) {
   thread_local Eigen::VectorXf screened;
   thread_local Eigen::VectorXf scaled;

@@ -173,7 +173,7 @@ TEST_CASE("selection: best_item by rule names the item that scoring every item n
   for (Model model : {Model::two_pl, Model::three_pl, Model::four_pl, Model::grm, Model::gpcm}) {
     std::vector<Item> items = testing::spread_bank(model, 120, 9).items();
     for (int i = 0; i < 10; ++i) {
-      const Item& twin = items[static_cast<std::size_t>(i)];
+      const Item twin = items[static_cast<std::size_t>(i)];  // a copy: the pushes below may move the vector
       if (is_dichotomous(model)) {
         items.push_back(Item::dichotomous(ItemId(testing::numbered("twin", i)), model, twin.a(), twin.b(), twin.c(), twin.d()));
         items.push_back(Item::dichotomous(ItemId(testing::numbered("near", i)), model, twin.a() * (1 + 1e-12), twin.b(),
