@@ -27,7 +27,7 @@ namespace irtcat {
 class MaxInformationSearch {
  public:
   /// Sorts the bank's items by their peak information and builds the bins' lists: 121 information passes over
-  /// the bank and a selection per bin, done once per design. Throws InvalidArgument for a bank with polytomous items
+  /// the bank and a selection per bin, done once per design (the lists take about 0.4 MB whatever the bank's size). Throws InvalidArgument for a bank with polytomous items
   /// (their peaks have no closed form; use item_scores), see supports().
   explicit MaxInformationSearch(const ItemBank& bank);
 
