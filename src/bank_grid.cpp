@@ -27,6 +27,7 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
     }
   }
   p_ = log_p_.array().exp().matrix();
+  log_p_single_ = log_p_.cast<float>();
   information_single_ = information_.cast<float>();
   if (information_.size() > 0) largest_information_ = information_.maxCoeff();
 }

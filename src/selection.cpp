@@ -23,7 +23,7 @@ constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 // Per-thread scratch for the rules' temporaries with a row per (item, category). Allocated afresh on every call,
 // arrays of this size go to mmap and their page faults cost more than the arithmetic; kept per thread, they are
 // reused, and sessions on other threads never share them.
-enum class Scratch { at_theta, integrated, per_row };
+enum class Scratch { at_theta, log_at_theta, per_row };
 ArrayXd& scratch(Scratch slot, Index size) {
   thread_local std::array<ArrayXd, 3> buffers;
   ArrayXd& buffer = buffers[static_cast<std::size_t>(slot)];
@@ -86,18 +86,122 @@ ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligi
   return out;
 }
 
-// KL and KLP (catR's KL): Σ_q c_q Σ_k P_k(θ̂)(log P_k(θ̂) − log P_k(θ_q)) = Σ_k P_k(θ̂)(log P_k(θ̂)·Σc − (log P_k · c)).
+// log P_k(θ̂) of every row, from probabilities_at's P_k(θ̂). P_k(θ̂) > 0 for every row (logits are clamped); the
+// floor at the smallest normal only keeps a zero, should one ever occur, from making 0·log 0 a NaN.
+const ArrayXd& log_probabilities_at(const ArrayXd& at_theta) {
+  ArrayXd& out = scratch(Scratch::log_at_theta, at_theta.size());
+  out = at_theta.max(std::numeric_limits<double>::min()).log();
+  return out;
+}
+
+// KL and KLP (catR's KL): Σ_q c_q Σ_k P_k(θ̂)(log P_k(θ̂) − log P_k(θ_q)) = Σ_k P_k(θ̂)(log P_k(θ̂)·Σc − (log P_k · c)),
+// one term per (item, category) row. The terms of kRowBlock rows at a time: every path computes a term with this
+// one out-of-line routine on its whole block, so a term is the same number whichever path computes it (a compiler
+// may fuse a multiply and an add in one loop and not in another).
+constexpr Index kRowBlock = 8;
+[[gnu::noinline]] void kullback_leibler_block(const double* log_p, Index nodes, const double* weights, double total,
+                                              const double* at_theta, const double* log_at_theta, double* out) {
+  double integrated[kRowBlock] = {};
+  for (Index q = 0; q < nodes; ++q) {
+    for (Index r = 0; r < kRowBlock; ++r) integrated[r] += log_p[r * nodes + q] * weights[q];
+  }
+  for (Index r = 0; r < kRowBlock; ++r) out[r] = at_theta[r] * (log_at_theta[r] * total - integrated[r]);
+}
+
+// The terms of rows [start, start + kRowBlock) into out (only the rows that exist; the last block is padded).
+void kullback_leibler_rows(const BankGrid& grid, Index start, const ArrayXd& weights, double total,
+                           const ArrayXd& at_theta, const ArrayXd& log_at_theta, double* out) {
+  const Index rows = grid.log_p().rows();
+  const Index nodes = weights.size();
+  if (start + kRowBlock <= rows) {
+    kullback_leibler_block(grid.log_p().data() + start * nodes, nodes, weights.data(), total, at_theta.data() + start,
+                           log_at_theta.data() + start, out);
+    return;
+  }
+  const Index valid = rows - start;
+  std::vector<double> log_p(static_cast<std::size_t>(kRowBlock * nodes), 0.0);
+  std::copy_n(grid.log_p().data() + start * nodes, valid * nodes, log_p.begin());
+  double at[kRowBlock] = {}, log_at[kRowBlock] = {}, terms[kRowBlock];
+  std::copy_n(at_theta.data() + start, valid, at);
+  std::copy_n(log_at_theta.data() + start, valid, log_at);
+  kullback_leibler_block(log_p.data(), nodes, weights.data(), total, at, log_at, terms);
+  std::copy_n(terms, valid, out);
+}
+
 ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible) {
-  ArrayXd& integrated = scratch(Scratch::integrated, grid.log_p().rows());
-  integrated.matrix().noalias() = grid.log_p() * weights.matrix();
   const ArrayXd& at_theta = probabilities_at(grid, theta);
+  const ArrayXd& log_at_theta = log_probabilities_at(at_theta);
   const double total = weights.sum();
   ArrayXd& per_row = scratch(Scratch::per_row, at_theta.size());
-  // P_k(θ̂) > 0 for every row (logits are clamped); the floor at the smallest normal only keeps a zero, should one
-  // ever occur, from making 0·log 0 a NaN. (Written without select(), which Eigen 3.4 does not vectorize: the log
-  // would run through the scalar libm.)
-  per_row = at_theta * (at_theta.max(std::numeric_limits<double>::min()).log() * total - integrated);
+  for (Index start = 0; start < per_row.size(); start += kRowBlock) {
+    kullback_leibler_rows(grid, start, weights, total, at_theta, log_at_theta, per_row.data() + start);
+  }
   return sum_over_categories(grid, eligible, per_row);
+}
+
+// The eligible item of highest KL, as best_item(kullback_leibler(...)) finds it, reading the single-precision
+// log P table for every item and the double one only for the items that could be best.
+//
+// Every term w_q·log P_k(θ_q) is <= 0, so the single-precision sum L̃ of a row is within γ·|L| of its exact sum L,
+// γ = (nodes + 3)·2⁻²⁴ (as for MLWI), plus single precision's underflow: with the weights scaled to a largest of
+// 1, under nodes·2·FLT_MIN·708 (log P >= −708). An item's score Σ_k P_k(θ̂)·(log P_k(θ̂)·W − L_k) is then within
+// Σ_k P_k(θ̂)·(2γ·(|L̃_k| + |log P_k(θ̂)|·W) + that) of its screened value; the |log P_k(θ̂)|·W part covers the
+// rounding of W and of the exact terms.
+std::ptrdiff_t best_kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights,
+                                     const std::vector<char>& eligible) {
+  const double scale = weights.maxCoeff();
+  if (!(scale > 0)) return best_item(kullback_leibler(grid, theta, weights, eligible));
+  const ArrayXd& at_theta = probabilities_at(grid, theta);
+  const ArrayXd& log_at_theta = log_probabilities_at(at_theta);
+  thread_local Eigen::VectorXf scaled;
+  thread_local Eigen::VectorXf screened;
+  scaled = (weights / scale).cast<float>().matrix();
+  screened.noalias() = grid.log_p_single() * scaled;
+  const double scaled_total = (weights / scale).sum();
+  const auto nodes = static_cast<double>(weights.size());
+  const double relative = 2.0 * (nodes + 3.0) * 0x1p-24;
+  const double absolute = nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) * -kMinLogProbability;
+
+  const auto& first = grid.first_rows();
+  thread_local std::vector<double> low;
+  thread_local std::vector<double> high;
+  low.resize(eligible.size());
+  high.resize(eligible.size());
+  double floor = kMinusInfinity;  // the least the best item's exact score can be (in the scaled units)
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i]) continue;
+    double score = 0.0, error = 0.0;
+    for (std::size_t row = first[i]; row < first[i + 1]; ++row) {
+      const auto r = static_cast<Index>(row);
+      const double integrated = screened(r);
+      score += at_theta(r) * (log_at_theta(r) * scaled_total - integrated);
+      error += at_theta(r) * (relative * (std::abs(integrated) + std::abs(log_at_theta(r)) * scaled_total) + absolute);
+    }
+    low[i] = score - error;
+    high[i] = score + error;
+    floor = std::max(floor, low[i]);
+  }
+  const double total = weights.sum();
+  std::ptrdiff_t best = -1;
+  double best_score = kMinusInfinity;
+  std::vector<double> terms;
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i] || high[i] < floor) continue;
+    // The exact terms of the item's rows, from the blocks that hold them, added up as sum_over_categories does.
+    const auto begin = static_cast<Index>(first[i]) / kRowBlock * kRowBlock;
+    const auto end = static_cast<Index>(first[i + 1]);
+    terms.resize(static_cast<std::size_t>((end - begin + kRowBlock - 1) / kRowBlock * kRowBlock));
+    for (Index block = begin; block < end; block += kRowBlock) {
+      kullback_leibler_rows(grid, block, weights, total, at_theta, log_at_theta, terms.data() + (block - begin));
+    }
+    double score = 0.0;
+    for (auto row = static_cast<Index>(first[i]); row < end; ++row) score += terms[static_cast<std::size_t>(row - begin)];
+    if (score > best_score) {  // strict: the first of equals keeps the place
+      best = static_cast<std::ptrdiff_t>(i);
+      best_score = score;
+    }
+  }
+  return best;
 }
 
 // The EAP mean and variance after each possible response, from the posterior weights w: the columns
@@ -311,15 +415,19 @@ Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const Selec
 
 std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
                          const std::vector<char>& eligible) {
-  if (rule != SelectionRule::mlwi && rule != SelectionRule::mpwi) return best_item(item_scores(rule, grid, state, eligible));
+  const bool weighted = rule == SelectionRule::mlwi || rule == SelectionRule::mpwi;
+  const bool divergence = rule == SelectionRule::kl || rule == SelectionRule::klp;
+  if (!weighted && !divergence) return best_item(item_scores(rule, grid, state, eligible));
   if (eligible.size() != grid.bank().size()) {
     throw InvalidArgument("best_item: the eligibility mask has " + std::to_string(eligible.size()) + " entries for " +
                           std::to_string(grid.bank().size()) + " items");
   }
   if (!std::isfinite(state.theta)) throw InvalidArgument("best_item: theta must be finite");
   const GridPosterior& posterior = require_posterior(state, rule, grid);
-  return best_weighted_information(grid, rule == SelectionRule::mlwi ? posterior.likelihood_weights() : posterior.weights(),
-                                   eligible);
+  const bool likelihood = rule == SelectionRule::mlwi || rule == SelectionRule::kl;
+  const ArrayXd weights = likelihood ? posterior.likelihood_weights() : posterior.weights();
+  return weighted ? best_weighted_information(grid, weights, eligible)
+                  : best_kullback_leibler(grid, state.theta, weights, eligible);
 }
 
 std::ptrdiff_t best_item(const Eigen::ArrayXd& scores) {

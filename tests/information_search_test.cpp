@@ -123,11 +123,12 @@ TEST_CASE("information search: an item whose peak lies inside the bin is bounded
   CHECK(search.best(0.05, std::vector<char>(bank.size(), 1)) == 16);  // A, after two blocks of B and the Cs
 }
 
-TEST_CASE("information search: a session's items are those of the full pass (MFI, MLWI, MPWI)") {
+TEST_CASE("information search: a session's items are those of the full pass (MFI, MLWI, MPWI, KL, KLP)") {
   // Without exposure control a session asks for the best item only (the MFI search, the single-precision screening
-  // of MLWI and MPWI); randomesque among the best one scores every item. The same items, answer after answer.
+  // of MLWI, MPWI, KL and KLP); randomesque among the best one scores every item. The same items, answer after
+  // answer.
   const auto bank = random_bank(120, 1.0, 99);
-  for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::mlwi, SelectionRule::mpwi}) {
+  for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::klp}) {
     CAPTURE(to_string(rule));
     SessionConfig searched;
     searched.selection.rule = rule;

@@ -204,7 +204,7 @@ TEST_CASE("selection: best_item by rule names the item that scoring every item n
       for (char& ok : eligible) ok = u(rng) >= share_out;
       if (trial == 1) std::fill(eligible.begin(), eligible.end(), 0);
       SelectionState state{expected_a_posteriori(posterior).theta, &posterior, answered, nullptr};
-      for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::mepv}) {
+      for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mepv}) {
         CAPTURE(to_string(rule));
         CHECK(best_item(rule, grid, state, eligible) == best_item(item_scores(rule, grid, state, eligible)));
       }

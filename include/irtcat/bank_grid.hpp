@@ -35,6 +35,10 @@ class BankGrid {
 
   /// log P_k(θ_q): one row per (item, category), one column per node.
   const RowMatrix& log_p() const noexcept { return log_p_; }
+  /// log_p() rounded to single precision: half the bytes, for screening items before exact scoring.
+  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& log_p_single() const noexcept {
+    return log_p_single_;
+  }
   /// P_k(θ_q), the same layout.
   const RowMatrix& probability() const noexcept { return p_; }
   /// Items are padded to a multiple of this in information(), with zero rows.
@@ -53,6 +57,7 @@ class BankGrid {
   Eigen::ArrayXd nodes_;
   std::vector<std::size_t> first_row_;
   RowMatrix log_p_;
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> log_p_single_;
   RowMatrix p_;
   Eigen::MatrixXd information_;
   Eigen::MatrixXf information_single_;

@@ -58,8 +58,8 @@ Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const Selec
 std::ptrdiff_t best_item(const Eigen::ArrayXd& scores);
 
 /// The item best_item(item_scores(rule, grid, state, eligible)) names, found with less work where the rule allows:
-/// mlwi and mpwi screen every item with single-precision tables and score exactly only the few whose rounding
-/// bounds let them be best, so the item is the same. Throws as item_scores.
+/// mlwi, mpwi, kl and klp screen every item with single-precision tables and score exactly only the few whose
+/// rounding bounds let them be best, so the item is the same. Throws as item_scores.
 std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
                          const std::vector<char>& eligible);
 
