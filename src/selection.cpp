@@ -94,6 +94,55 @@ const ArrayXd& log_probabilities_at(const ArrayXd& at_theta) {
   return out;
 }
 
+// Single-precision screening (MLWI, MPWI, KL, KLP). The weights are scaled to a largest of 1 and rounded to single
+// precision, and `table` (a single-precision copy of a grid table) times them gives every row's sum at once. When
+// all the terms of a sum have one sign, the single-precision sum is within γ·|exact| of the exact one,
+// γ = (nodes + 3)·2⁻²⁴ (rounding of the table, of the weights, of each product and of the sum; Higham 2002, §3.1),
+// plus what single precision's underflow drops: below nodes·2·FLT_MIN·(largest |entry|, at least 1).
+struct Screened {
+  const Eigen::VectorXf& sums;  ///< per row of the table, in the scaled units (per-thread scratch: until the next screen)
+  double scale;                 ///< the largest weight: exact sums are `scale` times the scaled ones
+  double relative;              ///< 2γ: twice the bound, which also covers the exact sums' own rounding
+  double absolute;              ///< the underflow bound, in the scaled units
+};
+
+template <typename Table>
+Screened screen(const Table& table, const ArrayXd& weights, double largest_entry) {
+  thread_local Eigen::VectorXf scaled;
+  thread_local Eigen::VectorXf sums;
+  const double scale = weights.maxCoeff();
+  scaled = (weights / scale).cast<float>().matrix();
+  sums.noalias() = table * scaled;
+  const auto nodes = static_cast<double>(weights.size());
+  return {sums, scale, 2.0 * (nodes + 3.0) * 0x1p-24,
+          nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) * std::max(largest_entry, 1.0)};
+}
+
+// The eligible item of highest exact score, the first of equals, among the items whose screened interval
+// bounds(i) = [low, high] reaches the highest low: no other item can be best. `exact(i)` must give the number
+// item_scores gives.
+struct Interval {
+  double low, high;
+};
+template <typename Bounds, typename Exact>
+std::ptrdiff_t best_screened(const std::vector<char>& eligible, Bounds bounds, Exact exact) {
+  double floor = kMinusInfinity;  // the least the best item's exact score can be
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i]) floor = std::max(floor, bounds(i).low);
+  }
+  std::ptrdiff_t best = -1;
+  double best_score = kMinusInfinity;
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i] || bounds(i).high < floor) continue;
+    const double score = exact(i);
+    if (score > best_score) {  // strict: the first of equals keeps the place
+      best = static_cast<std::ptrdiff_t>(i);
+      best_score = score;
+    }
+  }
+  return best;
+}
+
 // KL and KLP (catR's KL): Σ_q c_q Σ_k P_k(θ̂)(log P_k(θ̂) − log P_k(θ_q)) = Σ_k P_k(θ̂)(log P_k(θ̂)·Σc − (log P_k · c)),
 // one term per (item, category) row. The terms of kRowBlock rows at a time: every path computes a term with this
 // one out-of-line routine on its whole block, so a term is the same number whichever path computes it (a compiler
@@ -140,53 +189,36 @@ ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weig
 }
 
 // The eligible item of highest KL, as best_item(kullback_leibler(...)) finds it, reading the single-precision
-// log P table for every item and the double one only for the items that could be best.
-//
-// Every term w_q·log P_k(θ_q) is <= 0, so the single-precision sum L̃ of a row is within γ·|L| of its exact sum L,
-// γ = (nodes + 3)·2⁻²⁴ (as for MLWI), plus single precision's underflow: with the weights scaled to a largest of
-// 1, under nodes·2·FLT_MIN·708 (log P >= −708). An item's score Σ_k P_k(θ̂)·(log P_k(θ̂)·W − L_k) is then within
-// Σ_k P_k(θ̂)·(2γ·(|L̃_k| + |log P_k(θ̂)|·W) + that) of its screened value; the |log P_k(θ̂)|·W part covers the
-// rounding of W and of the exact terms.
+// log P table for every item and the double one only for the items that could be best. Every term w_q·log P_k(θ_q)
+// is <= 0 (|log P| <= 708), so each row's L̃_k is screened as above, and an item's score
+// Σ_k P_k(θ̂)·(log P_k(θ̂)·W − L_k) is within Σ_k P_k(θ̂)·(2γ·(|L̃_k| + |log P_k(θ̂)|·W) + underflow) of its screened
+// value; the |log P_k(θ̂)|·W part covers the rounding of W and of the terms.
 std::ptrdiff_t best_kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights,
                                      const std::vector<char>& eligible) {
-  const double scale = weights.maxCoeff();
-  if (!(scale > 0)) return best_item(kullback_leibler(grid, theta, weights, eligible));
+  if (!(weights.maxCoeff() > 0)) return best_item(kullback_leibler(grid, theta, weights, eligible));
   const ArrayXd& at_theta = probabilities_at(grid, theta);
   const ArrayXd& log_at_theta = log_probabilities_at(at_theta);
-  thread_local Eigen::VectorXf scaled;
-  thread_local Eigen::VectorXf screened;
-  scaled = (weights / scale).cast<float>().matrix();
-  screened.noalias() = grid.log_p_single() * scaled;
-  const double scaled_total = (weights / scale).sum();
-  const auto nodes = static_cast<double>(weights.size());
-  const double relative = 2.0 * (nodes + 3.0) * 0x1p-24;
-  const double absolute = nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) * -kMinLogProbability;
-
+  const Screened screened = screen(grid.log_p_single(), weights, -kMinLogProbability);
+  const double scaled_total = (weights / screened.scale).sum();
   const auto& first = grid.first_rows();
-  thread_local std::vector<double> low;
-  thread_local std::vector<double> high;
-  low.resize(eligible.size());
-  high.resize(eligible.size());
-  double floor = kMinusInfinity;  // the least the best item's exact score can be (in the scaled units)
+  thread_local std::vector<Interval> interval;  // computed once: an item's bound adds up its rows
+  interval.resize(eligible.size());
   for (std::size_t i = 0; i < eligible.size(); ++i) {
     if (!eligible[i]) continue;
     double score = 0.0, error = 0.0;
     for (std::size_t row = first[i]; row < first[i + 1]; ++row) {
       const auto r = static_cast<Index>(row);
-      const double integrated = screened(r);
+      const double integrated = screened.sums(r);
       score += at_theta(r) * (log_at_theta(r) * scaled_total - integrated);
-      error += at_theta(r) * (relative * (std::abs(integrated) + std::abs(log_at_theta(r)) * scaled_total) + absolute);
+      error += at_theta(r) * (screened.relative * (std::abs(integrated) + std::abs(log_at_theta(r)) * scaled_total) +
+                              screened.absolute);
     }
-    low[i] = score - error;
-    high[i] = score + error;
-    floor = std::max(floor, low[i]);
+    interval[i] = {score - error, score + error};
   }
   const double total = weights.sum();
-  std::ptrdiff_t best = -1;
-  double best_score = kMinusInfinity;
   std::vector<double> terms;
-  for (std::size_t i = 0; i < eligible.size(); ++i) {
-    if (!eligible[i] || high[i] < floor) continue;
+  const auto bounds = [&](std::size_t i) { return interval[i]; };
+  return best_screened(eligible, bounds, [&](std::size_t i) {
     // The exact terms of the item's rows, from the blocks that hold them, added up as sum_over_categories does.
     const auto begin = static_cast<Index>(first[i]) / kRowBlock * kRowBlock;
     const auto end = static_cast<Index>(first[i + 1]);
@@ -196,12 +228,8 @@ std::ptrdiff_t best_kullback_leibler(const BankGrid& grid, double theta, const A
     }
     double score = 0.0;
     for (auto row = static_cast<Index>(first[i]); row < end; ++row) score += terms[static_cast<std::size_t>(row - begin)];
-    if (score > best_score) {  // strict: the first of equals keeps the place
-      best = static_cast<std::ptrdiff_t>(i);
-      best_score = score;
-    }
-  }
-  return best;
+    return score;
+  });
 }
 
 // The EAP mean and variance after each possible response, from the posterior weights w: the columns
@@ -298,39 +326,16 @@ ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const
 }
 
 // The eligible item of highest weighted information, as best_item(weighted_information(...)) finds it, reading the
-// single-precision table for every item and the double one only for the items that could be best.
-//
-// Every term w_q·I_j(θ_q) is non-negative, so the single-precision sum s̃ of an item is within γ·s of its exact
-// sum s, γ = (nodes + 3)·2⁻²⁴ (rounding of the table, of the weights, of each product and of the sum; Higham 2002,
-// §3.1), plus what single precision's underflow drops: with the weights scaled to a largest of 1, under
-// nodes·2·FLT_MIN times the largest entry of the table (at least 1), in the same scale. An item whose s̃ cannot
-// reach the least value the best s̃ allows is not the best; twice γ also covers the rounding of the exact sums.
+// single-precision table for every item and the double one only for the items that could be best. Every term
+// w_q·I_j(θ_q) is >= 0, so each item's sum is screened as above.
 std::ptrdiff_t best_weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible) {
-  thread_local Eigen::VectorXf screened;
-  thread_local Eigen::VectorXf scaled;
-  const double scale = weights.maxCoeff();
-  if (!(scale > 0)) return best_item(weighted_information(grid, weights, eligible));
-  scaled = (weights / scale).cast<float>().matrix();
-  screened.noalias() = grid.information_single() * scaled;
-  const auto nodes = static_cast<double>(weights.size());
-  const double relative = 2.0 * (nodes + 3.0) * 0x1p-24;
-  const double absolute =
-      nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) * std::max(grid.largest_information(), 1.0);
-  double floor = kMinusInfinity;  // the least the best item's exact sum can be (in the scaled units)
-  for (std::size_t i = 0; i < eligible.size(); ++i) {
-    if (eligible[i]) floor = std::max(floor, screened(static_cast<Index>(i)) * (1.0 - relative) - absolute);
-  }
-  std::ptrdiff_t best = -1;
-  double best_score = kMinusInfinity;
-  for (std::size_t i = 0; i < eligible.size(); ++i) {
-    if (!eligible[i] || screened(static_cast<Index>(i)) * (1.0 + relative) + absolute < floor) continue;
-    const double score = weighted_information(grid, weights, i);
-    if (score > best_score) {  // strict: the first of equals keeps the place
-      best = static_cast<std::ptrdiff_t>(i);
-      best_score = score;
-    }
-  }
-  return best;
+  if (!(weights.maxCoeff() > 0)) return best_item(weighted_information(grid, weights, eligible));
+  const Screened screened = screen(grid.information_single(), weights, grid.largest_information());
+  const auto bounds = [&](std::size_t i) {
+    const double sum = screened.sums(static_cast<Index>(i));
+    return Interval{sum * (1.0 - screened.relative) - screened.absolute, sum * (1.0 + screened.relative) + screened.absolute};
+  };
+  return best_screened(eligible, bounds, [&](std::size_t i) { return weighted_information(grid, weights, i); });
 }
 
 ArrayXd masked(ArrayXd scores, const std::vector<char>& eligible) {
