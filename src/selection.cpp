@@ -100,7 +100,7 @@ const ArrayXd& log_probabilities_at(const ArrayXd& at_theta) {
 // γ = (nodes + 3)·2⁻²⁴ (rounding of the table, of the weights, of each product and of the sum; Higham 2002, §3.1),
 // plus what single precision's underflow drops: below nodes·2·FLT_MIN·(largest |entry|, at least 1).
 struct Screened {
-  const Eigen::VectorXf& sums;  ///< per row of the table, in the scaled units (per-thread scratch: until the next screen)
+  const Eigen::VectorXf& sums;  ///< per row, in the scaled units (per-thread scratch, until the next screen())
   double scale;                 ///< the largest weight: exact sums are `scale` times the scaled ones
   double relative;              ///< 2γ: twice the bound, which also covers the exact sums' own rounding
   double absolute;              ///< the underflow bound, in the scaled units
