@@ -52,8 +52,9 @@ Peak peak_per_unit_slope(double c, double d) {
 
 bool MaxInformationSearch::supports(const ItemBank& bank) noexcept { return bank.polytomous().empty(); }
 
-void MaxInformationSearch::Candidates::assign(const DichotomousArrays& arrays, const std::vector<std::size_t>& rows,
+void MaxInformationSearch::Candidates::assign(const DichotomousArrays& arrays, std::vector<std::size_t> rows,
                                               const std::vector<double>& bounds) {
+  std::stable_sort(rows.begin(), rows.end(), [&](std::size_t x, std::size_t y) { return bounds[x] > bounds[y]; });
   // Padding rows: a harmless 2PL item that is never eligible and never bounds anything.
   const auto n = static_cast<Index>(rows.size());
   const Index padded = (n + kInformationBlock - 1) / kInformationBlock * kInformationBlock;
@@ -67,7 +68,7 @@ void MaxInformationSearch::Candidates::assign(const DichotomousArrays& arrays, c
   for (Index row = 0; row < n; ++row) {
     const auto item = static_cast<Index>(rows[static_cast<std::size_t>(row)]);
     bank_index[static_cast<std::size_t>(row)] = arrays.bank_index[static_cast<std::size_t>(item)];
-    bound(row) = bounds[static_cast<std::size_t>(row)];
+    bound(row) = bounds[static_cast<std::size_t>(item)];
     da(row) = arrays.da(item);
     dab(row) = arrays.dab(item);
     c(row) = arrays.c(item);
@@ -116,17 +117,11 @@ MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.s
   }
 
   // Every item by its peak: the list for a θ outside the bins, or when a bin's list cannot settle the choice.
-  const auto by_bound = [](const std::vector<double>& bound, std::vector<std::size_t>& rows) {
-    std::stable_sort(rows.begin(), rows.end(), [&](std::size_t x, std::size_t y) { return bound[x] > bound[y]; });
-  };
   std::vector<double> bound(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i) bound[static_cast<std::size_t>(i)] = peaks_(i) * (1.0 + kMargin);
   std::vector<std::size_t> rows(static_cast<std::size_t>(n));
   std::iota(rows.begin(), rows.end(), std::size_t{0});
-  by_bound(bound, rows);
-  std::vector<double> sorted_bound(rows.size());
-  for (std::size_t r = 0; r < rows.size(); ++r) sorted_bound[r] = bound[rows[r]];
-  all_.assign(arrays, rows, sorted_bound);
+  all_.assign(arrays, rows, bound);
 
   // Per θ-bin, the kBinItems items of highest bound over the bin. Information is unimodal in θ (Magis 2013 for the
   // 4PL), so its maximum over [θ_lo, θ_hi] is the peak when the peak lies inside, else the larger end value.
@@ -138,7 +133,7 @@ MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.s
   bin_thresholds_.assign(static_cast<std::size_t>(kBins), kMinusInfinity);
   for (int k = 0; k < kBins; ++k) {
     const double lo = kBinLow + k * kBinWidth;
-    const double hi = lo + kBinWidth;
+    const double hi = kBinLow + (k + 1) * kBinWidth;  // the next bin's lo, to the bit
     low_end.swap(high_end);
     bank.information(hi, high_end);
     for (Index i = 0; i < n; ++i) {
@@ -152,10 +147,8 @@ MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.s
                      [&](std::size_t x, std::size_t y) { return bound[x] > bound[y] || (bound[x] == bound[y] && x < y); });
     double threshold = kMinusInfinity;
     for (std::size_t r = list_size; r < rows.size(); ++r) threshold = std::max(threshold, bound[rows[r]]);
-    std::vector<std::size_t> listed(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(list_size));
-    by_bound(bound, listed);
-    for (std::size_t r = 0; r < listed.size(); ++r) sorted_bound[r] = bound[listed[r]];
-    bins_[static_cast<std::size_t>(k)].assign(arrays, listed, sorted_bound);
+    bins_[static_cast<std::size_t>(k)].assign(arrays, {rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(list_size)},
+                                              bound);
     bin_thresholds_[static_cast<std::size_t>(k)] = threshold;
   }
 }

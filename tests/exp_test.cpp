@@ -27,10 +27,7 @@ TEST_CASE("exp_nonpositive and exp_bounded are within one ulp of std::exp on [-7
   double worst = 0.0;
   // Every 1/1024 across the range, so that each reduction interval n·ln 2 + [−ln 2/2, ln 2/2] is sampled ~700
   // times, ends included; then random points with a fixed seed, denser near 0 where the estimators live.
-  for (double x = 0.0; x >= kExpUnderflow; x -= 1.0 / 1024.0) {
-    CHECK(exp_bounded(x) == exp_nonpositive(x));  // one function on this domain
-    worst = std::max(worst, ulps(exp_nonpositive(x), std::exp(x)));
-  }
+  for (double x = 0.0; x >= kExpUnderflow; x -= 1.0 / 1024.0) worst = std::max(worst, ulps(exp_bounded(x), std::exp(x)));
   std::mt19937_64 rng(20261129);
   std::uniform_real_distribution<double> wide(kExpUnderflow, 0.0), near_zero(-40.0, 0.0);
   for (int i = 0; i < 200000; ++i) {
@@ -38,8 +35,9 @@ TEST_CASE("exp_nonpositive and exp_bounded are within one ulp of std::exp on [-7
     worst = std::max(worst, ulps(exp_nonpositive(x), std::exp(x)));
   }
   MESSAGE("largest difference from std::exp: " << std::setprecision(10) << worst << " ulp");
-  // The polynomial's truncation error is below 0.05 ulp; the rest is the rounding of ~30 operations, which in
-  // Horner form stays within one ulp (with or without fused multiply-add).
+  // The polynomial's truncation error is below 0.05 ulp; the rest is the rounding of ~30 operations, which with the
+  // 1 added last stays within one ulp (with or without fused multiply-add; a form that rounded 1 + r early reached
+  // 2 ulp here).
   CHECK(worst <= 1.0);
 }
 

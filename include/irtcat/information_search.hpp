@@ -49,8 +49,8 @@ class MaxInformationSearch {
     std::vector<std::size_t> bank_index;
     Eigen::ArrayXd bound;  ///< with a relative margin that covers rounding; −∞ for padding
     Eigen::ArrayXd da, dab, c, spread, one_minus_d;
-    /// Rows `rows` of `arrays` (bank order), whose bounds are `bounds` (falling).
-    void assign(const DichotomousArrays& arrays, const std::vector<std::size_t>& rows, const std::vector<double>& bounds);
+    /// Rows `rows` of `arrays` (bank order), sorted by their `bounds` (one per row of `arrays`), falling.
+    void assign(const DichotomousArrays& arrays, std::vector<std::size_t> rows, const std::vector<double>& bounds);
     /// Updates (best, best_information) with the listed eligible items. True when the bounds stopped the scan: no
     /// item left could have reached the best.
     bool scan(double theta, const std::vector<char>& eligible, std::ptrdiff_t& best, double& best_information) const;
