@@ -27,7 +27,8 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
     }
   }
   p_ = log_p_.array().exp().matrix();
-  log_p_single_ = log_p_.cast<float>();
+  log_p_low_rank_ = LowRankTable(log_p_);
+  p_low_rank_ = LowRankTable(p_);
   information_single_ = information_.cast<float>();
   if (information_.size() > 0) largest_information_ = information_.maxCoeff();
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "irtcat/item_bank.hpp"
+#include "irtcat/low_rank_table.hpp"
 #include "irtcat/prior.hpp"
 
 namespace irtcat {
@@ -35,12 +36,12 @@ class BankGrid {
 
   /// log P_k(θ_q): one row per (item, category), one column per node.
   const RowMatrix& log_p() const noexcept { return log_p_; }
-  /// log_p() rounded to single precision: half the bytes, for screening items before exact scoring.
-  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& log_p_single() const noexcept {
-    return log_p_single_;
-  }
+  /// log_p() compressed for screening items before exact scoring (KL, KLP).
+  const LowRankTable& log_p_low_rank() const noexcept { return log_p_low_rank_; }
   /// P_k(θ_q), the same layout.
   const RowMatrix& probability() const noexcept { return p_; }
+  /// probability() compressed for screening items before exact scoring (MEPV).
+  const LowRankTable& probability_low_rank() const noexcept { return p_low_rank_; }
   /// Items are padded to a multiple of this in information(), with zero rows.
   static constexpr Eigen::Index kItemBlock = 8;
   /// I_j(θ_q): one row per item (then zero rows up to a multiple of kItemBlock), one column per node, stored by
@@ -57,8 +58,9 @@ class BankGrid {
   Eigen::ArrayXd nodes_;
   std::vector<std::size_t> first_row_;
   RowMatrix log_p_;
-  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> log_p_single_;
+  LowRankTable log_p_low_rank_;
   RowMatrix p_;
+  LowRankTable p_low_rank_;
   Eigen::MatrixXd information_;
   Eigen::MatrixXf information_single_;
   double largest_information_ = 0.0;

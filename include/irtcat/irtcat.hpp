@@ -12,6 +12,7 @@
 #include "irtcat/information_search.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/items_csv.hpp"
+#include "irtcat/low_rank_table.hpp"
 #include "irtcat/model.hpp"
 #include "irtcat/prior.hpp"
 #include "irtcat/profiles.hpp"

@@ -1,0 +1,65 @@
+#pragma once
+// P(θ), Q(θ) = 1 − P(θ) and their logs for a block of dichotomous items at one θ, the per-item quantities of the
+// KL, KLP, MEPV and MEI rules. One out-of-line kernel on whole padded blocks serves every path (scoring every item,
+// and the exact rescoring after a screen), so an item's values are the same numbers to the last bit whichever path
+// computes them (a compiler may fuse a multiply and an add in one loop and not in another).
+
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "detail/dichotomous_information.hpp"
+#include "detail/log.hpp"
+
+namespace irtcat::detail {
+
+inline constexpr Eigen::Index kProbabilityBlock = 64;
+
+struct ProbabilityBlock {
+  double p[kProbabilityBlock];
+  double q[kProbabilityBlock];
+  double log_p[kProbabilityBlock];
+  double log_q[kProbabilityBlock];
+};
+
+/// The rows [start, start + kProbabilityBlock) of `rows`, which must all exist. With t = exp(−|z|) and the
+/// scaled P(1 + t), Q(1 + t) of information_block (every term positive), P and Q take one division between them.
+/// P and Q are at least their values at |z| = kMaxLogit (about 1e−304 for c = 0 and d = 1), so their logs are finite.
+[[gnu::noinline]] inline void probability_block(const DichotomousColumns& rows, Eigen::Index start, double theta,
+                                                ProbabilityBlock& out) {
+  const double* __restrict da = rows.da + start;
+  const double* __restrict dab = rows.dab + start;
+  const double* __restrict c = rows.c + start;
+  const double* __restrict spread = rows.spread + start;
+  const double* __restrict one_minus_d = rows.one_minus_d + start;
+  for (Eigen::Index r = 0; r < kProbabilityBlock; ++r) {
+    const double z = da[r] * theta - dab[r];
+    const double t = exp_bounded(-std::min(std::abs(z), kMaxLogit));
+    const double one_plus_t = 1.0 + t;
+    const bool upper = z >= 0.0;
+    const double inverse = 1.0 / one_plus_t;
+    const double p = (c[r] * one_plus_t + spread[r] * (upper ? 1.0 : t)) * inverse;
+    const double q = (one_minus_d[r] * one_plus_t + spread[r] * (upper ? t : 1.0)) * inverse;
+    out.p[r] = p;
+    out.q[r] = q;
+    out.log_p[r] = log_normal(p);
+    out.log_q[r] = log_normal(q);
+  }
+}
+
+/// probability_block for the rows [start, min(start + kProbabilityBlock, n)), the missing ones padded with a
+/// harmless item; out holds the first min(kProbabilityBlock, n − start) entries.
+inline void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta,
+                             ProbabilityBlock& out) {
+  if (start + kProbabilityBlock <= n) return probability_block(rows, start, theta, out);
+  using Block = Eigen::Array<double, kProbabilityBlock, 1>;
+  const Eigen::Index valid = n - start;
+  Block da = Block::Ones(), dab = Block::Zero(), c = Block::Zero(), spread = Block::Ones(), one_minus_d = Block::Zero();
+  std::copy_n(rows.da + start, valid, da.data());
+  std::copy_n(rows.dab + start, valid, dab.data());
+  std::copy_n(rows.c + start, valid, c.data());
+  std::copy_n(rows.spread + start, valid, spread.data());
+  std::copy_n(rows.one_minus_d + start, valid, one_minus_d.data());
+  probability_block({da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()}, 0, theta, out);
+}
+
+}  // namespace irtcat::detail

@@ -1,0 +1,245 @@
+// best_item by rule: the item best_item(item_scores(...)) names, found by screening every item with bounds that
+// are cheap to compute and scoring exactly (with the kernels item_scores uses) only the items whose bounds let them
+// be best. MLWI and MPWI screen with a single-precision copy of the information table; KL, KLP and MEPV with the
+// compressed tables of log P and P (low_rank_table.hpp), which a selection reads in a fraction of the time the
+// full tables take.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "detail/dichotomous_probability.hpp"
+#include "detail/selection_kernels.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/selection.hpp"
+
+namespace irtcat {
+namespace {
+
+using Eigen::ArrayXd;
+using Eigen::Index;
+using Eigen::VectorXd;
+
+constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+
+// The eligible item of highest exact score, the first of equals, among the items whose screened interval
+// bounds(i) = [low, high] reaches the highest low: no other item can be best. `exact(i)` must give the number
+// item_scores gives.
+struct Interval {
+  double low, high;
+};
+template <typename Bounds, typename Exact>
+std::ptrdiff_t best_screened(const std::vector<char>& eligible, Bounds bounds, Exact exact) {
+  double floor = kMinusInfinity;  // the least the best item's exact score can be
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    const double low = bounds(i).low;
+    floor = eligible[i] && low > floor ? low : floor;  // not std::max, whose reference result kept floor in memory
+  }
+  std::ptrdiff_t best = -1;
+  double best_score = kMinusInfinity;
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i] || bounds(i).high < floor) continue;
+    const double score = exact(i);
+    if (score > best_score) {  // strict: the first of equals keeps the place
+      best = static_cast<std::ptrdiff_t>(i);
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+// Per-item screening intervals of KL and MEPV (per-thread scratch).
+struct Intervals {
+  std::vector<double> low, high;
+  Interval operator()(std::size_t i) const { return {low[i], high[i]}; }
+};
+
+// Every item's screening interval, the sum of its rows' intervals bound(P, log P, grid row), with P_k(θ) and
+// log P_k(θ) as item_at_theta gives them: dichotomous items a block at a time (by probability_block), then the
+// polytomous ones. In a bank of dichotomous items only, item i has the rows 2i and 2i + 1, and the loop over a block
+// runs over contiguous arrays, which the compiler vectorizes.
+template <typename RowBound>
+const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound) {
+  thread_local Intervals scratch;
+  Intervals& out = scratch;
+  const ItemBank& bank = grid.bank();
+  out.low.assign(bank.size(), 0.0);
+  out.high.assign(bank.size(), 0.0);
+  const DichotomousArrays& d = bank.dichotomous();
+  const detail::DichotomousColumns columns{d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
+  const auto& first = grid.first_rows();
+  const bool dichotomous_only = bank.polytomous().empty();
+  detail::ProbabilityBlock block;
+  for (Index start = 0; start < d.da.size(); start += detail::kProbabilityBlock) {
+    detail::probability_rows(columns, d.da.size(), start, theta, block);
+    const Index count = std::min(detail::kProbabilityBlock, d.da.size() - start);
+    if (dichotomous_only) {
+      double* __restrict low = out.low.data() + start;
+      double* __restrict high = out.high.data() + start;
+      for (Index r = 0; r < count; ++r) {
+        const Index row = 2 * (start + r);
+        const Interval q = bound(block.q[r], block.log_q[r], row);
+        const Interval p = bound(block.p[r], block.log_p[r], row + 1);
+        low[r] = q.low + p.low;
+        high[r] = q.high + p.high;
+      }
+      continue;
+    }
+    for (Index r = 0; r < count; ++r) {
+      const std::size_t item = d.bank_index[static_cast<std::size_t>(start + r)];
+      const auto row = static_cast<Index>(first[item]);
+      const Interval q = bound(block.q[r], block.log_q[r], row);
+      const Interval p = bound(block.p[r], block.log_p[r], row + 1);
+      out.low[item] = q.low + p.low;
+      out.high[item] = q.high + p.high;
+    }
+  }
+  for (const PolytomousArrays& arrays : bank.polytomous()) {
+    for (std::size_t item : arrays.bank_index) {
+      const CategoryTerms terms = category_terms(bank.items()[item], theta, bank.scaling());
+      const auto row = static_cast<Index>(first[item]);
+      for (int k = 0; k < terms.count; ++k) {
+        const Interval part = bound(std::exp(terms.log_p[k]), terms.log_p[k], row + k);
+        out.low[item] += part.low;
+        out.high[item] += part.high;
+      }
+    }
+  }
+  return out;
+}
+
+// MLWI and MPWI: single-precision screening. The weights are scaled to a largest of 1 and rounded to single
+// precision, and the single-precision information table times them gives every item's sum at once. All the terms
+// w_q·I_j(θ_q) are >= 0, so the single-precision sum is within γ·|exact| of the exact one, γ = (nodes + 3)·2⁻²⁴
+// (rounding of the table, of the weights, of each product and of the sum; Higham 2002, §3.1), plus what single
+// precision's underflow drops: below nodes·2·FLT_MIN·(largest entry, at least 1). Twice γ also covers the exact
+// sums' own rounding.
+[[gnu::noinline]] std::ptrdiff_t best_weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible) {
+  thread_local Eigen::VectorXf scaled;
+  thread_local Eigen::VectorXf sums_scratch;
+  const double scale = weights.maxCoeff();
+  scaled = (weights / scale).cast<float>().matrix();
+  sums_scratch.noalias() = grid.information_single() * scaled;
+  const float* sums = sums_scratch.data();  // not the thread_local itself in the loops: its address is a TLS lookup
+  const auto nodes = static_cast<double>(weights.size());
+  const double relative = 2.0 * (nodes + 3.0) * 0x1p-24;
+  const double absolute = nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) *
+                          std::max(grid.largest_information(), 1.0);
+  const auto bounds = [&](std::size_t i) {
+    const auto sum = static_cast<double>(sums[i]);
+    return Interval{sum * (1.0 - relative) - absolute, sum * (1.0 + relative) + absolute};
+  };
+  return best_screened(eligible, bounds, [&](std::size_t i) { return detail::weighted_information(grid, weights, i); });
+}
+
+// KL and KLP. With the weights scaled to a largest of 1 (w̃ = w/s), each row's L_k = Σ_q w̃_q·log P_k(θ_q) is within
+// e_k = error·‖w̃‖₂ + absolute of its approximation L̃_k, so an item's score/s = Σ_k P_k(θ̂)·(log P_k(θ̂)·W̃ − L_k) is
+// within Σ_k P_k(θ̂)·e_k of its screened value. Rounding, of the screened value here and of the exact score, is
+// under (nodes + 8)·2⁻⁴⁸ times the sum (a generous multiple of what it can be) of the terms' magnitudes, Σ_k P_k(θ̂)·(|log P_k(θ̂)|·W̃ + |L̃_k| + e_k).
+[[gnu::noinline]] std::ptrdiff_t best_kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights,
+                                     const std::vector<char>& eligible) {
+  const LowRankTable& table = grid.log_p_low_rank();
+  thread_local VectorXd scaled;
+  thread_local Eigen::VectorXf approximated_scratch;
+  scaled = weights.matrix() / weights.maxCoeff();
+  table.approximate(scaled, approximated_scratch);
+  const float* approximated = approximated_scratch.data();
+  const double norm = scaled.norm();
+  const double scaled_total = scaled.sum();
+  const double rounding = (static_cast<double>(weights.size()) + 8.0) * 0x1p-48;
+  const float* error = table.error().data();
+  const double absolute = table.absolute_error();
+  const Intervals& screened = screen_rows(grid, theta, [&](double p, double log_p, Index row) {
+    const auto integrated = static_cast<double>(approximated[row]);
+    const double row_error = static_cast<double>(error[row]) * norm + absolute;
+    const double score = p * (log_p * scaled_total - integrated);
+    const double radius = p * (row_error + rounding * (std::abs(log_p) * scaled_total + std::abs(integrated) + row_error));
+    return Interval{score - radius, score + radius};
+  });
+  const double total = weights.sum();
+  return best_screened(eligible, screened, [&](std::size_t i) {
+    return detail::kullback_leibler(grid, i, weights, total, detail::item_at_theta(grid, i, theta));
+  });
+}
+
+// MEPV. Each row's moments M_j = Σ_q w̃_q (θ_q − μ)^j P_k(θ_q) are within e_j = error·‖w̃_j‖₂ + absolute of their
+// approximations m_j. With ε = e_0/m_0 < 1/2, 1/M_0 lies in [(1 − ε)/m_0, (1 + 2ε)/m_0], which bounds
+// a = M_2/M_0 and b = M_1/M_0 by interval arithmetic, and the variance a − b² within [max(0, a_lo − b²_hi),
+// min(V, a_hi − b²_lo)], V = (range of the nodes)²/4 the largest variance a distribution on the nodes can have
+// (Popoviciu 1935). Otherwise the variance is somewhere in [0, V]. Rounding, here and in the exact kernel, is under
+// (nodes + 10)·2⁻⁴⁸·(a + b²) per row, a generous multiple of what it can be (the M_j are sums of `nodes` terms, M_0
+// and M_2 of positive ones, and |M_1| <= √(M_0·M_2) by Cauchy–Schwarz); the exact variance is never below 0.
+// The item's expected variance is Σ_k P_k(θ̂)·variance_k.
+[[gnu::noinline]] std::ptrdiff_t best_expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
+                                                const std::vector<char>& eligible) {
+  const LowRankTable& table = grid.probability_low_rank();
+  const detail::MomentWeights moments = detail::moment_weights(weights, grid.nodes());
+  thread_local Eigen::Matrix<double, Eigen::Dynamic, 3> columns;
+  thread_local Eigen::Matrix<float, Eigen::Dynamic, 3> approximated;
+  columns.resize(weights.size(), 3);
+  columns << moments.mass, moments.first, moments.second;
+  table.approximate(columns, approximated);
+  const float* approximated0 = approximated.col(0).data();
+  const float* approximated1 = approximated.col(1).data();
+  const float* approximated2 = approximated.col(2).data();
+  const Eigen::Array3d norms = columns.colwise().norm().transpose().array();
+  const double range = grid.nodes().maxCoeff() - grid.nodes().minCoeff();
+  const double largest = range * range / 4.0;
+  const double rounding = (static_cast<double>(weights.size()) + 10.0) * 0x1p-48;
+  const float* error = table.error().data();
+  const double absolute = table.absolute_error();
+  const double norm0 = norms(0), norm1 = norms(1), norm2 = norms(2);
+  const double undetermined = largest + rounding * 2.0 * range * range;  // a and b² are at most range²
+  const Intervals& screened = screen_rows(grid, theta, [&](double p, double, Index row) {
+    const auto row_error = static_cast<double>(error[row]);
+    const double e0 = row_error * norm0 + absolute, e1 = row_error * norm1 + absolute, e2 = row_error * norm2 + absolute;
+    const auto m0 = static_cast<double>(approximated0[row]), m1 = static_cast<double>(approximated1[row]),
+               m2 = static_cast<double>(approximated2[row]);
+    const bool determined = (m0 > 0.0) & (e0 < 0.5 * m0);  // & and not &&: no branch, so the loop vectorizes
+    const double inverse = 1.0 / (determined ? m0 : 1.0);
+    const double epsilon = e0 * inverse;
+    const double inverse_low = inverse * (1.0 - epsilon), inverse_high = inverse * (1.0 + 2.0 * epsilon);
+    const double a_low = std::max(m2 - e2, 0.0) * inverse_low, a_high = (m2 + e2) * inverse_high;
+    const double first_low = m1 - e1, first_high = m1 + e1;
+    const double b_low = first_low * (first_low >= 0.0 ? inverse_low : inverse_high);
+    const double b_high = first_high * (first_high >= 0.0 ? inverse_high : inverse_low);
+    const double b2_high = std::max(b_low * b_low, b_high * b_high);
+    const double b2_low = (b_low <= 0.0) & (b_high >= 0.0) ? 0.0 : std::min(b_low * b_low, b_high * b_high);
+    const double slack = rounding * (a_high + b2_high);
+    const double low = determined ? std::max(a_low - b2_high - slack, 0.0) : 0.0;
+    const double high = determined ? std::min(largest, a_high - b2_low) + slack : undetermined;
+    // The score is minus the expected variance: this row adds [−P·high, −P·low] to it.
+    return Interval{-p * high, -p * low};
+  });
+  return best_screened(eligible, screened, [&](std::size_t i) {
+    return -detail::expected_posterior_variance(grid, i, moments, detail::item_at_theta(grid, i, theta));
+  });
+}
+
+}  // namespace
+
+std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
+                         const std::vector<char>& eligible) {
+  const bool screened = rule == SelectionRule::mlwi || rule == SelectionRule::mpwi || rule == SelectionRule::kl ||
+                        rule == SelectionRule::klp || rule == SelectionRule::mepv;
+  if (!screened) return best_item(item_scores(rule, grid, state, eligible));
+  if (eligible.size() != grid.bank().size()) {
+    throw InvalidArgument("best_item: the eligibility mask has " + std::to_string(eligible.size()) + " entries for " +
+                          std::to_string(grid.bank().size()) + " items");
+  }
+  if (!std::isfinite(state.theta)) throw InvalidArgument("best_item: theta must be finite");
+  const GridPosterior& posterior = detail::require_posterior(state, rule, grid);
+  const bool likelihood = rule == SelectionRule::mlwi || rule == SelectionRule::kl;
+  const ArrayXd weights = likelihood ? posterior.likelihood_weights() : posterior.weights();
+  // No weight anywhere (every node underflowed): nothing to scale by; the full pass handles it.
+  if (!(weights.maxCoeff() > 0)) return best_item(item_scores(rule, grid, state, eligible));
+  switch (rule) {
+    case SelectionRule::mlwi:
+    case SelectionRule::mpwi: return best_weighted_information(grid, weights, eligible);
+    case SelectionRule::kl:
+    case SelectionRule::klp: return best_kullback_leibler(grid, state.theta, weights, eligible);
+    default: return best_expected_posterior_variance(grid, state.theta, weights, eligible);
+  }
+}
+
+}  // namespace irtcat
