@@ -36,14 +36,15 @@ ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligi
 
 ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible) {
   ArrayXd& per_row = detail::scratch(detail::Scratch::per_row, 0);
-  detail::kullback_leibler_terms(grid, weights, weights.sum(), detail::probabilities_at(grid, theta), per_row);
+  detail::kullback_leibler_terms(grid, weights, weights.sum(), detail::probabilities_at(grid, theta, detail::Logs::compute),
+                                 per_row);
   return sum_over_categories(grid, eligible, per_row);
 }
 
 ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
                                     const std::vector<char>& eligible) {
   ArrayXd& per_row = detail::scratch(detail::Scratch::per_row, 0);
-  const ArrayXd& at_theta = detail::probabilities_at(grid, theta).p;
+  const ArrayXd& at_theta = detail::probabilities_at(grid, theta, detail::Logs::skip).p;
   if (weights.maxCoeff() > 0) {
     detail::posterior_variance_terms(grid, detail::moment_weights(weights, grid.nodes()), at_theta, per_row);
   } else {
@@ -57,7 +58,7 @@ ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const Ar
 // products; the other estimators re-estimate with the response added.
 ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, const std::vector<char>& eligible) {
   const ItemBank& bank = grid.bank();
-  const ArrayXd& at_theta = detail::probabilities_at(grid, state.theta).p;
+  const ArrayXd& at_theta = detail::probabilities_at(grid, state.theta, detail::Logs::skip).p;
   const EstimationOptions options = state.estimation ? *state.estimation : EstimationOptions{};
   const bool eap = options.estimator == Estimator::eap && state.posterior->weights().maxCoeff() > 0;
   const detail::MomentWeights moments = eap ? detail::moment_weights(state.posterior->weights(), grid.nodes())

@@ -99,15 +99,19 @@ ArrayXd& scratch(Scratch slot, Index size) {
   return buffer;
 }
 
-AtTheta probabilities_at(const BankGrid& grid, double theta) {
+AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs) {
   const ItemBank& bank = grid.bank();
   const auto rows = static_cast<Index>(grid.first_rows().back());
   ArrayXd& p = scratch(Scratch::at_theta, rows);
   ArrayXd& log_p = scratch(Scratch::log_at_theta, rows);
   const DichotomousArrays& d = bank.dichotomous();
-  ProbabilityBlock block;
+  ProbabilityBlock block{};  // zeros: with Logs::skip the logs stay 0, not indeterminate
   for (Index start = 0; start < d.da.size(); start += kProbabilityBlock) {
-    probability_rows(columns_of(d), d.da.size(), start, theta, block);
+    if (logs == Logs::compute) {
+      probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
+    } else {
+      probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
+    }
     for (Index r = 0; r < std::min(kProbabilityBlock, d.da.size() - start); ++r) {
       const Index row = grid.row(ItemIndex{d.bank_index[static_cast<std::size_t>(start + r)]}, 0);
       p(row) = block.q[r];
@@ -129,7 +133,7 @@ AtTheta probabilities_at(const BankGrid& grid, double theta) {
   return {p, log_p};
 }
 
-ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta) {
+ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta, Logs logs) {
   const ItemBank& bank = grid.bank();
   const Item& it = bank.items()[item];
   ItemAtTheta out;
@@ -141,9 +145,13 @@ ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta) 
                            ? static_cast<Index>(item)
                            : static_cast<Index>(std::lower_bound(d.bank_index.begin(), d.bank_index.end(), item) -
                                                 d.bank_index.begin());
-    ProbabilityBlock block;
+    ProbabilityBlock block{};
     const Index start = place / kProbabilityBlock * kProbabilityBlock;
-    probability_rows(columns_of(d), d.da.size(), start, theta, block);
+    if (logs == Logs::compute) {
+      probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
+    } else {
+      probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
+    }
     const Index lane = place - start;
     out.p[0] = block.q[lane];
     out.p[1] = block.p[lane];

@@ -29,7 +29,7 @@ struct Interval {
   double low, high;
 };
 template <typename Bounds, typename Exact>
-std::ptrdiff_t best_screened(const std::vector<char>& eligible, Bounds bounds, Exact exact) {
+std::ptrdiff_t best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact) {
   double floor = kMinusInfinity;  // the least the best item's exact score can be
   for (std::size_t i = 0; i < eligible.size(); ++i) {
     const double low = bounds(i).low;
@@ -58,20 +58,25 @@ struct Intervals {
 // log P_k(θ) as item_at_theta gives them: dichotomous items a block at a time (by probability_block), then the
 // polytomous ones. In a bank of dichotomous items only, item i has the rows 2i and 2i + 1, and the loop over a block
 // runs over contiguous arrays, which the compiler vectorizes.
-template <typename RowBound>
+template <detail::Logs kLogs, typename RowBound>
 const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound) {
   thread_local Intervals scratch;
   Intervals& out = scratch;
   const ItemBank& bank = grid.bank();
-  out.low.assign(bank.size(), 0.0);
-  out.high.assign(bank.size(), 0.0);
   const DichotomousArrays& d = bank.dichotomous();
+  const bool dichotomous_only = bank.polytomous().empty();
+  if (dichotomous_only) {  // every entry is written below
+    out.low.resize(bank.size());
+    out.high.resize(bank.size());
+  } else {  // polytomous items add up their rows
+    out.low.assign(bank.size(), 0.0);
+    out.high.assign(bank.size(), 0.0);
+  }
   const detail::DichotomousColumns columns{d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
   const auto& first = grid.first_rows();
-  const bool dichotomous_only = bank.polytomous().empty();
-  detail::ProbabilityBlock block;
+  detail::ProbabilityBlock block{};
   for (Index start = 0; start < d.da.size(); start += detail::kProbabilityBlock) {
-    detail::probability_rows(columns, d.da.size(), start, theta, block);
+    detail::probability_rows<kLogs>(columns, d.da.size(), start, theta, block);
     const Index count = std::min(detail::kProbabilityBlock, d.da.size() - start);
     if (dichotomous_only) {
       double* __restrict low = out.low.data() + start;
@@ -149,7 +154,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   const double rounding = (static_cast<double>(weights.size()) + 8.0) * 0x1p-48;
   const float* error = table.error().data();
   const double absolute = table.absolute_error();
-  const Intervals& screened = screen_rows(grid, theta, [&](double p, double log_p, Index row) {
+  const Intervals& screened = screen_rows<detail::Logs::compute>(grid, theta, [&](double p, double log_p, Index row) {
     const auto integrated = static_cast<double>(approximated[row]);
     const double row_error = static_cast<double>(error[row]) * norm + absolute;
     const double score = p * (log_p * scaled_total - integrated);
@@ -158,7 +163,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   });
   const double total = weights.sum();
   return best_screened(eligible, screened, [&](std::size_t i) {
-    return detail::kullback_leibler(grid, i, weights, total, detail::item_at_theta(grid, i, theta));
+    return detail::kullback_leibler(grid, i, weights, total, detail::item_at_theta(grid, i, theta, detail::Logs::compute));
   });
 }
 
@@ -190,7 +195,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   const double absolute = table.absolute_error();
   const double norm0 = norms(0), norm1 = norms(1), norm2 = norms(2);
   const double undetermined = largest + rounding * 2.0 * range * range;  // a and b² are at most range²
-  const Intervals& screened = screen_rows(grid, theta, [&](double p, double, Index row) {
+  const Intervals& screened = screen_rows<detail::Logs::skip>(grid, theta, [&](double p, double, Index row) {
     const auto row_error = static_cast<double>(error[row]);
     const double e0 = row_error * norm0 + absolute, e1 = row_error * norm1 + absolute, e2 = row_error * norm2 + absolute;
     const auto m0 = static_cast<double>(approximated0[row]), m1 = static_cast<double>(approximated1[row]),
@@ -212,7 +217,8 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
     return Interval{-p * high, -p * low};
   });
   return best_screened(eligible, screened, [&](std::size_t i) {
-    return -detail::expected_posterior_variance(grid, i, moments, detail::item_at_theta(grid, i, theta));
+    return -detail::expected_posterior_variance(grid, i, moments,
+                                               detail::item_at_theta(grid, i, theta, detail::Logs::skip));
   });
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// P(θ), Q(θ) = 1 − P(θ) and their logs for a block of dichotomous items at one θ, the per-item quantities of the
-// KL, KLP, MEPV and MEI rules. One out-of-line kernel on whole padded blocks serves every path (scoring every item,
-// and the exact rescoring after a screen), so an item's values are the same numbers to the last bit whichever path
-// computes them (a compiler may fuse a multiply and an add in one loop and not in another).
+// P(θ), Q(θ) = 1 − P(θ) and, when asked, their logs for a block of dichotomous items at one θ: the per-item
+// quantities of the KL, KLP (with the logs), MEPV and MEI (without) rules. One out-of-line kernel on whole padded
+// blocks serves every path of a rule (scoring every item, screening, and the exact rescoring after a screen), so an
+// item's values are the same numbers to the last bit whichever path computes them (a compiler may fuse a multiply
+// and an add in one loop and not in another).
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -14,6 +15,9 @@ namespace irtcat::detail {
 
 inline constexpr Eigen::Index kProbabilityBlock = 64;
 
+/// Whether probability_block also takes the logs (two of its three divisions per item).
+enum class Logs { skip, compute };
+
 struct ProbabilityBlock {
   double p[kProbabilityBlock];
   double q[kProbabilityBlock];
@@ -24,8 +28,10 @@ struct ProbabilityBlock {
 /// The rows [start, start + kProbabilityBlock) of `rows`, which must all exist. With t = exp(−|z|) and the
 /// scaled P(1 + t), Q(1 + t) of information_block (every term positive), P and Q take one division between them.
 /// P and Q are at least their values at |z| = kMaxLogit (about 1e−304 for c = 0 and d = 1), so their logs are finite.
-[[gnu::noinline]] inline void probability_block(const DichotomousColumns& rows, Eigen::Index start, double theta,
-                                                ProbabilityBlock& out) {
+/// Without logs, log_p and log_q are left as they were.
+template <Logs kLogs>
+[[gnu::noinline]] void probability_block(const DichotomousColumns& rows, Eigen::Index start, double theta,
+                                         ProbabilityBlock& out) {
   const double* __restrict da = rows.da + start;
   const double* __restrict dab = rows.dab + start;
   const double* __restrict c = rows.c + start;
@@ -41,16 +47,19 @@ struct ProbabilityBlock {
     const double q = (one_minus_d[r] * one_plus_t + spread[r] * (upper ? t : 1.0)) * inverse;
     out.p[r] = p;
     out.q[r] = q;
-    out.log_p[r] = log_normal(p);
-    out.log_q[r] = log_normal(q);
+    if constexpr (kLogs == Logs::compute) {
+      out.log_p[r] = log_normal(p);
+      out.log_q[r] = log_normal(q);
+    }
   }
 }
 
 /// probability_block for the rows [start, min(start + kProbabilityBlock, n)), the missing ones padded with a
 /// harmless item; out holds the first min(kProbabilityBlock, n − start) entries.
-inline void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta,
-                             ProbabilityBlock& out) {
-  if (start + kProbabilityBlock <= n) return probability_block(rows, start, theta, out);
+template <Logs kLogs>
+void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta,
+                      ProbabilityBlock& out) {
+  if (start + kProbabilityBlock <= n) return probability_block<kLogs>(rows, start, theta, out);
   using Block = Eigen::Array<double, kProbabilityBlock, 1>;
   const Eigen::Index valid = n - start;
   Block da = Block::Ones(), dab = Block::Zero(), c = Block::Zero(), spread = Block::Ones(), one_minus_d = Block::Zero();
@@ -59,7 +68,7 @@ inline void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eig
   std::copy_n(rows.c + start, valid, c.data());
   std::copy_n(rows.spread + start, valid, spread.data());
   std::copy_n(rows.one_minus_d + start, valid, one_minus_d.data());
-  probability_block({da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()}, 0, theta, out);
+  probability_block<kLogs>({da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()}, 0, theta, out);
 }
 
 }  // namespace irtcat::detail

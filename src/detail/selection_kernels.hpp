@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 
+#include "detail/dichotomous_probability.hpp"
 #include "irtcat/bank_grid.hpp"
 #include "irtcat/selection.hpp"
 
@@ -25,12 +26,13 @@ enum class Scratch { at_theta, log_at_theta, per_row };
 Eigen::ArrayXd& scratch(Scratch slot, Eigen::Index size);
 
 /// P_k(θ) and log P_k(θ) of every (item, category) row of the grid's layout (per-thread scratch, valid until the
-/// next call on this thread).
+/// next call on this thread). With Logs::skip, the logs of dichotomous items are not computed (and not to be read):
+/// KL and KLP take them, MEPV and MEI do not, and each rule calls with the same choice on all its paths.
 struct AtTheta {
   const Eigen::ArrayXd& p;
   const Eigen::ArrayXd& log_p;
 };
-AtTheta probabilities_at(const BankGrid& grid, double theta);
+AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs);
 
 /// The same values for one item's categories.
 struct ItemAtTheta {
@@ -38,7 +40,7 @@ struct ItemAtTheta {
   std::array<double, kMaxCategories> p{};
   std::array<double, kMaxCategories> log_p{};
 };
-ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta);
+ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta, Logs logs);
 
 /// KL and KLP (catR's KL): Σ_q c_q Σ_k P_k(θ̂)(log P_k(θ̂) − log P_k(θ_q)) = Σ_k P_k(θ̂)(log P_k(θ̂)·Σc − Σ_q c_q log P_k(θ_q)),
 /// one term per row; `total` is Σ_q c_q (the weights' sum, as the caller computed it). Every row's term into
