@@ -26,9 +26,14 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
       information_(static_cast<Eigen::Index>(i), q) = irtcat::information(terms);
     }
   }
-  p_ = log_p_.array().exp().matrix();
+  const RowMatrix p = log_p_.array().exp().matrix();
+  const Eigen::Index panels = (rows + kRowPanel - 1) / kRowPanel;
+  p_panels_ = Eigen::VectorXd::Zero(panels * kRowPanel * points);
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    for (Eigen::Index q = 0; q < points; ++q) p_panels_((r / kRowPanel * points + q) * kRowPanel + r % kRowPanel) = p(r, q);
+  }
   log_p_low_rank_ = LowRankTable(log_p_);
-  p_low_rank_ = LowRankTable(p_);
+  p_low_rank_ = LowRankTable(p);
   information_single_ = information_.cast<float>();
   if (information_.size() > 0) largest_information_ = information_.maxCoeff();
 }

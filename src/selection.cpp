@@ -61,8 +61,8 @@ ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, 
   const ArrayXd& at_theta = detail::probabilities_at(grid, state.theta, detail::Logs::skip).p;
   const EstimationOptions options = state.estimation ? *state.estimation : EstimationOptions{};
   const bool eap = options.estimator == Estimator::eap && state.posterior->weights().maxCoeff() > 0;
-  const detail::MomentWeights moments = eap ? detail::moment_weights(state.posterior->weights(), grid.nodes())
-                                            : detail::MomentWeights{};
+  ArrayXd& means = detail::scratch(detail::Scratch::per_row, 0);
+  if (eap) detail::posterior_means_after(grid, detail::moment_weights(state.posterior->weights(), grid.nodes()), means);
   std::vector<Response> extended(state.responses.begin(), state.responses.end());
   extended.push_back({});
   ArrayXd out = ArrayXd::Constant(static_cast<Index>(bank.size()), kMinusInfinity);
@@ -74,7 +74,7 @@ ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, 
       const Index row = grid.row(ItemIndex{i}, k);
       double theta_k = 0.0;
       if (eap) {
-        theta_k = detail::posterior_mean_after(grid, row, moments);
+        theta_k = means(row);
       } else {
         extended.back() = {ItemIndex{i}, k};
         theta_k = estimate_ability(bank, extended, options).theta;

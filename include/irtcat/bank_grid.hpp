@@ -27,7 +27,7 @@ class BankGrid {
   const QuadratureGrid& grid() const noexcept { return grid_; }
   const Eigen::ArrayXd& nodes() const noexcept { return nodes_; }
 
-  /// The row of (item, category) in log_p() and probability(): item rows are contiguous, categories in order.
+  /// The row of (item, category) in log_p() and probability_panels(): item rows are contiguous, categories in order.
   Eigen::Index row(ItemIndex item, int category) const noexcept {
     return static_cast<Eigen::Index>(first_row_[item.value]) + category;
   }
@@ -38,9 +38,13 @@ class BankGrid {
   const RowMatrix& log_p() const noexcept { return log_p_; }
   /// log_p() compressed for screening items before exact scoring (KL, KLP).
   const LowRankTable& log_p_low_rank() const noexcept { return log_p_low_rank_; }
-  /// P_k(θ_q), the same layout.
-  const RowMatrix& probability() const noexcept { return p_; }
-  /// probability() compressed for screening items before exact scoring (MEPV).
+  /// P_k(θ_q) in panels of kRowPanel rows (the rows of log_p(), then zero rows up to a multiple of kRowPanel): for
+  /// each panel its nodes one after the other, each holding the panel's rows side by side, so row r at node q is
+  /// at (r − r mod kRowPanel)·nodes + q·kRowPanel + r mod kRowPanel. A weighted sum over the nodes then runs down
+  /// contiguous memory for a panel of rows at once (MEPV, MEI).
+  static constexpr Eigen::Index kRowPanel = 8;
+  const Eigen::VectorXd& probability_panels() const noexcept { return p_panels_; }
+  /// P_k(θ_q) compressed for screening items before exact scoring (MEPV).
   const LowRankTable& probability_low_rank() const noexcept { return p_low_rank_; }
   /// Items are padded to a multiple of this in information(), with zero rows.
   static constexpr Eigen::Index kItemBlock = 8;
@@ -59,7 +63,7 @@ class BankGrid {
   std::vector<std::size_t> first_row_;
   RowMatrix log_p_;
   LowRankTable log_p_low_rank_;
-  RowMatrix p_;
+  Eigen::VectorXd p_panels_;
   LowRankTable p_low_rank_;
   Eigen::MatrixXd information_;
   Eigen::MatrixXf information_single_;

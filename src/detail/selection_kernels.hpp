@@ -70,8 +70,9 @@ void posterior_variance_terms(const BankGrid& grid, const MomentWeights& weights
 double expected_posterior_variance(const BankGrid& grid, std::size_t item, const MomentWeights& weights,
                                    const ItemAtTheta& at);
 
-/// The posterior mean after answering each row: μ + m1/m0 (the current μ when m0 is 0), for MEI.
-double posterior_mean_after(const BankGrid& grid, Eigen::Index row, const MomentWeights& weights);
+/// The posterior mean after answering each row, μ + m1/m0 (the current μ when m0 is 0), of every row into `out`
+/// (for MEI).
+void posterior_means_after(const BankGrid& grid, const MomentWeights& weights, Eigen::ArrayXd& out);
 
 /// MLWI and MPWI: Σ_q w_q I_j(θ_q) of every item (then the padding of BankGrid::information()) into `out`, or of one item.
 void weighted_information(const BankGrid& grid, const Eigen::ArrayXd& weights, Eigen::ArrayXd& out);
