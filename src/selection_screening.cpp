@@ -4,6 +4,7 @@
 // compressed tables of log P and P (low_rank_table.hpp), which a selection reads in a fraction of the time the
 // full tables take.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -30,11 +31,17 @@ struct Interval {
 };
 template <typename Bounds, typename Exact>
 std::ptrdiff_t best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact) {
-  double floor = kMinusInfinity;  // the least the best item's exact score can be
+  // The least the best item's exact score can be: the highest low of an eligible item, kept in kLanes running
+  // maxima that do not wait on each other (one would cost the latency of a comparison per item).
+  constexpr std::size_t kLanes = 8;
+  std::array<double, kLanes> lanes;
+  lanes.fill(kMinusInfinity);
   for (std::size_t i = 0; i < eligible.size(); ++i) {
     const double low = bounds(i).low;
-    floor = eligible[i] && low > floor ? low : floor;  // not std::max, whose reference result kept floor in memory
+    double& lane = lanes[i % kLanes];
+    lane = eligible[i] && low > lane ? low : lane;
   }
+  const double floor = *std::max_element(lanes.begin(), lanes.end());
   std::ptrdiff_t best = -1;
   double best_score = kMinusInfinity;
   for (std::size_t i = 0; i < eligible.size(); ++i) {
