@@ -175,13 +175,15 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 }
 
 // MEPV. Each row's moments M_j = Σ_q w̃_q (θ_q − μ)^j P_k(θ_q) are within e_j = error·‖w̃_j‖₂ + absolute of their
-// approximations m_j. With ε = e_0/m_0 < 1/2, 1/M_0 lies in [(1 − ε)/m_0, (1 + 2ε)/m_0], which bounds
-// a = M_2/M_0 and b = M_1/M_0 by interval arithmetic, and the variance a − b² within [max(0, a_lo − b²_hi),
-// min(V, a_hi − b²_lo)], V = (range of the nodes)²/4 the largest variance a distribution on the nodes can have
-// (Popoviciu 1935). Otherwise the variance is somewhere in [0, V]. Rounding, here and in the exact kernel, is under
-// (nodes + 10)·2⁻⁴⁸·(a + b²) per row, a generous multiple of what it can be (the M_j are sums of `nodes` terms, M_0
-// and M_2 of positive ones, and |M_1| <= √(M_0·M_2) by Cauchy–Schwarz); the exact variance is never below 0.
-// The item's expected variance is Σ_k P_k(θ̂)·variance_k.
+// approximations m_j. With â = m_2/m_0, b̂ = m_1/m_0 and e_0 < m_0/2 (so M_0 > m_0/2 > 0), the ratios a = M_2/M_0
+// and b = M_1/M_0 satisfy a − â = (d_2 − â·d_0)/M_0 and b − b̂ = (d_1 − b̂·d_0)/M_0 (d_j = M_j − m_j), so
+//   |a − â| <= Δa = (e_2 + |â|·e_0)/(m_0 − e_0),   |b − b̂| <= Δb = (e_1 + |b̂|·e_0)/(m_0 − e_0),
+// and the variance a − b² is within D = Δa + Δb·(2|b̂| + Δb) of v̂ = â − b̂²; 1/(m_0 − e_0) <= (1 + 2ε)/m_0 for
+// ε = e_0/m_0 <= 1/2. It is also in [0, V], V = (range of the nodes)²/4 the largest variance a distribution on the
+// nodes can have (Popoviciu 1935), which is all there is to say when e_0 >= m_0/2. Rounding, here and in the exact
+// kernel, is under (nodes + 10)·2⁻⁴⁸·(a + b²) per row, a generous multiple of what it can be (the M_j are sums of
+// `nodes` terms, M_0 and M_2 of positive ones, and |M_1| <= √(M_0·M_2) by Cauchy–Schwarz); the exact variance is
+// never below 0. The item's expected variance is Σ_k P_k(θ̂)·variance_k.
 [[gnu::noinline]] std::ptrdiff_t best_expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
                                                 const std::vector<char>& eligible) {
   const LowRankTable& table = grid.probability_low_rank();
@@ -209,17 +211,14 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
                m2 = static_cast<double>(approximated2[row]);
     const bool determined = (m0 > 0.0) & (e0 < 0.5 * m0);  // & and not &&: no branch, so the loop vectorizes
     const double inverse = 1.0 / (determined ? m0 : 1.0);
-    const double epsilon = e0 * inverse;
-    const double inverse_low = inverse * (1.0 - epsilon), inverse_high = inverse * (1.0 + 2.0 * epsilon);
-    const double a_low = std::max(m2 - e2, 0.0) * inverse_low, a_high = (m2 + e2) * inverse_high;
-    const double first_low = m1 - e1, first_high = m1 + e1;
-    const double b_low = first_low * (first_low >= 0.0 ? inverse_low : inverse_high);
-    const double b_high = first_high * (first_high >= 0.0 ? inverse_high : inverse_low);
-    const double b2_high = std::max(b_low * b_low, b_high * b_high);
-    const double b2_low = (b_low <= 0.0) & (b_high >= 0.0) ? 0.0 : std::min(b_low * b_low, b_high * b_high);
-    const double slack = rounding * (a_high + b2_high);
-    const double low = determined ? std::max(a_low - b2_high - slack, 0.0) : 0.0;
-    const double high = determined ? std::min(largest, a_high - b2_low) + slack : undetermined;
+    const double inverse_low = inverse * (1.0 + 2.0 * e0 * inverse);  // at least 1/(m0 − e0)
+    const double a = m2 * inverse, b = m1 * inverse;
+    const double db = (e1 + std::abs(b) * e0) * inverse_low;
+    const double d = (e2 + std::abs(a) * e0) * inverse_low + db * (2.0 * std::abs(b) + db);
+    const double v = a - b * b;
+    const double slack = rounding * (std::abs(a) + b * b + 2.0 * d);
+    const double low = determined ? std::max(v - d - slack, 0.0) : 0.0;
+    const double high = determined ? std::min(v + d, largest) + slack : undetermined;
     // The score is minus the expected variance: this row adds [−P·high, −P·low] to it.
     return Interval{-p * high, -p * low};
   });
