@@ -41,16 +41,28 @@ const TestDesign& design_for(SelectionRule rule, int n) {
 }
 
 // A state five answers in, on the design for (rule, n).
-struct FiveAnswersIn {
+// A state some answers in, on the design for (rule, n): five fixed answers by default, or the first `answers` items
+// answered as a candidate at θ = 0.5 would answer them (a fixed seed).
+struct AnswersIn {
   const TestDesign& design;
   std::vector<Response> answered = {{ItemIndex{0}, 1}, {ItemIndex{1}, 0}, {ItemIndex{2}, 1}, {ItemIndex{3}, 1}, {ItemIndex{4}, 0}};
   GridPosterior posterior;
   std::vector<char> eligible;
   SelectionState selection;
-  FiveAnswersIn(SelectionRule rule, int n)
+  AnswersIn(SelectionRule rule, int n, int answers = 5)
       : design(design_for(rule, n)),
         posterior(design.config().estimation.grid, design.config().estimation.prior),
         eligible(static_cast<std::size_t>(n), 1) {
+    if (answers != 5) {
+      std::mt19937_64 rng(7);
+      std::uniform_real_distribution<double> uniform(0.0, 1.0);
+      answered.clear();
+      for (int j = 0; j < answers; ++j) {
+        const Item& item = design.grid().bank().items()[static_cast<std::size_t>(j)];
+        const double correct = std::exp(category_terms(item, 0.5, design.grid().bank().scaling()).log_p[1]);
+        answered.push_back({ItemIndex{static_cast<std::size_t>(j)}, uniform(rng) < correct ? 1 : 0});
+      }
+    }
     for (const Response& r : answered) {
       posterior.add(design.grid().log_p().row(design.grid().row(r.item, r.category)).transpose().array());
       eligible[r.item.value] = 0;
@@ -64,7 +76,7 @@ struct FiveAnswersIn {
 
 // Every item's score, then the best: what exposure control (randomesque, Sympson-Hetter, ...) needs.
 void BM_Selection(benchmark::State& state, SelectionRule rule) {
-  const FiveAnswersIn at(rule, static_cast<int>(state.range(0)));
+  const AnswersIn at(rule, static_cast<int>(state.range(0)));
   for (auto _ : state) {
     benchmark::DoNotOptimize(best_item(item_scores(rule, at.design.grid(), at.selection, at.eligible)));
   }
@@ -84,7 +96,7 @@ IRTCAT_SELECTION_BENCH(closest);
 // The best item alone, as a session without exposure control asks for it: MLWI and MPWI screen in single
 // precision, KL, KLP and MEPV with compressed tables (the same item as above).
 void BM_BestItem(benchmark::State& state, SelectionRule rule) {
-  const FiveAnswersIn at(rule, static_cast<int>(state.range(0)));
+  const AnswersIn at(rule, static_cast<int>(state.range(0)));
   for (auto _ : state) benchmark::DoNotOptimize(best_item(rule, at.design.grid(), at.selection, at.eligible));
   state.SetLabel(std::string(to_string(rule)));
 }
@@ -93,6 +105,18 @@ BENCHMARK_CAPTURE(BM_BestItem, mpwi, SelectionRule::mpwi)->Arg(500)->Arg(10000)-
 BENCHMARK_CAPTURE(BM_BestItem, kl, SelectionRule::kl)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_BestItem, klp, SelectionRule::klp)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_BestItem, mepv, SelectionRule::mepv)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// The best item at 10,000 items later in a test (argument: answers so far). The screens' bounds are fixed in size
+// while the posterior narrows and the items' scores draw together, so more items need exact scores.
+void BM_BestItemLater(benchmark::State& state, SelectionRule rule) {
+  const AnswersIn at(rule, 10000, static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(best_item(rule, at.design.grid(), at.selection, at.eligible));
+  state.SetLabel(std::string(to_string(rule)));
+}
+BENCHMARK_CAPTURE(BM_BestItemLater, mlwi, SelectionRule::mlwi)->Arg(15)->Arg(30)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestItemLater, kl, SelectionRule::kl)->Arg(15)->Arg(30)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestItemLater, klp, SelectionRule::klp)->Arg(15)->Arg(30)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestItemLater, mepv, SelectionRule::mepv)->Arg(15)->Arg(30)->Unit(benchmark::kMicrosecond);
 
 // MFI by the bounded search (what a session on a dichotomous bank uses): the same item as the full pass above.
 void BM_MfiSearch(benchmark::State& state) {

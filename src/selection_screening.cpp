@@ -4,7 +4,6 @@
 // compressed tables of log P and P (low_rank_table.hpp), which a selection reads in a fraction of the time the
 // full tables take.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -31,17 +30,23 @@ struct Interval {
 };
 template <typename Bounds, typename Exact>
 std::ptrdiff_t best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact) {
-  // The least the best item's exact score can be: the highest low of an eligible item, kept in kLanes running
-  // maxima that do not wait on each other (one would cost the latency of a comparison per item).
-  constexpr std::size_t kLanes = 8;
-  std::array<double, kLanes> lanes;
-  lanes.fill(kMinusInfinity);
-  for (std::size_t i = 0; i < eligible.size(); ++i) {
+  // The least the best item's exact score can be: the highest low of an eligible item, in four running maxima that
+  // do not wait on each other (one would cost the latency of a comparison per item).
+  const std::size_t n = eligible.size();
+  double floor0 = kMinusInfinity, floor1 = kMinusInfinity, floor2 = kMinusInfinity, floor3 = kMinusInfinity;
+  const auto raise = [&](double& floor, std::size_t i) {
     const double low = bounds(i).low;
-    double& lane = lanes[i % kLanes];
-    lane = eligible[i] && low > lane ? low : lane;
+    floor = eligible[i] && low > floor ? low : floor;
+  };
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    raise(floor0, i);
+    raise(floor1, i + 1);
+    raise(floor2, i + 2);
+    raise(floor3, i + 3);
   }
-  const double floor = *std::max_element(lanes.begin(), lanes.end());
+  for (; i < n; ++i) raise(floor0, i);
+  const double floor = std::max(std::max(floor0, floor1), std::max(floor2, floor3));
   std::ptrdiff_t best = -1;
   double best_score = kMinusInfinity;
   for (std::size_t i = 0; i < eligible.size(); ++i) {
@@ -58,6 +63,13 @@ std::ptrdiff_t best_screened(const std::vector<char>& eligible, const Bounds& bo
 // Per-item screening intervals of KL and MEPV (per-thread scratch).
 struct Intervals {
   std::vector<double> low, high;
+};
+// The bounds of `intervals` for best_screened, through plain pointers (the vectors are per-thread, and their
+// addresses a lookup each).
+struct IntervalBounds {
+  const double* low;
+  const double* high;
+  explicit IntervalBounds(const Intervals& intervals) : low(intervals.low.data()), high(intervals.high.data()) {}
   Interval operator()(std::size_t i) const { return {low[i], high[i]}; }
 };
 
@@ -169,7 +181,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
     return Interval{score - radius, score + radius};
   });
   const double total = weights.sum();
-  return best_screened(eligible, screened, [&](std::size_t i) {
+  return best_screened(eligible, IntervalBounds(screened), [&](std::size_t i) {
     return detail::kullback_leibler(grid, i, weights, total, detail::item_at_theta(grid, i, theta, detail::Logs::compute));
   });
 }
@@ -222,7 +234,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
     // The score is minus the expected variance: this row adds [−P·high, −P·low] to it.
     return Interval{-p * high, -p * low};
   });
-  return best_screened(eligible, screened, [&](std::size_t i) {
+  return best_screened(eligible, IntervalBounds(screened), [&](std::size_t i) {
     return -detail::expected_posterior_variance(grid, i, moments,
                                                detail::item_at_theta(grid, i, theta, detail::Logs::skip));
   });
