@@ -18,7 +18,7 @@ using Eigen::ArrayXd;
 using Eigen::Index;
 using Eigen::VectorXd;
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 // Σ over each eligible item's category rows of `per_row` (one value per row of the grid's layout); −∞ for the
 // others. The per-row values are computed for all rows in vectorized passes; this adds them up.

@@ -20,7 +20,7 @@ using Eigen::ArrayXd;
 using Eigen::Index;
 using Eigen::VectorXd;
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 // The eligible item of highest exact score, the first of equals, among the items whose screened interval
 // bounds(i) = [low, high] reaches the highest low: no other item can be best. `exact(i)` must give the number

@@ -11,15 +11,7 @@
 
 using namespace irtcat;
 
-namespace {
-
-// |value − reference| / (ulp of the reference), for a positive reference.
-double ulps(double value, double reference) {
-  const double ulp = std::nextafter(reference, std::numeric_limits<double>::infinity()) - reference;
-  return std::abs(value - reference) / ulp;
-}
-
-}  // namespace
+using irtcat::testing::ulps;
 
 TEST_CASE("probability_block: P, Q and their logs as the scalar model computes them") {
   for (Model model : {Model::two_pl, Model::three_pl, Model::four_pl}) {

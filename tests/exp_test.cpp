@@ -8,20 +8,13 @@
 #include <random>
 
 #include "detail/exp.hpp"
+#include "test_support.hpp"
 
 using irtcat::detail::exp_bounded;
 using irtcat::detail::exp_nonpositive;
 using irtcat::detail::kExpUnderflow;
 
-namespace {
-
-// |value − reference| in units in the last place of the reference.
-double ulps(double value, double reference) {
-  const double ulp = std::nextafter(reference, std::numeric_limits<double>::infinity()) - reference;
-  return std::abs(value - reference) / ulp;
-}
-
-}  // namespace
+using irtcat::testing::ulps;
 
 TEST_CASE("exp_nonpositive and exp_bounded are within one ulp of std::exp on [-708, 0]") {
   double worst = 0.0;

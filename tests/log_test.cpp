@@ -8,19 +8,11 @@
 #include <random>
 
 #include "detail/log.hpp"
+#include "test_support.hpp"
 
 using irtcat::detail::log_normal;
 
-namespace {
-
-// |value − reference| in units in the last place of the reference.
-double ulps(double value, double reference) {
-  const double magnitude = std::abs(reference);
-  const double ulp = std::nextafter(magnitude, std::numeric_limits<double>::infinity()) - magnitude;
-  return std::abs(value - reference) / ulp;
-}
-
-}  // namespace
+using irtcat::testing::ulps;
 
 TEST_CASE("log_normal is within one ulp of std::log") {
   double worst = 0.0;

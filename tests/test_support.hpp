@@ -4,12 +4,20 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "irtcat/irtcat.hpp"
 
 namespace irtcat::testing {
+
+/// |value − reference| in units in the last place of the reference (of its magnitude, for a negative one).
+inline double ulps(double value, double reference) {
+  const double magnitude = std::abs(reference);
+  const double ulp = std::nextafter(magnitude, std::numeric_limits<double>::infinity()) - magnitude;
+  return std::abs(value - reference) / ulp;
+}
 
 /// prefix followed by the number: "i" and 7 give "i7".
 inline std::string numbered(const char* prefix, int number) {

@@ -9,12 +9,16 @@
 #include <Eigen/Core>
 #include <array>
 #include <cstddef>
+#include <limits>
 
 #include "detail/dichotomous_probability.hpp"
 #include "irtcat/bank_grid.hpp"
 #include "irtcat/selection.hpp"
 
 namespace irtcat::detail {
+
+/// The score of an ineligible item.
+inline constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
 /// The posterior that `rule` needs; throws InvalidArgument when the state has none or one on another grid.
 const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid);
