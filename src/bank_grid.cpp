@@ -30,7 +30,9 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
   const Eigen::Index panels = (rows + kRowPanel - 1) / kRowPanel;
   p_panels_ = Eigen::VectorXd::Zero(panels * kRowPanel * points);
   for (Eigen::Index r = 0; r < rows; ++r) {
-    for (Eigen::Index q = 0; q < points; ++q) p_panels_((r / kRowPanel * points + q) * kRowPanel + r % kRowPanel) = p(r, q);
+    for (Eigen::Index q = 0; q < points; ++q) {
+      p_panels_((r / kRowPanel * points + q) * kRowPanel + r % kRowPanel) = p(r, q);
+    }
   }
   log_p_low_rank_ = LowRankTable(log_p_);
   p_low_rank_ = LowRankTable(p);

@@ -46,7 +46,6 @@ LowRankTable::LowRankTable(const RowMatrix& table) {
     for (Index k = 0; k < rank; ++k) coefficients_((block * rank + k) * kRowBlock + row % kRowBlock) = single(row, k);
   }
   const Eigen::MatrixXd coefficients = single.cast<double>();
-  const Eigen::MatrixXd residual = table - coefficients * basis_.transpose();
 
   constexpr double kSingle = 0x1p-24;
   constexpr double kDouble = 0x1p-53;
@@ -58,7 +57,9 @@ LowRankTable::LowRankTable(const RowMatrix& table) {
   double largest_coefficient_sum = 0.0;
   for (Index row = 0; row < rows; ++row) {
     const double coefficient_norm = coefficients.row(row).norm();
-    const double rho = residual.row(row).norm() * (1.0 + residual_slack) +
+    // Row by row: a whole residual matrix would be as large as the table.
+    const double residual = (table.row(row) - coefficients.row(row) * basis_.transpose()).norm();
+    const double rho = residual * (1.0 + residual_slack) +
                        residual_slack * (table.row(row).norm() + std::sqrt(n) * coefficient_norm);
     error_(row) = round_up_to_float((rho + coefficient_norm * rounding) * (1.0 + 0x1p-20));
     largest_coefficient_sum = std::max(largest_coefficient_sum, coefficients.row(row).cwiseAbs().sum());

@@ -36,7 +36,8 @@ class LowRankTable {
   Eigen::Index rows() const noexcept { return error_.size(); }
   Eigen::Index rank() const noexcept { return basis_.cols(); }
 
-  /// For each column w of `weights` (one entry per node, every |w_q| <= 1): sums(row, c) approximates
+  /// For each column w of `weights` (one entry per node, finite, every |w_q| <= 2⁶⁴ so that nothing overflows single
+  /// precision; callers scale theirs to a largest of about 1): sums(row, c) approximates
   /// Σ_q table(row, q)·weights(q, c) for every row (then zeros up to a multiple of kRowBlock), within
   /// error(row)·‖w‖₂ + absolute_error(). Instantiated for 1 and 3 columns.
   template <int Columns>
