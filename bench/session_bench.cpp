@@ -28,7 +28,7 @@ std::shared_ptr<const ItemBank> bank_3pl(int n, std::uint64_t seed) {
 }
 
 // One design per (rule, size), built once: the bank grid of 100,000 items takes a moment.
-const TestDesign& design_for(SelectionRule rule, int n) {
+const std::shared_ptr<const TestDesign>& shared_design_for(SelectionRule rule, int n) {
   static std::map<std::pair<int, int>, std::shared_ptr<const TestDesign>> cache;
   auto& slot = cache[{static_cast<int>(rule), n}];
   if (!slot) {
@@ -37,8 +37,9 @@ const TestDesign& design_for(SelectionRule rule, int n) {
     config.stopping.max_length = 30;
     slot = std::make_shared<const TestDesign>(bank_3pl(n, 42), config);
   }
-  return *slot;
+  return slot;
 }
+const TestDesign& design_for(SelectionRule rule, int n) { return *shared_design_for(rule, n); }
 
 // A state five answers in, on the design for (rule, n).
 // A state some answers in, on the design for (rule, n): five fixed answers by default, or the first `answers` items
@@ -92,6 +93,24 @@ IRTCAT_SELECTION_BENCH(mpwi);
 IRTCAT_SELECTION_BENCH(mepv);
 IRTCAT_SELECTION_BENCH(mei);
 IRTCAT_SELECTION_BENCH(closest);
+
+// The rules that choose without scores, as a session chooses five answers in (the session copied outside the timed
+// part: a session offers one item per step).
+void BM_SessionSelection(benchmark::State& state, SelectionRule rule) {
+  Session base(shared_design_for(rule, static_cast<int>(state.range(0))), 11);
+  for (int answered = 0; answered < 5; ++answered) base.record(*base.next_item(), answered % 2);
+  for (auto _ : state) {
+    state.PauseTiming();
+    Session session = base;
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(session.next_item());
+  }
+  state.SetLabel(std::string(to_string(rule)));
+}
+BENCHMARK_CAPTURE(BM_SessionSelection, a_stratified, SelectionRule::a_stratified)
+    ->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SessionSelection, random, SelectionRule::random)
+    ->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 // The best item alone, as a session without exposure control asks for it: MLWI and MPWI screen in single
 // precision, KL, KLP and MEPV with compressed tables (the same item as above).

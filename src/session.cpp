@@ -145,18 +145,19 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
       return pick_uniform(candidates);
     }
     case SelectionRule::a_stratified: {
-      // Stage s of S serves stratum s; an empty stratum hands over to the nearest one that has items.
+      // Stage s of S serves stratum s; an empty stratum hands over to the nearest one that has eligible items (the
+      // strata on both sides at that distance together). Two passes over the bank, whatever the number of strata.
       const int strata = config.selection.strata;
       const int stage = std::min(strata - 1, static_cast<int>(step) * strata / config.stopping.max_length);
       const auto& stratum = design_->strata();
+      int nearest = strata;
+      for (std::size_t i = 0; i < ok.size(); ++i) {
+        if (ok[i]) nearest = std::min(nearest, std::abs(stratum[i] - stage));
+      }
       scores = Eigen::ArrayXd::Constant(static_cast<Eigen::Index>(bank.size()), kMinusInfinity);
-      for (int distance = 0; distance < strata && best_item(scores) < 0; ++distance) {
-        for (int target : {stage - distance, stage + distance}) {
-          for (std::size_t i = 0; i < ok.size(); ++i) {
-            if (ok[i] && stratum[i] == target) {
-              scores(static_cast<Eigen::Index>(i)) = -std::abs(bank.items()[i].b() - theta);
-            }
-          }
+      for (std::size_t i = 0; i < ok.size(); ++i) {
+        if (ok[i] && std::abs(stratum[i] - stage) == nearest) {
+          scores(static_cast<Eigen::Index>(i)) = -std::abs(bank.items()[i].b() - theta);
         }
       }
       break;

@@ -232,6 +232,40 @@ TEST_CASE("session: stopping rules") {
   }
 }
 
+TEST_CASE("session: a-stratified stages, and an empty stratum handing over to the nearest ones") {
+  // 40 items in 4 strata, a test of 8: steps 0–1 serve stratum 0, 2–3 stratum 1, and so on; each step takes the
+  // eligible item of the serving stratum whose b is closest to the estimate. Stratum 1 is made inactive, so its
+  // stage takes the closest b among strata 0 and 2 together.
+  const ItemBank plain = testing::spread_bank(Model::two_pl, 40, 31);
+  const std::vector<int> strata = a_strata(plain, 4);
+  std::vector<ItemMetadata> metadata(40);
+  for (std::size_t i = 0; i < 40; ++i) metadata[i].active = strata[i] != 1;
+  const auto bank = std::make_shared<const ItemBank>(plain.items(), 1.0, metadata);
+  SessionConfig config = config_with(SelectionRule::a_stratified, Estimator::eap, 8);
+  config.selection.strata = 4;
+  Session session(bank, config, 5);
+  std::set<std::size_t> given;
+  std::mt19937_64 rng(8);
+  for (int step = 0; step < 8; ++step) {
+    CAPTURE(step);
+    const auto item = session.next_item();
+    REQUIRE(item.has_value());
+    const int stage = step / 2;
+    const auto allowed = [&](std::size_t i) {
+      return !given.count(i) && strata[i] != 1 && (stage == 1 ? std::abs(strata[i] - 1) == 1 : strata[i] == stage);
+    };
+    CHECK(allowed(item->value));
+    const double theta = session.estimate().theta;
+    for (std::size_t i = 0; i < 40; ++i) {
+      if (allowed(i)) {
+        CHECK(std::abs(bank->items()[i].b() - theta) >= std::abs(bank->items()[item->value].b() - theta));
+      }
+    }
+    given.insert(item->value);
+    session.record(*item, testing::draw_response(bank->items()[item->value], 0.3, 1.0, rng));
+  }
+}
+
 TEST_CASE("session: content constraints are never violated") {
   // Topics cycle algebra, geometry, statistics over a 90-item bank; enemies and an inactive item on top.
   const ItemBank plain = testing::spread_bank(Model::two_pl, 90, 10);
