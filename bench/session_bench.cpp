@@ -125,6 +125,17 @@ BENCHMARK_CAPTURE(BM_BestItem, kl, SelectionRule::kl)->Arg(500)->Arg(10000)->Arg
 BENCHMARK_CAPTURE(BM_BestItem, klp, SelectionRule::klp)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_BestItem, mepv, SelectionRule::mepv)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
+// The five best items, as randomesque exposure control (k = 5) asks for them: the same screens.
+void BM_BestFive(benchmark::State& state, SelectionRule rule) {
+  const AnswersIn at(rule, static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(best_items(rule, at.design.grid(), at.selection, at.eligible, 5));
+  state.SetLabel(std::string(to_string(rule)));
+}
+BENCHMARK_CAPTURE(BM_BestFive, mlwi, SelectionRule::mlwi)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestFive, kl, SelectionRule::kl)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestFive, klp, SelectionRule::klp)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BestFive, mepv, SelectionRule::mepv)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
 // The best item at 10,000 items later in a test (argument: answers so far). The screens' bounds are fixed in size
 // while the posterior narrows and the items' scores draw together, so more items need exact scores.
 void BM_BestItemLater(benchmark::State& state, SelectionRule rule) {

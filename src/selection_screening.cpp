@@ -5,6 +5,10 @@
 // full tables take. The screens are kept out of line: inlined together into best_item, they left GCC 12 short of
 // registers, and a running maximum went through memory (MLWI's best item took 48 µs instead of 30).
 #include <algorithm>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -23,41 +27,64 @@ using Eigen::VectorXd;
 
 using detail::kMinusInfinity;
 
-// The eligible item of highest exact score, the first of equals, among the items whose screened interval
-// bounds(i) = [low, high] reaches the highest low: no other item can be best. `exact(i)` must give the number
-// item_scores gives.
+// The `count` eligible items of highest exact score, best first, ties in bank order, as best_items(scores, count)
+// names them: exact(i) must give the number item_scores gives. Only the items whose screened interval
+// bounds(i) = [low, high] reaches the count-th highest low get an exact score: at least `count` items score at least
+// that much, so an item below it cannot be among them, and an item that ties with the count-th best reaches it.
 struct Interval {
   double low, high;
 };
 template <typename Bounds, typename Exact>
-std::ptrdiff_t best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact) {
-  // The least the best item's exact score can be: the highest low of an eligible item, in four running maxima that
-  // do not wait on each other (one would cost the latency of a comparison per item).
+std::vector<std::size_t> best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact,
+                                       std::size_t count) {
   const std::size_t n = eligible.size();
-  double floor0 = kMinusInfinity, floor1 = kMinusInfinity, floor2 = kMinusInfinity, floor3 = kMinusInfinity;
-  const auto raise = [&](double& floor, std::size_t i) {
-    const double low = bounds(i).low;
-    floor = eligible[i] && low > floor ? low : floor;
-  };
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    raise(floor0, i);
-    raise(floor1, i + 1);
-    raise(floor2, i + 2);
-    raise(floor3, i + 3);
-  }
-  for (; i < n; ++i) raise(floor0, i);
-  const double floor = std::max(std::max(floor0, floor1), std::max(floor2, floor3));
-  std::ptrdiff_t best = -1;
-  double best_score = kMinusInfinity;
-  for (std::size_t i = 0; i < eligible.size(); ++i) {
-    if (!eligible[i] || bounds(i).high < floor) continue;
-    const double score = exact(i);
-    if (score > best_score) {  // strict: the first of equals keeps the place
-      best = static_cast<std::ptrdiff_t>(i);
-      best_score = score;
+  double floor = kMinusInfinity;
+  if (count == 1) {
+    // The highest low, in four running maxima that do not wait on each other (one would cost the latency of a
+    // comparison per item).
+    double floor0 = kMinusInfinity, floor1 = kMinusInfinity, floor2 = kMinusInfinity, floor3 = kMinusInfinity;
+    const auto raise = [&](double& lane, std::size_t i) {
+      const double low = bounds(i).low;
+      lane = eligible[i] && low > lane ? low : lane;
+    };
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      raise(floor0, i);
+      raise(floor1, i + 1);
+      raise(floor2, i + 2);
+      raise(floor3, i + 3);
     }
+    for (; i < n; ++i) raise(floor0, i);
+    floor = std::max(std::max(floor0, floor1), std::max(floor2, floor3));
+  } else if (count > 1) {
+    // The count-th highest low: the least of the count highest so far, on top of a min-heap (most items do not beat
+    // it, and cost one comparison).
+    std::vector<double> highest;
+    highest.reserve(count);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!eligible[i]) continue;
+      const double low = bounds(i).low;
+      if (highest.size() < count) {
+        highest.push_back(low);
+        std::push_heap(highest.begin(), highest.end(), std::greater<>());
+      } else if (low > highest.front()) {
+        std::pop_heap(highest.begin(), highest.end(), std::greater<>());
+        highest.back() = low;
+        std::push_heap(highest.begin(), highest.end(), std::greater<>());
+      }
+    }
+    if (highest.size() == count) floor = highest.front();
   }
+  std::vector<std::pair<double, std::size_t>> scored;  // (exact score, item)
+  for (std::size_t i = 0; i < n && count > 0; ++i) {
+    if (!eligible[i] || bounds(i).high < floor) continue;
+    scored.emplace_back(exact(i), i);
+  }
+  const std::size_t kept = std::min(count, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(kept), scored.end(),
+                    [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
+  std::vector<std::size_t> best(kept);
+  for (std::size_t j = 0; j < kept; ++j) best[j] = scored[j].second;
   return best;
 }
 
@@ -139,8 +166,9 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 // (rounding of the table, of the weights, of each product and of the sum; Higham 2002, §3.1), plus what single
 // precision's underflow drops: below nodes·2·FLT_MIN·(largest entry, at least 1). Twice γ also covers the exact
 // sums' own rounding.
-[[gnu::noinline]] std::ptrdiff_t best_weighted_information(const BankGrid& grid, const ArrayXd& weights,
-                                                           const std::vector<char>& eligible) {
+[[gnu::noinline]] std::vector<std::size_t> best_weighted_information(const BankGrid& grid, const ArrayXd& weights,
+                                                                    const std::vector<char>& eligible,
+                                                                    std::size_t count) {
   thread_local Eigen::VectorXf scaled;
   thread_local Eigen::VectorXf sums_scratch;
   const double scale = weights.maxCoeff();
@@ -155,7 +183,8 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
     const auto sum = static_cast<double>(sums[i]);
     return Interval{sum * (1.0 - relative) - absolute, sum * (1.0 + relative) + absolute};
   };
-  return best_screened(eligible, bounds, [&](std::size_t i) { return detail::weighted_information(grid, weights, i); });
+  return best_screened(
+      eligible, bounds, [&](std::size_t i) { return detail::weighted_information(grid, weights, i); }, count);
 }
 
 // KL and KLP. With the weights scaled to a largest of 1 (w̃ = w/s), each row's L_k = Σ_q w̃_q·log P_k(θ_q) is within
@@ -163,8 +192,9 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 // within Σ_k P_k(θ̂)·e_k of its screened value. Rounding, of the screened value here and of the exact score, is
 // under (nodes + 8)·2⁻⁴⁸ (a generous multiple of what it can be) times the sum of the terms' magnitudes,
 // Σ_k P_k(θ̂)·(|log P_k(θ̂)|·W̃ + |L̃_k| + e_k).
-[[gnu::noinline]] std::ptrdiff_t best_kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights,
-                                                       const std::vector<char>& eligible) {
+[[gnu::noinline]] std::vector<std::size_t> best_kullback_leibler(const BankGrid& grid, double theta,
+                                                                const ArrayXd& weights,
+                                                                const std::vector<char>& eligible, std::size_t count) {
   const LowRankTable& table = grid.log_p_low_rank();
   thread_local VectorXd scaled;
   thread_local Eigen::VectorXf approximated_scratch;
@@ -188,7 +218,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   return best_screened(eligible, IntervalBounds(screened), [&](std::size_t i) {
     const detail::ItemAtTheta at = detail::item_at_theta(grid, i, theta, detail::Logs::compute);
     return detail::kullback_leibler(grid, i, weights, total, at);
-  });
+  }, count);
 }
 
 // MEPV. Each row's moments M_j = Σ_q w̃_q (θ_q − μ)^j P_k(θ_q) are within e_j = error·‖w̃_j‖₂ + absolute of their
@@ -201,9 +231,10 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 // kernel, is under (nodes + 10)·2⁻⁴⁸·(a + b²) per row, a generous multiple of what it can be (the M_j are sums of
 // `nodes` terms, M_0 and M_2 of positive ones, and |M_1| <= √(M_0·M_2) by Cauchy–Schwarz); the exact variance is
 // never below 0. The item's expected variance is Σ_k P_k(θ̂)·variance_k.
-[[gnu::noinline]] std::ptrdiff_t best_expected_posterior_variance(const BankGrid& grid, double theta,
-                                                                  const ArrayXd& weights,
-                                                                  const std::vector<char>& eligible) {
+[[gnu::noinline]] std::vector<std::size_t> best_expected_posterior_variance(const BankGrid& grid, double theta,
+                                                                           const ArrayXd& weights,
+                                                                           const std::vector<char>& eligible,
+                                                                           std::size_t count) {
   const LowRankTable& table = grid.probability_low_rank();
   const detail::MomentWeights moments = detail::moment_weights(weights, grid.nodes());
   thread_local Eigen::Matrix<double, Eigen::Dynamic, 3> columns;
@@ -243,16 +274,17 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   return best_screened(eligible, IntervalBounds(screened), [&](std::size_t i) {
     const detail::ItemAtTheta at = detail::item_at_theta(grid, i, theta, detail::Logs::skip);
     return -detail::expected_posterior_variance(grid, i, moments, at);
-  });
+  }, count);
 }
 
-}  // namespace
-
-std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                         const std::vector<char>& eligible) {
+// The `count` best items by screening, or nothing when the rule is not screened (or no weight is positive, so
+// there is nothing to scale by): then the caller scores every item.
+std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const BankGrid& grid,
+                                                      const SelectionState& state, const std::vector<char>& eligible,
+                                                      std::size_t count) {
   const bool screened = rule == SelectionRule::mlwi || rule == SelectionRule::mpwi || rule == SelectionRule::kl ||
                         rule == SelectionRule::klp || rule == SelectionRule::mepv;
-  if (!screened) return best_item(item_scores(rule, grid, state, eligible));
+  if (!screened) return std::nullopt;
   if (eligible.size() != grid.bank().size()) {
     throw InvalidArgument("best_item: the eligibility mask has " + std::to_string(eligible.size()) + " entries for " +
                           std::to_string(grid.bank().size()) + " items");
@@ -261,17 +293,31 @@ std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const Selecti
   const GridPosterior& posterior = detail::require_posterior(state, rule, grid);
   const bool likelihood = rule == SelectionRule::mlwi || rule == SelectionRule::kl;
   const ArrayXd weights = likelihood ? posterior.likelihood_weights() : posterior.weights();
-  // No weight anywhere (every node underflowed): nothing to scale by; the full pass handles it.
-  if (!(weights.maxCoeff() > 0)) return best_item(item_scores(rule, grid, state, eligible));
+  if (!(weights.maxCoeff() > 0)) return std::nullopt;
   switch (rule) {
     case SelectionRule::mlwi:
-    case SelectionRule::mpwi: return best_weighted_information(grid, weights, eligible);
+    case SelectionRule::mpwi: return best_weighted_information(grid, weights, eligible, count);
     case SelectionRule::kl:
-    case SelectionRule::klp: return best_kullback_leibler(grid, state.theta, weights, eligible);
-    case SelectionRule::mepv: return best_expected_posterior_variance(grid, state.theta, weights, eligible);
-    default: break;
+    case SelectionRule::klp: return best_kullback_leibler(grid, state.theta, weights, eligible, count);
+    case SelectionRule::mepv: return best_expected_posterior_variance(grid, state.theta, weights, eligible, count);
+    default: return std::nullopt;
   }
-  return best_item(item_scores(rule, grid, state, eligible));
+}
+
+}  // namespace
+
+std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
+                         const std::vector<char>& eligible) {
+  const auto best = screened_best(rule, grid, state, eligible, 1);
+  if (!best) return best_item(item_scores(rule, grid, state, eligible));
+  return best->empty() ? -1 : static_cast<std::ptrdiff_t>(best->front());
+}
+
+std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
+                                    const std::vector<char>& eligible, std::size_t count) {
+  auto best = screened_best(rule, grid, state, eligible, count);
+  if (!best) return best_items(item_scores(rule, grid, state, eligible), count);
+  return std::move(*best);
 }
 
 }  // namespace irtcat

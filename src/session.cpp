@@ -173,8 +173,13 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
       state.posterior = &posterior_;
       state.responses = responses_;
       state.estimation = &config.estimation;
-      if (control.method == ExposureMethod::none) {  // the best item is all that is needed, not every score
+      // The best item, or the k best for randomesque, is all that is needed, not every score.
+      if (control.method == ExposureMethod::none) {
         return ItemIndex{static_cast<std::size_t>(best_item(config.selection.rule, design_->grid(), state, ok))};
+      }
+      if (control.method == ExposureMethod::randomesque) {
+        return pick_uniform(best_items(config.selection.rule, design_->grid(), state, ok,
+                                       static_cast<std::size_t>(control.randomesque_count)));
       }
       scores = item_scores(config.selection.rule, design_->grid(), state, ok);
     }

@@ -162,7 +162,7 @@ TEST_CASE("selection: ties go to the first item in bank order") {
   CHECK(best_item(item_scores(SelectionRule::mfi, grid, state, {0, 0, 0})) == -1);
 }
 
-TEST_CASE("selection: best_item by rule names the item that scoring every item names") {
+TEST_CASE("selection: best_item and best_items by rule name the items that scoring every item names") {
   // MLWI and MPWI screen in single precision and score exactly only the items that could be best; the others take
   // best_item(item_scores(...)). Banks of every model with exact twins (ties), near-twins (a apart by 1e−12, which
   // single precision cannot tell apart) and close items (apart by 1e−7, about single precision's resolution),
@@ -206,7 +206,13 @@ TEST_CASE("selection: best_item by rule names the item that scoring every item n
       SelectionState state{expected_a_posteriori(posterior).theta, &posterior, answered, nullptr};
       for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mepv}) {
         CAPTURE(to_string(rule));
-        CHECK(best_item(rule, grid, state, eligible) == best_item(item_scores(rule, grid, state, eligible)));
+        const Eigen::ArrayXd scores = item_scores(rule, grid, state, eligible);
+        CHECK(best_item(rule, grid, state, eligible) == best_item(scores));
+        // The k best (randomesque): the same items in the same order, twins and ties included.
+        for (std::size_t count : {std::size_t{0}, std::size_t{2}, std::size_t{5}, std::size_t{17}, std::size_t{400}}) {
+          CAPTURE(count);
+          CHECK(best_items(rule, grid, state, eligible, count) == best_items(scores, count));
+        }
       }
     }
   }

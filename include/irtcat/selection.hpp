@@ -66,6 +66,11 @@ std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const Selecti
 /// Indices of the `count` best eligible items, best first (ties in bank order).
 std::vector<std::size_t> best_items(const Eigen::ArrayXd& scores, std::size_t count);
 
+/// The items best_items(item_scores(rule, grid, state, eligible), count) names, best first, found by screening as
+/// best_item by rule does (randomesque exposure control asks for these). Throws as item_scores.
+std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
+                                    const std::vector<char>& eligible, std::size_t count);
+
 /// The a-stratified design of a bank: each item's stratum 0..strata−1 (rising a), built with b-blocking: items
 /// sorted by b are cut into blocks of `strata` items and within a block ranked by a into the strata.
 std::vector<int> a_strata(const ItemBank& bank, int strata);
