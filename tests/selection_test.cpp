@@ -218,6 +218,55 @@ TEST_CASE("selection: best_item and best_items by rule name the items that scori
   }
 }
 
+TEST_CASE("selection: the screens on other grids and on tiny banks") {
+  // Grids with fewer nodes than the compressed tables' rank (3 and 7), a wide one (121 on [−6, 6]); banks of one to
+  // a few dozen items of mixed models, extreme answers included.
+  std::mt19937_64 rng(45);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const std::vector<Item> models = testing::one_of_each_model();
+  for (const QuadratureGrid& nodes : {QuadratureGrid{-4.0, 4.0, 3}, QuadratureGrid{-3.0, 3.0, 7}, QuadratureGrid{-6.0, 6.0, 121}}) {
+    CAPTURE(nodes.points);
+    for (int size : {1, 2, 7, 40}) {
+      CAPTURE(size);
+      std::vector<Item> items;
+      for (int i = 0; i < size; ++i) {
+        const Item& model = models[static_cast<std::size_t>(i) % models.size()];
+        const ItemId id(testing::numbered("x", i));
+        const double shift = 3.0 * u(rng) - 1.5;
+        items.push_back(is_dichotomous(model.model())
+                            ? Item::dichotomous(id, model.model(), model.a() * (0.5 + u(rng)), model.b() + shift,
+                                                model.c(), model.d())
+                            : Item::polytomous(id, model.model(), model.a(),
+                                               [&] {
+                                                 std::vector<double> t(model.thresholds().begin(), model.thresholds().end());
+                                                 for (double& x : t) x += shift;
+                                                 return t;
+                                               }()));
+      }
+      const auto bank = std::make_shared<const ItemBank>(std::move(items));
+      const BankGrid grid(bank, nodes);
+      for (int trial = 0; trial < 6; ++trial) {
+        GridPosterior posterior(nodes, NormalPrior{});
+        const double ability = trial == 5 ? -8.0 : 4.0 * u(rng) - 2.0;  // the last: every answer at the bottom
+        for (int k = 0; k < 3 * trial; ++k) {
+          const auto item = static_cast<std::size_t>(u(rng) * static_cast<double>(bank->size()));
+          posterior.update(bank->items()[item], testing::draw_response(bank->items()[item], ability, 1.0, rng), 1.0);
+        }
+        std::vector<char> eligible(bank->size(), 1);
+        if (size > 1) eligible[0] = 0;
+        SelectionState state{expected_a_posteriori(posterior).theta, &posterior, {}, nullptr};
+        for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::klp,
+                                   SelectionRule::mepv}) {
+          CAPTURE(to_string(rule));
+          const Eigen::ArrayXd scores = item_scores(rule, grid, state, eligible);
+          CHECK(best_item(rule, grid, state, eligible) == best_item(scores));
+          CHECK(best_items(rule, grid, state, eligible, 3) == best_items(scores, 3));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("selection: closest difficulty and the a-strata") {
   const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 40, 3));
   const BankGrid grid(bank, QuadratureGrid{});
