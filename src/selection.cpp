@@ -1,10 +1,8 @@
 #include "irtcat/selection.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cmath>
-#include <limits>
 #include <numeric>
 #include <string>
 
@@ -16,7 +14,6 @@ namespace {
 
 using Eigen::ArrayXd;
 using Eigen::Index;
-using Eigen::VectorXd;
 
 using detail::kMinusInfinity;
 

@@ -60,7 +60,7 @@ void block_values(const double* values, Index count, double* out) {
     m1 += p * weights.first(q);
     m2 += p * weights.second(q);
   }
-  const Lanes inverse = (m0 > 0.0).select(m0.inverse(), 0.0);
+  const Lanes inverse = (m0 > 0.0).select(m0.inverse(), 0.0);  // 1/0 = inf only in lanes the select drops
   const Lanes shift = m1 * inverse;
   Eigen::Map<Lanes> terms(out);
   terms = Eigen::Map<const Lanes>(at_theta) * (m2 * inverse - shift.square()).max(0.0);
