@@ -47,23 +47,32 @@ void block_values(const double* values, Index count, double* out) {
   for (Index r = 0; r < kRowBlock; ++r) out[r] = at_theta[r] * (log_at_theta[r] * total - integrated[r]);
 }
 
-// The MEPV terms of one panel of BankGrid::kRowPanel rows (probability_panels()' layout).
-[[gnu::noinline]] void posterior_variance_block(const double* panel, Index nodes, const MomentWeights& weights,
-                                                const double* at_theta, double* out) {
-  // Fixed-size Eigen arrays, one lane per row: written as plain loops, GCC 12 vectorized this across the nodes
-  // with shuffles and ran 3x slower.
-  using Lanes = Eigen::Array<double, BankGrid::kRowPanel, 1>;
+// The moments m_j = Σ_q w̃_q (θ_q − μ)^j P(θ_q), j = 0, 1, 2, of one panel of BankGrid::kRowPanel rows
+// (probability_panels()' layout), one lane per row. Fixed-size Eigen arrays: written as plain loops, GCC 12
+// vectorized this across the nodes with shuffles and ran 3x slower.
+using Lanes = Eigen::Array<double, BankGrid::kRowPanel, 1>;
+struct PanelMoments {
   Lanes m0 = Lanes::Zero(), m1 = Lanes::Zero(), m2 = Lanes::Zero();
+};
+PanelMoments panel_moments(const double* panel, Index nodes, const MomentWeights& weights) {
+  PanelMoments out;
   for (Index q = 0; q < nodes; ++q, panel += BankGrid::kRowPanel) {
     const Lanes p = Eigen::Map<const Lanes>(panel);
-    m0 += p * weights.mass(q);
-    m1 += p * weights.first(q);
-    m2 += p * weights.second(q);
+    out.m0 += p * weights.mass(q);
+    out.m1 += p * weights.first(q);
+    out.m2 += p * weights.second(q);
   }
-  const Lanes inverse = (m0 > 0.0).select(m0.inverse(), 0.0);  // 1/0 = inf only in lanes the select drops
-  const Lanes shift = m1 * inverse;
+  return out;
+}
+
+// The MEPV terms of one panel.
+[[gnu::noinline]] void posterior_variance_block(const double* panel, Index nodes, const MomentWeights& weights,
+                                                const double* at_theta, double* out) {
+  const PanelMoments m = panel_moments(panel, nodes, weights);
+  const Lanes inverse = (m.m0 > 0.0).select(m.m0.inverse(), 0.0);  // 1/0 = inf only in lanes the select drops
+  const Lanes shift = m.m1 * inverse;
   Eigen::Map<Lanes> terms(out);
-  terms = Eigen::Map<const Lanes>(at_theta) * (m2 * inverse - shift.square()).max(0.0);
+  terms = Eigen::Map<const Lanes>(at_theta) * (m.m2 * inverse - shift.square()).max(0.0);
 }
 
 // Σ_q w_q I_j(θ_q) of the BankGrid::kItemBlock items from `start`, summed over the nodes in order.
@@ -245,19 +254,12 @@ double expected_posterior_variance(const BankGrid& grid, std::size_t item, const
 }
 
 void posterior_means_after(const BankGrid& grid, const MomentWeights& weights, ArrayXd& out) {
-  using Lanes = Eigen::Array<double, BankGrid::kRowPanel, 1>;
   const Index rows = static_cast<Index>(grid.first_rows().back());
   const Index nodes = weights.mass.size();
   out.resize(rows);
-  const double* panel = grid.probability_panels().data();
   for (Index start = 0; start < rows; start += BankGrid::kRowPanel) {
-    Lanes m0 = Lanes::Zero(), m1 = Lanes::Zero();
-    for (Index q = 0; q < nodes; ++q, panel += BankGrid::kRowPanel) {
-      const Lanes p = Eigen::Map<const Lanes>(panel);
-      m0 += p * weights.mass(q);
-      m1 += p * weights.first(q);
-    }
-    const Lanes means = (m0 > 0.0).select(weights.mean + m1 / m0, weights.mean);
+    const PanelMoments m = panel_moments(grid.probability_panels().data() + start * nodes, nodes, weights);
+    const Lanes means = (m.m0 > 0.0).select(weights.mean + m.m1 / m.m0, weights.mean);
     std::copy_n(means.data(), std::min(BankGrid::kRowPanel, rows - start), out.data() + start);
   }
 }

@@ -26,6 +26,24 @@ struct DichotomousColumns {
   const double* one_minus_d;  ///< 1 − d
 };
 
+/// What the information and probability kernels share at one θ: t = exp(−|z|) <= 1, z = Da·(θ − b) clamped to
+/// ±kMaxLogit, and P, Q scaled by 1 + t, P(1 + t) = c·(1 + t) + (d − c)·u and Q(1 + t) = (1 − d)·(1 + t) + (d − c)·v,
+/// (u, v) = (1, t) if z >= 0, else (t, 1): every term positive, no cancellation.
+struct ScaledProbabilities {
+  double t;           ///< exp(−|z|)
+  double one_plus_t;  ///< 1 + t
+  double p;           ///< P·(1 + t)
+  double q;           ///< Q·(1 + t)
+};
+inline ScaledProbabilities scaled_probabilities(double da, double dab, double c, double spread, double one_minus_d,
+                                                double theta) noexcept {
+  const double z = da * theta - dab;
+  const double t = exp_bounded(-std::min(std::abs(z), kMaxLogit));
+  const double one_plus_t = 1.0 + t;
+  const bool upper = z >= 0.0;
+  return {t, one_plus_t, c * one_plus_t + spread * (upper ? 1.0 : t), one_minus_d * one_plus_t + spread * (upper ? t : 1.0)};
+}
+
 /// I = (Da·(d − c)·s·s̄)² / (P·Q), s = σ(z), s̄ = σ(−z), z = Da·(θ − b) clamped to ±kMaxLogit, for the
 /// kInformationBlock rows from `start`.
 ///
@@ -42,14 +60,9 @@ inline void information_block(const DichotomousColumns& rows, Eigen::Index start
   const double* __restrict one_minus_d = rows.one_minus_d + start;
   double* __restrict information = out;
   for (Eigen::Index r = 0; r < kInformationBlock; ++r) {
-    const double z = da[r] * theta - dab[r];
-    const double t = exp_bounded(-std::min(std::abs(z), kMaxLogit));
-    const double one_plus_t = 1.0 + t;
-    const bool upper = z >= 0.0;
-    const double p_scaled = c[r] * one_plus_t + spread[r] * (upper ? 1.0 : t);
-    const double q_scaled = one_minus_d[r] * one_plus_t + spread[r] * (upper ? t : 1.0);
-    const double slope = da[r] * spread[r] * t;
-    information[r] = slope * slope / (one_plus_t * one_plus_t * p_scaled * q_scaled);
+    const ScaledProbabilities s = scaled_probabilities(da[r], dab[r], c[r], spread[r], one_minus_d[r], theta);
+    const double slope = da[r] * spread[r] * s.t;
+    information[r] = slope * slope / (s.one_plus_t * s.one_plus_t * s.p * s.q);
   }
 }
 

@@ -25,8 +25,8 @@ struct ProbabilityBlock {
   double log_q[kProbabilityBlock];
 };
 
-/// The rows [start, start + kProbabilityBlock) of `rows`, which must all exist. With t = exp(−|z|) and the
-/// scaled P(1 + t), Q(1 + t) of information_block (every term positive), P and Q take one division between them.
+/// The rows [start, start + kProbabilityBlock) of `rows`, which must all exist. From scaled_probabilities (every term
+/// positive), P and Q take one division between them.
 /// P and Q are at least their values at |z| = kMaxLogit (about 1e−304 for c = 0 and d = 1), so their logs are finite.
 /// Without logs, log_p and log_q are left as they were.
 template <Logs kLogs>
@@ -38,13 +38,10 @@ template <Logs kLogs>
   const double* __restrict spread = rows.spread + start;
   const double* __restrict one_minus_d = rows.one_minus_d + start;
   for (Eigen::Index r = 0; r < kProbabilityBlock; ++r) {
-    const double z = da[r] * theta - dab[r];
-    const double t = exp_bounded(-std::min(std::abs(z), kMaxLogit));
-    const double one_plus_t = 1.0 + t;
-    const bool upper = z >= 0.0;
-    const double inverse = 1.0 / one_plus_t;
-    const double p = (c[r] * one_plus_t + spread[r] * (upper ? 1.0 : t)) * inverse;
-    const double q = (one_minus_d[r] * one_plus_t + spread[r] * (upper ? t : 1.0)) * inverse;
+    const ScaledProbabilities s = scaled_probabilities(da[r], dab[r], c[r], spread[r], one_minus_d[r], theta);
+    const double inverse = 1.0 / s.one_plus_t;
+    const double p = s.p * inverse;
+    const double q = s.q * inverse;
     out.p[r] = p;
     out.q[r] = q;
     if constexpr (kLogs == Logs::compute) {
