@@ -21,6 +21,27 @@ DichotomousColumns columns_of(const DichotomousArrays& d) {
   return {d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
 }
 
+// The dichotomous block from `start` (probability_rows), with or without the logs as chosen at run time.
+void dichotomous_block(const DichotomousArrays& d, Index start, double theta, Logs logs, ProbabilityBlock& block) {
+  if (logs == Logs::compute) {
+    probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
+  } else {
+    probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
+  }
+}
+
+// A polytomous item's P_k and log P_k: the model's log-probabilities, and their exps.
+ItemAtTheta polytomous_at(const Item& item, double theta, double scaling) {
+  const CategoryTerms terms = category_terms(item, theta, scaling);
+  ItemAtTheta out;
+  out.count = terms.count;
+  for (int k = 0; k < terms.count; ++k) {
+    out.p[static_cast<std::size_t>(k)] = std::exp(terms.log_p[k]);
+    out.log_p[static_cast<std::size_t>(k)] = terms.log_p[k];
+  }
+  return out;
+}
+
 // kRowBlock rows of a row-major grid table (`nodes` columns) from `start`; a partial last block copied into a
 // zero-padded buffer (per-thread scratch, valid until the next call).
 const double* table_rows(const BankGrid::RowMatrix& table, Index start) {
@@ -116,11 +137,7 @@ AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs) {
   const DichotomousArrays& d = bank.dichotomous();
   ProbabilityBlock block{};  // zeros: with Logs::skip the logs stay 0, not indeterminate
   for (Index start = 0; start < d.da.size(); start += kProbabilityBlock) {
-    if (logs == Logs::compute) {
-      probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
-    } else {
-      probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
-    }
+    dichotomous_block(d, start, theta, logs, block);
     for (Index r = 0; r < std::min(kProbabilityBlock, d.da.size() - start); ++r) {
       const Index row = grid.row(ItemIndex{d.bank_index[static_cast<std::size_t>(start + r)]}, 0);
       p(row) = block.q[r];
@@ -131,12 +148,10 @@ AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs) {
   }
   for (const PolytomousArrays& arrays : bank.polytomous()) {
     for (std::size_t index : arrays.bank_index) {
-      const CategoryTerms terms = category_terms(bank.items()[index], theta, bank.scaling());
+      const ItemAtTheta at = polytomous_at(bank.items()[index], theta, bank.scaling());
       const Index row = grid.row(ItemIndex{index}, 0);
-      for (int k = 0; k < terms.count; ++k) {
-        p(row + k) = std::exp(terms.log_p[k]);
-        log_p(row + k) = terms.log_p[k];
-      }
+      std::copy_n(at.p.begin(), at.count, p.data() + row);
+      std::copy_n(at.log_p.begin(), at.count, log_p.data() + row);
     }
   }
   return {p, log_p};
@@ -145,34 +160,23 @@ AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs) {
 ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta, Logs logs) {
   const ItemBank& bank = grid.bank();
   const Item& it = bank.items()[item];
+  if (!is_dichotomous(it.model())) return polytomous_at(it, theta, bank.scaling());
+  // The item's place in the dichotomous arrays (bank order, so the bank's own index when nothing else is there).
+  const DichotomousArrays& d = bank.dichotomous();
+  const auto place = bank.polytomous().empty()
+                         ? static_cast<Index>(item)
+                         : static_cast<Index>(std::lower_bound(d.bank_index.begin(), d.bank_index.end(), item) -
+                                              d.bank_index.begin());
+  ProbabilityBlock block{};
+  const Index start = place / kProbabilityBlock * kProbabilityBlock;
+  dichotomous_block(d, start, theta, logs, block);
+  const Index lane = place - start;
   ItemAtTheta out;
-  out.count = it.category_count();
-  if (is_dichotomous(it.model())) {
-    // The item's place in the dichotomous arrays (bank order, so the bank's own index when nothing else is there).
-    const DichotomousArrays& d = bank.dichotomous();
-    const auto place = bank.polytomous().empty()
-                           ? static_cast<Index>(item)
-                           : static_cast<Index>(std::lower_bound(d.bank_index.begin(), d.bank_index.end(), item) -
-                                                d.bank_index.begin());
-    ProbabilityBlock block{};
-    const Index start = place / kProbabilityBlock * kProbabilityBlock;
-    if (logs == Logs::compute) {
-      probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
-    } else {
-      probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
-    }
-    const Index lane = place - start;
-    out.p[0] = block.q[lane];
-    out.p[1] = block.p[lane];
-    out.log_p[0] = block.log_q[lane];
-    out.log_p[1] = block.log_p[lane];
-    return out;
-  }
-  const CategoryTerms terms = category_terms(it, theta, bank.scaling());
-  for (int k = 0; k < terms.count; ++k) {
-    out.p[static_cast<std::size_t>(k)] = std::exp(terms.log_p[k]);
-    out.log_p[static_cast<std::size_t>(k)] = terms.log_p[k];
-  }
+  out.count = 2;
+  out.p[0] = block.q[lane];
+  out.p[1] = block.p[lane];
+  out.log_p[0] = block.log_q[lane];
+  out.log_p[1] = block.log_p[lane];
   return out;
 }
 

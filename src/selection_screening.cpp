@@ -148,10 +148,11 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   }
   for (const PolytomousArrays& arrays : bank.polytomous()) {
     for (std::size_t item : arrays.bank_index) {
-      const CategoryTerms terms = category_terms(bank.items()[item], theta, bank.scaling());
+      const detail::ItemAtTheta at = detail::item_at_theta(grid, item, theta, kLogs);
       const auto row = static_cast<Index>(first[item]);
-      for (int k = 0; k < terms.count; ++k) {
-        const Interval part = bound(std::exp(terms.log_p[k]), terms.log_p[k], row + k);
+      for (int k = 0; k < at.count; ++k) {
+        const auto category = static_cast<std::size_t>(k);
+        const Interval part = bound(at.p[category], at.log_p[category], row + k);
         out.low[item] += part.low;
         out.high[item] += part.high;
       }
