@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "detail/calibration_internal.hpp"
+#include "detail/csv.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -103,8 +104,8 @@ void report_item(const ItemSpec& spec, const Eigen::VectorXd& par, double scalin
   const int k_max = spec.thresholds();
   const double a = par[0];
   out.slope_intercept.assign(par.data(), par.data() + 1 + k_max);
-  const double c = spec.has_lower() ? 1.0 / (1.0 + std::exp(-par[k_max + 1])) : 0.0;
-  const double u = spec.has_upper() ? 1.0 / (1.0 + std::exp(-par[k_max + 2])) : 1.0;
+  const double c = spec.has_lower() ? par[k_max + 1] : 0.0;
+  const double u = spec.has_upper() ? par[k_max + 2] : 1.0;
   if (spec.has_lower()) out.slope_intercept.push_back(c);
   if (spec.has_upper()) out.slope_intercept.push_back(u);
   if (!(a > 0.0)) {
@@ -146,6 +147,40 @@ void report_item(const ItemSpec& spec, const Eigen::VectorXd& par, double scalin
   }
 }
 
+// The free parameters of an estimated item that sit on a bound of their box. Each is reported (status at_bound, a
+// message naming it and the one-sided score that holds it there) and then held fixed, so that the standard errors
+// are those of the interior parameters. `counts` are the item's expected counts at `par`.
+void flag_parameters_at_bounds(ItemSpec& spec, const Eigen::VectorXd& par, const Eigen::ArrayXd& nodes,
+                               const Eigen::Ref<const detail::RowMatrix>& counts, const ParameterPriors& priors,
+                               double scaling, CalibratedItem& out) {
+  const detail::ParameterBox box = detail::parameter_box(spec, priors);
+  const detail::ItemObjective objective = detail::item_objective(spec, par, nodes, counts, priors, true);
+  const int k_max = spec.thresholds();
+  std::string message;
+  for (int k = 0; k < spec.parameter_count(); ++k) {
+    if (!spec.free[static_cast<std::size_t>(k)]) continue;
+    const bool low = par[k] <= box.lower[k];
+    if (!low && par[k] < box.upper[k]) continue;
+    std::string name;
+    double value = par[k];
+    if (k == 0) {
+      name = "a";
+      value /= scaling;
+    } else if (k <= k_max) {
+      name = k_max == 1 ? "the intercept" : "intercept " + std::to_string(k);
+    } else {
+      name = k == k_max + 1 ? "c" : "d";
+    }
+    message += message.empty() ? "" : "; ";
+    message += name + " = " + detail::format_double(value) + " is at its " + (low ? "lower" : "upper") +
+               " bound (score " + detail::format_double(objective.gradient[k]) + ": the likelihood rises towards it)";
+    spec.free[static_cast<std::size_t>(k)] = false;
+  }
+  if (message.empty()) return;
+  out.status = ItemCalibrationStatus::at_bound;
+  out.message = message + "; no standard error for it";
+}
+
 ItemStandardErrors item_standard_errors(const ItemSpec& spec, const Eigen::VectorXd& par, Eigen::Index offset,
                                         Eigen::Index slope_index, double scaling, const Eigen::MatrixXd& v) {
   // Flat index of each internal parameter (−1 when fixed).
@@ -168,14 +203,8 @@ ItemStandardErrors item_standard_errors(const ItemSpec& spec, const Eigen::Vecto
   se.a = se_of({{0, 1.0 / scaling}});
   if (spec.dichotomous()) {
     se.b = se_of({{0, par[1] / (a * a)}, {1, -1.0 / a}});
-    if (spec.has_lower()) {
-      const double c = 1.0 / (1.0 + std::exp(-par[2]));
-      se.c = se_of({{2, c * (1.0 - c)}});
-    }
-    if (spec.has_upper()) {
-      const double u = 1.0 / (1.0 + std::exp(-par[3]));
-      se.d = se_of({{3, u * (1.0 - u)}});
-    }
+    if (spec.has_lower()) se.c = se_of({{2, 1.0}});
+    if (spec.has_upper()) se.d = se_of({{3, 1.0}});
     return se;
   }
   for (int k = 1; k <= k_max; ++k) {
@@ -219,6 +248,34 @@ CalibrationModel calibration_model_from_string(std::string_view name) {
                         "' (expected rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm)");
 }
 
+std::string_view to_string(StandardErrorMethod method) noexcept {
+  switch (method) {
+    case StandardErrorMethod::louis: return "louis";
+    case StandardErrorMethod::central_differences: return "central-differences";
+  }
+  return "unknown";
+}
+
+StandardErrorMethod standard_error_method_from_string(std::string_view name) {
+  for (StandardErrorMethod method : {StandardErrorMethod::louis, StandardErrorMethod::central_differences}) {
+    if (name == to_string(method)) return method;
+  }
+  throw InvalidArgument("standard_error_method_from_string: unknown method '" + std::string(name) +
+                        "' (expected louis or central-differences)");
+}
+
+std::string_view describe(StandardErrorMethod method) noexcept {
+  switch (method) {
+    case StandardErrorMethod::louis:
+      return "observed information of the marginal likelihood by Louis' identity (complete-data information minus "
+             "the posterior covariance of the complete-data score), delta method to the reported parameters";
+    case StandardErrorMethod::central_differences:
+      return "observed information of the marginal likelihood: central differences of its analytic gradient "
+             "(Fisher's identity), delta method to the reported parameters";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(CalibrationStatus status) noexcept {
   switch (status) {
     case CalibrationStatus::converged: return "converged";
@@ -237,6 +294,7 @@ std::string_view to_string(ItemCalibrationStatus status) noexcept {
     case ItemCalibrationStatus::too_few_responses: return "too_few_responses";
     case ItemCalibrationStatus::empty_category: return "empty_category";
     case ItemCalibrationStatus::negative_slope: return "negative_slope";
+    case ItemCalibrationStatus::at_bound: return "at_bound";
   }
   return "unknown";
 }
@@ -249,6 +307,7 @@ void CalibrationOptions::validate() const {
   }
   if (quadrature_points < 5 || quadrature_points > 1001) fail("quadrature_points must be in 5..1001");
   if (!(tolerance > 0.0) || !std::isfinite(tolerance)) fail("tolerance must be finite and > 0");
+  if (!(gradient_tolerance > 0.0)) fail("gradient_tolerance must be > 0 (infinity: judge by the change alone)");
   if (max_cycles < 1) fail("max_cycles must be >= 1");
   if (min_responses < 1) fail("min_responses must be >= 1");
   if (!(scaling > 0.0) || !std::isfinite(scaling)) fail("scaling must be finite and > 0");
@@ -429,6 +488,11 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
   std::vector<int> top(static_cast<std::size_t>(columns), 0);
   for (std::size_t i = 0; i < problem.specs.size(); ++i) top[problem.columns[i]] = problem.specs[i].thresholds();
   const std::vector<double> correlations = item_rest_correlations(table, top);
+  std::vector<const Item*> start_of(static_cast<std::size_t>(columns), nullptr);
+  for (const Item& given : options.start_items) {
+    const auto column = std::find(table.item_ids.begin(), table.item_ids.end(), given.id().str());
+    if (column != table.item_ids.end()) start_of[static_cast<std::size_t>(column - table.item_ids.begin())] = &given;
+  }
   ParameterState start;
   const boost::math::normal standard;
   for (std::size_t i = 0; i < problem.specs.size(); ++i) {
@@ -446,6 +510,23 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
       r *= 1.2;
     }
     start.items.push_back(detail::starting_values(problem.specs[i], summary[j].category_counts, r));
+    if (const Item* given = start_of[j]) {
+      if (from_item_model(given->model()) != (problem.specs[i].model == CalibrationModel::rasch
+                                                  ? CalibrationModel::one_pl
+                                                  : problem.specs[i].model) ||
+          given->category_count() != problem.specs[i].categories) {
+        throw InvalidArgument("calibrate: the starting item '" + given->id().str() + "' is " +
+                              std::string(to_string(given->model())) + " with " +
+                              std::to_string(given->category_count()) + " categories, but its column is calibrated as " +
+                              std::string(to_string(problem.specs[i].model)) + " with " +
+                              std::to_string(problem.specs[i].categories));
+      }
+      Eigen::VectorXd given_par = detail::internal_parameters(*given, options.scaling);
+      for (int k = 0; k < problem.specs[i].parameter_count(); ++k) {
+        if (problem.specs[i].free[static_cast<std::size_t>(k)]) start.items.back()[k] = given_par[k];
+      }
+      detail::project_onto_box(detail::parameter_box(problem.specs[i], problem.priors), start.items.back());
+    }
     if (problem.specs[i].model == CalibrationModel::one_pl) start.items.back()[0] = start.slope;
   }
 
@@ -462,22 +543,49 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
                                 : "no convergence within " + std::to_string(options.max_cycles) + " EM cycles";
 
   for (std::size_t i = 0; i < problem.specs.size(); ++i) {
-    if (problem.specs[i].fixed) continue;
-    report_item(problem.specs[i], em.state.items[i], options.scaling, result.items[problem.columns[i]]);
+    ItemSpec& spec = problem.specs[i];
+    if (spec.fixed) continue;
+    CalibratedItem& item = result.items[problem.columns[i]];
+    report_item(spec, em.state.items[i], options.scaling, item);
+    if (item.status != ItemCalibrationStatus::estimated) continue;
+    flag_parameters_at_bounds(spec, em.state.items[i], problem.nodes,
+                              em.estep.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories),
+                              problem.priors, options.scaling, item);
   }
   if (options.standard_errors) {
-    result.standard_error_method = std::string(kStandardErrorMethod);
-    const detail::CovarianceOutcome covariance = detail::parameter_covariance(problem, em.state, pool);
+    result.standard_error_method = std::string(describe(options.standard_error_method));
+    const detail::CovarianceOutcome covariance =
+        detail::parameter_covariance(problem, em.state, em.estep, options.standard_error_method, pool);
     if (!covariance.ok) {
       result.standard_error_message = covariance.message;
     } else {
       const detail::ParameterLayout layout = detail::parameter_layout(problem);
       for (std::size_t i = 0; i < problem.specs.size(); ++i) {
         CalibratedItem& item = result.items[problem.columns[i]];
-        if (problem.specs[i].fixed || item.status != ItemCalibrationStatus::estimated) continue;
+        const bool valid = item.status == ItemCalibrationStatus::estimated || item.status == ItemCalibrationStatus::at_bound;
+        if (problem.specs[i].fixed || !valid) continue;
         item.se = item_standard_errors(problem.specs[i], em.state.items[i], layout.item_offsets[i], layout.slope,
                                        options.scaling, covariance.covariance);
       }
+    }
+  }
+  {
+    const detail::ParameterLayout layout = detail::parameter_layout(problem);
+    if (layout.size > 0) {
+      result.max_score = detail::marginal_score(problem, layout, em.state, em.estep, pool).cwiseAbs().maxCoeff();
+    }
+    double persons = 0.0;
+    for (double f : problem.frequencies) persons += f;
+    result.parameters = static_cast<int>(layout.size);
+    result.aic = -2.0 * result.log_likelihood + 2.0 * result.parameters;
+    result.bic = -2.0 * result.log_likelihood + result.parameters * std::log(persons);
+  }
+  if (options.model_fit) {
+    const detail::ModelFitOutcome fit = detail::model_fit(problem, em.state);
+    if (fit.ok) {
+      result.model_fit = fit.fit;
+    } else {
+      result.model_fit_message = fit.message;
     }
   }
   if (options.fit_statistics) {

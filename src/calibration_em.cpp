@@ -82,48 +82,30 @@ class EStep {
 
 bool is_one_pl(const ItemSpec& spec) { return spec.model == CalibrationModel::one_pl && !spec.fixed; }
 
-double slope_log_prior(const ParameterPriors& priors, double slope) {
-  if (!priors.slope) return 0.0;
-  const double a = std::max(slope, 1e-300);
-  const double l = std::log(a) - priors.slope->meanlog;
-  return -std::log(a) - l * l / (2.0 * priors.slope->sdlog * priors.slope->sdlog);
-}
-
 // What EM increases: the marginal log-likelihood plus the log priors of the parameters (just the former without).
 double log_posterior(const CalibrationProblem& problem, const ParameterState& state, double log_likelihood) {
   double sum = log_likelihood;
   for (std::size_t i = 0; i < problem.specs.size(); ++i) {
     if (!problem.specs[i].fixed) sum += item_log_prior(problem.specs[i], state.items[i], problem.priors);
   }
-  if (problem.common_slope) sum += slope_log_prior(problem.priors, state.slope);
+  if (problem.common_slope && problem.priors.slope) sum += slope_log_prior(*problem.priors.slope, state.slope).value;
   return sum;
 }
 
-// The latent part of the M-step: maximize f = Σ_q n_q log w_q over N(μ, σ²) weights normalized on the nodes. In the
-// natural parameters η = (μ/σ², −1/(2σ²)) this is an exponential family on the nodes with statistics (θ, θ²), so f is
-// concave: ∇f = S − N·E_η[t], ∇²f = −N·Cov_η[t]. Newton from the current values (the moments are nearly exact).
-struct LatentMoments {
-  double e1 = 0.0, e2 = 0.0, v11 = 0.0, v12 = 0.0, v22 = 0.0;
-};
-LatentMoments latent_moments(const Eigen::ArrayXd& nodes, double eta1, double eta2) {
-  const Eigen::ArrayXd log_w = eta1 * nodes + eta2 * nodes.square();
-  const Eigen::ArrayXd w = (log_w - log_w.maxCoeff()).exp();
-  const Eigen::ArrayXd p = w / w.sum();
-  LatentMoments m;
-  m.e1 = (p * nodes).sum();
-  m.e2 = (p * nodes.square()).sum();
-  m.v11 = (p * (nodes - m.e1).square()).sum();
-  m.v12 = (p * (nodes - m.e1) * (nodes.square() - m.e2)).sum();
-  m.v22 = (p * (nodes.square() - m.e2).square()).sum();
-  return m;
-}
-
-void latent_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state) {
+// The latent part of the M-step: maximize f = Σ_q n_q log w_q over N(μ, σ²) weights normalized on the nodes (see
+// LatentMoments). Newton in η from the current values (the moments are nearly exact). Returns the largest projected
+// score of (μ, σ²) at the starting values (see latent_score).
+double latent_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state) {
   const double n = estep.node_counts.sum();
   const double s1 = (estep.node_counts * problem.nodes).sum();
   const double s2 = (estep.node_counts * problem.nodes.square()).sum();
   double eta1 = state.mean / state.variance;
   double eta2 = -0.5 / state.variance;
+  const LatentScore score = latent_score(problem, estep, state);
+  double largest = problem.free_mean ? std::abs(score.mean) : 0.0;
+  if (problem.free_variance) {
+    largest = std::max(largest, std::abs(projected_gradient(score.variance, state.variance, kMinVariance, kMaxVariance)));
+  }
   for (int iteration = 0; iteration < 50; ++iteration) {
     const LatentMoments m = latent_moments(problem.nodes, eta1, eta2);
     const double g1 = problem.free_mean ? s1 - n * m.e1 : 0.0;
@@ -138,8 +120,8 @@ void latent_step(const CalibrationProblem& problem, const EStepResult& estep, Pa
       if (!(m.v22 > 0.0)) break;
       d2 = g2 / (n * m.v22);
     }
-    // Keep σ² within [1e−4, 16]: η2 in [−5000, −1/32].
-    const double next2 = std::clamp(eta2 + d2, -5000.0, -1.0 / 32.0);
+    // Keep σ² within [kMinVariance, kMaxVariance].
+    const double next2 = std::clamp(eta2 + d2, -0.5 / kMinVariance, -0.5 / kMaxVariance);
     eta1 += d1;
     const double moved = std::abs(next2 - eta2) + std::abs(d1);
     eta2 = next2;
@@ -147,10 +129,12 @@ void latent_step(const CalibrationProblem& problem, const EStepResult& estep, Pa
   }
   state.variance = -0.5 / eta2;
   if (problem.free_mean) state.mean = eta1 * state.variance;
+  return largest;
 }
 
-// The common 1PL slope given the items' intercepts: Newton on Σ_j Q_j(s) (+ slope prior), step halving.
-void common_slope_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state) {
+// The common 1PL slope given the items' intercepts: Newton on Σ_j Q_j(s) (+ slope prior), step halving. Returns the
+// absolute score of the slope at its starting value.
+double common_slope_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state) {
   auto evaluate = [&](double slope, bool derivatives, double& gradient, double& hessian) {
     double value = 0.0;
     gradient = 0.0;
@@ -170,20 +154,20 @@ void common_slope_step(const CalibrationProblem& problem, const EStepResult& est
       }
     }
     if (problem.priors.slope) {
-      const double a = std::max(slope, 1e-300);
-      const double sd2 = problem.priors.slope->sdlog * problem.priors.slope->sdlog;
-      const double l = std::log(a) - problem.priors.slope->meanlog;
-      value += -std::log(a) - l * l / (2.0 * sd2);
-      gradient += (-1.0 - l / sd2) / a;
-      hessian += (1.0 - (1.0 - l) / sd2) / (a * a);
+      const LogPriorTerms terms = slope_log_prior(*problem.priors.slope, slope);
+      value += terms.value;
+      gradient += terms.first;
+      hessian += terms.second;
     }
     return value;
   };
   double slope = state.slope;
+  double first_gradient = -1.0;
   for (int iteration = 0; iteration < 30; ++iteration) {
     double gradient = 0.0;
     double hessian = 0.0;
     const double value = evaluate(slope, true, gradient, hessian);
+    if (first_gradient < 0.0) first_gradient = std::abs(gradient);
     double step = hessian < 0.0 ? -gradient / hessian : (gradient > 0.0 ? 0.1 : -0.1);
     step = std::clamp(step, -1.0, 1.0);
     bool accepted = false;
@@ -205,19 +189,28 @@ void common_slope_step(const CalibrationProblem& problem, const EStepResult& est
   for (std::size_t i = 0; i < problem.specs.size(); ++i) {
     if (is_one_pl(problem.specs[i])) state.items[i][0] = slope;
   }
+  return std::max(first_gradient, 0.0);
 }
 
-// One M-step: every estimated item in parallel, then the common slope and the latent distribution.
-void m_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state, WorkerPool& pool) {
+// One M-step: every estimated item in parallel, then the common slope and the latent distribution. Returns the
+// largest projected score of the marginal log-likelihood (plus log priors) at the starting `state`, from the same
+// derivatives (Fisher's identity: the E-step's expected counts are those at `state`).
+double m_step(const CalibrationProblem& problem, const EStepResult& estep, ParameterState& state, WorkerPool& pool) {
+  std::vector<double> gradients(problem.specs.size(), 0.0);
   pool.run(problem.specs.size(), [&](std::size_t i) {
     const ItemSpec& spec = problem.specs[i];
     if (spec.fixed) return;
-    maximize_item(spec, state.items[i], problem.nodes,
-                  estep.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories), problem.priors);
+    gradients[i] = maximize_item(spec, state.items[i], problem.nodes,
+                                 estep.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories),
+                                 problem.priors);
   });
-  if (problem.common_slope) common_slope_step(problem, estep, state);
-  if (problem.free_mean || problem.free_variance) latent_step(problem, estep, state);
+  double largest = gradients.empty() ? 0.0 : *std::max_element(gradients.begin(), gradients.end());
+  if (problem.common_slope) largest = std::max(largest, common_slope_step(problem, estep, state));
+  if (problem.free_mean || problem.free_variance) largest = std::max(largest, latent_step(problem, estep, state));
+  return largest;
 }
+
+}  // namespace
 
 Eigen::VectorXd pack(const CalibrationProblem& problem, const ParameterLayout& layout, const ParameterState& state) {
   Eigen::VectorXd flat(layout.size);
@@ -254,6 +247,8 @@ ParameterState unpack(const CalibrationProblem& problem, const ParameterLayout& 
   return state;
 }
 
+namespace {
+
 bool feasible(const CalibrationProblem& problem, const ParameterState& state) {
   for (std::size_t i = 0; i < problem.specs.size(); ++i) {
     if (!problem.specs[i].fixed && !feasible(problem.specs[i], state.items[i], problem.priors)) return false;
@@ -261,7 +256,112 @@ bool feasible(const CalibrationProblem& problem, const ParameterState& state) {
   if (problem.common_slope && (std::abs(state.slope) > kSlopeBound || (problem.priors.slope && state.slope <= 0.0))) {
     return false;
   }
-  return std::isfinite(state.mean) && std::abs(state.mean) < 4.0 && state.variance >= 1e-4 && state.variance < 16.0;
+  return std::isfinite(state.mean) && std::abs(state.mean) < 4.0 && state.variance >= kMinVariance &&
+         state.variance <= kMaxVariance;
+}
+
+// Every item's free parameters and the latent variance moved onto their boxes (SQUAREM's extrapolation may leave
+// them; a projected extrapolation is still accepted only if it does not lower the objective).
+void project_onto_boxes(const CalibrationProblem& problem, ParameterState& state) {
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    if (problem.specs[i].fixed) continue;
+    Eigen::VectorXd& par = state.items[i];
+    const Eigen::VectorXd before = par;
+    project_onto_box(parameter_box(problem.specs[i], problem.priors), par);
+    for (int k = 0; k < problem.specs[i].parameter_count(); ++k) {
+      if (!problem.specs[i].free[static_cast<std::size_t>(k)]) par[k] = before[k];
+    }
+  }
+  state.variance = std::clamp(state.variance, kMinVariance, kMaxVariance);
+}
+
+// The box of every flat parameter: the items' boxes, the common slope's, and the latent mean's and variance's.
+ParameterBox flat_box(const CalibrationProblem& problem, const ParameterLayout& layout) {
+  ParameterBox box{Eigen::VectorXd(layout.size), Eigen::VectorXd(layout.size)};
+  for (std::size_t i = 0; i < problem.specs.size(); ++i) {
+    const ItemSpec& spec = problem.specs[i];
+    const ParameterBox item = parameter_box(spec, problem.priors);
+    Eigen::Index at = layout.item_offsets[i];
+    for (int k = 0; k < spec.parameter_count(); ++k) {
+      if (!spec.free[static_cast<std::size_t>(k)]) continue;
+      box.lower[at] = item.lower[k];
+      box.upper[at++] = item.upper[k];
+    }
+  }
+  if (layout.slope >= 0) {
+    box.lower[layout.slope] = problem.priors.slope ? 1e-12 : -kSlopeBound;
+    box.upper[layout.slope] = kSlopeBound;
+  }
+  if (layout.mean >= 0) {
+    box.lower[layout.mean] = -4.0;
+    box.upper[layout.mean] = 4.0;
+  }
+  if (layout.variance >= 0) {
+    box.lower[layout.variance] = kMinVariance;
+    box.upper[layout.variance] = kMaxVariance;
+  }
+  return box;
+}
+
+// EM's last stretch is slow: its rate is the fraction of information that is missing, so once no parameter moves
+// more than the tolerance the score can still be far from 0 (a slope direction in 2PL, an asymptote near its
+// bound). From there one Newton step on the marginal log-likelihood with the observed information (Louis) converges
+// quadratically. Parameters at a bound whose score points out of the box stay there. The step is taken only if the
+// objective does not decrease; `state`, `at` and `objective` are then the new point's. Returns whether it was taken.
+bool newton_step(const CalibrationProblem& problem, const ParameterLayout& layout, EStep& estep, WorkerPool& pool,
+                 ParameterState& state, EStepResult& at, double& objective) {
+  if (layout.size == 0) return false;
+  const ParameterBox box = flat_box(problem, layout);
+  const Eigen::VectorXd x = pack(problem, layout, state);
+  const Eigen::VectorXd score = marginal_score(problem, layout, state, at, pool);
+  std::vector<Eigen::Index> moving;
+  for (Eigen::Index k = 0; k < layout.size; ++k) {
+    const bool inside = x[k] > box.lower[k] && x[k] < box.upper[k];
+    if (inside || projected_gradient(score[k], x[k], box.lower[k], box.upper[k]) != 0.0) moving.push_back(k);
+  }
+  const Eigen::MatrixXd information = observed_information(problem, state, at, pool);
+  // A parameter at a bound that the step would push out of the box is held too, and the step solved again.
+  Eigen::VectorXd step;
+  for (;;) {
+    if (moving.empty()) return false;
+    const Eigen::LLT<Eigen::MatrixXd> llt(information(moving, moving));
+    if (llt.info() != Eigen::Success) return false;
+    step = llt.solve(score(moving));
+    if (!step.allFinite()) return false;
+    std::vector<Eigen::Index> kept;
+    for (std::size_t m = 0; m < moving.size(); ++m) {
+      const Eigen::Index k = moving[m];
+      const bool out = (x[k] <= box.lower[k] && step[static_cast<Eigen::Index>(m)] < 0.0) ||
+                       (x[k] >= box.upper[k] && step[static_cast<Eigen::Index>(m)] > 0.0);
+      if (!out) kept.push_back(k);
+    }
+    if (kept.size() == moving.size()) break;
+    moving = std::move(kept);
+  }
+  // The longest step along the Newton direction that stays in the box, then halved until the objective does not
+  // decrease (the direction ascends: the information is positive definite).
+  double t = 1.0;
+  for (std::size_t m = 0; m < moving.size(); ++m) {
+    const Eigen::Index k = moving[m];
+    const double d = step[static_cast<Eigen::Index>(m)];
+    if (d > 0.0) t = std::min(t, (box.upper[k] - x[k]) / d);
+    if (d < 0.0) t = std::min(t, (box.lower[k] - x[k]) / d);
+  }
+  for (int halving = 0; halving < 8; ++halving, t *= 0.5) {
+    Eigen::VectorXd next = x;
+    next(moving) += t * step;
+    next = next.cwiseMax(box.lower).cwiseMin(box.upper);
+    ParameterState candidate = unpack(problem, layout, next, state);
+    if (!feasible(problem, candidate)) continue;
+    EStepResult e = estep.run(candidate);
+    const double value = log_posterior(problem, candidate, e.log_likelihood);
+    if (!(value >= objective)) continue;
+    state = std::move(candidate);
+    at = std::move(e);
+    objective = value;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -270,6 +370,29 @@ Eigen::ArrayXd log_node_weights(const Eigen::ArrayXd& nodes, double mean, double
   const Eigen::ArrayXd log_density = -0.5 * (nodes - mean).square() / variance;
   const double top = log_density.maxCoeff();
   return log_density - (top + std::log((log_density - top).exp().sum()));
+}
+
+LatentMoments latent_moments(const Eigen::ArrayXd& nodes, double eta1, double eta2) {
+  const Eigen::ArrayXd log_w = eta1 * nodes + eta2 * nodes.square();
+  const Eigen::ArrayXd w = (log_w - log_w.maxCoeff()).exp();
+  const Eigen::ArrayXd p = w / w.sum();
+  LatentMoments m;
+  m.e1 = (p * nodes).sum();
+  m.e2 = (p * nodes.square()).sum();
+  m.v11 = (p * (nodes - m.e1).square()).sum();
+  m.v12 = (p * (nodes - m.e1) * (nodes.square() - m.e2)).sum();
+  m.v22 = (p * (nodes.square() - m.e2).square()).sum();
+  return m;
+}
+
+LatentScore latent_score(const CalibrationProblem& problem, const EStepResult& estep, const ParameterState& state) {
+  // ∇ in η (S − N·E_η[t]) carried to (μ, σ²): ∂η1/∂μ = 1/σ², ∂η1/∂σ² = −μ/σ⁴, ∂η2/∂σ² = 1/(2σ⁴).
+  const double n = estep.node_counts.sum();
+  const double v = state.variance;
+  const LatentMoments m = latent_moments(problem.nodes, state.mean / v, -0.5 / v);
+  const double g1 = (estep.node_counts * problem.nodes).sum() - n * m.e1;
+  const double g2 = (estep.node_counts * problem.nodes.square()).sum() - n * m.e2;
+  return {g1 / v, -state.mean / (v * v) * g1 + g2 / (2.0 * v * v)};
 }
 
 RowMatrix log_probability_table(const CalibrationProblem& problem, const ParameterState& state) {
@@ -303,13 +426,18 @@ EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const 
   out.estep = estep.run(out.state);
   out.trace.push_back(log_posterior(problem, out.state, out.estep.log_likelihood));
 
-  // One EM cycle from `from` (whose E-step is `at`): the M-step, the change, a progress report.
-  auto cycle = [&](const ParameterState& from, const EStepResult& at, double& change) {
+  // One EM cycle from `from` (whose E-step is `at`): the M-step, the change, a progress report. `done` when no
+  // parameter moved more than the tolerance and the largest projected score at `from` is within its tolerance.
+  bool still = false;  // the latest cycle moved no parameter more than the tolerance
+  auto cycle = [&](const ParameterState& from, const EStepResult& at, bool& done) {
     ParameterState next = from;
-    m_step(problem, at, next, pool);
+    const double gradient = m_step(problem, at, next, pool);
     ++out.cycles;
-    change = layout.size == 0 ? 0.0 : (pack(problem, layout, next) - pack(problem, layout, from)).cwiseAbs().maxCoeff();
-    if (options.progress) options.progress({out.cycles, options.max_cycles, at.log_likelihood, change});
+    const double change =
+        layout.size == 0 ? 0.0 : (pack(problem, layout, next) - pack(problem, layout, from)).cwiseAbs().maxCoeff();
+    still = change < options.tolerance;
+    done = still && gradient <= options.gradient_tolerance;
+    if (options.progress) options.progress({out.cycles, options.max_cycles, at.log_likelihood, change, gradient});
     return next;
   };
   auto finish = [&](ParameterState state, bool converged) {
@@ -321,24 +449,36 @@ EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const 
   };
 
   // SQUAREM, scheme S3 (Varadhan & Roland 2008): from x0, two EM cycles x1, x2; r = x1 − x0, v = x2 − 2x1 + x0,
-  // α = −‖r‖/‖v‖ clamped to [−α_max, −1], x' = x0 − 2αr + α²v. x' is kept only if its log-likelihood is at least
-  // that of x1; otherwise x2 is used. Either way the recorded log-likelihoods never decrease.
-  double alpha_max = 4.0;
+  // α = −‖r‖/‖v‖ clamped to [−α_max, −1], x' = x0 − 2αr + α²v, projected onto the boxes. x' is kept only if its
+  // log-likelihood is at least that of x1; otherwise x2 is used. Either way the recorded log-likelihoods never
+  // decrease.
+  constexpr double kAlphaStart = 4.0;
+  double alpha_max = kAlphaStart;
+  int newton_failures = 0;
   for (;;) {
-    double change = 0.0;
-    ParameterState s1 = cycle(out.state, out.estep, change);
-    if (change < options.tolerance) return finish(std::move(s1), true);
+    bool done = false;
+    ParameterState s1 = cycle(out.state, out.estep, done);
+    if (done) return finish(std::move(s1), true);
     if (out.cycles >= options.max_cycles) return finish(std::move(s1), false);
     EStepResult e1 = estep.run(s1);
-    const double objective1 = log_posterior(problem, s1, e1.log_likelihood);
+    double objective1 = log_posterior(problem, s1, e1.log_likelihood);
     out.trace.push_back(objective1);
+    if (options.accelerate && still && newton_failures < 3) {
+      if (newton_step(problem, layout, estep, pool, s1, e1, objective1)) {
+        out.trace.push_back(objective1);
+        out.state = std::move(s1);
+        out.estep = std::move(e1);
+        continue;
+      }
+      ++newton_failures;
+    }
     if (!options.accelerate) {
       out.state = std::move(s1);
       out.estep = std::move(e1);
       continue;
     }
-    ParameterState s2 = cycle(s1, e1, change);
-    if (change < options.tolerance) return finish(std::move(s2), true);
+    ParameterState s2 = cycle(s1, e1, done);
+    if (done) return finish(std::move(s2), true);
     if (out.cycles >= options.max_cycles) return finish(std::move(s2), false);
 
     const Eigen::VectorXd x0 = pack(problem, layout, out.state);
@@ -348,21 +488,25 @@ EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const 
     const Eigen::VectorXd v = x2 - x1 - r;
     double alpha = v.squaredNorm() > 0.0 ? -std::sqrt(r.squaredNorm() / v.squaredNorm()) : -1.0;
     alpha = std::clamp(alpha, -alpha_max, -1.0);
+    const bool at_max = alpha == -alpha_max;
     bool accepted = false;
-    if (alpha < -1.0) {
+    // A rejected extrapolation backtracks halfway towards α = −1 (which is x2) and tries again, as SQUAREM's
+    // monotone variant does; the bound α_max grows by 4 after an accepted step at the bound and shrinks by 4 (to
+    // no less than its start) after a rejected one.
+    for (int attempt = 0; attempt < 3 && alpha < -1.0 && !accepted; ++attempt, alpha = (alpha - 1.0) / 2.0) {
       const Eigen::VectorXd extrapolated = x0 - 2.0 * alpha * r + alpha * alpha * v;
       ParameterState candidate = unpack(problem, layout, extrapolated, s2);
-      if (feasible(problem, candidate)) {
-        EStepResult e = estep.run(candidate);
-        if (std::isfinite(e.log_likelihood) && log_posterior(problem, candidate, e.log_likelihood) >= objective1) {
-          accepted = true;
-          if (alpha == -alpha_max) alpha_max *= 4.0;
-          out.state = std::move(candidate);
-          out.estep = std::move(e);
-        }
+      project_onto_boxes(problem, candidate);
+      if (!feasible(problem, candidate)) continue;
+      EStepResult e = estep.run(candidate);
+      if (std::isfinite(e.log_likelihood) && log_posterior(problem, candidate, e.log_likelihood) >= objective1) {
+        accepted = true;
+        out.state = std::move(candidate);
+        out.estep = std::move(e);
       }
-      if (!accepted) alpha_max = std::max(1.0, alpha_max / 4.0);
     }
+    if (accepted && at_max) alpha_max *= 4.0;
+    if (!accepted && at_max) alpha_max = std::max(kAlphaStart, alpha_max / 4.0);
     if (!accepted) {
       out.state = std::move(s2);
       out.estep = estep.run(out.state);
@@ -371,8 +515,48 @@ EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const 
   }
 }
 
+Eigen::VectorXd marginal_score(const CalibrationProblem& problem, const ParameterLayout& layout,
+                               const ParameterState& state, const EStepResult& estep, WorkerPool& pool) {
+  Eigen::VectorXd gradient = Eigen::VectorXd::Zero(layout.size);
+  std::vector<double> slope_parts(problem.specs.size(), 0.0);
+  pool.run(problem.specs.size(), [&](std::size_t i) {
+    const ItemSpec& spec = problem.specs[i];
+    if (spec.fixed) return;
+    const ItemObjective objective = item_objective(
+        spec, state.items[i], problem.nodes,
+        estep.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories), problem.priors, true);
+    Eigen::Index k_flat = layout.item_offsets[i];
+    for (int k = 0; k < spec.parameter_count(); ++k) {
+      if (spec.free[static_cast<std::size_t>(k)]) gradient[k_flat++] = objective.gradient[k];
+    }
+    if (is_one_pl(spec)) slope_parts[i] = objective.gradient[0];
+  });
+  if (layout.slope >= 0) {
+    double g = 0.0;
+    for (double part : slope_parts) g += part;
+    if (problem.priors.slope) g += slope_log_prior(*problem.priors.slope, state.slope).first;
+    gradient[layout.slope] = g;
+  }
+  if (layout.mean >= 0 || layout.variance >= 0) {
+    const LatentScore latent = latent_score(problem, estep, state);
+    if (layout.mean >= 0) gradient[layout.mean] = latent.mean;
+    if (layout.variance >= 0) gradient[layout.variance] = latent.variance;
+  }
+  return gradient;
+}
+
 CovarianceOutcome parameter_covariance(const CalibrationProblem& problem, const ParameterState& state,
-                                       WorkerPool& pool) {
+                                       const EStepResult& estep, StandardErrorMethod method, WorkerPool& pool) {
+  switch (method) {
+    case StandardErrorMethod::louis: break;
+    case StandardErrorMethod::central_differences: return covariance_by_differences(problem, state, pool);
+  }
+  if (parameter_layout(problem).size == 0) return {false, "no parameters were estimated", {}};
+  return invert_information(observed_information(problem, state, estep, pool));
+}
+
+CovarianceOutcome covariance_by_differences(const CalibrationProblem& problem, const ParameterState& state,
+                                            WorkerPool& pool) {
   const ParameterLayout layout = parameter_layout(problem);
   EStep estep(problem, pool);
   CovarianceOutcome out;
@@ -384,41 +568,7 @@ CovarianceOutcome parameter_covariance(const CalibrationProblem& problem, const 
   // priors), with the E-step at the same parameters.
   auto score = [&](const Eigen::VectorXd& flat) {
     const ParameterState at = unpack(problem, layout, flat, state);
-    const EStepResult e = estep.run(at);
-    Eigen::VectorXd gradient = Eigen::VectorXd::Zero(layout.size);
-    std::vector<double> slope_parts(problem.specs.size(), 0.0);
-    pool.run(problem.specs.size(), [&](std::size_t i) {
-      const ItemSpec& spec = problem.specs[i];
-      if (spec.fixed) return;
-      const ItemObjective objective =
-          item_objective(spec, at.items[i], problem.nodes,
-                         e.counts.middleRows(static_cast<Eigen::Index>(spec.row), spec.categories), problem.priors, true);
-      Eigen::Index k_flat = layout.item_offsets[i];
-      for (int k = 0; k < spec.parameter_count(); ++k) {
-        if (spec.free[static_cast<std::size_t>(k)]) gradient[k_flat++] = objective.gradient[k];
-      }
-      if (is_one_pl(spec)) slope_parts[i] = objective.gradient[0];
-    });
-    if (layout.slope >= 0) {
-      double g = 0.0;
-      for (double part : slope_parts) g += part;
-      if (problem.priors.slope) {
-        const double sd2 = problem.priors.slope->sdlog * problem.priors.slope->sdlog;
-        g += (-1.0 - (std::log(at.slope) - problem.priors.slope->meanlog) / sd2) / at.slope;
-      }
-      gradient[layout.slope] = g;
-    }
-    if (layout.mean >= 0 || layout.variance >= 0) {
-      // ∇ in η (S − N·E_η[t]) carried to (μ, σ²): ∂η1/∂μ = 1/σ², ∂η1/∂σ² = −μ/σ⁴, ∂η2/∂σ² = 1/(2σ⁴).
-      const double n = e.node_counts.sum();
-      const double v = at.variance;
-      const LatentMoments m = latent_moments(problem.nodes, at.mean / v, -0.5 / v);
-      const double g1 = (e.node_counts * problem.nodes).sum() - n * m.e1;
-      const double g2 = (e.node_counts * problem.nodes.square()).sum() - n * m.e2;
-      if (layout.mean >= 0) gradient[layout.mean] = g1 / v;
-      if (layout.variance >= 0) gradient[layout.variance] = -at.mean / (v * v) * g1 + g2 / (2.0 * v * v);
-    }
-    return gradient;
+    return marginal_score(problem, layout, at, estep.run(at), pool);
   };
   const Eigen::VectorXd x = pack(problem, layout, state);
   Eigen::MatrixXd hessian(layout.size, layout.size);
@@ -430,20 +580,7 @@ CovarianceOutcome parameter_covariance(const CalibrationProblem& problem, const 
     down[i] -= h;
     hessian.col(i) = (score(up) - score(down)) / (2.0 * h);
   }
-  const Eigen::MatrixXd information = -0.5 * (hessian + hessian.transpose());
-  if (!information.allFinite()) {
-    out.message = "the observed information is not finite";
-    return out;
-  }
-  Eigen::LLT<Eigen::MatrixXd> llt(information);
-  if (llt.info() != Eigen::Success) {
-    out.message = "the observed information is not positive definite (a parameter at a bound or not identified)";
-    return out;
-  }
-  out.covariance = llt.solve(Eigen::MatrixXd::Identity(layout.size, layout.size));
-  out.ok = out.covariance.allFinite() && (out.covariance.diagonal().array() > 0.0).all();
-  if (!out.ok) out.message = "the inverse observed information has a non-positive variance";
-  return out;
+  return invert_information(-0.5 * (hessian + hessian.transpose()));
 }
 
 Eigen::ArrayXd pattern_eap(const CalibrationProblem& problem, const ParameterState& state) {

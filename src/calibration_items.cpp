@@ -15,12 +15,9 @@
 namespace irtcat::detail {
 namespace {
 
-double sigmoid(double z) noexcept { return sigmoid_pair(std::clamp(z, -kPredictorBound, kPredictorBound)).s; }
-double logit(double p) noexcept { return std::log(p / (1.0 - p)); }
-
 // ---- dichotomous ------------------------------------------------------------------------------------------------
 //
-// P = c + (u − c)·s, s = σ(a·θ + d), c = σ(γ), u = σ(υ) (c = 0 and u = 1 when absent). With e = r1/P − r0/Q and
+// P = c + (u − c)·s, s = σ(a·θ + d) (c = 0 and u = 1 when absent). With e = r1/P − r0/Q and
 // f = r1/P² + r0/Q², the objective's gradient is Σ_q e·∂P and its Hessian Σ_q (e·∂²P − f·∂P∂Pᵀ).
 // Without asymptotes the log form is used instead: ∂Q/∂(a, d) = Σ (r1 − n·s)(θ, 1), Hessian −Σ n·s(1 − s)(θ, 1)(θ, 1)ᵀ,
 // exact in the far tails.
@@ -30,8 +27,8 @@ void dichotomous_objective(const ItemSpec& spec, const Eigen::VectorXd& par, con
   const double d = par[1];
   const bool lower = spec.has_lower();
   const bool upper = spec.has_upper();
-  const double c = lower ? sigmoid(par[2]) : 0.0;
-  const double u = upper ? sigmoid(par[3]) : 1.0;
+  const double c = lower ? par[2] : 0.0;
+  const double u = upper ? par[3] : 1.0;
   const Eigen::Index q_count = nodes.size();
   if (!lower && !upper) {
     for (Eigen::Index q = 0; q < q_count; ++q) {
@@ -74,20 +71,17 @@ void dichotomous_objective(const ItemSpec& spec, const Eigen::VectorXd& par, con
     d2p[0][0] = spread * v * theta * theta;
     d2p[0][1] = spread * v * theta;
     d2p[1][1] = spread * v;
+    // P is linear in c and u: ∂P/∂c = 1 − s, ∂P/∂u = s, and their second derivatives vanish but for the cross
+    // terms with a and d.
     if (lower) {
-      const double cc = c * (1.0 - c);
-      dp[2] = cc * sb;
-      d2p[0][2] = -cc * w * theta;
-      d2p[1][2] = -cc * w;
-      d2p[2][2] = cc * (1.0 - 2.0 * c) * sb;
+      dp[2] = sb;
+      d2p[0][2] = -w * theta;
+      d2p[1][2] = -w;
     }
     if (upper) {
-      const double uu = u * (1.0 - u);
-      dp[3] = uu * s;
-      d2p[0][3] = uu * w * theta;
-      d2p[1][3] = uu * w;
-      d2p[2][3] = 0.0;
-      d2p[3][3] = uu * (1.0 - 2.0 * u) * s;
+      dp[3] = s;
+      d2p[0][3] = w * theta;
+      d2p[1][3] = w;
     }
     const double e = r1 / p - r0 / qq;
     const double f = r1 / (p * p) + r0 / (qq * qq);
@@ -227,39 +221,29 @@ void partial_credit_objective(const ItemSpec& spec, const Eigen::VectorXd& par, 
 void add_priors(const ItemSpec& spec, const Eigen::VectorXd& par, const ParameterPriors& priors, bool derivatives,
                 ItemObjective& out) {
   if (priors.slope && spec.free[0]) {
-    // log a ~ N(μ, σ²): log p(a) = −log a − L²/(2σ²), L = log a − μ.
-    const double a = std::max(par[0], 1e-300);
-    const double sd2 = priors.slope->sdlog * priors.slope->sdlog;
-    const double l = std::log(a) - priors.slope->meanlog;
-    out.value += -std::log(a) - l * l / (2.0 * sd2);
+    const LogPriorTerms terms = slope_log_prior(*priors.slope, par[0]);
+    out.value += terms.value;
     if (derivatives) {
-      out.gradient[0] += (-1.0 - l / sd2) / a;
-      out.hessian(0, 0) += (1.0 - (1.0 - l) / sd2) / (a * a);
+      out.gradient[0] += terms.first;
+      out.hessian(0, 0) += terms.second;
     }
   }
   const int k = spec.thresholds();
-  if (priors.lower_asymptote && spec.has_lower()) {
-    // Beta(α, β) density of c = σ(γ) (no Jacobian: a mode in c, as mirt's parprior).
-    const double c = sigmoid(par[k + 1]);
-    const double alpha = priors.lower_asymptote->alpha;
-    const double beta = priors.lower_asymptote->beta;
-    out.value += (alpha - 1.0) * std::log(c) + (beta - 1.0) * std::log1p(-c);
-    if (derivatives) {
-      out.gradient[k + 1] += (alpha - 1.0) * (1.0 - c) - (beta - 1.0) * c;
-      out.hessian(k + 1, k + 1) -= (alpha + beta - 2.0) * c * (1.0 - c);
-    }
-  }
-  if (priors.upper_asymptote && spec.has_upper()) {
-    // Beta(α, β) density of 1 − u, u = σ(υ).
-    const double u = sigmoid(par[k + 2]);
-    const double alpha = priors.upper_asymptote->alpha;
-    const double beta = priors.upper_asymptote->beta;
-    out.value += (alpha - 1.0) * std::log1p(-u) + (beta - 1.0) * std::log(u);
-    if (derivatives) {
-      out.gradient[k + 2] += -(alpha - 1.0) * u + (beta - 1.0) * (1.0 - u);
-      out.hessian(k + 2, k + 2) -= (alpha + beta - 2.0) * u * (1.0 - u);
-    }
-  }
+  // Beta(α, β) log density of x in (0, 1) up to a constant, and its derivatives: the estimate is a mode in the
+  // asymptote itself, as mirt's parprior. A term with exponent 0 (α = 1 or β = 1) is left out, so that a flat side
+  // allows the bound.
+  auto beta_term = [&](const BetaPrior& prior, double x, double sign, int index) {
+    const double a1 = prior.alpha - 1.0;
+    const double b1 = prior.beta - 1.0;
+    if (a1 > 0.0) out.value += a1 * std::log(x);
+    if (b1 > 0.0) out.value += b1 * std::log1p(-x);
+    if (!derivatives) return;
+    out.gradient[index] += sign * ((a1 > 0.0 ? a1 / x : 0.0) - (b1 > 0.0 ? b1 / (1.0 - x) : 0.0));
+    out.hessian(index, index) -= (a1 > 0.0 ? a1 / (x * x) : 0.0) + (b1 > 0.0 ? b1 / ((1.0 - x) * (1.0 - x)) : 0.0);
+  };
+  if (priors.lower_asymptote && spec.has_lower()) beta_term(*priors.lower_asymptote, par[k + 1], 1.0, k + 1);
+  // The upper asymptote's prior is on 1 − u: d/du = −d/d(1 − u).
+  if (priors.upper_asymptote && spec.has_upper()) beta_term(*priors.upper_asymptote, 1.0 - par[k + 2], -1.0, k + 2);
   if (priors.difficulty && spec.dichotomous() && std::abs(par[0]) > 1e-12) {
     // b = −d/a ~ N(μ, σ²): ∂b = (d/a², −1/a), ∂²b/∂a² = −2d/a³, ∂²b/∂a∂d = 1/a².
     const double a = par[0];
@@ -295,6 +279,14 @@ std::vector<int> free_indices(const ItemSpec& spec) {
 
 }  // namespace
 
+LogPriorTerms slope_log_prior(const LognormalPrior& prior, double a) {
+  // log a ~ N(μ, σ²): log p(a) = −log a − L²/(2σ²), L = log a − μ.
+  a = std::max(a, 1e-300);
+  const double sd2 = prior.sdlog * prior.sdlog;
+  const double l = std::log(a) - prior.meanlog;
+  return {-std::log(a) - l * l / (2.0 * sd2), (-1.0 - l / sd2) / a, (1.0 - (1.0 - l) / sd2) / (a * a)};
+}
+
 bool ItemSpec::dichotomous() const noexcept {
   return model == CalibrationModel::rasch || model == CalibrationModel::one_pl || model == CalibrationModel::two_pl ||
          model == CalibrationModel::three_pl || model == CalibrationModel::four_pl;
@@ -320,8 +312,8 @@ void item_log_probabilities(const ItemSpec& spec, const Eigen::VectorXd& par, co
                             Eigen::Ref<RowMatrix> out) {
   const double a = par[0];
   if (spec.dichotomous()) {
-    const double c = spec.has_lower() ? sigmoid(par[2]) : 0.0;
-    const double u = spec.has_upper() ? sigmoid(par[3]) : 1.0;
+    const double c = spec.has_lower() ? par[2] : 0.0;
+    const double u = spec.has_upper() ? par[3] : 1.0;
     for (Eigen::Index q = 0; q < nodes.size(); ++q) {
       const double z = std::clamp(a * nodes[q] + par[1], -kPredictorBound, kPredictorBound);
       if (c == 0.0 && u == 1.0) {
@@ -390,37 +382,80 @@ double item_log_prior(const ItemSpec& spec, const Eigen::VectorXd& par, const Pa
   return out.value;
 }
 
+ParameterBox parameter_box(const ItemSpec& spec, const ParameterPriors& priors) {
+  const int n = spec.parameter_count();
+  const int k_max = spec.thresholds();
+  ParameterBox box{Eigen::VectorXd::Constant(n, -kInterceptBound), Eigen::VectorXd::Constant(n, kInterceptBound)};
+  // A prior whose log density is −∞ at an edge keeps the estimate strictly inside: the edge moves in by a hair.
+  constexpr double kInside = 1e-12;
+  box.lower[0] = priors.slope && spec.free[0] ? kInside : -kSlopeBound;
+  box.upper[0] = kSlopeBound;
+  if (spec.has_lower()) {
+    const bool barrier = priors.lower_asymptote && priors.lower_asymptote->alpha > 1.0;
+    box.lower[k_max + 1] = barrier ? kInside : 0.0;
+    box.upper[k_max + 1] = 1.0 - kAsymptoteMargin;
+  }
+  if (spec.has_upper()) {
+    const bool barrier = priors.upper_asymptote && priors.upper_asymptote->alpha > 1.0;
+    box.lower[k_max + 2] = kAsymptoteMargin;
+    box.upper[k_max + 2] = barrier ? 1.0 - kInside : 1.0;
+  }
+  return box;
+}
+
+void project_onto_box(const ParameterBox& box, Eigen::VectorXd& par) {
+  par = par.cwiseMax(box.lower).cwiseMin(box.upper);
+}
+
+double projected_gradient(double gradient, double value, double lower, double upper) noexcept {
+  if (value <= lower && gradient < 0.0) return 0.0;
+  if (value >= upper && gradient > 0.0) return 0.0;
+  return gradient;
+}
+
 bool feasible(const ItemSpec& spec, const Eigen::VectorXd& par, const ParameterPriors& priors) {
   if (!par.allFinite()) return false;
-  if (std::abs(par[0]) > kSlopeBound) return false;
-  if (priors.slope && spec.free[0] && !(par[0] > 0.0)) return false;
+  const ParameterBox box = parameter_box(spec, priors);
+  for (int i = 0; i < spec.parameter_count(); ++i) {
+    if (spec.free[static_cast<std::size_t>(i)] && !(par[i] >= box.lower[i] && par[i] <= box.upper[i])) return false;
+  }
   const int k_max = spec.thresholds();
-  for (int k = 1; k <= k_max; ++k) {
-    if (std::abs(par[k]) > kInterceptBound) return false;
-    if (spec.model == CalibrationModel::grm && k > 1 && !(par[k] < par[k - 1] - 1e-8)) return false;
+  for (int k = 2; k <= k_max; ++k) {
+    if (spec.model == CalibrationModel::grm && !(par[k] < par[k - 1] - 1e-8)) return false;
   }
-  for (int i = k_max + 1; i < spec.parameter_count(); ++i) {
-    if (std::abs(par[i]) > kLogitBound) return false;
-  }
+  if (spec.has_upper() && !(par[k_max + 2] - par[k_max + 1] >= kAsymptoteMargin)) return false;
   return true;
 }
 
-void maximize_item(const ItemSpec& spec, Eigen::VectorXd& par, const Eigen::ArrayXd& nodes,
-                   const Eigen::Ref<const RowMatrix>& counts, const ParameterPriors& priors) {
+double maximize_item(const ItemSpec& spec, Eigen::VectorXd& par, const Eigen::ArrayXd& nodes,
+                     const Eigen::Ref<const RowMatrix>& counts, const ParameterPriors& priors) {
   const std::vector<int> index = free_indices(spec);
   const int m = static_cast<int>(index.size());
-  if (m == 0) return;
+  if (m == 0) return 0.0;
+  const ParameterBox box = parameter_box(spec, priors);
   constexpr int kMaxIterations = 50;
   constexpr double kMaxStep = 1.0;  // largest change of one internal parameter per Newton step
+  double first_gradient = -1.0;
   for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
     const ItemObjective objective = item_objective(spec, par, nodes, counts, priors, true);
-    Eigen::VectorXd g(m);
-    Eigen::MatrixXd h(m, m);
-    for (int i = 0; i < m; ++i) {
-      g[i] = objective.gradient[index[i]];
-      for (int j = 0; j < m; ++j) h(i, j) = objective.hessian(index[i], index[j]);
+    // Held: at a bound with the gradient pointing out of the box. The Newton system is solved for the others.
+    std::vector<int> moving;
+    double largest_gradient = 0.0;
+    for (int i : index) {
+      const double g = projected_gradient(objective.gradient[i], par[i], box.lower[i], box.upper[i]);
+      largest_gradient = std::max(largest_gradient, std::abs(g));
+      if (g != 0.0 || (par[i] > box.lower[i] && par[i] < box.upper[i])) moving.push_back(i);
     }
-    if (!g.allFinite() || !h.allFinite()) return;
+    if (first_gradient < 0.0) first_gradient = largest_gradient;
+    const int n = static_cast<int>(moving.size());
+    if (n == 0) break;
+    Eigen::VectorXd g(n);
+    Eigen::MatrixXd h(n, n);
+    for (int i = 0; i < n; ++i) {
+      g[i] = objective.gradient[moving[i]];
+      for (int j = 0; j < n; ++j) h(i, j) = objective.hessian(moving[i], moving[j]);
+    }
+    if (!g.allFinite() || !h.allFinite()) break;
     // Newton direction on −H; damped (Levenberg) until −H + λI is positive definite.
     Eigen::MatrixXd information = -h;
     Eigen::VectorXd step;
@@ -437,16 +472,17 @@ void maximize_item(const ItemSpec& spec, Eigen::VectorXd& par, const Eigen::Arra
       lambda = lambda == 0.0 ? 1e-6 * scale : lambda * 10.0;
       step.resize(0);
     }
-    if (step.size() == 0) return;
-    const double largest = step.cwiseAbs().maxCoeff();
-    if (largest > kMaxStep) step *= kMaxStep / largest;
-    // Step halving: accept the first candidate that does not lower the objective.
+    if (step.size() == 0) break;
+    const double longest = step.cwiseAbs().maxCoeff();
+    if (longest > kMaxStep) step *= kMaxStep / longest;
+    // Step halving along the projected path: accept the first candidate that does not lower the objective.
     double t = 1.0;
     bool accepted = false;
     Eigen::VectorXd candidate = par;
     for (int halving = 0; halving < 40; ++halving, t *= 0.5) {
       candidate = par;
-      for (int i = 0; i < m; ++i) candidate[index[i]] += t * step[i];
+      for (int i = 0; i < n; ++i) candidate[moving[i]] += t * step[i];
+      project_onto_box(box, candidate);
       if (!feasible(spec, candidate, priors)) continue;
       const double value = item_objective(spec, candidate, nodes, counts, priors, false).value;
       if (value >= objective.value) {
@@ -454,10 +490,12 @@ void maximize_item(const ItemSpec& spec, Eigen::VectorXd& par, const Eigen::Arra
         break;
       }
     }
-    if (!accepted) return;
+    if (!accepted) break;
+    const double moved = (candidate - par).cwiseAbs().maxCoeff();
     par = candidate;
-    if (t * step.cwiseAbs().maxCoeff() < 1e-9) return;
+    if (moved < 1e-9) break;
   }
+  return std::max(first_gradient, 0.0);
 }
 
 Eigen::VectorXd starting_values(const ItemSpec& spec, const std::vector<double>& category_counts,
@@ -491,8 +529,8 @@ Eigen::VectorXd starting_values(const ItemSpec& spec, const std::vector<double>&
     par[k] = std::clamp(1.702 * quantile(standard, p) * attenuation, -8.0, 8.0);
   }
   for (int k = 2; k <= k_max; ++k) par[k] = std::min(par[k], par[k - 1] - 0.05);
-  if (spec.has_lower()) par[k_max + 1] = logit(0.1);
-  if (spec.has_upper()) par[k_max + 2] = logit(0.95);
+  if (spec.has_lower()) par[k_max + 1] = 0.1;
+  if (spec.has_upper()) par[k_max + 2] = 0.95;
   return par;
 }
 
@@ -513,9 +551,8 @@ Eigen::VectorXd internal_parameters(const Item& item, double scaling) {
   } else {
     for (int k = 1; k <= k_max; ++k) par[k] = -a * b[static_cast<std::size_t>(k - 1)];
   }
-  // An asymptote of exactly 0 or 1 has no logit: keep it a hair inside (the difference is far below 1e−10).
-  if (lower) par[k_max + 1] = item.c() > 0.0 ? logit(item.c()) : -kLogitBound;
-  if (upper) par[k_max + 2] = item.d() < 1.0 ? logit(item.d()) : kLogitBound;
+  if (lower) par[k_max + 1] = item.c();
+  if (upper) par[k_max + 2] = item.d();
   return par;
 }
 

@@ -6,15 +6,16 @@
 //   - items are estimated in slope-intercept form, P = 1 / (1 + exp(−(a·θ + d))), and reported in irtcat's
 //     items-CSV parameterization: b = −d/a, GRM b_k = −d_k/a, GPCM steps b_k = −(d_k − d_{k−1})/a, with a
 //     divided by the scaling constant D (1 by default);
-//   - 3PL/4PL asymptotes are estimated on the logit scale (c = σ(γ), d = σ(υ)), which keeps them inside (0, 1);
-//   - convergence when no internal parameter (a, d, γ, υ, latent variance) moves more than 1e−4 in an EM cycle;
+//   - 3PL/4PL asymptotes are estimated on their own scale within [0, 1], by projected Newton steps, so that an
+//     asymptote whose likelihood is highest at 0 (or 1) reaches that bound and is reported there (status at_bound);
+//   - convergence when no internal parameter (a, d, c, u, latent variance) moves more than 1e−4 in an EM cycle
+//     (mirt's TOL) and the score of every free parameter is at most 1e−3 (see gradient_tolerance);
 //   - Rasch: a = 1 for every item and the latent variance estimated (mean 0); 1PL: one common a, N(0, 1).
 // Missing responses (not administered) drop out of the likelihood.
 //
-// Standard errors: the observed information of the marginal likelihood, by central differences of its analytic
-// gradient (Fisher's identity: the gradient of the marginal log-likelihood equals the gradient of the expected
-// complete-data log-likelihood at the same parameters), inverted, then carried to the reported
-// parameterization by the delta method. See kStandardErrorMethod.
+// Standard errors: the observed information of the marginal likelihood, analytic by Louis' (1982) identity (or, as
+// a check, by central differences of its analytic gradient), inverted, then carried to the reported
+// parameterization by the delta method. See StandardErrorMethod.
 
 #include <cstddef>
 #include <functional>
@@ -71,12 +72,29 @@ struct ParameterPriors {
   std::optional<DifficultyPrior> difficulty;   ///< on b = −d/a (dichotomous items)
 };
 
+/// How calibrate() computes the observed information whose inverse gives the standard errors (mirt's SE.type
+/// "Louis" and a finite-difference check). Both are the observed information of the marginal likelihood (plus log
+/// priors) in the free parameters, carried to the reported parameters by the delta method.
+enum class StandardErrorMethod {
+  louis,                ///< Louis (1982): complete-data information minus the posterior covariance of the complete-data
+                        ///< score, analytic; about the cost of a few EM cycles
+  central_differences,  ///< central differences of the analytic marginal score (Fisher's identity): 2 E-steps per
+                        ///< parameter; kept as a check
+};
+/// "louis", "central-differences".
+std::string_view to_string(StandardErrorMethod method) noexcept;
+/// Parses a method name. Throws InvalidArgument for others.
+StandardErrorMethod standard_error_method_from_string(std::string_view name);
+/// The method in words, for reports.
+std::string_view describe(StandardErrorMethod method) noexcept;
+
 /// One report per EM cycle, for a progress display. The library prints nothing.
 struct CalibrationProgress {
   int cycle = 0;                ///< EM cycles done
   int max_cycles = 0;           ///< the limit
   double log_likelihood = 0.0;  ///< marginal log-likelihood at the latest parameters
   double max_change = 0.0;      ///< largest parameter change of the latest cycle
+  double max_gradient = 0.0;    ///< largest projected score (gradient of the log-likelihood) before the latest cycle
 };
 
 /// How calibrate() works. Defaults are mirt's (mirt 1.x, `mirt()` with method = "EM").
@@ -85,12 +103,25 @@ struct CalibrationOptions {
   double quadrature_upper = 6.0;
   int quadrature_points = 61;      ///< mirt: quadpts = 61 for one factor
   double tolerance = 1e-4;         ///< mirt: TOL = 1e−4 on the largest absolute parameter change
+  /// And the largest absolute score of a free parameter (the gradient of the marginal log-likelihood, plus log
+  /// priors, by Fisher's identity; a parameter on a bound counts only where its gradient points into the box) must be
+  /// at most this. A change below `tolerance` alone can stop EM early where the map is flat (slow EM, an asymptote
+  /// near 0); the score says whether the point is a maximum.
+  double gradient_tolerance = 1e-3;
   int max_cycles = 2000;           ///< EM cycles at most
   int min_responses = 10;          ///< an item with fewer responses is not estimated (status too_few_responses)
   ParameterPriors priors;          ///< none by default (mirt)
-  bool accelerate = true;          ///< SQUAREM extrapolation (Varadhan & Roland 2008), kept monotone
-  bool standard_errors = true;     ///< observed-information standard errors (2·P extra E-steps for P parameters)
+  /// Starting values (mirt's `pars`): an item here whose id is a column's, and whose model is the column's (1pl for
+  /// rasch and 1pl columns), starts from its parameters instead of the data's proportions and correlations. Scaled by
+  /// `scaling`, as the result. Throws InvalidArgument if a model differs.
+  std::vector<Item> start_items;
+  /// SQUAREM extrapolation (Varadhan & Roland 2008), and once no parameter moves more than `tolerance` a Newton step
+  /// with the observed information (Louis 1982) to reach the score's tolerance; both kept monotone. False: plain EM.
+  bool accelerate = true;
+  bool standard_errors = true;     ///< observed-information standard errors
+  StandardErrorMethod standard_error_method = StandardErrorMethod::louis;
   bool fit_statistics = true;      ///< S-X2 for dichotomous items, infit/outfit for Rasch-family items
+  bool model_fit = false;          ///< M2 (M2* with polytomous items), RMSEA and SRMSR (see ModelFit)
   /// With fixed items: also estimate the latent mean and variance, so that a calibration sample that is abler or
   /// more spread than the bank's reference population does not bias the new items (Kim 2006, FIPC).
   bool estimate_latent_with_fixed_items = true;
@@ -120,8 +151,11 @@ enum class ItemCalibrationStatus {
   too_few_responses,  ///< fewer than `min_responses` responses; left out
   empty_category,     ///< a polytomous item with a category between 0 and its highest that nobody chose; left out
   negative_slope,     ///< estimated, but a <= 0 (or GRM thresholds out of order): not a valid irtcat item
+  at_bound,           ///< estimated, a valid item, but a parameter sits on its bound (c = 0, d = 1, |a| = 30, ...)
+                      ///< where the likelihood still rises towards it; that parameter has no standard error
 };
-/// "estimated", "fixed", "all_correct", "all_incorrect", "too_few_responses", "empty_category", "negative_slope".
+/// "estimated", "fixed", "all_correct", "all_incorrect", "too_few_responses", "empty_category", "negative_slope",
+/// "at_bound".
 std::string_view to_string(ItemCalibrationStatus status) noexcept;
 
 /// Standard errors in the reported parameterization (delta method). Zero for a parameter that is not estimated.
@@ -140,6 +174,21 @@ struct ItemFit {
   std::optional<double> s_x2_p;   ///< its p-value (chi-square)
   std::optional<double> infit;    ///< information-weighted mean square (Rasch family), at EAP abilities
   std::optional<double> outfit;   ///< unweighted mean square (Rasch family), at EAP abilities
+};
+
+/// Overall model fit (limited information): Maydeu-Olivares & Joe's (2006) M2 on the univariate and bivariate margins
+/// of dichotomous items, or the M2* of Cai & Hansen (2013) on the means and cross products of the item scores when an
+/// item is polytomous (mirt's default `M2()`), from the persons who answered every item; with the RMSEA of M2 and the
+/// SRMSR of the residual inter-item correlations.
+struct ModelFit {
+  std::string statistic = "M2";  ///< "M2" or "M2*"
+  double m2 = 0.0;               ///< the statistic, asymptotically χ²(df) under the model
+  int df = 0;                    ///< moments − free parameters
+  int parameters = 0;            ///< free parameters
+  double p = 0.0;                ///< its p-value
+  double rmsea = 0.0;            ///< √(max(M2 − df, 0) / (N·df))
+  double srmsr = 0.0;            ///< root mean square of observed minus model correlations over item pairs
+  std::size_t persons = 0;       ///< N: the persons with complete data it was computed from
 };
 
 /// One item's result.
@@ -161,22 +210,24 @@ struct CalibrationResult {
   std::string message;                      ///< one line on how it ended
   int cycles = 0;                           ///< EM cycles (E-step + M-step) run
   double log_likelihood = 0.0;              ///< marginal log-likelihood at the estimates
+  double max_score = 0.0;                   ///< the largest absolute score (gradient of the log-likelihood plus log
+                                            ///< priors) of an estimated parameter not on a bound, at the estimates
   std::vector<double> log_likelihood_trace; ///< at every accepted iterate, in order; never decreases (with parameter
                                             ///< priors: log-likelihood + log priors, what EM increases)
   double latent_mean = 0.0;                 ///< of θ: 0 unless estimated (fixed-item calibration)
   double latent_variance = 1.0;             ///< of θ: 1 unless estimated (Rasch, fixed-item calibration)
   std::string standard_error_method;        ///< empty when standard errors were not asked for
   std::string standard_error_message;       ///< why some or all standard errors are missing, if they are
+  int parameters = 0;                       ///< free parameters estimated (not those held at a bound)
+  double aic = 0.0;                         ///< −2 log-likelihood + 2·parameters
+  double bic = 0.0;                         ///< −2 log-likelihood + parameters·log(persons with a response)
+  std::optional<ModelFit> model_fit;        ///< when asked for (`CalibrationOptions::model_fit`) and computable
+  std::string model_fit_message;            ///< why it is missing, if asked for
   std::vector<CalibratedItem> items;        ///< one per response column, in column order
 
   /// The valid items (estimated and fixed) as a bank with scaling constant `scaling`, in column order.
   ItemBank bank(double scaling = kLogisticScaling) const;
 };
-
-/// How calibrate() computes standard errors, in words for reports.
-inline constexpr std::string_view kStandardErrorMethod =
-    "observed information of the marginal likelihood: central differences of its analytic gradient "
-    "(Fisher's identity), delta method to the reported parameters";
 
 /// Calibrates the items of a response table.
 ///

@@ -150,7 +150,9 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
   std::vector<std::string> left;
   for (const CalibratedItem& calibrated : result.items) {
     if (calibrated.status == ItemCalibrationStatus::fixed) continue;
-    if (calibrated.status != ItemCalibrationStatus::estimated || !calibrated.item) {
+    const bool valid = calibrated.status == ItemCalibrationStatus::estimated ||
+                       calibrated.status == ItemCalibrationStatus::at_bound;
+    if (!valid || !calibrated.item) {
       left.push_back(calibrated.id.str());
       continue;
     }
@@ -200,6 +202,9 @@ void add_calibrate_command(CLI::App& app) {
     std::string fixed;
     std::string quadrature = "-6:6:61";
     double tolerance = 1e-4;
+    double gradient_tolerance = 1e-3;
+    std::string se_method = "louis";
+    std::string fit;
     int max_cycles = 2000;
     int min_responses = 10;
     double scaling = 1.0;
@@ -229,7 +234,16 @@ void add_calibrate_command(CLI::App& app) {
                       "Items CSV of operational items held fixed (fixed-item calibration on the bank's scale)");
   command->add_option("--quadrature", flags->quadrature, "Quadrature lower:upper:points")->capture_default_str();
   command->add_option("--tolerance", flags->tolerance, "Convergence: largest parameter change")->capture_default_str();
+  command->add_option("--gradient-tolerance", flags->gradient_tolerance,
+                      "Convergence: largest score (gradient of the log-likelihood) of a parameter not on a bound")
+      ->capture_default_str();
   command->add_option("--max-cycles", flags->max_cycles, "EM cycles at most")->capture_default_str();
+  command->add_option("--se-method", flags->se_method,
+                      "Standard errors: louis (analytic observed information) or central-differences (a check)")
+      ->capture_default_str();
+  command->add_option("--fit", flags->fit,
+                      "m2: also the overall fit M2 (M2* with polytomous items), its RMSEA and the SRMSR, on standard "
+                      "error");
   command->add_option("--min-responses", flags->min_responses, "Items with fewer responses are not estimated")
       ->capture_default_str();
   CLI::Option* scaling =
@@ -258,6 +272,17 @@ void add_calibrate_command(CLI::App& app) {
     options.quadrature_upper = grid.upper;
     options.quadrature_points = grid.points;
     options.tolerance = flags->tolerance;
+    options.gradient_tolerance = flags->gradient_tolerance;
+    try {
+      options.standard_error_method = standard_error_method_from_string(flags->se_method);
+    } catch (const InvalidArgument&) {
+      throw InvalidArgument("--se-method: unknown method '" + flags->se_method +
+                            "' (expected louis or central-differences)");
+    }
+    if (!flags->fit.empty() && flags->fit != "m2") {
+      throw InvalidArgument("--fit: unknown statistic '" + flags->fit + "' (expected m2)");
+    }
+    options.model_fit = flags->fit == "m2";
     options.max_cycles = flags->max_cycles;
     options.min_responses = flags->min_responses;
     options.scaling = flags->scaling;
@@ -325,6 +350,16 @@ void add_calibrate_command(CLI::App& app) {
     std::string summary = "calibrate: ";
     summary += result.message;
     summary += ", log-likelihood " + detail::format_double(result.log_likelihood);
+    summary += ", largest score " + detail::format_double(result.max_score);
+    summary += ", AIC " + detail::format_double(result.aic) + ", BIC " + detail::format_double(result.bic);
+    if (const std::optional<ModelFit>& fit = result.model_fit) {
+      summary += "; " + fit->statistic + " " + detail::format_double(fit->m2) + " on " + std::to_string(fit->df) +
+                 " df (p " + detail::format_double(fit->p) + ", " + std::to_string(fit->persons) +
+                 " complete responders), RMSEA " + detail::format_double(fit->rmsea) + ", SRMSR " +
+                 detail::format_double(fit->srmsr);
+    } else if (options.model_fit) {
+      summary += "; M2 not available: " + result.model_fit_message;
+    }
     if (result.latent_mean != 0.0 || result.latent_variance != 1.0) {
       summary += ", latent mean " + detail::format_double(result.latent_mean) + ", variance " +
                  detail::format_double(result.latent_variance);
