@@ -303,14 +303,17 @@ ParameterBox flat_box(const CalibrationProblem& problem, const ParameterLayout& 
   return box;
 }
 
-// EM's last stretch is slow: its rate is the fraction of information that is missing, so once no parameter moves
-// more than the tolerance the score can still be far from 0 (a slope direction in 2PL, an asymptote near its
-// bound). From there one Newton step on the marginal log-likelihood with the observed information (Louis) converges
+// EM's last stretch is slow: its rate is the fraction of information that is missing, so when its parameters barely
+// move the score can still be far from 0 (a slope direction in 2PL, an asymptote near its bound). From there one
+// Newton step on the marginal log-likelihood with the observed information (Louis) converges
 // quadratically. Parameters at a bound whose score points out of the box stay there. The step is taken only if the
 // objective does not decrease; `state`, `at` and `objective` are then the new point's. Returns whether it was taken.
 bool newton_step(const CalibrationProblem& problem, const ParameterLayout& layout, EStep& estep, WorkerPool& pool,
                  ParameterState& state, EStepResult& at, double& objective) {
-  if (layout.size == 0) return false;
+  // Beyond this many parameters the information matrix (size² doubles) and its Cholesky factor (size³/3 flops)
+  // cost more than the EM cycles they save: EM goes on alone.
+  constexpr Eigen::Index kMaxNewtonParameters = 3000;
+  if (layout.size == 0 || layout.size > kMaxNewtonParameters) return false;
   const ParameterBox box = flat_box(problem, layout);
   const Eigen::VectorXd x = pack(problem, layout, state);
   const Eigen::VectorXd score = marginal_score(problem, layout, state, at, pool);
@@ -428,15 +431,20 @@ EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const 
 
   // One EM cycle from `from` (whose E-step is `at`): the M-step, the change, a progress report. `done` when no
   // parameter moved more than the tolerance and the largest projected score at `from` is within its tolerance.
-  bool still = false;  // the latest cycle moved no parameter more than the tolerance
+  // EM is near its end when no parameter moved more than 10 tolerances: from there a Newton step with the observed
+  // information (newton_step) reaches the score's tolerance in fewer E-steps than the cycles it replaces cost. It
+  // is not taken where the score is within its tolerance already (an infinite tolerance gives mirt's criterion
+  // alone, and its cycles).
+  constexpr double kNewtonNear = 10.0;
+  bool near = false;
   auto cycle = [&](const ParameterState& from, const EStepResult& at, bool& done) {
     ParameterState next = from;
     const double gradient = m_step(problem, at, next, pool);
     ++out.cycles;
     const double change =
         layout.size == 0 ? 0.0 : (pack(problem, layout, next) - pack(problem, layout, from)).cwiseAbs().maxCoeff();
-    still = change < options.tolerance;
-    done = still && gradient <= options.gradient_tolerance;
+    near = change < kNewtonNear * options.tolerance && gradient > options.gradient_tolerance;
+    done = change < options.tolerance && gradient <= options.gradient_tolerance;
     if (options.progress) options.progress({out.cycles, options.max_cycles, at.log_likelihood, change, gradient});
     return next;
   };
@@ -463,7 +471,7 @@ EmOutcome run_em(const CalibrationProblem& problem, ParameterState start, const 
     EStepResult e1 = estep.run(s1);
     double objective1 = log_posterior(problem, s1, e1.log_likelihood);
     out.trace.push_back(objective1);
-    if (options.accelerate && still && newton_failures < 3) {
+    if (options.accelerate && near && newton_failures < 3) {
       if (newton_step(problem, layout, estep, pool, s1, e1, objective1)) {
         out.trace.push_back(objective1);
         out.state = std::move(s1);

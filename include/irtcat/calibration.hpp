@@ -115,8 +115,8 @@ struct CalibrationOptions {
   /// rasch and 1pl columns), starts from its parameters instead of the data's proportions and correlations. Scaled by
   /// `scaling`, as the result. Throws InvalidArgument if a model differs.
   std::vector<Item> start_items;
-  /// SQUAREM extrapolation (Varadhan & Roland 2008), and once no parameter moves more than `tolerance` a Newton step
-  /// with the observed information (Louis 1982) to reach the score's tolerance; both kept monotone. False: plain EM.
+  /// SQUAREM extrapolation (Varadhan & Roland 2008), and once no parameter moves more than 10·`tolerance` a Newton
+  /// step with the observed information (Louis 1982); both kept monotone. False: plain EM.
   bool accelerate = true;
   bool standard_errors = true;     ///< observed-information standard errors
   StandardErrorMethod standard_error_method = StandardErrorMethod::louis;
