@@ -1,0 +1,221 @@
+// `irtcat serve` killed with SIGKILL at random moments while a client drives 50 sessions: the client restarts it
+// and resends what got no reply (the same sessionState). No answer is lost, none is stored twice, and every
+// session's items are those of an uninterrupted library Session with the same configuration and seed.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <random>
+#include <regex>
+
+#include "service/service_support.hpp"
+
+extern char** environ;
+
+namespace irtcat::testing {
+namespace {
+
+const std::string kSections = "/ims/cat/v1p0/sections";
+
+// The CLI's server as a child process on any free port; its port read from the line it prints.
+class ServerProcess {
+ public:
+  ServerProcess(const Scratch& scratch, const std::string& database) : scratch_(scratch), database_(database) {}
+  ~ServerProcess() { kill_now(); }
+
+  /// Starts a server; one killed before it listens is started again.
+  void start() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (spawn()) return;
+    }
+    FAIL("irtcat serve did not start");
+  }
+
+  bool spawn() {
+    const std::string log = scratch_.path("serve.out");
+    std::remove(log.c_str());
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    std::vector<std::string> arguments = {IRTCAT_CLI, "serve", "--db", database_, "--port", "0", "--threads", "4"};
+    std::vector<char*> argv;
+    for (std::string& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    REQUIRE(posix_spawn(&pid, IRTCAT_CLI, &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    pid_ = pid;
+    static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    for (int wait = 0; wait < 4000; ++wait) {
+      std::smatch match;
+      const std::string text = slurp(log);
+      if (std::regex_search(text, match, kListening)) {
+        port_ = std::stoi(match[1].str());
+        return true;
+      }
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {  // killed before it listened
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    FAIL("irtcat serve did not print its port");
+    return false;
+  }
+  void kill_now() {
+    const pid_t pid = pid_.exchange(-1);
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }
+  /// Ends the server as an operator would (SIGTERM) and returns its exit status.
+  int terminate() {
+    const pid_t pid = pid_.exchange(-1);
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  pid_t pid() const noexcept { return pid_; }
+  int port() const noexcept { return port_; }
+
+ private:
+  const Scratch& scratch_;
+  std::string database_;
+  std::atomic<pid_t> pid_{-1};  // read by the killer thread
+  int port_ = 0;
+};
+
+// The simulee's answer to an item: fixed by the session's seed and the item id, so a resent step sends the same.
+int answer(std::uint64_t seed, const std::string& item) {
+  std::uint64_t hash = 1469598103934665603ULL ^ seed;
+  for (char ch : item) hash = (hash ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+  return static_cast<int>((hash >> 17) % 2);
+}
+
+TEST_CASE("service: killed with SIGKILL at random moments, restarted, every session carries on exactly") {
+  Scratch scratch;
+  const std::string database = scratch.database("service.db", {"mathematics"});
+  const ClientCredentials credentials = add_service_client(database, "test platform");
+  ServerProcess server(scratch, database);
+  server.start();
+
+  std::unique_ptr<httplib::Client> http;
+  std::string token;
+  const auto connect = [&] {
+    http = std::make_unique<httplib::Client>("127.0.0.1", server.port());
+    http->set_tcp_nodelay(true);
+    http->set_read_timeout(10, 0);
+  };
+  connect();
+  // One call, resent after a restart until it gets a reply: what a platform's retry loop does.
+  int restarts = 0;
+  const auto call = [&](const std::string& path, const std::string& body, const std::string& type) -> Answer {
+    for (;;) {
+      httplib::Headers headers;
+      if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+      if (httplib::Result result = http->Post(path, headers, body, type)) {
+        if (result->status != 503) return {result->status, json::parse(result->body, nullptr, false), result->body};
+      }
+      server.kill_now();  // reap it (it may already be dead) and start another
+      server.start();
+      connect();
+      ++restarts;
+    }
+  };
+  const Answer issued = call("/oauth2/token",
+                             "grant_type=client_credentials&client_id=" + credentials.id +
+                                 "&client_secret=" + credentials.secret,
+                             "application/x-www-form-urlencoded");
+  REQUIRE(issued.status == 200);
+  token = issued.body.at("access_token").get<std::string>();
+  const Answer made = call(kSections, json{{"sectionConfiguration", base64(json{{"bank", "mathematics"}}.dump())}}.dump(),
+                           "application/json");
+  REQUIRE(made.status == 201);
+  const std::string section = made.body.at("sectionIdentifier").get<std::string>();
+
+  // The killer: 25 SIGKILLs, 20-200 ms apart, wherever the server is.
+  std::atomic<bool> done{false};
+  std::thread killer([&] {
+    std::mt19937_64 rng(77);
+    for (int kills = 0; kills < 25 && !done; ++kills) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 180));
+      if (const pid_t pid = server.pid(); pid > 0 && !done) ::kill(pid, SIGKILL);
+    }
+  });
+
+  constexpr int kSessions = 50;
+  struct Running {
+    std::uint64_t seed;
+    std::string key;
+    json reply;
+  };
+  std::vector<Running> sessions;
+  // A session created twice (the reply to the first lost) is simply another session: count what the store has.
+  for (int s = 0; s < kSessions; ++s) {
+    const std::uint64_t seed = 1000 + static_cast<std::uint64_t>(s);
+    const Answer created = call(kSections + "/" + section + "/sessions", json{{"seed", seed}}.dump(), "application/json");
+    REQUIRE(created.status == 201);
+    sessions.push_back({seed, created.body.at("sessionIdentifier").get<std::string>(), created.body});
+  }
+  for (bool any = true; any;) {
+    any = false;
+    for (Running& session : sessions) {
+      const json& items = session.reply.at("nextItems").at("itemIdentifiers");
+      if (items.empty()) continue;
+      any = true;
+      const std::string item = items.at(0).get<std::string>();
+      const Answer reply =
+          call(kSections + "/" + section + "/sessions/" + session.key + "/results",
+               results_body(score_result(item, answer(session.seed, item)),
+                            session.reply.at("sessionState").get<std::string>())
+                   .dump(),
+               "application/json");
+      REQUIRE_MESSAGE(reply.status == 200, reply.text);
+      session.reply = reply.body;
+    }
+  }
+  done = true;
+  killer.join();
+  MESSAGE("restarts after SIGKILL: " << restarts);
+  CHECK(restarts >= 3);
+
+  Store store(database, OpenMode::read_only);
+  auto bank = std::make_shared<const ItemBank>(store.load_bank("mathematics").bank);
+  std::map<std::uint64_t, int> seen;
+  for (const StoredSession& row : store.sessions()) {
+    const StoredSession stored = store.load_session(row.id);
+    Session twin(bank, session_config_from_json(stored.config), stored.seed);
+    std::size_t step = 0;
+    while (const std::optional<ItemIndex> next = twin.next_item()) {
+      const std::string id = bank->item(*next).id().str();
+      if (step == stored.responses.size()) break;  // a session whose creation reply was lost: never driven
+      REQUIRE(stored.responses[step].first == id);
+      REQUIRE(stored.responses[step].second == answer(stored.seed, id));
+      twin.record(*next, answer(stored.seed, id));
+      ++step;
+    }
+    CHECK(step == stored.responses.size());
+    if (!stored.responses.empty()) {
+      seen[stored.seed] += 1;
+      CHECK(twin.finished());
+      CHECK(stored.status == "finished");
+    }
+  }
+  CHECK(seen.size() == kSessions);  // every driven session is stored once, complete
+  for (const auto& [seed, count] : seen) CHECK(count == 1);
+
+  server.start();
+  CHECK(server.terminate() == 0);  // SIGTERM: a clean stop
+}
+
+}  // namespace
+}  // namespace irtcat::testing
