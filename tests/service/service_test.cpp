@@ -124,7 +124,7 @@ TEST_CASE("service: section defaults, overrides, and what GET returns") {
   CHECK(session_config_from_json(newest_session(service.options().database).config).content.topics.empty());
 }
 
-TEST_CASE("service: a retried result is answered as before and stored once; a conflicting one is refused") {
+TEST_CASE("service: a retried result is answered as before and stored once, and a conflicting one is refused") {
   Scratch scratch;
   ServiceFixture service(scratch);
   const std::string section = service.section({{"bank", "mathematics"}});
@@ -270,7 +270,7 @@ TEST_CASE("service: /openapi.json lists exactly the routes the server answers") 
   }
 }
 
-TEST_CASE("service: a client sees only its own sections; tokens expire; secrets are checked") {
+TEST_CASE("service: a client sees only its own sections, tokens expire and secrets are checked") {
   Scratch scratch;
   ServiceOptions options;
   options.token_lifetime = std::chrono::seconds(2);
