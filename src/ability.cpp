@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/check.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -89,11 +90,7 @@ void require_valid_responses(const char* function, const ItemBank& bank, std::sp
                         " is outside a bank of " + std::to_string(bank.size()) + " items");
     }
     const Item& item = bank.item(response.item);
-    if (response.category < 0 || response.category >= item.category_count()) {
-      throw InvalidResponse(std::string(function) + ": item '" + item.id().str() + "' has categories 0.." +
-                            std::to_string(item.category_count() - 1) + ", got " +
-                            std::to_string(response.category));
-    }
+    detail::check_category(function, item, response.category);
   }
 }
 

@@ -3,16 +3,14 @@
 #include <cmath>
 #include <string>
 
+#include "detail/check.hpp"
 #include "detail/exp.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
 
 Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling) {
-  if (category < 0 || category >= item.category_count()) {
-    throw InvalidResponse("log_probability: item '" + item.id().str() + "' has categories 0.." +
-                          std::to_string(item.category_count() - 1) + ", got " + std::to_string(category));
-  }
+  detail::check_category("log_probability", item, category);
   if (!is_dichotomous(item.model())) {
     Eigen::ArrayXd out(theta.size());
     for (Eigen::Index q = 0; q < theta.size(); ++q) out(q) = category_terms(item, theta(q), scaling).log_p[category];

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "detail/check.hpp"
 #include "detail/dichotomous_information.hpp"
 #include "irtcat/error.hpp"
 
@@ -154,11 +155,8 @@ MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.s
 }
 
 std::ptrdiff_t MaxInformationSearch::best(double theta, const std::vector<char>& eligible) const {
-  if (!std::isfinite(theta)) throw InvalidArgument("MaxInformationSearch::best: theta must be finite");
-  if (eligible.size() != items_) {
-    throw InvalidArgument("MaxInformationSearch::best: the eligibility mask has " + std::to_string(eligible.size()) +
-                          " entries for " + std::to_string(items_) + " items");
-  }
+  detail::check_finite("MaxInformationSearch::best", "theta", theta);
+  detail::check_mask_size("MaxInformationSearch::best", eligible.size(), items_);
   std::ptrdiff_t best = -1;
   double best_information = kMinusInfinity;
   const double bin = std::floor((theta - kBinLow) / kBinWidth);

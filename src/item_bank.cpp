@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "detail/check.hpp"
 #include "detail/dichotomous_information.hpp"
 #include "irtcat/error.hpp"
 
@@ -14,6 +15,21 @@ namespace {
 using Eigen::ArrayXd;
 using Eigen::ArrayXXd;
 using Eigen::Index;
+
+// The block of structure of arrays that holds a polytomous model's items: every model names its family here, so
+// that a new model is a compile-time question (-Wswitch) and not silently filed under another.
+Model polytomous_family(Model model) {
+  switch (model) {
+    case Model::grm: return Model::grm;
+    case Model::gpcm:
+    case Model::pcm: return Model::gpcm;  // PCM is GPCM with a = 1
+    case Model::one_pl:
+    case Model::two_pl:
+    case Model::three_pl:
+    case Model::four_pl: break;
+  }
+  throw InvalidArgument("ItemBank: model " + std::string(to_string(model)) + " is not polytomous");
+}
 
 detail::DichotomousColumns columns(const DichotomousArrays& arrays) {
   return {arrays.da.data(), arrays.dab.data(), arrays.c.data(), arrays.spread.data(), arrays.one_minus_d.data()};
@@ -90,8 +106,7 @@ ItemBank::ItemBank(std::vector<Item> items, double scaling, std::vector<ItemMeta
     if (is_dichotomous(item.model())) {
       dichotomous_rows.push_back(i);
     } else {
-      const Model family = item.model() == Model::grm ? Model::grm : Model::gpcm;
-      polytomous_rows[{family, item.category_count() - 1}].push_back(i);
+      polytomous_rows[{polytomous_family(item.model()), item.category_count() - 1}].push_back(i);
     }
   }
   dichotomous_only_ = polytomous_rows.empty();
@@ -159,7 +174,7 @@ ItemIndex ItemBank::index_of(const ItemId& id) const {
 }
 
 void ItemBank::information(double theta, Eigen::Ref<ArrayXd> out) const {
-  if (!std::isfinite(theta)) throw InvalidArgument("ItemBank::information: theta must be finite");
+  detail::check_finite("ItemBank::information", "theta", theta);
   if (out.size() != static_cast<Index>(items_.size())) {
     throw InvalidArgument("ItemBank::information: output has " + std::to_string(out.size()) + " entries for " +
                           std::to_string(items_.size()) + " items");
@@ -174,10 +189,11 @@ void ItemBank::information(double theta, Eigen::Ref<ArrayXd> out) const {
     out(static_cast<Index>(dichotomous_.bank_index[row])) = block(static_cast<Index>(row));
   }
   for (const PolytomousArrays& arrays : polytomous_) {
-    if (arrays.model == Model::grm) {
-      graded_information(arrays, theta, block);
-    } else {
-      partial_credit_information(arrays, theta, block);
+    switch (arrays.model) {
+      case Model::grm: graded_information(arrays, theta, block); break;
+      case Model::gpcm: partial_credit_information(arrays, theta, block); break;
+      default: throw InvalidArgument("ItemBank::information: no information kernel for a block of model " +
+                                     std::string(to_string(arrays.model)));
     }
     for (std::size_t row = 0; row < arrays.bank_index.size(); ++row) {
       out(static_cast<Index>(arrays.bank_index[row])) = block(static_cast<Index>(row));

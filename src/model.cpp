@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "detail/check.hpp"
 #include "detail/logistic.hpp"
 #include "irtcat/error.hpp"
 
@@ -149,13 +150,6 @@ void partial_credit_terms(const Item& item, double theta, double scaling, Catego
   }
 }
 
-void require_category(const char* function, const Item& item, int category) {
-  if (category < 0 || category >= item.category_count()) {
-    throw InvalidResponse(std::string(function) + ": item '" + item.id().str() + "' has categories 0.." +
-                          std::to_string(item.category_count() - 1) + ", got " + std::to_string(category));
-  }
-}
-
 }  // namespace
 
 std::string_view to_string(Model model) noexcept {
@@ -256,12 +250,12 @@ CategoryTerms category_terms(const Item& item, double theta, double scaling) {
 }
 
 double log_probability(const Item& item, int category, double theta, double scaling) {
-  require_category("log_probability", item, category);
+  detail::check_category("log_probability", item, category);
   return category_terms(item, theta, scaling).log_p[category];
 }
 
 double probability(const Item& item, int category, double theta, double scaling) {
-  require_category("probability", item, category);
+  detail::check_category("probability", item, category);
   return std::exp(category_terms(item, theta, scaling).log_p[category]);
 }
 

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <string>
 
+#include "detail/check.hpp"
 #include "detail/selection_kernels.hpp"
 #include "irtcat/error.hpp"
 
@@ -138,11 +139,8 @@ void SelectionOptions::validate() const {
 Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
                            const std::vector<char>& eligible) {
   const ItemBank& bank = grid.bank();
-  if (eligible.size() != bank.size()) {
-    throw InvalidArgument("item_scores: the eligibility mask has " + std::to_string(eligible.size()) +
-                          " entries for " + std::to_string(bank.size()) + " items");
-  }
-  if (!std::isfinite(state.theta)) throw InvalidArgument("item_scores: theta must be finite");
+  detail::check_mask_size("item_scores", eligible.size(), bank.size());
+  detail::check_finite("item_scores", "theta", state.theta);
   switch (rule) {
     case SelectionRule::mfi: return masked(bank.information(state.theta), eligible);
     case SelectionRule::closest: {

@@ -13,6 +13,7 @@
 #include <limits>
 #include <string>
 
+#include "detail/check.hpp"
 #include "detail/dichotomous_probability.hpp"
 #include "detail/selection_kernels.hpp"
 #include "irtcat/error.hpp"
@@ -286,11 +287,8 @@ std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const 
   const bool screened = rule == SelectionRule::mlwi || rule == SelectionRule::mpwi || rule == SelectionRule::kl ||
                         rule == SelectionRule::klp || rule == SelectionRule::mepv;
   if (!screened) return std::nullopt;
-  if (eligible.size() != grid.bank().size()) {
-    throw InvalidArgument("best_item: the eligibility mask has " + std::to_string(eligible.size()) + " entries for " +
-                          std::to_string(grid.bank().size()) + " items");
-  }
-  if (!std::isfinite(state.theta)) throw InvalidArgument("best_item: theta must be finite");
+  detail::check_mask_size("best_item", eligible.size(), grid.bank().size());
+  detail::check_finite("best_item", "theta", state.theta);
   const GridPosterior& posterior = detail::require_posterior(state, rule, grid);
   const bool likelihood = rule == SelectionRule::mlwi || rule == SelectionRule::kl;
   const ArrayXd weights = likelihood ? posterior.likelihood_weights() : posterior.weights();

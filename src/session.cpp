@@ -6,6 +6,7 @@
 #include <string>
 #include <variant>
 
+#include "detail/check.hpp"
 #include "detail/random.hpp"
 #include "irtcat/error.hpp"
 
@@ -233,10 +234,7 @@ void Session::record(ItemIndex item, int response) {
                                                                  std::to_string(pending_->value) + ")"));
   }
   const Item& offered = design_->bank().item(item);
-  if (response < 0 || response >= offered.category_count()) {
-    throw InvalidResponse("Session::record: item '" + offered.id().str() + "' has categories 0.." +
-                          std::to_string(offered.category_count() - 1) + ", got " + std::to_string(response));
-  }
+  detail::check_category("Session::record", offered, response);
   apply(item, response);
 }
 

@@ -17,8 +17,6 @@ using ordered = nlohmann::ordered_json;
 constexpr const char* kFormat = "irtcat.session";
 constexpr int kVersion = 1;
 
-std::string_view to_string(StoppingOptions::Combine combine) { return combine == StoppingOptions::Combine::all ? "all" : "any"; }
-
 ordered prior_json(const Prior& prior) {
   if (const auto* normal = std::get_if<NormalPrior>(&prior)) {
     return ordered{{"type", "normal"}, {"mean", normal->mean}, {"sd", normal->sd}};
@@ -48,7 +46,7 @@ ordered config_json(const SessionConfig& config) {
   ordered classification = nullptr;
   if (const auto& rule = config.stopping.classification) {
     classification = {{"cut", rule->cut},
-                      {"method", rule->method == ClassificationRule::Method::sprt ? "sprt" : "confidence_interval"},
+                      {"method", to_string(rule->method)},
                       {"confidence", rule->confidence},
                       {"indifference", rule->indifference},
                       {"alpha", rule->alpha},
@@ -133,16 +131,14 @@ SessionConfig config_from(const json& j) {
     const json& c = s.at("classification");
     ClassificationRule rule;
     rule.cut = c.at("cut").get<double>();
-    rule.method = c.at("method").get<std::string>() == "sprt" ? ClassificationRule::Method::sprt
-                                                               : ClassificationRule::Method::confidence_interval;
+    rule.method = classification_method_from_string(c.at("method").get<std::string>());
     rule.confidence = c.at("confidence").get<double>();
     rule.indifference = c.at("indifference").get<double>();
     rule.alpha = c.at("alpha").get<double>();
     rule.beta = c.at("beta").get<double>();
     config.stopping.classification = rule;
   }
-  config.stopping.combine =
-      s.at("combine").get<std::string>() == "all" ? StoppingOptions::Combine::all : StoppingOptions::Combine::any;
+  config.stopping.combine = stopping_combine_from_string(s.at("combine").get<std::string>());
   return config;
 }
 

@@ -22,6 +22,38 @@ std::string_view to_string(StopReason reason) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(ClassificationRule::Method method) noexcept {
+  switch (method) {
+    case ClassificationRule::Method::confidence_interval: return "confidence_interval";
+    case ClassificationRule::Method::sprt: return "sprt";
+  }
+  return "unknown";
+}
+
+ClassificationRule::Method classification_method_from_string(std::string_view name) {
+  for (auto method : {ClassificationRule::Method::confidence_interval, ClassificationRule::Method::sprt}) {
+    if (name == to_string(method)) return method;
+  }
+  throw InvalidArgument("classification_method_from_string: unknown method '" + std::string(name) +
+                        "' (expected confidence_interval or sprt)");
+}
+
+std::string_view to_string(StoppingOptions::Combine combine) noexcept {
+  switch (combine) {
+    case StoppingOptions::Combine::any: return "any";
+    case StoppingOptions::Combine::all: return "all";
+  }
+  return "unknown";
+}
+
+StoppingOptions::Combine stopping_combine_from_string(std::string_view name) {
+  for (auto combine : {StoppingOptions::Combine::any, StoppingOptions::Combine::all}) {
+    if (name == to_string(combine)) return combine;
+  }
+  throw InvalidArgument("stopping_combine_from_string: unknown combine mode '" + std::string(name) +
+                        "' (expected any or all)");
+}
+
 void StoppingOptions::validate() const {
   if (max_length < 1) throw InvalidArgument("StoppingOptions: max_length must be >= 1");
   if (min_length < 0 || min_length > max_length) {
