@@ -1,4 +1,4 @@
-#include "irtcat/low_rank_table.hpp"
+#include "detail/low_rank_table.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>

@@ -113,6 +113,10 @@ PanelMoments panel_moments(const double* panel, Index nodes, const MomentWeights
 }  // namespace
 
 const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid) {
+  if (!grid.tables().covers(rule)) {
+    throw InvalidArgument("item_scores: the bank grid was built without the tables of rule " +
+                          std::string(to_string(rule)));
+  }
   if (state.posterior == nullptr) {
     throw InvalidArgument("item_scores: rule " + std::string(to_string(rule)) + " needs the posterior on the grid");
   }

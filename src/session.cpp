@@ -8,6 +8,7 @@
 
 #include "detail/check.hpp"
 #include "detail/random.hpp"
+#include "detail/selector.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -15,12 +16,10 @@ namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
-using detail::uniform01;
-using detail::uniform_index;
-
 SessionConfig validated(const std::shared_ptr<const ItemBank>& bank, SessionConfig config) {
   if (!bank) throw InvalidArgument("TestDesign: the bank is null");
   config.validate(*bank);
+  if (bank->empty()) throw InvalidArgument("TestDesign: the bank has no items");
   return config;
 }
 
@@ -51,20 +50,52 @@ void SessionConfig::validate(const ItemBank& bank) const {
 }
 
 TestDesign::TestDesign(std::shared_ptr<const ItemBank> bank, SessionConfig config)
-    : config_(validated(bank, std::move(config))),
-      grid_(bank, config_.estimation.grid),
-      content_(*bank, config_.content),
+    : bank_(std::move(bank)),
+      config_(validated(bank_, std::move(config))),
+      policy_(std::make_shared<const detail::SelectionPolicy>(bank_, config_)),
+      content_(*bank_, config_.content),
       start_theta_(config_.start.theta ? *config_.start.theta : prior_centre(config_.estimation.prior)),
       prior_posterior_(config_.estimation.grid, config_.estimation.prior) {
-  if (grid_.bank().empty()) throw InvalidArgument("TestDesign: the bank has no items");
   // Before any answer: the start ability, with the estimator's SE for an empty pattern (the prior's spread for
   // MAP and EAP, infinity for ML and WLE).
-  start_estimate_ = estimate_ability(grid_.bank(), {}, config_.estimation);
+  start_estimate_ = estimate_ability(*bank_, {}, config_.estimation);
   start_estimate_.theta = start_theta_;
-  if (config_.selection.rule == SelectionRule::a_stratified) strata_ = a_strata(grid_.bank(), config_.selection.strata);
-  if (config_.selection.rule == SelectionRule::mfi && MaxInformationSearch::supports(grid_.bank())) {
-    mfi_search_ = std::make_shared<const MaxInformationSearch>(grid_.bank());
+}
+
+const MaxInformationSearch* TestDesign::mfi_search() const noexcept { return policy_->rule().search(); }
+
+namespace {
+
+// The design's rule as a selector that needs neither a step nor a random stream.
+const detail::Selector& stepless(const TestDesign& design, const char* function) {
+  const SelectionRule rule = design.config().selection.rule;
+  if (rule == SelectionRule::a_stratified || rule == SelectionRule::random) {
+    throw InvalidArgument(std::string(function) + ": rule " + std::string(to_string(rule)) +
+                          " chooses by the step or at random (use a Session)");
   }
+  return design.policy().rule();
+}
+
+}  // namespace
+
+Eigen::ArrayXd TestDesign::item_scores(const SelectionState& state, const std::vector<char>& eligible) const {
+  return stepless(*this, "TestDesign::item_scores").scores({state, 0}, eligible);
+}
+
+std::ptrdiff_t TestDesign::best_item(const SelectionState& state, const std::vector<char>& eligible) const {
+  detail::SplitMix64 unused(0);
+  return stepless(*this, "TestDesign::best_item").best({state, 0}, eligible, unused);
+}
+
+std::vector<std::size_t> TestDesign::best_items(const SelectionState& state, const std::vector<char>& eligible,
+                                                std::size_t count) const {
+  return stepless(*this, "TestDesign::best_items").best({state, 0}, eligible, count);
+}
+
+void TestDesign::add_response(GridPosterior& posterior, ItemIndex item, int category) const {
+  detail::check_category("TestDesign::add_response", bank_->item(item), category);
+  const BankGrid& grid = policy_->grid();
+  posterior.add(grid.log_p().row(grid.row(item, category)).transpose().array());
 }
 
 Session::Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std::uint64_t seed)
@@ -97,131 +128,41 @@ std::optional<ItemIndex> Session::next_item(const ExposureCounts* exposure) {
 }
 
 std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
-  const SessionConfig& config = design_->config();
-  const ItemBank& bank = design_->bank();
   const std::size_t step = responses_.size();
   detail::SplitMix64 rng(mix_seed(seed_, step));  // this step's draws: they depend on the seed and the step only
-  const std::vector<char>* eligible = &eligible_;
+  detail::SelectionStep at;
+  at.state.theta = current_theta();
+  at.state.posterior = &posterior_;
+  at.state.responses = responses_;
+  at.state.estimation = &design_->config().estimation;
+  at.step = step;
+  const auto item = design_->policy().choose(at, eligible_, exposure, set_aside_, rng);
+  if (!item) stop_ = StopReason::bank_exhausted;
+  return item;
+}
 
-  const ExposureOptions& control = config.exposure;
-  std::vector<char> restricted;
-  if (control.method == ExposureMethod::progressive_restricted && exposure != nullptr && exposure->tests() > 0) {
-    restricted = eligible_;
-    bool any = false;
-    for (std::size_t i = 0; i < restricted.size(); ++i) {
-      restricted[i] = restricted[i] && exposure->rate(ItemIndex{i}) < control.max_rate;
-      any = any || restricted[i];
-    }
-    if (any) eligible = &restricted;  // if every item is over the rate, the bank still serves
+std::optional<ItemIndex> next_item_after(const TestDesign& design, std::span<const Response> answered,
+                                         std::uint64_t seed) {
+  const ItemBank& bank = design.bank();
+  const EstimationOptions& estimation = design.config().estimation;
+  const AbilityEstimate estimate = estimate_ability(bank, answered, estimation);  // validates the answers
+  std::vector<char> eligible(bank.size(), 1);
+  for (const Response& response : answered) eligible[response.item.value] = 0;
+  for (std::size_t i = 0; i < bank.size(); ++i) {
+    if (!bank.metadata(ItemIndex{i}).active) eligible[i] = 0;
   }
-  const std::vector<char>& ok = *eligible;
-  if (std::find(ok.begin(), ok.end(), 1) == ok.end()) {
-    stop_ = StopReason::bank_exhausted;
-    return std::nullopt;
-  }
-
-  const double theta = current_theta();
-  const auto pick_uniform = [&](const std::vector<std::size_t>& candidates) {
-    return ItemIndex{candidates[uniform_index(rng, candidates.size())]};
-  };
-  if (step == 0 && config.start.random_among > 0) {
-    SelectionState at_start;
-    at_start.theta = theta;
-    return pick_uniform(best_items(item_scores(SelectionRule::mfi, design_->grid(), at_start, ok),
-                                   static_cast<std::size_t>(config.start.random_among)));
-  }
-  if (step == 0 && config.start.most_informative && config.selection.rule != SelectionRule::mfi) {
-    SelectionState at_start;
-    at_start.theta = theta;
-    return ItemIndex{static_cast<std::size_t>(best_item(item_scores(SelectionRule::mfi, design_->grid(), at_start, ok)))};
-  }
-
-  Eigen::ArrayXd scores;
-  switch (config.selection.rule) {
-    case SelectionRule::random: {
-      std::vector<std::size_t> candidates;
-      for (std::size_t i = 0; i < ok.size(); ++i) {
-        if (ok[i]) candidates.push_back(i);
-      }
-      return pick_uniform(candidates);
-    }
-    case SelectionRule::a_stratified: {
-      // Stage s of S serves stratum s; an empty stratum hands over to the nearest one that has eligible items (the
-      // strata on both sides at that distance together). Two passes over the bank, whatever the number of strata.
-      const int strata = config.selection.strata;
-      const int stage = std::min(strata - 1, static_cast<int>(step) * strata / config.stopping.max_length);
-      const auto& stratum = design_->strata();
-      int nearest = strata;
-      for (std::size_t i = 0; i < ok.size(); ++i) {
-        if (ok[i]) nearest = std::min(nearest, std::abs(stratum[i] - stage));
-      }
-      scores = Eigen::ArrayXd::Constant(static_cast<Eigen::Index>(bank.size()), kMinusInfinity);
-      for (std::size_t i = 0; i < ok.size(); ++i) {
-        if (ok[i] && std::abs(stratum[i] - stage) == nearest) {
-          scores(static_cast<Eigen::Index>(i)) = -std::abs(bank.items()[i].b() - theta);
-        }
-      }
-      break;
-    }
-    case SelectionRule::mfi:
-      if (design_->mfi_search() != nullptr && control.method == ExposureMethod::none) {
-        return ItemIndex{static_cast<std::size_t>(design_->mfi_search()->best(theta, ok))};
-      }
-      [[fallthrough]];
-    default: {
-      SelectionState state;
-      state.theta = theta;
-      state.posterior = &posterior_;
-      state.responses = responses_;
-      state.estimation = &config.estimation;
-      // The best item, or the k best for randomesque, is all that is needed, not every score.
-      if (control.method == ExposureMethod::none) {
-        return ItemIndex{static_cast<std::size_t>(best_item(config.selection.rule, design_->grid(), state, ok))};
-      }
-      if (control.method == ExposureMethod::randomesque) {
-        return pick_uniform(best_items(config.selection.rule, design_->grid(), state, ok,
-                                       static_cast<std::size_t>(control.randomesque_count)));
-      }
-      scores = item_scores(config.selection.rule, design_->grid(), state, ok);
-    }
-  }
-
-  if (control.method == ExposureMethod::progressive_restricted) {
-    // Revuelta & Ponsoda (1998): a random part that fades as the test proceeds.
-    double low = std::numeric_limits<double>::infinity();
-    double high = kMinusInfinity;
-    for (Eigen::Index i = 0; i < scores.size(); ++i) {
-      if (scores(i) > kMinusInfinity) {
-        low = std::min(low, scores(i));
-        high = std::max(high, scores(i));
-      }
-    }
-    const double weight = static_cast<double>(step) / config.stopping.max_length;
-    for (Eigen::Index i = 0; i < scores.size(); ++i) {
-      if (scores(i) > kMinusInfinity) {
-        scores(i) = (1 - weight) * uniform01(rng) * (high - low) + weight * (scores(i) - low);
-      }
-    }
-  }
-
-  switch (control.method) {
-    case ExposureMethod::randomesque:
-      return pick_uniform(best_items(scores, static_cast<std::size_t>(control.randomesque_count)));
-    case ExposureMethod::sympson_hetter: {
-      std::ptrdiff_t best = best_item(scores);
-      while (true) {
-        const double k = control.sympson_hetter.empty() ? 1.0 : control.sympson_hetter[static_cast<std::size_t>(best)];
-        if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
-        if (set_aside_.empty()) set_aside_.assign(bank.size(), 0);
-        set_aside_[static_cast<std::size_t>(best)] = 1;
-        scores(best) = kMinusInfinity;
-        const std::ptrdiff_t next = best_item(scores);
-        if (next < 0) return ItemIndex{static_cast<std::size_t>(best)};  // every item passed over: give the last
-        best = next;
-      }
-    }
-    default: return ItemIndex{static_cast<std::size_t>(best_item(scores))};
-  }
+  GridPosterior posterior = design.prior_posterior();
+  for (const Response& response : answered) design.add_response(posterior, response.item, response.category);
+  detail::SelectionStep at;
+  at.state.theta = estimate.theta;
+  at.state.posterior = &posterior;
+  at.state.responses = answered;
+  at.state.estimation = &estimation;
+  at.step = answered.size();
+  detail::SplitMix64 rng(seed);
+  const std::ptrdiff_t best = design.policy().rule().best(at, eligible, rng);
+  if (best < 0) return std::nullopt;
+  return ItemIndex{static_cast<std::size_t>(best)};
 }
 
 void Session::record(ItemIndex item, int response) {
@@ -239,7 +180,7 @@ void Session::record(ItemIndex item, int response) {
 }
 
 void Session::apply(ItemIndex item, int response) {
-  const BankGrid& grid = design_->grid();
+  const BankGrid& grid = design_->policy().grid();
   posterior_.add(grid.log_p().row(grid.row(item, response)).transpose().array());
   responses_.push_back({item, response});
   administered_.push_back(item);

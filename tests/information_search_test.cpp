@@ -6,6 +6,7 @@
 
 #include "irtcat/error.hpp"
 #include "irtcat/information_search.hpp"
+#include "detail/bank_grid.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/session.hpp"
 

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "detail/bank_grid.hpp"
 #include "irtcat/irtcat.hpp"
 #include "test_support.hpp"
 

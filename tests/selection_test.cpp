@@ -5,6 +5,7 @@
 #include <random>
 
 #include "irtcat/error.hpp"
+#include "detail/bank_grid.hpp"
 #include "irtcat/selection.hpp"
 #include "test_support.hpp"
 

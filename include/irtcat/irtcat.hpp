@@ -2,7 +2,6 @@
 // irtcat: computerized adaptive testing with item response theory. Include this for the whole library.
 
 #include "irtcat/ability.hpp"
-#include "irtcat/bank_grid.hpp"
 #include "irtcat/bank_json.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/constraints.hpp"
@@ -12,7 +11,6 @@
 #include "irtcat/information_search.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/items_csv.hpp"
-#include "irtcat/low_rank_table.hpp"
 #include "irtcat/model.hpp"
 #include "irtcat/prior.hpp"
 #include "irtcat/profiles.hpp"
