@@ -216,22 +216,4 @@ void Session::update_stop() {
   stop_ = irtcat::stop_reason(config.stopping, state);
 }
 
-void Battery::add(std::string domain, std::shared_ptr<const TestDesign> design) {
-  if (!design) throw InvalidArgument("Battery::add: the design is null");
-  domains_.emplace_back(std::move(domain), std::move(design));
-}
-
-std::vector<Battery::Result> Battery::run(const Respond& respond, std::uint64_t seed) const {
-  std::vector<Result> results;
-  results.reserve(domains_.size());
-  for (std::size_t d = 0; d < domains_.size(); ++d) {
-    Session session(domains_[d].second, mix_seed(seed, d));
-    while (const auto item = session.next_item()) {
-      session.record(*item, respond(d, session.design().bank().item(*item)));
-    }
-    results.push_back({domains_[d].first, session.estimate(), session.stop_reason(), session.history(), session.posterior()});
-  }
-  return results;
-}
-
 }  // namespace irtcat

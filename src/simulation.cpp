@@ -36,8 +36,9 @@ std::string candidate_id(std::size_t number) {
   return id;
 }
 
-CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
-                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
+// Candidate `index` through every domain's session; the designs, abilities and matrices were checked.
+CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                                       std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
   CandidateOutcome outcome;
   outcome.domains.reserve(designs.size());
   std::vector<const GridPosterior*> posteriors;
@@ -133,9 +134,10 @@ std::vector<DomainDesign> battery_from_bank_files(const std::string& directory, 
   return designs;
 }
 
-std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
-                                        const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
-                                        const StudyOptions& options) {
+namespace {
+
+void check_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
+                 const RoleCatalog* catalog, const StudyOptions& options) {
   for (const DomainDesign& design : designs) {
     if (!design.design) throw InvalidArgument("run_study: the design of domain '" + design.domain + "' is null");
   }
@@ -163,6 +165,32 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
       }
     }
   }
+}
+
+}  // namespace
+
+CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
+  StudyOptions without_matrices;
+  without_matrices.seed = options.seed;
+  check_study(designs, {candidate}, catalog, without_matrices);
+  if (!options.responses.empty()) {
+    if (options.responses.size() != designs.size()) throw InvalidArgument("run_candidate: one response matrix per domain");
+    for (std::size_t d = 0; d < designs.size(); ++d) {
+      if (static_cast<Eigen::Index>(index) >= options.responses[d].rows() ||
+          options.responses[d].cols() != static_cast<Eigen::Index>(designs[d].design->bank().size())) {
+        throw InvalidArgument("run_candidate: the response matrix of '" + designs[d].domain + "' has no row " +
+                              std::to_string(index) + " or not one column per item");
+      }
+    }
+  }
+  return run_checked_candidate(designs, candidate, index, catalog, options);
+}
+
+std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
+                                        const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
+                                        const StudyOptions& options) {
+  check_study(designs, candidates, catalog, options);
 
   std::vector<CandidateOutcome> outcomes(candidates.size());
   std::atomic<std::size_t> next{0};
@@ -174,7 +202,7 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
       const std::size_t i = next.fetch_add(1);
       if (i >= candidates.size()) return;
       try {
-        outcomes[i] = run_candidate(designs, candidates[i], i, catalog, options);
+        outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options);
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
         return;

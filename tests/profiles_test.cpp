@@ -5,6 +5,7 @@
 
 #include "irtcat/error.hpp"
 #include "irtcat/profiles.hpp"
+#include "irtcat/roles_json.hpp"
 #include "test_support.hpp"
 
 using namespace irtcat;

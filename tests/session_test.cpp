@@ -343,20 +343,6 @@ TEST_CASE("session: Sympson-Hetter holds the maximum exposure rate to its target
   CHECK_THROWS_AS(calibrate_sympson_hetter(bank, config, SympsonHetterOptions{1.5}), InvalidArgument);
 }
 
-TEST_CASE("session: a battery runs one session per domain") {
-  Battery battery;
-  battery.add("mathematics", std::make_shared<const TestDesign>(bank_of(Model::two_pl, 50, 15), config_with(SelectionRule::mfi)));
-  battery.add("coding", std::make_shared<const TestDesign>(bank_of(Model::three_pl, 50, 16), config_with(SelectionRule::klp)));
-  std::mt19937_64 rng(3);
-  const auto results = battery.run(
-      [&](std::size_t domain, const Item& item) { return testing::draw_response(item, domain == 0 ? 1.0 : -1.0, 1.0, rng); }, 8);
-  REQUIRE(results.size() == 2);
-  CHECK(results[0].domain == "mathematics");
-  CHECK(results[0].history.size() == 12);
-  CHECK(results[0].estimate.theta > results[1].estimate.theta);
-  CHECK_THROWS_AS(battery.add("x", nullptr), InvalidArgument);
-}
-
 TEST_CASE("session: the first item by maximum information at the start, whatever the rule (catR's startSelect)") {
   const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::three_pl, 60, 21));
   SessionConfig config;

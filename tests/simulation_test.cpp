@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "irtcat/error.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/simulation.hpp"
 #include "irtcat/study_report.hpp"
 #include "test_support.hpp"
@@ -148,4 +149,25 @@ TEST_CASE("simulation: bad calls") {
   options.responses.emplace_back(2, 150);
   CHECK_THROWS_AS(run_study({{"a", design_of(5, 1)}}, candidates, nullptr, options), InvalidArgument);
   CHECK_THROWS_AS(battery_from_bank_files("/nonexistent", {"mathematics"}, SessionConfig{}, true), DataError);
+}
+
+TEST_CASE("simulation: run_candidate runs one session per domain, as the study runs that candidate") {
+  std::vector<DomainDesign> designs{{"mathematics", design_of(12, 15)}, {"coding", design_of(12, 16, SelectionRule::klp)}};
+  Eigen::MatrixXd correlation = Eigen::MatrixXd::Identity(2, 2);
+  const auto candidates = draw_candidates(Eigen::Vector2d(1.0, -1.0), Eigen::Vector2d(0.3, 0.3), correlation, 3, 8);
+  StudyOptions options;
+  options.seed = 5;
+  options.threads = 2;
+  const auto study = run_study(designs, candidates, nullptr, options);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const CandidateOutcome one = run_candidate(designs, candidates[i], i, nullptr, options);
+    REQUIRE(one.domains.size() == 2);
+    for (std::size_t d = 0; d < 2; ++d) {
+      CHECK(one.domains[d].items == study[i].domains[d].items);
+      CHECK(one.domains[d].estimate.theta == study[i].domains[d].estimate.theta);
+      CHECK(one.domains[d].items.size() == 12);
+    }
+  }
+  CHECK_THROWS_AS(run_candidate({{"x", nullptr}}, candidates[0], 0, nullptr, options), InvalidArgument);
+  CHECK_THROWS_AS(run_candidate(designs, one_domain_candidates(1, 2)[0], 0, nullptr, options), InvalidArgument);
 }

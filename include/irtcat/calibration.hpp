@@ -26,7 +26,7 @@
 
 #include "irtcat/item_bank.hpp"
 #include "irtcat/model.hpp"
-#include "irtcat/responses_csv.hpp"
+#include "irtcat/response_table.hpp"
 
 namespace irtcat {
 

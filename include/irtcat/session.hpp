@@ -7,7 +7,6 @@
 // configuration, all read-only): no locks on the hot path.
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -163,29 +162,6 @@ class Session {
   std::optional<ItemIndex> pending_;
   AbilityEstimate estimate_;
   StopReason stop_ = StopReason::not_stopped;
-};
-
-/// One candidate's adaptive tests over several banks (one per domain), run in order.
-class Battery {
- public:
-  struct Result {
-    std::string domain;
-    AbilityEstimate estimate;
-    StopReason stop_reason;
-    std::vector<SessionStep> history;
-    GridPosterior posterior;  ///< the domain's final posterior (role fit reads it)
-  };
-  /// The answer a candidate gives: (domain number, item) -> category.
-  using Respond = std::function<int(std::size_t domain, const Item& item)>;
-
-  /// Throws InvalidArgument for a null design.
-  void add(std::string domain, std::shared_ptr<const TestDesign> design);
-  /// Runs every domain's session to its end; the sessions' seeds are derived from `seed` and the domain number.
-  std::vector<Result> run(const Respond& respond, std::uint64_t seed) const;
-  std::size_t size() const noexcept { return domains_.size(); }
-
- private:
-  std::vector<std::pair<std::string, std::shared_ptr<const TestDesign>>> domains_;
 };
 
 /// The item `design`'s rule picks after the answers `answered`, outside a session (catR's nextItem): at the

@@ -80,6 +80,12 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
                                         const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
                                         const StudyOptions& options);
 
+/// One candidate through every domain's session, in the designs' order, exactly as run_study runs candidate number
+/// `index` (its sessions' and answers' streams derived from (options.seed, index); with post-hoc matrices, row
+/// `index`). options.threads and progress are not used. Throws as run_study.
+CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options);
+
 /// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper).
 struct ConditionalStatistics {
   double lower = 0.0;

@@ -16,6 +16,7 @@
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
 #include "irtcat/store.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/study_report.hpp"
 
 #ifndef IRTCAT_ITEM_BANKS

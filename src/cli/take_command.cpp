@@ -12,6 +12,7 @@
 #include "cli/cli_common.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/profiles.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
 
 #ifndef IRTCAT_ITEM_BANKS
