@@ -32,7 +32,7 @@ std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
 
   while (pos < text.size()) {
     const char ch = text[pos];
-    if (ch == '"' && trimmed(cell).empty()) {  // a quoted field
+    if (ch == '"' && trim(cell).empty()) {  // a quoted field
       cell.clear();
       const std::size_t opened_on = line;
       ++pos;
@@ -77,45 +77,9 @@ std::vector<CsvRow> read_csv_file(const std::string& path) {
   return read_csv(in, path);
 }
 
-std::string_view trimmed(std::string_view cell) noexcept {
-  const auto first = cell.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = cell.find_last_not_of(" \t");
-  return cell.substr(first, last - first + 1);
-}
-
 bool is_missing(std::string_view cell) noexcept {
-  const std::string_view value = trimmed(cell);
+  const std::string_view value = trim(cell);
   return value.empty() || value == "NA";
-}
-
-std::optional<double> parse_double(std::string_view cell) noexcept {
-  std::string_view value = trimmed(cell);
-  if (value.starts_with('+')) value.remove_prefix(1);
-  double result = 0.0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), result);
-  if (value.empty() || error != std::errc{} || end != value.data() + value.size() || !std::isfinite(result)) {
-    return std::nullopt;
-  }
-  return result;
-}
-
-std::string format_double(double value) {
-  char buffer[32];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return error == std::errc{} ? std::string(buffer, end) : std::string("nan");
-}
-
-std::string csv_quoted(std::string_view text) {
-  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                            (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-  if (!needs_quotes) return std::string(text);
-  std::string out = "\"";
-  for (char ch : text) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + '"';
 }
 
 }  // namespace irtcat::detail

@@ -16,7 +16,7 @@ namespace irtcat {
 namespace {
 
 std::string lowercase(std::string_view text) {
-  std::string out(detail::trimmed(text));
+  std::string out(trim(text));
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
   return out;
 }
@@ -50,7 +50,7 @@ class RowReader {
   std::string_view text(const std::string& column) const {
     const auto j = columns_.find(column);
     if (!j || *j >= row_.cells.size()) return {};
-    return detail::trimmed(row_.cells[*j]);
+    return trim(row_.cells[*j]);
   }
   bool empty(const std::string& column) const { return detail::is_missing(text(column)); }
   /// The cell as a number; `fallback` when it is empty, an error when it is empty and there is no fallback.

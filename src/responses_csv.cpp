@@ -13,7 +13,7 @@ ResponseTable read_responses_csv(std::istream& in, const std::string& file) {
   const std::vector<detail::CsvRow> rows = detail::read_csv(in, file);
   if (rows.empty()) throw DataError(file, 0, "", "the file is empty; expected a header of item ids and responses");
   const detail::CsvRow& header = rows.front();
-  const bool has_person_ids = !header.cells.empty() && detail::trimmed(header.cells.front()) == "person_id";
+  const bool has_person_ids = !header.cells.empty() && trim(header.cells.front()) == "person_id";
   const std::size_t first_item = has_person_ids ? 1 : 0;
 
   ResponseTable table;
@@ -21,7 +21,7 @@ ResponseTable read_responses_csv(std::istream& in, const std::string& file) {
   table.header_line = header.line;
   std::set<std::string> seen;
   for (std::size_t j = first_item; j < header.cells.size(); ++j) {
-    std::string id(detail::trimmed(header.cells[j]));
+    std::string id(trim(header.cells[j]));
     if (id.empty()) throw DataError(file, header.line, "", "header cell " + std::to_string(j + 1) + " is empty");
     if (!seen.insert(id).second) throw DataError(file, header.line, id, "the item appears twice in the header");
     table.item_ids.push_back(std::move(id));
@@ -39,7 +39,7 @@ ResponseTable read_responses_csv(std::istream& in, const std::string& file) {
                                               " cells but the header only " + std::to_string(header.cells.size()));
     }
     table.lines.push_back(row.line);
-    table.person_ids.push_back(has_person_ids ? std::string(detail::trimmed(row.cells.front()))
+    table.person_ids.push_back(has_person_ids ? std::string(trim(row.cells.front()))
                                               : std::to_string(i + 1));
     if (has_person_ids && table.person_ids.back().empty()) {
       throw DataError(file, row.line, "person_id", "the person id is empty");
@@ -54,7 +54,7 @@ ResponseTable read_responses_csv(std::istream& in, const std::string& file) {
       const auto value = detail::parse_double(cell);
       if (!value || *value < 0 || *value != std::floor(*value) || *value > 1e6) {
         throw DataError(file, row.line, table.item_ids[static_cast<std::size_t>(j)],
-                        "'" + std::string(detail::trimmed(cell)) + "' is not a response (a whole number 0, 1, ...)");
+                        "'" + std::string(trim(cell)) + "' is not a response (a whole number 0, 1, ...)");
       }
       table.responses(i, j) = static_cast<int>(*value);
     }

@@ -6,6 +6,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <thread>
 
 #include "detail/random.hpp"
@@ -185,6 +186,35 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
     }
   }
   return run_checked_candidate(designs, candidate, index, catalog, options);
+}
+
+Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
+                                                                     const std::vector<SimulatedCandidate>& simulees) {
+  std::map<std::string, Eigen::Index> row_of;
+  for (std::size_t i = 0; i < table.person_ids.size(); ++i) row_of[table.person_ids[i]] = static_cast<Eigen::Index>(i);
+  std::vector<Eigen::Index> column_of(bank.size(), -1);
+  for (std::size_t j = 0; j < table.item_ids.size(); ++j) {
+    const auto index = bank.find(ItemId(table.item_ids[j]));
+    if (!index) throw DataError(table.file, table.header_line, table.item_ids[j], "unknown item id '" + table.item_ids[j] + "'");
+    column_of[index->value] = static_cast<Eigen::Index>(j);
+  }
+  Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> matrix(static_cast<Eigen::Index>(simulees.size()),
+                                                            static_cast<Eigen::Index>(bank.size()));
+  matrix.setConstant(ResponseTable::kMissingResponse);
+  for (std::size_t s = 0; s < simulees.size(); ++s) {
+    const auto row = row_of.find(simulees[s].id);
+    if (row == row_of.end()) throw DataError(table.file, 0, "person_id", "no responses for simulee '" + simulees[s].id + "'");
+    for (std::size_t i = 0; i < bank.size(); ++i) {
+      if (column_of[i] < 0) continue;
+      const int response = table.responses(row->second, column_of[i]);
+      if (response >= bank.items()[i].category_count()) {
+        throw DataError(table.file, table.lines[static_cast<std::size_t>(row->second)], table.item_ids[static_cast<std::size_t>(column_of[i])],
+                        "response " + std::to_string(response) + " is outside the item's categories");
+      }
+      matrix(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(i)) = response;
+    }
+  }
+  return matrix;
 }
 
 std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,

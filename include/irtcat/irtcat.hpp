@@ -24,3 +24,5 @@
 #include "irtcat/store.hpp"
 #include "irtcat/study_report.hpp"
 #include "irtcat/sympson_hetter.hpp"
+#include "irtcat/text.hpp"
+#include "irtcat/thetas_csv.hpp"

@@ -12,6 +12,7 @@
 
 #include "irtcat/bank_json.hpp"
 #include "irtcat/profiles.hpp"
+#include "irtcat/response_table.hpp"
 #include "irtcat/session.hpp"
 
 namespace irtcat {
@@ -71,6 +72,13 @@ struct StudyOptions {
   /// Called now and then from the calling thread with (candidates done, total).
   std::function<void(std::size_t, std::size_t)> progress;
 };
+
+/// A complete response matrix for post-hoc simulation (StudyOptions::responses): the row of `table` whose person id
+/// is each simulee's id, its columns aligned to `bank`'s items (kMissingResponse for an item `table` lacks).
+/// Throws DataError (naming table.file) for an item id the bank does not hold, a simulee without a row, or a
+/// response outside its item's categories.
+Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
+                                                                     const std::vector<SimulatedCandidate>& simulees);
 
 /// Runs every candidate through every domain's session. Candidate i's sessions and answers use streams derived
 /// from (seed, i), so the outcomes are the same for any number of threads. With a catalog (whose domains must be

@@ -12,30 +12,15 @@
 #include <filesystem>
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
 #include "irtcat/store.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::cli {
 namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> parts;
-  std::string part;
-  for (char ch : text) {
-    if (ch == ',') {
-      parts.push_back(part);
-      part.clear();
-    } else if (ch != ' ') {
-      part += ch;
-    }
-  }
-  parts.push_back(part);
-  return parts;
-}
 
 std::pair<double, double> number_pair(const std::string& text, const std::string& option) {
   const std::vector<double> values = parse_number_list(text, option);
@@ -43,7 +28,7 @@ std::pair<double, double> number_pair(const std::string& text, const std::string
   return {values[0], values[1]};
 }
 
-std::string cell(double value) { return detail::format_double(value); }
+std::string cell(double value) { return format_double(value); }
 
 void write_result(std::ostream& out, const CalibrationResult& result) {
   std::size_t max_thresholds = 0;
@@ -63,7 +48,7 @@ void write_result(std::ostream& out, const CalibrationResult& result) {
     const bool dichotomous = is_dichotomous(item.model());
     std::string_view model = to_string(item.model());
     if (calibrated.model == CalibrationModel::rasch) model = "rasch";
-    out << detail::csv_quoted(item.id().str()) << ',' << model << ',' << cell(item.a()) << ',';
+    out << csv_quoted(item.id().str()) << ',' << model << ',' << cell(item.a()) << ',';
     if (dichotomous) {
       out << cell(item.b()) << ',' << cell(item.c()) << ',' << cell(item.d());
     } else {
@@ -97,12 +82,6 @@ std::string today() {
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
   return text;
-}
-
-std::string joined(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
-  return out;
 }
 
 // Equal up to the rounding of a hand-written items CSV (three decimals, as the shipped banks print them).
@@ -166,7 +145,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
   const std::string date = today();
   const std::string persons = std::to_string(table.person_ids.size()) + " persons";
   const std::string file = std::filesystem::path(table.file).filename().string();
-  std::string how = "marginal maximum likelihood (EM), model " + joined(models);
+  std::string how = "marginal maximum likelihood (EM), model " + join(models, ", ");
   if (fixed_count > 0) {
     how += ", " + std::to_string(fixed_count) + " operational items held fixed (fixed-item calibration";
     if (result.latent_mean != 0.0 || result.latent_variance != 1.0) {
@@ -178,7 +157,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
     how += ")";
   }
   const int version = target.info.version + 1;
-  const std::string source = "calibrated " + date + " (" + joined(models) + ", " + persons + ", bank version " +
+  const std::string source = "calibrated " + date + " (" + join(models, ", ") + ", " + persons + ", bank version " +
                              std::to_string(version) + ")";
   const std::string note = "Version " + std::to_string(version) + " (" + date + "): the parameters of " +
                            std::to_string(items.size()) + " items were calibrated from the responses of " + persons +
@@ -188,7 +167,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
                items.size(), target.info.name.c_str(), stored, store.database().path().c_str());
   if (!left.empty()) {
     std::fprintf(stderr, "calibrate: %zu items were not estimated and keep their parameters: %s\n", left.size(),
-                 joined(left).c_str());
+                 join(left, ", ").c_str());
   }
 }
 
@@ -308,7 +287,7 @@ void add_calibrate_command(CLI::App& app) {
       options.priors.difficulty = DifficultyPrior{m, s};
     }
     std::vector<CalibrationModel> models;
-    for (const std::string& name : split_list(flags->model)) {
+    for (const std::string& name : split(flags->model, ',')) {
       try {
         models.push_back(calibration_model_from_string(name));
       } catch (const InvalidArgument&) {
@@ -325,8 +304,8 @@ void add_calibrate_command(CLI::App& app) {
       if (scaling->count() == 0) {
         options.scaling = target->bank.scaling();
       } else if (options.scaling != target->bank.scaling()) {
-        throw InvalidArgument("--scaling: " + detail::format_double(options.scaling) + " differs from the scaling " +
-                              detail::format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
+        throw InvalidArgument("--scaling: " + format_double(options.scaling) + " differs from the scaling " +
+                              format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
       }
     }
     std::optional<ItemBank> fixed;
@@ -349,20 +328,20 @@ void add_calibrate_command(CLI::App& app) {
     write_result(output.stream(), result);
     std::string summary = "calibrate: ";
     summary += result.message;
-    summary += ", log-likelihood " + detail::format_double(result.log_likelihood);
-    summary += ", largest score " + detail::format_double(result.max_score);
-    summary += ", AIC " + detail::format_double(result.aic) + ", BIC " + detail::format_double(result.bic);
+    summary += ", log-likelihood " + format_double(result.log_likelihood);
+    summary += ", largest score " + format_double(result.max_score);
+    summary += ", AIC " + format_double(result.aic) + ", BIC " + format_double(result.bic);
     if (const std::optional<ModelFit>& fit = result.model_fit) {
-      summary += "; " + fit->statistic + " " + detail::format_double(fit->m2) + " on " + std::to_string(fit->df) +
-                 " df (p " + detail::format_double(fit->p) + ", " + std::to_string(fit->persons) +
-                 " complete responders), RMSEA " + detail::format_double(fit->rmsea) + ", SRMSR " +
-                 detail::format_double(fit->srmsr);
+      summary += "; " + fit->statistic + " " + format_double(fit->m2) + " on " + std::to_string(fit->df) +
+                 " df (p " + format_double(fit->p) + ", " + std::to_string(fit->persons) +
+                 " complete responders), RMSEA " + format_double(fit->rmsea) + ", SRMSR " +
+                 format_double(fit->srmsr);
     } else if (options.model_fit) {
       summary += "; M2 not available: " + result.model_fit_message;
     }
     if (result.latent_mean != 0.0 || result.latent_variance != 1.0) {
-      summary += ", latent mean " + detail::format_double(result.latent_mean) + ", variance " +
-                 detail::format_double(result.latent_variance);
+      summary += ", latent mean " + format_double(result.latent_mean) + ", variance " +
+                 format_double(result.latent_variance);
     }
     if (!result.standard_error_method.empty()) {
       summary += "; standard errors: " + result.standard_error_method;

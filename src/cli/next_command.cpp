@@ -2,12 +2,12 @@
 // current estimate (catR's nextItem).
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/session.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::cli {
 
@@ -44,8 +44,8 @@ void add_next_command(CLI::App& app) {
     out << "person_id,item_id\n";
     for (std::size_t person = 0; person < patterns.size(); ++person) {
       const auto chosen = next_item_after(design, patterns[person], mix_seed(flags->seed, person));
-      out << detail::csv_quoted(table.person_ids[person]) << ','
-          << (chosen ? detail::csv_quoted(bank->item(*chosen).id().str()) : std::string())
+      out << csv_quoted(table.person_ids[person]) << ','
+          << (chosen ? csv_quoted(bank->item(*chosen).id().str()) : std::string())
           << '\n';
     }
   });

@@ -14,6 +14,7 @@
 #include "irtcat/profiles.hpp"
 #include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
+#include "irtcat/text.hpp"
 
 #ifndef IRTCAT_ITEM_BANKS
 #define IRTCAT_ITEM_BANKS "item_banks"
@@ -21,13 +22,6 @@
 
 namespace irtcat::cli {
 namespace {
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 std::string resume_hint(const std::string& bank, std::int64_t session) {
   std::string hint = "irtcat take --bank '";
@@ -40,7 +34,7 @@ std::string resume_hint(const std::string& bank, std::int64_t session) {
 // The category an answer line stands for, if it is a valid answer to `item`: a letter of an option (scored
 // against the key), or for an item without options a category number 0..K.
 std::optional<int> parse_answer(const std::string& line, const Item& item, const ItemContent& content) {
-  const std::string answer = trimmed(line);
+  const std::string answer = std::string(trim(line));
   if (!content.options.empty()) {
     if (answer.size() != 1) return std::nullopt;
     const int letter = std::toupper(static_cast<unsigned char>(answer[0])) - 'A';
