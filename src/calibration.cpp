@@ -597,4 +597,37 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
   return result;
 }
 
+namespace {
+
+// Equal up to the rounding of a hand-written items CSV (three decimals, as the shipped banks print them).
+bool same_parameters(const Item& x, const Item& y) {
+  constexpr double kTolerance = 1e-3;
+  const auto near = [](double u, double v) { return std::abs(u - v) <= kTolerance; };
+  if (x.model() != y.model() || !near(x.a(), y.a()) || !near(x.c(), y.c()) || !near(x.d(), y.d())) return false;
+  if (x.thresholds().size() != y.thresholds().size()) return false;
+  for (std::size_t k = 0; k < x.thresholds().size(); ++k) {
+    if (!near(x.thresholds()[k], y.thresholds()[k])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_recalibration(const ItemBank& target, const std::string& bank, const ResponseTable& table,
+                         const ItemBank* fixed, const std::string& fixed_file) {
+  for (const std::string& id : table.item_ids) {
+    const std::optional<ItemIndex> in_fixed = fixed ? fixed->find(ItemId(id)) : std::nullopt;
+    const std::optional<ItemIndex> in_bank = target.find(ItemId(id));
+    if (!in_fixed && !in_bank) {
+      throw UnknownItem("check_recalibration: " + bank + " holds no item '" + id + "' (a column of " + table.file +
+                        "); nothing was calibrated or stored");
+    }
+    if (in_fixed && in_bank && !same_parameters(fixed->item(*in_fixed), target.item(*in_bank))) {
+      throw DataError(fixed_file, 0, id,
+                      "the fixed item's parameters differ from those in " + bank +
+                          ": the new items would not be on the bank's scale (hold the bank's own parameters fixed)");
+    }
+  }
+}
+
 }  // namespace irtcat

@@ -207,6 +207,16 @@ ArrayXd ItemBank::information(double theta) const {
   return out;
 }
 
+std::optional<int> option_category(const Item& item, const ItemContent& content, std::size_t option) noexcept {
+  if (option >= content.options.size()) return std::nullopt;
+  const int position = static_cast<int>(option);
+  if (!is_dichotomous(item.model())) {
+    if (position >= item.category_count()) return std::nullopt;
+    return position;
+  }
+  return position == content.key ? 1 : 0;
+}
+
 double test_information(const ItemBank& bank, std::span<const ItemIndex> items, double theta) {
   double sum = 0.0;
   for (ItemIndex index : items) sum += information(bank.item(index), theta, bank.scaling());

@@ -165,6 +165,21 @@ std::optional<ItemIndex> next_item_after(const TestDesign& design, std::span<con
   return ItemIndex{static_cast<std::size_t>(best)};
 }
 
+std::vector<TopicScore> topic_scores(const ItemBank& bank, std::span<const SessionStep> history,
+                                     const std::vector<std::string>& topic_order) {
+  std::vector<TopicScore> out;
+  for (const std::string& topic : topic_order) out.push_back({topic, 0, 0});
+  for (const SessionStep& step : history) {
+    const std::string& topic = bank.metadata(step.item).topic;
+    auto found = std::find_if(out.begin(), out.end(), [&](const TopicScore& t) { return t.topic == topic; });
+    if (found == out.end()) found = out.insert(out.end(), {topic, 0, 0});
+    found->items += 1;
+    found->score += step.response;
+  }
+  std::erase_if(out, [](const TopicScore& t) { return t.items == 0; });
+  return out;
+}
+
 void Session::record(ItemIndex item, int response) {
   if (finished()) throw SessionError("Session::record: the test has finished (" + std::string(to_string(stop_)) + ")");
   if (!pending_) throw SessionError("Session::record: no item is pending; call next_item() first");

@@ -70,3 +70,16 @@ TEST_CASE("item_bank: invalid banks are refused") {
   CHECK_THROWS_AS(bank.information(std::nan("")), InvalidArgument);
   CHECK(ItemBank({}).information(0.0).size() == 0);
 }
+
+TEST_CASE("item bank: the category an answer option scores") {
+  ItemContent content;
+  content.options = {"x", "y", "z"};
+  content.key = 1;
+  const Item keyed = Item::dichotomous(ItemId("k"), Model::two_pl, 1.0, 0.0);
+  CHECK(option_category(keyed, content, 1) == 1);
+  CHECK(option_category(keyed, content, 0) == 0);
+  CHECK_FALSE(option_category(keyed, content, 3));
+  const Item graded = Item::polytomous(ItemId("g"), Model::grm, 1.0, {-1.0});  // categories 0..1
+  CHECK(option_category(graded, content, 1) == 1);
+  CHECK_FALSE(option_category(graded, content, 2));
+}

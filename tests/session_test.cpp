@@ -372,3 +372,17 @@ TEST_CASE("session: the first item by maximum information at the start, whatever
   old.erase(old.find(field), field.size());
   CHECK_FALSE(session_config_from_json(old).start.most_informative);
 }
+
+TEST_CASE("session: items and score per topic, in the bank's topic order then as given") {
+  const auto bank = bank_of(Model::two_pl, 9, 4);  // topics algebra, geometry, statistics in turn
+  const std::vector<SessionStep> history{{ItemIndex{1}, 1, {}}, {ItemIndex{0}, 1, {}}, {ItemIndex{3}, 0, {}},
+                                         {ItemIndex{4}, 1, {}}};
+  const auto topics = topic_scores(*bank, history, {"statistics", "algebra"});
+  REQUIRE(topics.size() == 2);
+  CHECK(topics[0].topic == "algebra");  // statistics: no item given, left out
+  CHECK(topics[0].items == 2);
+  CHECK(topics[0].score == 1);
+  CHECK(topics[1].topic == "geometry");
+  CHECK(topics[1].items == 2);
+  CHECK(topics[1].score == 2);
+}

@@ -4,6 +4,7 @@
 #include "irtcat/ability.hpp"
 #include "irtcat/bank_json.hpp"
 #include "irtcat/calibration.hpp"
+#include "irtcat/calibration_csv.hpp"
 #include "irtcat/constraints.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/exposure.hpp"

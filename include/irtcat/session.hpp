@@ -171,6 +171,18 @@ class Session {
 std::optional<ItemIndex> next_item_after(const TestDesign& design, std::span<const Response> answered,
                                          std::uint64_t seed);
 
+/// Items given and the score (the sum of the categories answered) on one topic of a test.
+struct TopicScore {
+  std::string topic;  ///< empty for items without a topic
+  int items = 0;
+  int score = 0;
+};
+/// Per topic of the items in `history` (answered on `bank`): in the order of `topic_order` (a bank's topics), then
+/// any other topics in the order they were first given; topics with no item given are left out. Throws
+/// UnknownItem for an item the bank does not hold.
+std::vector<TopicScore> topic_scores(const ItemBank& bank, std::span<const SessionStep> history,
+                                     const std::vector<std::string>& topic_order);
+
 /// A configuration as JSON (the "config" object of a stored session), and back. from_json throws DataError for
 /// a malformed document and InvalidArgument for invalid values.
 std::string to_json(const SessionConfig& config);
