@@ -14,6 +14,19 @@ irtcat_require(Boost libboost-dev 1.74 CONFIG)
 irtcat_require(nlohmann_json nlohmann-json3-dev 3.10 CONFIG)
 irtcat_require(CLI11 libcli11-dev CONFIG)
 irtcat_require(SQLite3 libsqlite3-dev)
+# The service (src/service/): cpp-httplib, built by Debian with OpenSSL, zlib and Brotli (its pkg-config file
+# carries the matching -D flags), and OpenSSL's libcrypto for tokens and hashed secrets.
+find_package(PkgConfig QUIET)  # not through irtcat_require: its variables must be set at this scope
+if(NOT PkgConfig_FOUND)
+  message(FATAL_ERROR "irtcat needs pkg-config: install the Debian package 'pkg-config' (or run scripts/setup.sh)")
+endif()
+pkg_check_modules(CPP_HTTPLIB QUIET IMPORTED_TARGET cpp-httplib>=0.11)
+if(NOT CPP_HTTPLIB_FOUND)
+  message(FATAL_ERROR
+    "irtcat needs cpp-httplib: install the Debian package 'libcpp-httplib-dev' "
+    "(apt-get install libcpp-httplib-dev, or run scripts/setup.sh)")
+endif()
+irtcat_require(OpenSSL libssl-dev)
 if(IRTCAT_BUILD_TESTS)
   irtcat_require(doctest doctest-dev CONFIG)
 endif()

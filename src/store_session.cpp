@@ -155,14 +155,10 @@ std::vector<StoredSession> Store::sessions(const std::string& bank) {
 
 // ---- resuming ----------------------------------------------------------------------------------------------
 
-Session restore_session(const StoredSession& stored, std::shared_ptr<const ItemBank> bank) {
-  if (!bank) throw InvalidArgument("restore_session: the bank is null");
-  const BankIdentity& identity = bank->identity();
-  if (identity.name != stored.bank || identity.version != stored.bank_version) {
-    throw SessionError("session " + std::to_string(stored.id) + " was started on bank " + quoted(stored.bank) +
-                       " version " + std::to_string(stored.bank_version) + ", not on bank " + quoted(identity.name) +
-                       " version " + std::to_string(identity.version) + ": it cannot be resumed");
-  }
+namespace {
+
+// The stored session as Session::to_json writes it, for Session::from_json to replay.
+std::string session_document(const StoredSession& stored) {
   json log = json::array();
   for (const auto& [item, response] : stored.responses) log.push_back({{"item", item}, {"response", response}});
   json config;
@@ -177,6 +173,28 @@ Session restore_session(const StoredSession& stored, std::shared_ptr<const ItemB
                       {"seed", stored.seed},
                       {"config", config},
                       {"log", log}};
-  return Session::from_json(std::move(bank), document.dump());
+  return document.dump();
+}
+
+void require_bank(const StoredSession& stored, const BankIdentity& identity) {
+  if (identity.name != stored.bank || identity.version != stored.bank_version) {
+    throw SessionError("session " + std::to_string(stored.id) + " was started on bank " + quoted(stored.bank) +
+                       " version " + std::to_string(stored.bank_version) + ", not on bank " + quoted(identity.name) +
+                       " version " + std::to_string(identity.version) + ": it cannot be resumed");
+  }
+}
+
+}  // namespace
+
+Session restore_session(const StoredSession& stored, std::shared_ptr<const ItemBank> bank) {
+  if (!bank) throw InvalidArgument("restore_session: the bank is null");
+  require_bank(stored, bank->identity());
+  return Session::from_json(std::move(bank), session_document(stored));
+}
+
+Session restore_session(const StoredSession& stored, std::shared_ptr<const TestDesign> design) {
+  if (!design) throw InvalidArgument("restore_session: the design is null");
+  require_bank(stored, design->bank().identity());
+  return Session::from_json(std::move(design), session_document(stored));
 }
 }  // namespace irtcat

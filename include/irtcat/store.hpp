@@ -160,7 +160,7 @@ struct StoredSession {
 class Store {
  public:
   /// The schema version this irtcat writes; older databases are migrated on open.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   /// PRAGMA application_id of an irtcat database ("IRTC").
   static constexpr std::int32_t kApplicationId = 0x49525443;
 
@@ -231,5 +231,8 @@ class Store {
 /// continues exactly as if never interrupted. Throws SessionError when the bank's name or version differs from
 /// the stored one, or the log does not match what the bank offers.
 Session restore_session(const StoredSession& stored, std::shared_ptr<const ItemBank> bank);
+/// The same on a compiled design (no grid tables built per call), whose configuration must be the stored one
+/// (SessionError otherwise).
+Session restore_session(const StoredSession& stored, std::shared_ptr<const TestDesign> design);
 
 }  // namespace irtcat

@@ -53,6 +53,7 @@ void add_simulate_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 void add_bank_command(CLI::App& app);
 void add_take_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 /// The database: `db_option` if given, else $IRTCAT_DB, else the build's irtcat.db (made from item_banks/ if absent).
 std::string database_path(const std::string& db_option);
 

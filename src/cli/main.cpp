@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   irtcat::cli::add_calibrate_command(app);
   irtcat::cli::add_bank_command(app);
   irtcat::cli::add_take_command(app);
+  irtcat::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

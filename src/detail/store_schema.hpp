@@ -22,13 +22,23 @@
 //                    appears once per session, nothing is appended to a finished session, and rows are never
 //                    updated or deleted (triggers enforce each of these).
 //   exposure_counts  (bank_id, item_id) -> how many finished sessions on the bank's current version gave it.
+// Tables of the service (version 3, src/service/):
+//   service_clients  the platforms allowed to call `irtcat serve`: client_id, name, salt and the PBKDF2-SHA-256 hash
+//                    of the secret (the secret itself is shown once and never stored).
+//   service_tokens   bearer tokens: the SHA-256 of the token, its client and its expiry (Unix seconds).
+//   service_sections a 1EdTech CAT section: its public id, owner, the bank (and version) it tests on, the section
+//                    configuration as the platform sent it (base64, as the binding returns it), the session
+//                    configuration compiled from it (irtcat::to_json), the QTI metadata and usage data as sent,
+//                    status 'active' or 'ended'.
+//   service_sessions a session of a section: its public id and the store's session it runs as; `ended` once the
+//                    platform ended it.
 // Times are UTC, ISO 8601 with milliseconds.
 
 #include <array>
 
 namespace irtcat::detail {
 
-inline constexpr std::array<const char*, 2> kStoreMigrations = {
+inline constexpr std::array<const char*, 3> kStoreMigrations = {
     // ---- 0 -> 1: banks, items, sessions, responses ----
     R"sql(
 PRAGMA application_id = 1230132291;
@@ -119,6 +129,39 @@ INSERT INTO exposure_counts (bank_id, item_id, administered)
   GROUP BY s.bank_id, r.item_id;
 UPDATE banks SET tests = (SELECT COUNT(*) FROM sessions s
                           WHERE s.bank_id = banks.bank_id AND s.status = 'finished' AND s.bank_version = banks.version);
+)sql",
+    // ---- 2 -> 3: the service's clients, tokens, sections and sessions ----
+    R"sql(
+CREATE TABLE service_clients (
+  client_id   TEXT PRIMARY KEY CHECK (client_id <> ''),
+  name        TEXT NOT NULL,
+  salt        TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) WITHOUT ROWID;
+CREATE TABLE service_tokens (
+  token_hash TEXT PRIMARY KEY,
+  client_id  TEXT NOT NULL REFERENCES service_clients (client_id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE service_sections (
+  section_id    TEXT PRIMARY KEY CHECK (section_id <> ''),
+  client_id     TEXT NOT NULL REFERENCES service_clients (client_id),
+  bank_id       INTEGER NOT NULL REFERENCES banks (bank_id),
+  bank_version  INTEGER NOT NULL,
+  configuration TEXT NOT NULL,
+  config        TEXT NOT NULL,
+  qti_metadata  TEXT NOT NULL,
+  qti_usagedata TEXT NOT NULL,
+  status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended')),
+  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) WITHOUT ROWID;
+CREATE TABLE service_sessions (
+  session_key TEXT PRIMARY KEY CHECK (session_key <> ''),
+  section_id  TEXT NOT NULL REFERENCES service_sections (section_id),
+  session_id  INTEGER NOT NULL UNIQUE REFERENCES sessions (session_id),
+  ended       INTEGER NOT NULL DEFAULT 0 CHECK (ended IN (0, 1))
+) WITHOUT ROWID;
 )sql",
 };
 

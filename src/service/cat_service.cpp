@@ -1,0 +1,523 @@
+// The service's calls: sections, sessions and results of the 1EdTech CAT binding on the irtcat store.
+//
+// A session's state is (configuration, seed, response log), all in the store: every call rebuilds the session by
+// replaying its log on the section's compiled design, so a call may land on any process that opens the database.
+// The sessionState a reply carries is the number of results recorded; a submission that carries an older state
+// (a client's retry after a lost reply) is checked against the log and answered as it was, storing nothing.
+
+#include "service/cat_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "detail/csv.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/roles_json.hpp"
+#include "service/credentials.hpp"
+#include "service/service_store.hpp"
+
+namespace irtcat::service {
+namespace {
+
+constexpr const char* kScope = "https://purl.imsglobal.org/spec/cat/v1p0/scope/all";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+[[noreturn]] void refuse(int status, const std::string& message) { throw RequestError(status, message); }
+
+std::string base64_decode(const std::string& text, const std::string& field) {
+  std::optional<std::string> bytes = base64_bytes(text);
+  if (!bytes) refuse(400, field + " is not base64");
+  return std::move(*bytes);
+}
+
+const json* member(const json& object, const char* name) {
+  if (!object.is_object()) return nullptr;
+  const auto found = object.find(name);
+  return found == object.end() || found->is_null() ? nullptr : &*found;
+}
+
+std::string string_member(const json& object, const char* name, const std::string& where) {
+  const json* value = member(object, name);
+  if (!value) return {};
+  if (!value->is_string()) refuse(400, where + "." + name + " must be a string");
+  return value->get<std::string>();
+}
+
+// `part` written over `base`: objects member by member, anything else (null included: "se_target": null
+// removes the SE stop) replaces. Not RFC 7386's merge patch, where null would delete the member.
+void overlay(json& base, const json& part) {
+  if (!base.is_object() || !part.is_object()) {
+    base = part;
+    return;
+  }
+  for (const auto& [name, value] : part.items()) overlay(base[name], value);
+}
+
+// The section configuration (irtcat's own JSON inside the binding's base64 sectionConfiguration):
+//   {"bank": NAME, "config": {...any part of DESIGN.md's session configuration...}, "balanceTopics": true}
+// Defaults a platform can use as they are: EAP, maximum Fisher information with randomesque exposure control
+// among the 5 best, 20 items or SE <= 0.3, every topic of the bank an equal share.
+SessionConfig section_config(const json& document, const BankDocument& bank) {
+  SessionConfig defaults;
+  defaults.estimation.estimator = Estimator::eap;
+  defaults.selection.rule = SelectionRule::mfi;
+  defaults.exposure.method = ExposureMethod::randomesque;
+  defaults.exposure.randomesque_count = 5;
+  defaults.stopping.max_length = 20;
+  defaults.stopping.se_target = 0.3;
+  json merged = json::parse(to_json(defaults));
+  if (const json* config = member(document, "config")) {
+    if (!config->is_object()) refuse(400, "sectionConfiguration.config must be an object");
+    overlay(merged, *config);
+  }
+  SessionConfig config;
+  try {
+    config = session_config_from_json(merged.dump());
+  } catch (const std::exception& error) {
+    refuse(400, std::string("sectionConfiguration.config: ") + error.what());
+  }
+  bool balance = true;
+  if (const json* value = member(document, "balanceTopics")) {
+    if (!value->is_boolean()) refuse(400, "sectionConfiguration.balanceTopics must be true or false");
+    balance = value->get<bool>();
+  }
+  if (balance && config.content.topics.empty()) {
+    for (const std::string& topic : bank.info.topics) {
+      config.content.topics[topic].proportion = 1.0 / static_cast<double>(bank.info.topics.size());
+    }
+  }
+  return config;
+}
+
+// One result of the binding's assessmentResult.itemResult: the item and what was answered.
+struct ItemResult {
+  std::string identifier;
+  std::optional<std::string> score;     ///< outcome variable SCORE, as text
+  std::optional<std::string> response;  ///< response variable RESPONSE, as text
+};
+
+// A QTI variable's first value: "value" is a list of {"value": v}, a list of values, or a value.
+std::optional<std::string> first_value(const json& variable) {
+  const json* value = member(variable, "value");
+  if (!value) return std::nullopt;
+  const json* first = value;
+  if (value->is_array()) {
+    if (value->empty()) return std::nullopt;
+    first = &(*value)[0];
+  }
+  if (first->is_object()) first = member(*first, "value");
+  if (!first) return std::nullopt;
+  if (first->is_string()) return first->get<std::string>();
+  if (first->is_number() || first->is_boolean()) return first->dump();
+  return std::nullopt;
+}
+
+std::optional<std::string> variable(const json& result, const char* list, const char* name) {
+  const json* variables = member(result, list);
+  if (!variables) return std::nullopt;
+  if (!variables->is_array()) refuse(400, std::string("itemResult.") + list + " must be a list");
+  for (const json& entry : *variables) {
+    if (!entry.is_object()) refuse(400, std::string("itemResult.") + list + " holds something that is not an object");
+    const json* identifier = member(entry, "identifier");
+    if (!identifier || !identifier->is_string()) continue;
+    std::string id = identifier->get<std::string>();
+    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    if (id == name) return first_value(entry);
+  }
+  return std::nullopt;
+}
+
+std::vector<ItemResult> item_results(const json& body) {
+  if (!body.is_object()) refuse(400, "the body must be a JSON object");
+  const json* assessment = member(body, "assessmentResult");
+  if (!assessment || !assessment->is_object()) refuse(400, "assessmentResult is missing");
+  const json* list = member(*assessment, "itemResult");
+  if (!list) refuse(400, "assessmentResult.itemResult is missing");
+  const json single = json::array({*list});
+  const json& results = list->is_array() ? *list : single;
+  if (results.empty()) refuse(400, "assessmentResult.itemResult is empty");
+  std::vector<ItemResult> out;
+  for (const json& result : results) {
+    if (!result.is_object()) refuse(400, "assessmentResult.itemResult holds something that is not an object");
+    ItemResult item{string_member(result, "identifier", "itemResult"), variable(result, "outcomeVariables", "SCORE"),
+                    variable(result, "responseVariables", "RESPONSE")};
+    if (item.identifier.empty()) refuse(400, "an itemResult has no identifier");
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+// The category a result stands for on `item`: the chosen option scored against the stored key (or, for a
+// polytomous item, the option's position), else the SCORE the platform sent.
+int scored(const ItemResult& result, const Item& item, const ItemContent& content) {
+  const std::string& id = result.identifier;
+  const int categories = item.category_count();
+  if (result.response && !content.options.empty()) {
+    const std::string& answer = *result.response;
+    const int letter = answer.size() == 1 ? std::toupper(static_cast<unsigned char>(answer[0])) - 'A' : -1;
+    if (letter < 0 || letter >= static_cast<int>(content.options.size())) {
+      refuse(400, "item '" + id + "': RESPONSE '" + answer + "' is not one of its options A-" +
+                      std::string(1, static_cast<char>('A' + content.options.size() - 1)));
+    }
+    if (!is_dichotomous(item.model())) return letter;
+    if (content.key < 0) refuse(400, "item '" + id + "' has no stored key: send its SCORE");
+    return letter == content.key ? 1 : 0;
+  }
+  if (!result.score) refuse(400, "item '" + id + "': the result has neither a SCORE outcome nor a RESPONSE");
+  double value = 0.0;
+  try {
+    std::size_t used = 0;
+    value = std::stod(*result.score, &used);
+    if (used != result.score->size()) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    refuse(400, "item '" + id + "': SCORE '" + *result.score + "' is not a number");
+  }
+  if (!(value >= 0.0 && value <= categories - 1) || value != std::floor(value)) {
+    refuse(400, "item '" + id + "': SCORE " + *result.score + " is not a category 0.." + std::to_string(categories - 1));
+  }
+  return static_cast<int>(value);
+}
+
+json variable_json(const char* identifier, const char* base_type, const std::string& value) {
+  return {{"identifier", identifier},
+          {"cardinality", "single"},
+          {"baseType", base_type},
+          {"value", json::array({{{"baseType", base_type}, {"value", value}}})}};
+}
+
+std::uint64_t seed_of(const json& body) {
+  // irtcat's own: "seed" at the top or as priorData {"key": "seed"}, for sessions that must be reproducible.
+  const json* seed = member(body, "seed");
+  if (const json* prior = member(body, "priorData"); !seed && prior && prior->is_array()) {
+    for (const json& entry : *prior) {
+      if (entry.is_object() && entry.value("key", "") == "seed") seed = member(entry, "value");
+    }
+  }
+  if (!seed) return std::stoull(random_hex(8), nullptr, 16);
+  if (seed->is_number_unsigned()) return seed->get<std::uint64_t>();
+  if (seed->is_string()) {
+    const std::string text = seed->get<std::string>();
+    if (!text.empty() && text.size() <= 20 && std::all_of(text.begin(), text.end(), ::isdigit)) {
+      try {
+        return std::stoull(text);
+      } catch (const std::out_of_range&) {
+      }
+    }
+  }
+  refuse(400, "seed must be an integer 0..2^64-1");
+}
+
+}  // namespace
+
+// ---- the pool ----------------------------------------------------------------------------------------------
+
+StorePool::Lease::~Lease() {
+  if (!store_) return;
+  std::lock_guard lock(pool_->mutex_);
+  pool_->idle_.push_back(std::move(store_));
+}
+
+StorePool::Lease StorePool::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Store> store = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(store));
+    }
+  }
+  return Lease(*this, std::make_unique<Store>(path_, OpenMode::read_write));
+}
+
+// ---- the service -------------------------------------------------------------------------------------------
+
+struct CatService::Section {
+  SectionRow row;
+  BankInfo info;
+  std::shared_ptr<const TestDesign> design;
+};
+
+CatService::CatService(const ServiceOptions& options) : stores_(options.database), token_lifetime_(options.token_lifetime) {
+  if (options.token_lifetime.count() <= 0) throw InvalidArgument("serve: the token lifetime must be positive");
+  Store(options.database, OpenMode::create);  // creates or migrates the schema once, before any call
+  if (!options.roles.empty()) catalog_ = read_role_catalog_file(options.roles);
+}
+
+bool CatService::healthy() {
+  StorePool::Lease store = stores_.acquire();
+  return store->schema_version() == Store::kSchemaVersion;
+}
+
+std::optional<std::string> CatService::client_of_token(const std::string& token) {
+  StorePool::Lease store = stores_.acquire();
+  return token_client(*store, token, unix_now());
+}
+
+Reply CatService::issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret) {
+  if (grant_type != "client_credentials") {
+    return {400, {{"error", "unsupported_grant_type"}, {"error_description", "only client_credentials is supported"}}};
+  }
+  StorePool::Lease store = stores_.acquire();
+  if (client_id.empty() || !check_client(*store, client_id, secret)) {
+    return {401, {{"error", "invalid_client"}, {"error_description", "unknown client or wrong secret"}}};
+  }
+  const std::string token = random_hex(32);
+  add_token(*store, token, client_id, unix_now() + token_lifetime_.count());
+  return {200,
+          {{"access_token", token},
+           {"token_type", "Bearer"},
+           {"expires_in", token_lifetime_.count()},
+           {"scope", kScope}}};
+}
+
+std::shared_ptr<const CatService::Section> CatService::section_of(Store& store, const std::string& client,
+                                                                   const std::string& id) {
+  const std::optional<SectionRow> row = find_section(store, id);
+  // Another client's section is as unknown as one that does not exist.
+  if (!row || row->client != client) refuse(404, "there is no section '" + id + "'");
+  {
+    std::lock_guard lock(sections_mutex_);
+    if (const auto found = sections_.find(id); found != sections_.end()) {
+      auto section = std::make_shared<Section>(*found->second);
+      section->row = *row;  // the status may have changed in another process
+      return section;
+    }
+  }
+  BankDocument document = store.load_bank(row->bank);
+  if (document.info.version != row->bank_version) {
+    refuse(409, "section '" + id + "' was made on bank '" + row->bank + "' version " +
+                    std::to_string(row->bank_version) + ", which the store has replaced by version " +
+                    std::to_string(document.info.version) + ": create a new section");
+  }
+  auto section = std::make_shared<Section>();
+  section->row = *row;
+  section->info = document.info;
+  auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
+  section->design = std::make_shared<const TestDesign>(std::move(bank), session_config_from_json(row->config));
+  std::lock_guard lock(sections_mutex_);
+  sections_.emplace(id, section);
+  return section;
+}
+
+Reply CatService::create_section(const std::string& client, const json& body) {
+  if (!body.is_object()) refuse(400, "the body must be a JSON object");
+  const std::string encoded = string_member(body, "sectionConfiguration", "body");
+  if (encoded.empty()) refuse(400, "sectionConfiguration (base64 of irtcat's section configuration) is missing");
+  json document;
+  try {
+    document = json::parse(base64_decode(encoded, "sectionConfiguration"));
+  } catch (const json::exception& error) {
+    refuse(400, std::string("sectionConfiguration is not JSON: ") + error.what());
+  }
+  if (!document.is_object()) refuse(400, "sectionConfiguration must be a JSON object");
+  const std::string bank_name = string_member(document, "bank", "sectionConfiguration");
+  if (bank_name.empty()) refuse(400, "sectionConfiguration.bank (the stored bank to test on) is missing");
+  const std::string metadata = string_member(body, "qtiMetadata", "body");
+  const std::string usage = string_member(body, "qtiUsagedata", "body");
+
+  StorePool::Lease store = stores_.acquire();
+  std::optional<BankDocument> bank;
+  try {
+    bank = store->load_bank(bank_name);
+  } catch (const StoreError&) {
+    refuse(400, "sectionConfiguration.bank: the store holds no bank '" + bank_name + "'");
+  }
+  const SessionConfig config = section_config(document, *bank);
+  auto section = std::make_shared<Section>();
+  section->info = bank->info;
+  try {
+    auto items = std::make_shared<const ItemBank>(std::move(bank->bank));
+    section->design = std::make_shared<const TestDesign>(std::move(items), config);
+  } catch (const std::invalid_argument& error) {
+    refuse(400, std::string("sectionConfiguration.config: ") + error.what());
+  } catch (const std::out_of_range& error) {
+    refuse(400, std::string("sectionConfiguration.config: ") + error.what());
+  }
+  section->row = SectionRow{random_hex(16), client,   bank_name, section->info.version, encoded,
+                            to_json(config), metadata, usage,     false};
+  add_section(*store, section->row);
+  {
+    std::lock_guard lock(sections_mutex_);
+    sections_.emplace(section->row.id, section);
+  }
+  return {201, {{"sectionIdentifier", section->row.id}}};
+}
+
+Reply CatService::get_section(const std::string& client, const std::string& id) {
+  StorePool::Lease store = stores_.acquire();
+  const std::shared_ptr<const Section> section = section_of(*store, client, id);
+  json items = json::array();
+  const ItemBank& bank = section->design->bank();
+  for (std::size_t i = 0; i < bank.size(); ++i) {
+    if (bank.metadata(ItemIndex{i}).active) items.push_back(bank.items()[i].id().str());
+  }
+  json described{{"sectionConfiguration", section->row.configuration}};
+  if (!section->row.qti_metadata.empty()) described["qtiMetadata"] = section->row.qti_metadata;
+  if (!section->row.qti_usagedata.empty()) described["qtiUsagedata"] = section->row.qti_usagedata;
+  return {200, {{"section", described}, {"items", {{"itemIdentifiers", items}}}, {"ended", section->row.ended}}};
+}
+
+Reply CatService::end_section(const std::string& client, const std::string& id) {
+  StorePool::Lease store = stores_.acquire();
+  section_of(*store, client, id);
+  service::end_section(*store, id);
+  return {204, nullptr};
+}
+
+json CatService::outcome(const Section& section, const Session& session) const {
+  const AbilityEstimate& estimate = session.estimate();
+  json variables = json::array({variable_json("THETA", "float", detail::format_double(estimate.theta)),
+                                variable_json("SE", "float", detail::format_double(estimate.se)),
+                                variable_json("ITEMS", "integer", std::to_string(session.history().size()))});
+  if (catalog_) {
+    const double score = catalog_->scale.score(estimate.theta);
+    variables.push_back(variable_json("SCALE_SCORE", "float", detail::format_double(std::round(score * 10) / 10)));
+    variables.push_back(variable_json(
+        "LEVEL", "identifier", catalog_->levels[static_cast<std::size_t>(catalog_->level_of(estimate.theta))].name));
+  }
+  const std::string status = session.finished() ? "completed" : "incomplete";
+  variables.push_back(variable_json("completionStatus", "identifier", status));
+  return {{"testResult", {{"identifier", section.row.id}, {"outcomeVariables", variables}}}};
+}
+
+json CatService::next_items_reply(const Section& section, const std::string& key, Session& session, Store& store,
+                                  std::int64_t session_id) {
+  json items = json::array();
+  if (const std::optional<ItemIndex> next = session.next_item()) {
+    items.push_back(section.design->bank().item(*next).id().str());
+  } else {
+    store.finish_session(session_id, session.estimate(), session.stop_reason());  // a second call counts nothing
+  }
+  return {{"sessionIdentifier", key},
+          {"nextItems", {{"itemIdentifiers", items}, {"stageLength", items.size()}}},
+          {"sessionState", std::to_string(session.history().size())},
+          {"assessmentResult", outcome(section, session)}};
+}
+
+Reply CatService::create_session(const std::string& client, const std::string& id, const json& body) {
+  if (!body.is_object() && !body.is_null()) refuse(400, "the body must be a JSON object");
+  const std::uint64_t seed = seed_of(body);
+  StorePool::Lease store = stores_.acquire();
+  const std::shared_ptr<const Section> section = section_of(*store, client, id);
+  if (section->row.ended) refuse(409, "section '" + id + "' has ended: it starts no sessions");
+  const SessionRow row = add_session(*store, section->row, section->design->config(), seed);
+  Session session(section->design, seed);
+  return {201, next_items_reply(*section, row.key, session, *store, row.session_id)};
+}
+
+Reply CatService::submit_results(const std::string& client, const std::string& id, const std::string& key,
+                                 const json& body) {
+  const std::vector<ItemResult> results = item_results(body);
+  StorePool::Lease store = stores_.acquire();
+  const std::shared_ptr<const Section> section = section_of(*store, client, id);
+  const std::optional<SessionRow> row = find_session(*store, id, key);
+  if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
+  if (row->ended) refuse(409, "session '" + key + "' was ended");
+  const StoredSession stored = store->load_session(row->session_id);
+  Session session = restore_session(stored, section->design);
+  const std::size_t recorded = stored.responses.size();
+  const ItemBank& bank = section->design->bank();
+
+  // Where the submission starts in the log: the state it was based on, or (without one) where its first result
+  // sits in the log, else at the end.
+  std::size_t start = recorded;
+  if (const json* state = member(body, "sessionState")) {
+    const std::string text = state->is_string() ? state->get<std::string>() : state->dump();
+    if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit) ||
+        std::stoul(text) > recorded) {
+      refuse(400, "sessionState '" + text + "' is not a state this session has been in");
+    }
+    start = std::stoul(text);
+  } else {
+    for (std::size_t j = 0; j < recorded; ++j) {
+      if (stored.responses[j].first == results.front().identifier) start = j;
+    }
+  }
+  // Results already in the log must be the logged ones: a retry is answered as before and stores nothing.
+  std::size_t known = 0;
+  for (; known < results.size() && start + known < recorded; ++known) {
+    const auto& [logged_item, logged_response] = stored.responses[start + known];
+    const ItemResult& result = results[known];
+    const std::optional<ItemIndex> index = bank.find(ItemId(result.identifier));
+    if (result.identifier != logged_item || !index ||
+        scored(result, bank.item(*index), bank.metadata(*index).content) != logged_response) {
+      refuse(409, "session '" + key + "' has moved on: result " + std::to_string(start + known + 1) +
+                      " was recorded for item '" + logged_item + "' with another answer; resend from sessionState " +
+                      std::to_string(recorded));
+    }
+  }
+  if (start + known < recorded) {
+    refuse(409, "the results stop short of the session's state " + std::to_string(recorded) +
+                    ": resend from sessionState " + std::to_string(recorded));
+  }
+  if (results.size() - known > 1) {
+    refuse(400, "the section offers one item at a time: submit the result of the offered item only");
+  }
+  if (known < results.size()) {
+    const ItemResult& result = results[known];
+    const std::optional<ItemIndex> offered = session.next_item();
+    if (!offered) refuse(409, "session '" + key + "' has finished: no item is offered");
+    const Item& item = bank.item(*offered);
+    if (result.identifier != item.id().str()) {
+      refuse(400, "item '" + result.identifier + "' was not offered: the session offers '" + item.id().str() + "'");
+    }
+    const int response = scored(result, item, bank.metadata(*offered).content);
+    try {
+      store->append_response(row->session_id, static_cast<std::int64_t>(recorded) + 1, item.id().str(), response);
+    } catch (const StoreError&) {
+      // Another call recorded this step meanwhile (two copies of one request racing): the client resends.
+      refuse(409, "session '" + key + "' changed during this call: resend from its current sessionState");
+    }
+    session.record(*offered, response);
+  }
+  return {200, next_items_reply(*section, key, session, *store, row->session_id)};
+}
+
+Reply CatService::end_session(const std::string& client, const std::string& id, const std::string& key) {
+  StorePool::Lease store = stores_.acquire();
+  section_of(*store, client, id);
+  if (!find_session(*store, id, key)) refuse(404, "section '" + id + "' has no session '" + key + "'");
+  service::end_session(*store, key);
+  return {204, nullptr};
+}
+
+Reply CatService::session_report(const std::string& client, const std::string& id, const std::string& key) {
+  StorePool::Lease store = stores_.acquire();
+  const std::shared_ptr<const Section> section = section_of(*store, client, id);
+  const std::optional<SessionRow> row = find_session(*store, id, key);
+  if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
+  const StoredSession stored = store->load_session(row->session_id);
+  const Session session = restore_session(stored, section->design);
+  const ItemBank& bank = section->design->bank();
+  json items = json::array();
+  for (const SessionStep& step : session.history()) {
+    items.push_back({{"identifier", bank.item(step.item).id().str()},
+                     {"topic", bank.metadata(step.item).topic},
+                     {"response", step.response},
+                     {"theta", step.estimate.theta},
+                     {"se", step.estimate.se}});
+  }
+  const AbilityEstimate& estimate = session.estimate();
+  json report{{"sessionIdentifier", key},
+              {"sectionIdentifier", id},
+              {"bank", {{"name", section->info.name}, {"version", section->info.version}}},
+              {"status", row->ended ? "ended" : session.finished() ? "finished" : "active"},
+              {"stopReason", std::string(to_string(session.stop_reason()))},
+              {"theta", estimate.theta},
+              {"se", std::isfinite(estimate.se) ? json(estimate.se) : json(nullptr)},
+              {"items", items}};
+  if (catalog_) {
+    report["scaleScore"] = std::round(catalog_->scale.score(estimate.theta) * 10) / 10;
+    report["level"] = catalog_->levels[static_cast<std::size_t>(catalog_->level_of(estimate.theta))].name;
+  }
+  return {200, report};
+}
+
+}  // namespace irtcat::service

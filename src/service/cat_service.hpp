@@ -1,0 +1,103 @@
+#pragma once
+// What the service does, without HTTP: each call takes the caller's client id and the request's JSON and returns
+// a status and a JSON body; the HTTP layer (http_service.cpp) only authenticates and translates. Every call runs
+// on a store connection of its own (a small pool), so calls on many threads never share one.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "irtcat/profiles.hpp"
+#include "irtcat/service.hpp"
+#include "irtcat/session.hpp"
+#include "irtcat/store.hpp"
+
+namespace irtcat::service {
+
+using nlohmann::json;
+
+/// A status and a JSON body (empty for 204).
+struct Reply {
+  int status = 200;
+  json body;
+};
+
+/// A request the service refuses: its HTTP status and a one-line reason, for the JSON error body.
+class RequestError : public std::runtime_error {
+ public:
+  RequestError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const noexcept { return status_; }
+
+ private:
+  int status_;
+};
+
+/// Store connections for concurrent calls: one per call in flight, kept for the next.
+class StorePool {
+ public:
+  explicit StorePool(std::string path) : path_(std::move(path)) {}
+
+  class Lease {
+   public:
+    Lease(StorePool& pool, std::unique_ptr<Store> store) : pool_(&pool), store_(std::move(store)) {}
+    Lease(Lease&&) = default;
+    ~Lease();
+    Store& operator*() const noexcept { return *store_; }
+    Store* operator->() const noexcept { return store_.get(); }
+
+   private:
+    StorePool* pool_;
+    std::unique_ptr<Store> store_;
+  };
+
+  Lease acquire();
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Store>> idle_;
+};
+
+class CatService {
+ public:
+  explicit CatService(const ServiceOptions& options);
+
+  /// The client a bearer token belongs to, while it is valid.
+  std::optional<std::string> client_of_token(const std::string& token);
+  /// OAuth 2 client credentials grant: a bearer token for a client that gives its secret.
+  Reply issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret);
+
+  Reply create_section(const std::string& client, const json& body);
+  Reply get_section(const std::string& client, const std::string& section);
+  Reply end_section(const std::string& client, const std::string& section);
+  Reply create_session(const std::string& client, const std::string& section, const json& body);
+  Reply submit_results(const std::string& client, const std::string& section, const std::string& session,
+                       const json& body);
+  Reply end_session(const std::string& client, const std::string& section, const std::string& session);
+  /// irtcat's own: the current estimate and the history of a session.
+  Reply session_report(const std::string& client, const std::string& section, const std::string& session);
+  /// True when the database answers.
+  bool healthy();
+
+ private:
+  struct Section;
+  std::shared_ptr<const Section> section_of(Store& store, const std::string& client, const std::string& id);
+  json next_items_reply(const Section& section, const std::string& key, Session& session, Store& store,
+                        std::int64_t session_id);
+  json outcome(const Section& section, const Session& session) const;
+
+  StorePool stores_;
+  std::chrono::seconds token_lifetime_;
+  std::optional<RoleCatalog> catalog_;
+  std::mutex sections_mutex_;
+  std::map<std::string, std::shared_ptr<const Section>> sections_;  ///< compiled designs by section id
+};
+
+}  // namespace irtcat::service

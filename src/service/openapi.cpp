@@ -1,0 +1,96 @@
+// The service's route table and its OpenAPI 3.0 description.
+
+#include "service/openapi.hpp"
+
+#include <regex>
+
+namespace irtcat::service {
+
+const std::vector<Route>& routes() {
+  static const std::string p = kBindingPrefix;
+  static const std::vector<Route> table = {
+      {"GET", "/healthz", "health", "Liveness and database check", false, false, 200},
+      {"GET", "/openapi.json", "openapi", "This document", false, false, 200},
+      {"POST", "/oauth2/token", "token",
+       "OAuth 2 client credentials grant (form fields grant_type, client_id, client_secret, or HTTP Basic)", false,
+       false, 200},
+      {"POST", p + "/sections", "createSection",
+       "Create a section: sectionConfiguration is base64 of irtcat's section configuration JSON", true, true, 201},
+      {"GET", p + "/sections/{sectionIdentifier}", "getSection", "The section's configuration and items", true, false,
+       200},
+      {"DELETE", p + "/sections/{sectionIdentifier}", "endSection", "End a section: it starts no more sessions",
+       true, false, 204},
+      {"POST", p + "/sections/{sectionIdentifier}/sessions", "createSession",
+       "Create a session: the first item and the session state", true, true, 201},
+      {"POST", p + "/sections/{sectionIdentifier}/sessions/{sessionIdentifier}/results", "submitResults",
+       "Submit the result of the offered item: the next item, or none when the section ends", true, true, 200},
+      {"DELETE", p + "/sections/{sectionIdentifier}/sessions/{sessionIdentifier}", "endSession", "End a session",
+       true, false, 204},
+      {"GET", p + "/sections/{sectionIdentifier}/sessions/{sessionIdentifier}", "getSessionReport",
+       "irtcat: the session's estimate (theta, SE, scale score, level) and its items and answers", true, false, 200},
+  };
+  return table;
+}
+
+nlohmann::json openapi_document() {
+  using nlohmann::json;
+  static const std::regex kParameter(R"(\{([A-Za-z]+)\})");
+  const json error_response{{"description", "The problem, as the binding's imsx_StatusInfo"},
+                            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  json paths = json::object();
+  for (const Route& route : routes()) {
+    json operation{{"operationId", route.operation}, {"summary", route.summary}};
+    json parameters = json::array();
+    for (std::sregex_iterator match(route.path.begin(), route.path.end(), kParameter), end; match != end; ++match) {
+      parameters.push_back(
+          {{"name", (*match)[1].str()}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+    }
+    if (!parameters.empty()) operation["parameters"] = parameters;
+    if (route.body) {
+      operation["requestBody"] = {{"required", true},
+                                  {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    }
+    if (route.operation == "token") {
+      operation["requestBody"] = {
+          {"required", true},
+          {"content", {{"application/x-www-form-urlencoded", {{"schema", {{"type", "object"}}}}}}}};
+    }
+    json responses = json::object();
+    responses[std::to_string(route.success)] =
+        route.success == 204 ? json{{"description", "Done"}}
+                             : json{{"description", "Success"},
+                                    {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    for (const char* status : {"400", "404", "409", "413", "415"}) {
+      if (route.authenticated) responses[status] = error_response;
+    }
+    if (route.authenticated) responses["401"] = error_response;
+    operation["responses"] = responses;
+    operation["security"] = route.authenticated ? json::array({{{"oauth2", json::array()}}}) : json::array();
+    std::string method = route.method;
+    for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    paths[route.path][method] = operation;
+  }
+  return {{"openapi", "3.0.3"},
+          {"info",
+           {{"title", "irtcat CAT service"},
+            {"version", "1.0"},
+            {"description",
+             "The 1EdTech Computer Adaptive Testing REST/JSON binding 1.0 over irtcat, and irtcat's own session "
+             "report. See docs/service.md."}}},
+          {"paths", paths},
+          {"components",
+           {{"securitySchemes",
+             {{"oauth2",
+               {{"type", "oauth2"},
+                {"flows", {{"clientCredentials", {{"tokenUrl", "/oauth2/token"}, {"scopes", json::object()}}}}}}}}},
+            {"schemas",
+             {{"Error",
+               {{"type", "object"},
+                {"properties",
+                 {{"imsx_codeMajor", {{"type", "string"}}},
+                  {"imsx_severity", {{"type", "string"}}},
+                  {"imsx_description", {{"type", "string"}}},
+                  {"status", {{"type", "integer"}}}}}}}}}}}};
+}
+
+}  // namespace irtcat::service

@@ -1,0 +1,29 @@
+#pragma once
+// The service's routes, once: the HTTP layer registers exactly these, and /openapi.json describes exactly these.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace irtcat::service {
+
+/// The path prefix of the 1EdTech CAT REST/JSON binding, version 1.0.
+inline constexpr const char* kBindingPrefix = "/ims/cat/v1p0";
+
+struct Route {
+  std::string method;     ///< GET, POST or DELETE
+  std::string path;       ///< an OpenAPI path template: "{name}" is one path segment
+  std::string operation;  ///< the operationId (the binding's name where it has one)
+  std::string summary;
+  bool authenticated = true;  ///< needs a bearer token
+  bool body = false;          ///< takes a JSON body
+  int success = 200;          ///< the status of a successful call
+};
+
+/// Every route the server answers.
+const std::vector<Route>& routes();
+
+/// The OpenAPI 3.0 document of routes().
+nlohmann::json openapi_document();
+
+}  // namespace irtcat::service
