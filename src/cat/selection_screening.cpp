@@ -3,7 +3,7 @@
 // be best. MLWI and MPWI screen with a single-precision copy of the information table; KL, KLP and MEPV with the
 // compressed tables of log P and P (low_rank_table.hpp), which a selection reads in a fraction of the time the
 // full tables take. The screens are kept out of line: inlined together into best_item, they left GCC 12 short of
-// registers, and a running maximum went through memory (MLWI's best item took 48 µs instead of 30).
+// registers, and a running maximum went through memory (bench: BM_BestItem/mlwi).
 #include <algorithm>
 #include <functional>
 #include <optional>

@@ -70,7 +70,7 @@ void block_values(const double* values, Index count, double* out) {
 
 // The moments m_j = Σ_q w̃_q (θ_q − μ)^j P(θ_q), j = 0, 1, 2, of one panel of BankGrid::kRowPanel rows
 // (probability_panels()' layout), one lane per row. Fixed-size Eigen arrays: written as plain loops, GCC 12
-// vectorized this across the nodes with shuffles and ran 3x slower.
+// vectorized this across the nodes with shuffles, which ran slower (bench: BM_BestItem/mepv).
 using Lanes = Eigen::Array<double, BankGrid::kRowPanel, 1>;
 struct PanelMoments {
   Lanes m0 = Lanes::Zero(), m1 = Lanes::Zero(), m2 = Lanes::Zero();
