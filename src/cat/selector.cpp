@@ -52,13 +52,16 @@ Eigen::ArrayXd scores_of(const RandomSelector&, const SelectionStep&, const std:
   throw InvalidArgument("Selector: the random rule chooses without scores");
 }
 
+// The draw's place among the eligible items, found by counting: no list of candidates, whose allocation (a large
+// one goes to mmap and page-faults on every call) would cost more than the draw (bench: BM_SessionSelection/random).
 std::ptrdiff_t uniform_among(const std::vector<char>& eligible, SplitMix64& rng) {
-  std::vector<std::size_t> candidates;
+  const auto count = static_cast<std::size_t>(std::count_if(eligible.begin(), eligible.end(), [](char e) { return e != 0; }));
+  if (count == 0) return -1;
+  std::size_t place = uniform_index(rng, count);
   for (std::size_t i = 0; i < eligible.size(); ++i) {
-    if (eligible[i]) candidates.push_back(i);
+    if (eligible[i] && place-- == 0) return static_cast<std::ptrdiff_t>(i);
   }
-  if (candidates.empty()) return -1;
-  return static_cast<std::ptrdiff_t>(candidates[uniform_index(rng, candidates.size())]);
+  return -1;  // not reached: `place` < count
 }
 
 ItemIndex uniform_among(const std::vector<std::size_t>& candidates, SplitMix64& rng) {
