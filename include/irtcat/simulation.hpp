@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "irtcat/bank_json.hpp"
 #include "irtcat/profiles.hpp"
 #include "irtcat/response_table.hpp"
 #include "irtcat/session.hpp"
@@ -40,16 +39,11 @@ struct DomainDesign {
   std::shared_ptr<const TestDesign> design;
 };
 
-/// One domain's design from its bank (read from a file or loaded from the store), with `config`; with
-/// `balance_topics` the bank's topics get equal target proportions (Kingsbury–Zara). Throws as TestDesign.
-DomainDesign domain_design(std::string domain, BankDocument document, const SessionConfig& config,
-                           bool balance_topics);
-
-/// The designs of a battery read from bank files `<directory>/<domain>.json`, one per domain, each with `config`;
-/// with `balance_topics` every bank's topics get equal target proportions (Kingsbury–Zara). Throws DataError for
-/// a missing or malformed bank file.
-std::vector<DomainDesign> battery_from_bank_files(const std::string& directory, const std::vector<std::string>& domains,
-                                                  const SessionConfig& config, bool balance_topics);
+/// One domain's design from its bank and the bank's topics, with `config`; with `balance_topics` the topics get
+/// equal target proportions (Kingsbury–Zara). A bank read from a file or loaded from the store: battery_files.hpp.
+/// Throws as TestDesign.
+DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> bank,
+                           const std::vector<std::string>& topics, const SessionConfig& config, bool balance_topics);
 
 struct DomainOutcome {
   AbilityEstimate estimate;

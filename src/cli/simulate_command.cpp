@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cli/cli_common.hpp"
+#include "irtcat/battery_files.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"

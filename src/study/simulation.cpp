@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "detail/random.hpp"
-#include "irtcat/bank_json.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -114,25 +113,15 @@ std::vector<SimulatedCandidate> draw_role_candidates(const RoleCatalog& catalog,
   return out;
 }
 
-DomainDesign domain_design(std::string domain, BankDocument document, const SessionConfig& config,
-                           bool balance_topics) {
+DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> bank,
+                           const std::vector<std::string>& topics, const SessionConfig& config, bool balance_topics) {
   SessionConfig domain_config = config;
-  if (balance_topics && !document.info.topics.empty()) {
-    for (const std::string& topic : document.info.topics) {
-      domain_config.content.topics[topic].proportion = 1.0 / static_cast<double>(document.info.topics.size());
+  if (balance_topics && !topics.empty()) {
+    for (const std::string& topic : topics) {
+      domain_config.content.topics[topic].proportion = 1.0 / static_cast<double>(topics.size());
     }
   }
-  auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
   return {std::move(domain), std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))};
-}
-
-std::vector<DomainDesign> battery_from_bank_files(const std::string& directory, const std::vector<std::string>& domains,
-                                                  const SessionConfig& config, bool balance_topics) {
-  std::vector<DomainDesign> designs;
-  for (const std::string& domain : domains) {
-    designs.push_back(domain_design(domain, read_bank_json_file(directory + "/" + domain + ".json"), config, balance_topics));
-  }
-  return designs;
 }
 
 namespace {

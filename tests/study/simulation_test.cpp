@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include "irtcat/battery_files.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/roles_json.hpp"
 #include "irtcat/simulation.hpp"
