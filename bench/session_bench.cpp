@@ -59,13 +59,13 @@ struct AnswersIn {
       std::uniform_real_distribution<double> uniform(0.0, 1.0);
       answered.clear();
       for (int j = 0; j < answers; ++j) {
-        const Item& item = design.grid().bank().items()[static_cast<std::size_t>(j)];
-        const double correct = std::exp(category_terms(item, 0.5, design.grid().bank().scaling()).log_p[1]);
+        const Item& item = design.bank().items()[static_cast<std::size_t>(j)];
+        const double correct = std::exp(category_terms(item, 0.5, design.bank().scaling()).log_p[1]);
         answered.push_back({ItemIndex{static_cast<std::size_t>(j)}, uniform(rng) < correct ? 1 : 0});
       }
     }
     for (const Response& r : answered) {
-      posterior.add(design.grid().log_p().row(design.grid().row(r.item, r.category)).transpose().array());
+      design.add_response(posterior, r.item, r.category);
       eligible[r.item.value] = 0;
     }
     selection.theta = expected_a_posteriori(posterior).theta;
@@ -79,7 +79,7 @@ struct AnswersIn {
 void BM_Selection(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(best_item(item_scores(rule, at.design.grid(), at.selection, at.eligible)));
+    benchmark::DoNotOptimize(best_item(at.design.item_scores(at.selection, at.eligible)));
   }
   state.SetLabel(std::string(to_string(rule)));
 }
@@ -116,7 +116,7 @@ BENCHMARK_CAPTURE(BM_SessionSelection, random, SelectionRule::random)
 // precision, KL, KLP and MEPV with compressed tables (the same item as above).
 void BM_BestItem(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(best_item(rule, at.design.grid(), at.selection, at.eligible));
+  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_item(at.selection, at.eligible));
   state.SetLabel(std::string(to_string(rule)));
 }
 BENCHMARK_CAPTURE(BM_BestItem, mlwi, SelectionRule::mlwi)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
@@ -128,7 +128,7 @@ BENCHMARK_CAPTURE(BM_BestItem, mepv, SelectionRule::mepv)->Arg(500)->Arg(10000)-
 // The five best items, as randomesque exposure control (k = 5) asks for them: the same screens.
 void BM_BestFive(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(best_items(rule, at.design.grid(), at.selection, at.eligible, 5));
+  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_items(at.selection, at.eligible, 5));
   state.SetLabel(std::string(to_string(rule)));
 }
 BENCHMARK_CAPTURE(BM_BestFive, mlwi, SelectionRule::mlwi)->Arg(10000)->Unit(benchmark::kMicrosecond);
@@ -140,7 +140,7 @@ BENCHMARK_CAPTURE(BM_BestFive, mepv, SelectionRule::mepv)->Arg(10000)->Unit(benc
 // while the posterior narrows and the items' scores draw together, so more items need exact scores.
 void BM_BestItemLater(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, 10000, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(best_item(rule, at.design.grid(), at.selection, at.eligible));
+  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_item(at.selection, at.eligible));
   state.SetLabel(std::string(to_string(rule)));
 }
 BENCHMARK_CAPTURE(BM_BestItemLater, mlwi, SelectionRule::mlwi)->Arg(15)->Arg(30)->Unit(benchmark::kMicrosecond);

@@ -26,7 +26,7 @@
 
 #include "irtcat/item_bank.hpp"
 #include "irtcat/model.hpp"
-#include "irtcat/responses_csv.hpp"
+#include "irtcat/response_table.hpp"
 
 namespace irtcat {
 
@@ -239,5 +239,13 @@ struct CalibrationResult {
 /// statuses in the result.
 CalibrationResult calibrate(const ResponseTable& table, const std::vector<CalibrationModel>& models,
                             const CalibrationOptions& options = {}, const ItemBank* fixed = nullptr);
+
+/// Checks, before calibrating new items into a stored bank `target` (named `bank` in messages) with the items of
+/// `fixed` held fixed (read from `fixed_file`; null for none), that nothing would be computed in vain: every column
+/// of `table` that is calibrated (not held fixed) is one of the bank's items, and every fixed item the bank also
+/// holds carries the bank's parameters to 1e-3 (a hand-written CSV's rounding), else the new items would not land
+/// on the bank's scale. Throws UnknownItem for a column the bank does not hold, DataError for a differing item.
+void check_recalibration(const ItemBank& target, const std::string& bank, const ResponseTable& table,
+                         const ItemBank* fixed, const std::string& fixed_file);
 
 }  // namespace irtcat

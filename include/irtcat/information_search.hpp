@@ -27,8 +27,9 @@ namespace irtcat {
 class MaxInformationSearch {
  public:
   /// Sorts the bank's items by their peak information and builds the bins' lists: 121 information passes over
-  /// the bank and a selection per bin, done once per design (the lists take about 0.4 MB whatever the bank's size). Throws InvalidArgument for a bank with polytomous items
-  /// (their peaks have no closed form; use item_scores), see supports().
+  /// the bank and a selection per bin, done once per design (the bins' lists have a fixed size whatever the bank's).
+  /// Throws InvalidArgument for a bank with polytomous items (their peaks have no closed form; use item_scores), see
+  /// supports().
   explicit MaxInformationSearch(const ItemBank& bank);
 
   /// True when the search can serve `bank`: every item is dichotomous.

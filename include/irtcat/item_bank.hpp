@@ -31,6 +31,11 @@ struct ItemContent {
   int difficulty = 0;                ///< the author's rating, 1 (introductory) .. 5 (expert); 0 when unrated
 };
 
+/// The category that choosing option `option` (0 for A, 1 for B, ...) scores on `item`: 1 for the key and 0 for
+/// the others on a dichotomous item, the option's position on a polytomous one (its options are its categories in
+/// order). Nullopt for an option the content does not have, or a position beyond the item's categories.
+std::optional<int> option_category(const Item& item, const ItemContent& content, std::size_t option) noexcept;
+
 /// What the bank knows about an item beside its parameters.
 struct ItemMetadata {
   std::string domain;            ///< e.g. "mathematics"; may be empty

@@ -3,7 +3,6 @@
 // each domain's posterior, so that a candidate with a wide SE is not reported as a sure fit.
 
 #include <Eigen/Core>
-#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -34,7 +33,8 @@ struct RoleProfile {
   int demand() const noexcept;
 };
 
-/// The reporting scale, levels, domains and roles of item_banks/roles.json.
+/// The reporting scale, levels, domains and roles of item_banks/roles.json (read by read_role_catalog,
+/// roles_json.hpp).
 struct RoleCatalog {
   ReportingScale scale;
   std::vector<ProficiencyLevel> levels;  ///< ascending
@@ -49,11 +49,6 @@ struct RoleCatalog {
   /// The index of a domain by name; throws InvalidArgument if the catalog has no such domain.
   std::size_t domain_index(const std::string& domain) const;
 };
-
-/// Reads the roles file. Throws DataError for malformed JSON or a missing field, InvalidArgument for levels out of
-/// order, an unknown level or domain name, or a correlation matrix that is not a valid correlation matrix.
-RoleCatalog read_role_catalog(std::istream& in, const std::string& file);
-RoleCatalog read_role_catalog_file(const std::string& path);
 
 /// P(θ >= cut) under the posterior on its grid (a node exactly at the cut counts half).
 double probability_at_least(const GridPosterior& posterior, double cut);

@@ -3,26 +3,14 @@
 // row; a cell is 0/1 or a category 0..K, empty (or NA) where the item was not administered. A file whose first
 // column is not `person_id` is read as a plain matrix: every column is an item and persons are numbered 1, 2, ...
 
-#include <Eigen/Core>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
 #include "irtcat/ability.hpp"
+#include "irtcat/response_table.hpp"
 
 namespace irtcat {
-
-/// A response matrix as read from a file: persons × items, kMissingResponse where nothing was recorded.
-struct ResponseTable {
-  static constexpr int kMissingResponse = -1;
-
-  std::string file;                           ///< the source, for error messages
-  std::size_t header_line = 1;                ///< the line the header is on
-  std::vector<std::string> person_ids;        ///< one per row
-  std::vector<std::size_t> lines;             ///< the line each person's row is on
-  std::vector<std::string> item_ids;          ///< one per column
-  Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> responses;  ///< persons × items
-};
 
 /// Reads a responses CSV. Throws DataError (file, line, column) for an empty file, a header without items, a
 /// repeated item column, or a cell that is not a whole number >= 0.

@@ -14,7 +14,8 @@
 //   a_stratified  strata of rising discrimination with b-blocking (Chang, Qian & Ying 2001), closest b within the
 //             stratum of the current stage
 //   random    uniform among the eligible items
-// Integrals use the trapezoidal rule on the bank grid's nodes, as catR does.
+// Integrals use the trapezoidal rule on the grid's nodes, as catR does. A TestDesign compiles its rule once
+// (TestDesign::item_scores, best_item, best_items); the tables the rules read are private to the library.
 
 #include <Eigen/Core>
 #include <span>
@@ -22,7 +23,8 @@
 #include <vector>
 
 #include "irtcat/ability.hpp"
-#include "irtcat/bank_grid.hpp"
+#include "irtcat/grid_posterior.hpp"
+#include "irtcat/item_bank.hpp"
 
 namespace irtcat {
 
@@ -40,7 +42,7 @@ struct SelectionOptions {
   void validate() const;
 };
 
-/// What the rules look at when scoring: the current estimate, the posterior on the bank grid and the responses.
+/// What the rules look at when scoring: the current estimate, the posterior on the design's grid and the responses.
 struct SelectionState {
   double theta = 0.0;                       ///< current ability estimate
   const GridPosterior* posterior = nullptr; ///< on the bank grid's nodes (required by kl, klp, mlwi, mpwi, mepv, mei)
@@ -48,28 +50,11 @@ struct SelectionState {
   const EstimationOptions* estimation = nullptr;  ///< the session's estimator (mei)
 };
 
-/// Scores of every item in bank order, higher is better; items whose `eligible` entry is 0 score −infinity.
-/// For mepv the score is the negated expected posterior variance. Not for a_stratified and random, which choose
-/// directly (see choose_item). Throws InvalidArgument for a missing posterior or a wrong-sized mask.
-Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                           const std::vector<char>& eligible);
-
 /// The eligible item with the highest score, the first in bank order among equals; −1 if none is eligible.
 std::ptrdiff_t best_item(const Eigen::ArrayXd& scores);
 
-/// The item best_item(item_scores(rule, grid, state, eligible)) names, found with less work where the rule allows:
-/// mlwi, mpwi, kl and klp screen every item with single-precision tables and score exactly only the few whose
-/// rounding bounds let them be best, so the item is the same. Throws as item_scores.
-std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                         const std::vector<char>& eligible);
-
 /// Indices of the `count` best eligible items, best first (ties in bank order).
 std::vector<std::size_t> best_items(const Eigen::ArrayXd& scores, std::size_t count);
-
-/// The items best_items(item_scores(rule, grid, state, eligible), count) names, best first, found by screening as
-/// best_item by rule does (randomesque exposure control asks for these). Throws as item_scores.
-std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                                    const std::vector<char>& eligible, std::size_t count);
 
 /// The a-stratified design of a bank: each item's stratum 0..strata−1 (rising a), built with b-blocking: items
 /// sorted by b are cut into blocks of `strata` items and within a block ranked by a into the strata.

@@ -7,14 +7,13 @@
 // configuration, all read-only): no locks on the hot path.
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "irtcat/ability.hpp"
-#include "irtcat/bank_grid.hpp"
 #include "irtcat/constraints.hpp"
 #include "irtcat/exposure.hpp"
 #include "irtcat/information_search.hpp"
@@ -22,6 +21,10 @@
 #include "irtcat/stopping.hpp"
 
 namespace irtcat {
+
+namespace detail {
+class SelectionPolicy;
+}
 
 /// Where a test starts.
 struct StartOptions {
@@ -43,19 +46,35 @@ struct SessionConfig {
   void validate(const ItemBank& bank) const;
 };
 
-/// A bank and a configuration compiled for sessions: grid tables, content plan, strata. Immutable, shareable.
+/// A bank and a configuration compiled for sessions: the selection rule with only the tables it reads, its
+/// exposure control and start rule, the content plan. Immutable, shareable.
 class TestDesign {
  public:
   /// Throws as SessionConfig::validate, and InvalidArgument for a null or empty bank.
   TestDesign(std::shared_ptr<const ItemBank> bank, SessionConfig config);
 
-  const ItemBank& bank() const noexcept { return grid_.bank(); }
-  const std::shared_ptr<const ItemBank>& shared_bank() const noexcept { return grid_.shared_bank(); }
+  const ItemBank& bank() const noexcept { return *bank_; }
+  const std::shared_ptr<const ItemBank>& shared_bank() const noexcept { return bank_; }
   const SessionConfig& config() const noexcept { return config_; }
-  const BankGrid& grid() const noexcept { return grid_; }
   const ContentPlan& content() const noexcept { return content_; }
-  /// a_stratified: each item's stratum (empty for other rules).
-  const std::vector<int>& strata() const noexcept { return strata_; }
+  /// The compiled selection (private to the library: detail/selector.hpp).
+  const detail::SelectionPolicy& policy() const noexcept { return *policy_; }
+
+  /// The design's rule at `state` (its posterior on config().estimation.grid, as a session's), over the items whose
+  /// `eligible` entry (one per bank item) is not 0: every item's score (−infinity for the ineligible; for mepv the
+  /// negated expected posterior variance), the best item (−1 if none), the `count` best, best first. The best
+  /// items are found without scoring every item where the rule allows, and are those the scores name (ties to
+  /// the first in bank order). Not for a_stratified and random, whose choice depends on the step or a random
+  /// stream. Throws InvalidArgument for those rules, a missing posterior, a non-finite θ or a wrong-sized mask.
+  Eigen::ArrayXd item_scores(const SelectionState& state, const std::vector<char>& eligible) const;
+  std::ptrdiff_t best_item(const SelectionState& state, const std::vector<char>& eligible) const;
+  std::vector<std::size_t> best_items(const SelectionState& state, const std::vector<char>& eligible,
+                                      std::size_t count) const;
+  /// Adds the answer `category` to `item` to `posterior` (on config().estimation.grid) as a session does: the
+  /// item's log-probabilities at the nodes, computed once for the design. Throws as GridPosterior::add, UnknownItem
+  /// and InvalidResponse.
+  void add_response(GridPosterior& posterior, ItemIndex item, int category) const;
+
   /// The ability the first item is chosen at.
   double start_theta() const noexcept { return start_theta_; }
   /// What a session starts from: the prior on the grid, and the start ability with the estimator's SE for an
@@ -64,17 +83,16 @@ class TestDesign {
   const AbilityEstimate& start_estimate() const noexcept { return start_estimate_; }
   /// MFI on a dichotomous bank: the bounded search that picks the same item as scoring every item, faster.
   /// Null for other rules and for banks with polytomous items.
-  const MaxInformationSearch* mfi_search() const noexcept { return mfi_search_.get(); }
+  const MaxInformationSearch* mfi_search() const noexcept;
 
  private:
+  std::shared_ptr<const ItemBank> bank_;
   SessionConfig config_;
-  BankGrid grid_;
+  std::shared_ptr<const detail::SelectionPolicy> policy_;
   ContentPlan content_;
-  std::vector<int> strata_;
   double start_theta_;
   GridPosterior prior_posterior_;
   AbilityEstimate start_estimate_;
-  std::shared_ptr<const MaxInformationSearch> mfi_search_;
 };
 
 /// One answered item and the estimate after it.
@@ -146,28 +164,24 @@ class Session {
   StopReason stop_ = StopReason::not_stopped;
 };
 
-/// One candidate's adaptive tests over several banks (one per domain), run in order.
-class Battery {
- public:
-  struct Result {
-    std::string domain;
-    AbilityEstimate estimate;
-    StopReason stop_reason;
-    std::vector<SessionStep> history;
-    GridPosterior posterior;  ///< the domain's final posterior (role fit reads it)
-  };
-  /// The answer a candidate gives: (domain number, item) -> category.
-  using Respond = std::function<int(std::size_t domain, const Item& item)>;
+/// The item `design`'s rule picks after the answers `answered`, outside a session (catR's nextItem): at the
+/// estimate of `answered` by the design's estimator, with its posterior on the design's grid, among the active items
+/// not answered (no content plan, exposure control or start rule: those belong to a session's history). `seed`
+/// seeds the random rule's draw. Nullopt when no item is left. Throws as estimate_ability for invalid answers.
+std::optional<ItemIndex> next_item_after(const TestDesign& design, std::span<const Response> answered,
+                                         std::uint64_t seed);
 
-  /// Throws InvalidArgument for a null design.
-  void add(std::string domain, std::shared_ptr<const TestDesign> design);
-  /// Runs every domain's session to its end; the sessions' seeds are derived from `seed` and the domain number.
-  std::vector<Result> run(const Respond& respond, std::uint64_t seed) const;
-  std::size_t size() const noexcept { return domains_.size(); }
-
- private:
-  std::vector<std::pair<std::string, std::shared_ptr<const TestDesign>>> domains_;
+/// Items given and the score (the sum of the categories answered) on one topic of a test.
+struct TopicScore {
+  std::string topic;  ///< empty for items without a topic
+  int items = 0;
+  int score = 0;
 };
+/// Per topic of the items in `history` (answered on `bank`): in the order of `topic_order` (a bank's topics), then
+/// any other topics in the order they were first given; topics with no item given are left out. Throws
+/// UnknownItem for an item the bank does not hold.
+std::vector<TopicScore> topic_scores(const ItemBank& bank, std::span<const SessionStep> history,
+                                     const std::vector<std::string>& topic_order);
 
 /// A configuration as JSON (the "config" object of a stored session), and back. from_json throws DataError for
 /// a malformed document and InvalidArgument for invalid values.

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "irtcat/bank_json.hpp"
 #include "irtcat/profiles.hpp"
+#include "irtcat/response_table.hpp"
 #include "irtcat/session.hpp"
 
 namespace irtcat {
@@ -39,16 +39,11 @@ struct DomainDesign {
   std::shared_ptr<const TestDesign> design;
 };
 
-/// One domain's design from its bank (read from a file or loaded from the store), with `config`; with
-/// `balance_topics` the bank's topics get equal target proportions (Kingsbury–Zara). Throws as TestDesign.
-DomainDesign domain_design(std::string domain, BankDocument document, const SessionConfig& config,
-                           bool balance_topics);
-
-/// The designs of a battery read from bank files `<directory>/<domain>.json`, one per domain, each with `config`;
-/// with `balance_topics` every bank's topics get equal target proportions (Kingsbury–Zara). Throws DataError for
-/// a missing or malformed bank file.
-std::vector<DomainDesign> battery_from_bank_files(const std::string& directory, const std::vector<std::string>& domains,
-                                                  const SessionConfig& config, bool balance_topics);
+/// One domain's design from its bank and the bank's topics, with `config`; with `balance_topics` the topics get
+/// equal target proportions (Kingsbury–Zara). A bank read from a file or loaded from the store: battery_files.hpp.
+/// Throws as TestDesign.
+DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> bank,
+                           const std::vector<std::string>& topics, const SessionConfig& config, bool balance_topics);
 
 struct DomainOutcome {
   AbilityEstimate estimate;
@@ -72,6 +67,13 @@ struct StudyOptions {
   std::function<void(std::size_t, std::size_t)> progress;
 };
 
+/// A complete response matrix for post-hoc simulation (StudyOptions::responses): the row of `table` whose person id
+/// is each simulee's id, its columns aligned to `bank`'s items (kMissingResponse for an item `table` lacks).
+/// Throws DataError (naming table.file) for an item id the bank does not hold, a simulee without a row, or a
+/// response outside its item's categories.
+Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
+                                                                     const std::vector<SimulatedCandidate>& simulees);
+
 /// Runs every candidate through every domain's session. Candidate i's sessions and answers use streams derived
 /// from (seed, i), so the outcomes are the same for any number of threads. With a catalog (whose domains must be
 /// the designs' domains in the same order) each outcome carries the role fit. Throws InvalidArgument when a
@@ -79,6 +81,12 @@ struct StudyOptions {
 std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
                                         const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
                                         const StudyOptions& options);
+
+/// One candidate through every domain's session, in the designs' order, exactly as run_study runs candidate number
+/// `index` (its sessions' and answers' streams derived from (options.seed, index); with post-hoc matrices, row
+/// `index`). options.threads and progress are not used. Throws as run_study.
+CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options);
 
 /// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper).
 struct ConditionalStatistics {

@@ -49,6 +49,15 @@ struct StoppingOptions {
   void validate() const;
 };
 
+/// "confidence_interval", "sprt".
+std::string_view to_string(ClassificationRule::Method method) noexcept;
+/// Parses a classification method's name. Throws InvalidArgument for any other.
+ClassificationRule::Method classification_method_from_string(std::string_view name);
+/// "any", "all".
+std::string_view to_string(StoppingOptions::Combine combine) noexcept;
+/// Parses how criteria combine. Throws InvalidArgument for any other name.
+StoppingOptions::Combine stopping_combine_from_string(std::string_view name);
+
 /// What the criteria look at after a response.
 struct StoppingState {
   int length = 0;                      ///< items answered

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
 #include "irtcat/bank_json.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/store.hpp"
+#include "irtcat/text.hpp"
 
 #ifndef IRTCAT_DEFAULT_DB
 #define IRTCAT_DEFAULT_DB "irtcat.db"
@@ -29,30 +29,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> split_list(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
-
-std::string joined(const std::vector<std::string>& parts, const char* separator) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += separator;
-    out += parts[i];
-  }
-  return out;
-}
-
 // The default database is made on first use from the shipped banks: built under a temporary name and renamed,
 // so that a concurrent first run never sees half a database.
 void create_default_database(const std::string& path) {
   std::vector<BankDocument> documents;
-  for (const std::string& name : split_list(IRTCAT_DEFAULT_BANKS, ',')) {
+  for (const std::string& name : split(IRTCAT_DEFAULT_BANKS, ',')) {
+    if (name.empty()) continue;
     documents.push_back(read_bank_json_file((fs::path(IRTCAT_ITEM_BANKS) / (name + ".json")).string()));
   }
   if (!fs::path(path).parent_path().empty()) fs::create_directories(fs::path(path).parent_path());
@@ -73,7 +55,7 @@ void create_default_database(const std::string& path) {
   fs::rename(scratch, path);
 }
 
-std::string format_number(double value) { return detail::format_double(value); }
+std::string format_number(double value) { return format_double(value); }
 
 void show_bank(std::ostream& out, const BankSummary& summary, const BankDocument& document) {
   const BankInfo& info = summary.info;
@@ -85,7 +67,7 @@ void show_bank(std::ostream& out, const BankSummary& summary, const BankDocument
       << "version:    " << info.version << '\n'
       << "scaling:    " << format_number(summary.scaling) << '\n'
       << "items:      " << summary.items << " (" << summary.active_items << " active)\n"
-      << "models:     " << joined(summary.models, ", ") << '\n'
+      << "models:     " << join(summary.models, ", ") << '\n'
       << "imported:   " << summary.imported_at << '\n'
       << "provenance: " << info.provenance << '\n'
       << "topics:\n";
@@ -109,7 +91,7 @@ void show_item(std::ostream& out, const BankDocument& document, ItemIndex index,
   } else {
     std::vector<std::string> thresholds;
     for (double b : item.thresholds()) thresholds.push_back(format_number(b));
-    out << "thresholds: " << joined(thresholds, ", ") << '\n';
+    out << "thresholds: " << join(thresholds, ", ") << '\n';
   }
   out << "source:     " << meta.parameter_source << '\n'
       << "exposure:   " << format_number(exposure) << '\n'
@@ -162,7 +144,7 @@ void add_bank_command(CLI::App& app) {
     const std::vector<ImportOutcome> outcomes = store.import_banks(pointers, flags->replace);
     std::cout << "bank,version,items,outcome\n";
     for (std::size_t i = 0; i < documents.size(); ++i) {
-      std::cout << detail::csv_quoted(documents[i].info.name) << ',' << documents[i].info.version << ','
+      std::cout << csv_quoted(documents[i].info.name) << ',' << documents[i].info.version << ','
                 << documents[i].bank.size() << ',' << to_string(outcomes[i]) << '\n';
     }
   });
@@ -192,10 +174,10 @@ void add_bank_command(CLI::App& app) {
         const std::string model(to_string(item.model()));
         if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
       }
-      std::cout << detail::csv_quoted(file) << ',' << detail::csv_quoted(document.info.name) << ','
+      std::cout << csv_quoted(file) << ',' << csv_quoted(document.info.name) << ','
                 << document.info.version << ',' << document.bank.size() << ','
-                << detail::csv_quoted(joined(models, "; ")) << ','
-                << detail::csv_quoted(joined(document.info.topics, "; ")) << '\n';
+                << csv_quoted(join(models, "; ")) << ','
+                << csv_quoted(join(document.info.topics, "; ")) << '\n';
     }
   });
 
@@ -205,10 +187,10 @@ void add_bank_command(CLI::App& app) {
     Store store(database_path(flags->db), OpenMode::read_only);
     std::cout << "name,title,version,items,models,topics\n";
     for (const BankSummary& summary : store.banks()) {
-      std::cout << detail::csv_quoted(summary.info.name) << ',' << detail::csv_quoted(summary.info.title) << ','
+      std::cout << csv_quoted(summary.info.name) << ',' << csv_quoted(summary.info.title) << ','
                 << summary.info.version << ',' << summary.items << ','
-                << detail::csv_quoted(joined(summary.models, "; ")) << ','
-                << detail::csv_quoted(joined(summary.info.topics, "; ")) << '\n';
+                << csv_quoted(join(summary.models, "; ")) << ','
+                << csv_quoted(join(summary.info.topics, "; ")) << '\n';
     }
   });
 
@@ -238,7 +220,7 @@ void add_bank_command(CLI::App& app) {
     std::ostream& out = output.stream();
     out << "person_id";
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (answered[i]) out << ',' << detail::csv_quoted(items.items()[i].id().str());
+      if (answered[i]) out << ',' << csv_quoted(items.items()[i].id().str());
     }
     out << '\n';
     for (const StoredSession& test : tests) {

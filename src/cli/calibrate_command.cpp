@@ -12,82 +12,21 @@
 #include <filesystem>
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
 #include "irtcat/calibration.hpp"
+#include "irtcat/calibration_csv.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
 #include "irtcat/store.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::cli {
 namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> parts;
-  std::string part;
-  for (char ch : text) {
-    if (ch == ',') {
-      parts.push_back(part);
-      part.clear();
-    } else if (ch != ' ') {
-      part += ch;
-    }
-  }
-  parts.push_back(part);
-  return parts;
-}
 
 std::pair<double, double> number_pair(const std::string& text, const std::string& option) {
   const std::vector<double> values = parse_number_list(text, option);
   if (values.size() != 2) throw InvalidArgument(option + ": expected two numbers x,y, got '" + text + "'");
   return {values[0], values[1]};
-}
-
-std::string cell(double value) { return detail::format_double(value); }
-
-void write_result(std::ostream& out, const CalibrationResult& result) {
-  std::size_t max_thresholds = 0;
-  for (const CalibratedItem& item : result.items) {
-    if (item.item && !is_dichotomous(item.item->model())) {
-      max_thresholds = std::max(max_thresholds, item.item->thresholds().size());
-    }
-  }
-  out << "id,model,a,b,c,d";
-  for (std::size_t k = 1; k <= max_thresholds; ++k) out << ",b" << k;
-  out << ",se_a,se_b,se_c,se_d";
-  for (std::size_t k = 1; k <= max_thresholds; ++k) out << ",se_b" << k;
-  out << ",sx2,sx2_df,sx2_p,infit,outfit,responses,status\n";
-  for (const CalibratedItem& calibrated : result.items) {
-    if (!calibrated.item) continue;  // inestimable: reported on standard error, not a valid items-CSV row
-    const Item& item = *calibrated.item;
-    const bool dichotomous = is_dichotomous(item.model());
-    std::string_view model = to_string(item.model());
-    if (calibrated.model == CalibrationModel::rasch) model = "rasch";
-    out << detail::csv_quoted(item.id().str()) << ',' << model << ',' << cell(item.a()) << ',';
-    if (dichotomous) {
-      out << cell(item.b()) << ',' << cell(item.c()) << ',' << cell(item.d());
-    } else {
-      out << ",,";
-    }
-    for (std::size_t k = 0; k < max_thresholds; ++k) {
-      out << ',';
-      if (!dichotomous && k < item.thresholds().size()) out << cell(item.thresholds()[k]);
-    }
-    const auto& se = calibrated.se;
-    const bool free_slope = calibrated.model != CalibrationModel::rasch && calibrated.model != CalibrationModel::pcm;
-    out << ',' << (se && free_slope ? cell(se->a) : "") << ',' << (se && dichotomous ? cell(se->b) : "") << ','
-        << (se && (item.model() == Model::three_pl || item.model() == Model::four_pl) ? cell(se->c) : "") << ','
-        << (se && item.model() == Model::four_pl ? cell(se->d) : "");
-    for (std::size_t k = 0; k < max_thresholds; ++k) {
-      out << ',';
-      if (se && k < se->thresholds.size()) out << cell(se->thresholds[k]);
-    }
-    const ItemFit& fit = calibrated.fit;
-    out << ',' << (fit.s_x2 ? cell(*fit.s_x2) : "") << ',' << (fit.s_x2_df ? std::to_string(*fit.s_x2_df) : "") << ','
-        << (fit.s_x2_p ? cell(*fit.s_x2_p) : "") << ',' << (fit.infit ? cell(*fit.infit) : "") << ','
-        << (fit.outfit ? cell(*fit.outfit) : "") << ',' << calibrated.responses << ',' << to_string(calibrated.status)
-        << '\n';
-  }
 }
 
 // Today's date (UTC) as YYYY-MM-DD, for the provenance of stored parameters.
@@ -97,45 +36,6 @@ std::string today() {
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
   return text;
-}
-
-std::string joined(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
-  return out;
-}
-
-// Equal up to the rounding of a hand-written items CSV (three decimals, as the shipped banks print them).
-bool same_parameters(const Item& x, const Item& y) {
-  constexpr double kTolerance = 1e-3;
-  const auto near = [](double u, double v) { return std::abs(u - v) <= kTolerance; };
-  if (x.model() != y.model() || !near(x.a(), y.a()) || !near(x.c(), y.c()) || !near(x.d(), y.d())) return false;
-  if (x.thresholds().size() != y.thresholds().size()) return false;
-  for (std::size_t k = 0; k < x.thresholds().size(); ++k) {
-    if (!near(x.thresholds()[k], y.thresholds()[k])) return false;
-  }
-  return true;
-}
-
-// The stored bank that --store replaces parameters in, checked before calibrating so that nothing is computed in
-// vain: every column that is calibrated (not held fixed) must be one of its items, and the fixed items it holds
-// must carry its parameters (else the new items would not land on the bank's scale).
-void check_store_target(const BankDocument& target, const ResponseTable& table, const ItemBank* fixed,
-                        const std::string& fixed_file) {
-  const std::string bank = "bank '" + target.info.name + "' (version " + std::to_string(target.info.version) + ")";
-  for (const std::string& id : table.item_ids) {
-    const std::optional<ItemIndex> in_fixed = fixed ? fixed->find(ItemId(id)) : std::nullopt;
-    const std::optional<ItemIndex> in_bank = target.bank.find(ItemId(id));
-    if (!in_fixed && !in_bank) {
-      throw UnknownItem("--store: " + bank + " holds no item '" + id + "' (a column of " + table.file +
-                        "); nothing was calibrated or stored");
-    }
-    if (in_fixed && in_bank && !same_parameters(fixed->item(*in_fixed), target.bank.item(*in_bank))) {
-      throw DataError(fixed_file, 0, id,
-                      "the fixed item's parameters differ from those in " + bank +
-                          ": the new items would not be on the bank's scale (hold the bank's own parameters fixed)");
-    }
-  }
 }
 
 // Replaces the estimated items' parameters in the stored bank (a new version) and says so on standard error.
@@ -166,7 +66,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
   const std::string date = today();
   const std::string persons = std::to_string(table.person_ids.size()) + " persons";
   const std::string file = std::filesystem::path(table.file).filename().string();
-  std::string how = "marginal maximum likelihood (EM), model " + joined(models);
+  std::string how = "marginal maximum likelihood (EM), model " + join(models, ", ");
   if (fixed_count > 0) {
     how += ", " + std::to_string(fixed_count) + " operational items held fixed (fixed-item calibration";
     if (result.latent_mean != 0.0 || result.latent_variance != 1.0) {
@@ -178,7 +78,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
     how += ")";
   }
   const int version = target.info.version + 1;
-  const std::string source = "calibrated " + date + " (" + joined(models) + ", " + persons + ", bank version " +
+  const std::string source = "calibrated " + date + " (" + join(models, ", ") + ", " + persons + ", bank version " +
                              std::to_string(version) + ")";
   const std::string note = "Version " + std::to_string(version) + " (" + date + "): the parameters of " +
                            std::to_string(items.size()) + " items were calibrated from the responses of " + persons +
@@ -188,7 +88,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
                items.size(), target.info.name.c_str(), stored, store.database().path().c_str());
   if (!left.empty()) {
     std::fprintf(stderr, "calibrate: %zu items were not estimated and keep their parameters: %s\n", left.size(),
-                 joined(left).c_str());
+                 join(left, ", ").c_str());
   }
 }
 
@@ -308,7 +208,7 @@ void add_calibrate_command(CLI::App& app) {
       options.priors.difficulty = DifficultyPrior{m, s};
     }
     std::vector<CalibrationModel> models;
-    for (const std::string& name : split_list(flags->model)) {
+    for (const std::string& name : split(flags->model, ',')) {
       try {
         models.push_back(calibration_model_from_string(name));
       } catch (const InvalidArgument&) {
@@ -325,13 +225,16 @@ void add_calibrate_command(CLI::App& app) {
       if (scaling->count() == 0) {
         options.scaling = target->bank.scaling();
       } else if (options.scaling != target->bank.scaling()) {
-        throw InvalidArgument("--scaling: " + detail::format_double(options.scaling) + " differs from the scaling " +
-                              detail::format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
+        throw InvalidArgument("--scaling: " + format_double(options.scaling) + " differs from the scaling " +
+                              format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
       }
     }
     std::optional<ItemBank> fixed;
     if (!flags->fixed.empty()) fixed = read_items_csv_file(flags->fixed, options.scaling);
-    if (target) check_store_target(*target, table, fixed ? &*fixed : nullptr, flags->fixed);
+    if (target) {
+      check_recalibration(target->bank, "bank '" + target->info.name + "' (version " + std::to_string(target->info.version) + ")",
+                          table, fixed ? &*fixed : nullptr, flags->fixed);
+    }
     if (models.size() != 1 && models.size() != table.item_ids.size()) {
       throw InvalidArgument("--model: " + std::to_string(models.size()) + " models for " +
                             std::to_string(table.item_ids.size()) + " items; give one, or one per item");
@@ -346,23 +249,23 @@ void add_calibrate_command(CLI::App& app) {
     const CalibrationResult result = calibrate(table, models, options, fixed ? &*fixed : nullptr);
     if (options.progress) std::fputs("\n", stderr);
     Output output(flags->out);
-    write_result(output.stream(), result);
+    write_calibration_csv(output.stream(), result);
     std::string summary = "calibrate: ";
     summary += result.message;
-    summary += ", log-likelihood " + detail::format_double(result.log_likelihood);
-    summary += ", largest score " + detail::format_double(result.max_score);
-    summary += ", AIC " + detail::format_double(result.aic) + ", BIC " + detail::format_double(result.bic);
+    summary += ", log-likelihood " + format_double(result.log_likelihood);
+    summary += ", largest score " + format_double(result.max_score);
+    summary += ", AIC " + format_double(result.aic) + ", BIC " + format_double(result.bic);
     if (const std::optional<ModelFit>& fit = result.model_fit) {
-      summary += "; " + fit->statistic + " " + detail::format_double(fit->m2) + " on " + std::to_string(fit->df) +
-                 " df (p " + detail::format_double(fit->p) + ", " + std::to_string(fit->persons) +
-                 " complete responders), RMSEA " + detail::format_double(fit->rmsea) + ", SRMSR " +
-                 detail::format_double(fit->srmsr);
+      summary += "; " + fit->statistic + " " + format_double(fit->m2) + " on " + std::to_string(fit->df) +
+                 " df (p " + format_double(fit->p) + ", " + std::to_string(fit->persons) +
+                 " complete responders), RMSEA " + format_double(fit->rmsea) + ", SRMSR " +
+                 format_double(fit->srmsr);
     } else if (options.model_fit) {
       summary += "; M2 not available: " + result.model_fit_message;
     }
     if (result.latent_mean != 0.0 || result.latent_variance != 1.0) {
-      summary += ", latent mean " + detail::format_double(result.latent_mean) + ", variance " +
-                 detail::format_double(result.latent_variance);
+      summary += ", latent mean " + format_double(result.latent_mean) + ", variance " +
+                 format_double(result.latent_variance);
     }
     if (!result.standard_error_method.empty()) {
       summary += "; standard errors: " + result.standard_error_method;

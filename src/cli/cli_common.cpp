@@ -3,23 +3,14 @@
 #include <cmath>
 #include <sstream>
 
-#include "detail/csv.hpp"
 #include "irtcat/error.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::cli {
 namespace {
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) parts.push_back(part);
-  if (!text.empty() && text.back() == separator) parts.emplace_back();
-  return parts;
-}
-
 double parse_number(const std::string& text, const std::string& option) {
-  const auto value = detail::parse_double(text);
+  const auto value = parse_double(text);
   if (!value) throw InvalidArgument(option + ": '" + text + "' is not a finite number");
   return *value;
 }

@@ -1,9 +1,9 @@
 // irtcat info: each item's Fisher information at the given abilities.
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::cli {
 
@@ -33,8 +33,8 @@ void add_info_command(CLI::App& app) {
     out << "id,theta,information\n";
     for (std::size_t i = 0; i < bank.size(); ++i) {
       for (std::size_t t = 0; t < thetas.size(); ++t) {
-        out << detail::csv_quoted(bank.items()[i].id().str()) << ',' << detail::format_double(thetas[t]) << ','
-            << detail::format_double(information[t](static_cast<Eigen::Index>(i))) << '\n';
+        out << csv_quoted(bank.items()[i].id().str()) << ',' << format_double(thetas[t]) << ','
+            << format_double(information[t](static_cast<Eigen::Index>(i))) << '\n';
       }
     }
   });

@@ -1,10 +1,10 @@
 // irtcat score: the ability estimate and its standard error for each person of a responses file.
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::cli {
 
@@ -31,8 +31,8 @@ void add_score_command(CLI::App& app) {
     out << "person_id,theta,se\n";
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       const AbilityEstimate estimate = estimate_ability(bank, patterns[i], options);
-      out << detail::csv_quoted(table.person_ids[i]) << ',' << detail::format_double(estimate.theta) << ','
-          << detail::format_double(estimate.se) << '\n';
+      out << csv_quoted(table.person_ids[i]) << ',' << format_double(estimate.theta) << ','
+          << format_double(estimate.se) << '\n';
     }
   });
 }

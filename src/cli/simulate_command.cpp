@@ -11,12 +11,15 @@
 #include <optional>
 
 #include "cli/cli_common.hpp"
-#include "detail/csv.hpp"
+#include "irtcat/battery_files.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/study_report.hpp"
+#include "irtcat/text.hpp"
+#include "irtcat/thetas_csv.hpp"
 
 #ifndef IRTCAT_ITEM_BANKS
 #define IRTCAT_ITEM_BANKS "item_banks"
@@ -79,60 +82,16 @@ SessionConfig session_config(const SimulateFlags& flags) {
   return config;
 }
 
-// id,theta rows of the thetas file.
-std::vector<SimulatedCandidate> read_thetas(const std::string& path) {
-  const auto rows = detail::read_csv_file(path);
-  if (rows.size() < 2) throw DataError(path, 0, "", "expected a header id,theta and at least one row");
-  const auto& header = rows.front().cells;
-  if (header.size() < 2 || detail::trimmed(header[0]) != "id" || detail::trimmed(header[1]) != "theta") {
-    throw DataError(path, rows.front().line, "", "the header must be id,theta");
-  }
-  std::vector<SimulatedCandidate> out;
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    const auto& cells = rows[r].cells;
-    if (cells.size() < 2 || detail::trimmed(cells[0]).empty()) throw DataError(path, rows[r].line, "id", "the id is empty");
-    const auto theta = detail::parse_double(cells[1]);
-    if (!theta) throw DataError(path, rows[r].line, "theta", "'" + cells[1] + "' is not a finite number");
-    out.push_back({std::string(detail::trimmed(cells[0])), "thetas", Eigen::VectorXd::Constant(1, *theta)});
-  }
-  return out;
-}
-
 void run_single_bank(const SimulateFlags& flags) {
   const SessionConfig config = session_config(flags);
   auto bank = std::make_shared<const ItemBank>(read_items_csv_file(flags.items, flags.estimation.scaling));
-  const std::vector<SimulatedCandidate> simulees = read_thetas(flags.thetas);
+  const std::vector<SimulatedCandidate> simulees = read_thetas_csv_file(flags.thetas);
   StudyOptions options;
   options.seed = flags.seed;
   options.threads = flags.threads;
   options.progress = terminal_progress();
   if (!flags.responses.empty()) {
-    const ResponseTable table = read_responses_csv_file(flags.responses);
-    std::map<std::string, Eigen::Index> row_of;
-    for (std::size_t i = 0; i < table.person_ids.size(); ++i) row_of[table.person_ids[i]] = static_cast<Eigen::Index>(i);
-    std::vector<Eigen::Index> column_of(bank->size(), -1);
-    for (std::size_t j = 0; j < table.item_ids.size(); ++j) {
-      const auto index = bank->find(ItemId(table.item_ids[j]));
-      if (!index) throw DataError(flags.responses, table.header_line, table.item_ids[j], "unknown item id '" + table.item_ids[j] + "'");
-      column_of[index->value] = static_cast<Eigen::Index>(j);
-    }
-    Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> matrix(static_cast<Eigen::Index>(simulees.size()),
-                                                              static_cast<Eigen::Index>(bank->size()));
-    matrix.setConstant(ResponseTable::kMissingResponse);
-    for (std::size_t s = 0; s < simulees.size(); ++s) {
-      const auto row = row_of.find(simulees[s].id);
-      if (row == row_of.end()) throw DataError(flags.responses, 0, "person_id", "no responses for simulee '" + simulees[s].id + "'");
-      for (std::size_t i = 0; i < bank->size(); ++i) {
-        if (column_of[i] < 0) continue;
-        const int response = table.responses(row->second, column_of[i]);
-        if (response >= bank->items()[i].category_count()) {
-          throw DataError(flags.responses, table.lines[static_cast<std::size_t>(row->second)], table.item_ids[static_cast<std::size_t>(column_of[i])],
-                          "response " + std::to_string(response) + " is outside the item's categories");
-        }
-        matrix(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(i)) = response;
-      }
-    }
-    options.responses.push_back(std::move(matrix));
+    options.responses.push_back(post_hoc_responses(read_responses_csv_file(flags.responses), *bank, simulees));
   }
   const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank, config)}};
   const auto outcomes = run_study(designs, simulees, nullptr, options);
@@ -141,15 +100,15 @@ void run_single_bank(const SimulateFlags& flags) {
   out << "id,theta_true,theta,se,length,items\n";
   for (std::size_t s = 0; s < simulees.size(); ++s) {
     const DomainOutcome& result = outcomes[s].domains.front();
-    out << detail::csv_quoted(simulees[s].id) << ',' << detail::format_double(simulees[s].theta(0)) << ','
-        << detail::format_double(result.estimate.theta) << ',' << detail::format_double(result.estimate.se) << ','
+    out << csv_quoted(simulees[s].id) << ',' << format_double(simulees[s].theta(0)) << ','
+        << format_double(result.estimate.theta) << ',' << format_double(result.estimate.se) << ','
         << result.items.size() << ',';
     std::string items;
     for (std::size_t item : result.items) {
       if (!items.empty()) items += ' ';
       items += bank->items()[item].id().str();
     }
-    out << detail::csv_quoted(items) << '\n';
+    out << csv_quoted(items) << '\n';
   }
 }
 
@@ -158,33 +117,7 @@ void run_single_bank(const SimulateFlags& flags) {
 // N(0, 1), correlated as within a role's population).
 std::vector<SimulatedCandidate> battery_candidates(const SimulateFlags& flags, const RoleCatalog& roles) {
   const auto domains = static_cast<Eigen::Index>(roles.domains.size());
-  if (!flags.true_thetas.empty()) {
-    const std::string& path = flags.true_thetas;
-    const auto rows = detail::read_csv_file(path);
-    if (rows.size() < 2) throw DataError(path, 0, "", "expected a header id,<domain>,... and at least one row");
-    const auto& header = rows.front().cells;
-    if (header.empty() || detail::trimmed(header[0]) != "id") throw DataError(path, rows.front().line, "", "the first column must be id");
-    std::vector<std::size_t> column(roles.domains.size(), 0);
-    for (std::size_t d = 0; d < roles.domains.size(); ++d) {
-      const auto found = std::find_if(header.begin(), header.end(),
-                                      [&](const std::string& cell) { return detail::trimmed(cell) == roles.domains[d]; });
-      if (found == header.end()) throw DataError(path, rows.front().line, roles.domains[d], "no column for this domain");
-      column[d] = static_cast<std::size_t>(found - header.begin());
-    }
-    std::vector<SimulatedCandidate> out;
-    for (std::size_t r = 1; r < rows.size(); ++r) {
-      const auto& cells = rows[r].cells;
-      if (cells.empty() || detail::trimmed(cells[0]).empty()) throw DataError(path, rows[r].line, "id", "the id is empty");
-      SimulatedCandidate candidate{std::string(detail::trimmed(cells[0])), "thetas", Eigen::VectorXd(domains)};
-      for (std::size_t d = 0; d < roles.domains.size(); ++d) {
-        const auto theta = column[d] < cells.size() ? detail::parse_double(cells[column[d]]) : std::nullopt;
-        if (!theta) throw DataError(path, rows[r].line, roles.domains[d], "the true theta is not a finite number");
-        candidate.theta(static_cast<Eigen::Index>(d)) = *theta;
-      }
-      out.push_back(std::move(candidate));
-    }
-    return out;
-  }
+  if (!flags.true_thetas.empty()) return read_domain_thetas_csv_file(flags.true_thetas, roles.domains);
   if (flags.population == "roles") return draw_role_candidates(roles, flags.candidates, flags.seed);
   if (flags.population == "normal") {
     return draw_candidates(Eigen::VectorXd::Zero(domains), Eigen::VectorXd::Ones(domains), roles.correlation,
@@ -244,9 +177,9 @@ void run_battery(const SimulateFlags& flags) {
   std::ostream& out = output.stream();
   out << "domain,bias,rmse,mean_se,mean_length,max_exposure,level_accuracy\n";
   for (const DomainStatistics& s : summary.domains) {
-    out << s.domain << ',' << detail::format_double(s.bias) << ',' << detail::format_double(s.rmse) << ','
-        << detail::format_double(s.mean_se) << ',' << detail::format_double(s.mean_length) << ','
-        << detail::format_double(s.max_exposure) << ',' << detail::format_double(s.level_accuracy) << '\n';
+    out << s.domain << ',' << format_double(s.bias) << ',' << format_double(s.rmse) << ','
+        << format_double(s.mean_se) << ',' << format_double(s.mean_length) << ','
+        << format_double(s.max_exposure) << ',' << format_double(s.level_accuracy) << '\n';
   }
 }
 

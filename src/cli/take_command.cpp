@@ -6,13 +6,14 @@
 #include <cctype>
 #include <cmath>
 #include <iomanip>
-#include <map>
 #include <random>
 
 #include "cli/cli_common.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/profiles.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
+#include "irtcat/text.hpp"
 
 #ifndef IRTCAT_ITEM_BANKS
 #define IRTCAT_ITEM_BANKS "item_banks"
@@ -20,13 +21,6 @@
 
 namespace irtcat::cli {
 namespace {
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 std::string resume_hint(const std::string& bank, std::int64_t session) {
   std::string hint = "irtcat take --bank '";
@@ -39,13 +33,12 @@ std::string resume_hint(const std::string& bank, std::int64_t session) {
 // The category an answer line stands for, if it is a valid answer to `item`: a letter of an option (scored
 // against the key), or for an item without options a category number 0..K.
 std::optional<int> parse_answer(const std::string& line, const Item& item, const ItemContent& content) {
-  const std::string answer = trimmed(line);
+  const std::string answer = std::string(trim(line));
   if (!content.options.empty()) {
     if (answer.size() != 1) return std::nullopt;
     const int letter = std::toupper(static_cast<unsigned char>(answer[0])) - 'A';
-    if (letter < 0 || letter >= static_cast<int>(content.options.size())) return std::nullopt;
-    if (!is_dichotomous(item.model())) return letter;  // polytomous: the option's position is the category
-    return letter == content.key ? 1 : 0;
+    if (letter < 0) return std::nullopt;
+    return option_category(item, content, static_cast<std::size_t>(letter));
   }
   if (answer.empty() || answer.size() > 2 || !std::all_of(answer.begin(), answer.end(), ::isdigit)) return std::nullopt;
   const int category = std::stoi(answer);
@@ -85,23 +78,10 @@ void report(std::ostream& out, const BankInfo& info, const RoleCatalog& catalog,
       << std::fixed << std::setprecision(3) << "theta " << estimate.theta << ", SE " << estimate.se << '\n'
       << std::setprecision(0) << "scale score " << score << " of " << catalog.scale.max << ", level " << level << '\n'
       << std::defaultfloat << std::setprecision(6);
-  // Per topic, in the bank's topic order (then any other topics): items given and the score on them.
-  std::vector<std::string> topics = info.topics;
-  std::map<std::string, std::pair<int, int>> per_topic;  // topic -> (items, score)
-  const ItemBank& bank = session.design().bank();
-  for (const SessionStep& step : session.history()) {
-    const std::string& topic = bank.metadata(step.item).topic;
-    if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(topic);
-    per_topic[topic].first += 1;
-    per_topic[topic].second += step.response;
-  }
   out << "by topic:\n";
-  for (const std::string& topic : topics) {
-    const auto found = per_topic.find(topic);
-    if (found == per_topic.end()) continue;
-    const auto [items, correct] = found->second;
-    out << "  " << (topic.empty() ? "(no topic)" : topic) << ": " << items << (items == 1 ? " item, " : " items, ")
-        << correct << " correct\n";
+  for (const TopicScore& topic : topic_scores(session.design().bank(), session.history(), info.topics)) {
+    out << "  " << (topic.topic.empty() ? "(no topic)" : topic.topic) << ": " << topic.items
+        << (topic.items == 1 ? " item, " : " items, ") << topic.score << " correct\n";
   }
 }
 

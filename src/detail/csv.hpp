@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "irtcat/text.hpp"
+
 namespace irtcat::detail {
 
 struct CsvRow {
@@ -22,19 +24,13 @@ std::vector<CsvRow> read_csv(std::istream& in, const std::string& file);
 /// Opens and reads a file; throws DataError if it cannot be opened.
 std::vector<CsvRow> read_csv_file(const std::string& path);
 
-/// The cell without surrounding blanks.
-std::string_view trimmed(std::string_view cell) noexcept;
+// The cell helpers (trim, parse_double, format_double, csv_quoted) are public, in irtcat/text.hpp.
+using irtcat::csv_quoted;
+using irtcat::format_double;
+using irtcat::parse_double;
 
 /// True for an empty cell or R's NA.
 bool is_missing(std::string_view cell) noexcept;
 
-/// The cell as a finite double, or nullopt if it is not one (blanks around it allowed).
-std::optional<double> parse_double(std::string_view cell) noexcept;
-
-/// The shortest decimal text that reads back as exactly `value` ("inf", "-inf", "nan" for the others).
-std::string format_double(double value);
-
-/// `text` quoted for a CSV cell if it needs to be (comma, quote, line break, leading or trailing blank).
-std::string csv_quoted(std::string_view text);
 
 }  // namespace irtcat::detail

@@ -2,8 +2,8 @@
 // log(x) for positive normal x in arithmetic a compiler vectorizes: the KL rules take the log of every item's
 // P(θ̂) and Q(θ̂) on every selection.
 //
-// Why not Eigen's log: on the machines we measured, Eigen 3.4's double log over an array ran no faster than
-// std::log called once per value (56 µs for 20,000 values on a Sapphire Rapids core, against 8 µs for exp_bounded).
+// Why not Eigen's log: Eigen 3.4's double log over an array ran no faster than std::log called once per value, and
+// several times slower than exp_bounded (bench: BM_BestItem/kl, the README's table has the figures).
 // This is the classic reduction (Tang 1990; Muller, "Elementary Functions", ch. 11; the form of 4.4BSD's log):
 // x = 2^e·m with m in [√2/2, √2), f = m − 1 (exact), s = f/(2 + f), and
 //   log(1 + f) = 2·atanh(s) = 2s + s·R,   R = Σ_{k>=1} 2·s^{2k}/(2k + 1),

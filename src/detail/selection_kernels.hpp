@@ -12,7 +12,7 @@
 #include <limits>
 
 #include "detail/dichotomous_probability.hpp"
-#include "irtcat/bank_grid.hpp"
+#include "detail/bank_grid.hpp"
 #include "irtcat/selection.hpp"
 
 namespace irtcat::detail {
@@ -20,7 +20,8 @@ namespace irtcat::detail {
 /// The score of an ineligible item.
 inline constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
-/// The posterior that `rule` needs; throws InvalidArgument when the state has none or one on another grid.
+/// The posterior that `rule` needs; throws InvalidArgument when the state has none or one on another grid, or
+/// when the grid was built without the rule's tables.
 const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid);
 
 /// Per-thread scratch for temporaries with a row per (item, category). Allocated afresh on every call, arrays of

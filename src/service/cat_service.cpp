@@ -15,6 +15,7 @@
 
 #include "detail/csv.hpp"
 #include "irtcat/error.hpp"
+#include "irtcat/roles_json.hpp"
 #include "service/credentials.hpp"
 #include "service/service_store.hpp"
 

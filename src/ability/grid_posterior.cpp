@@ -1,0 +1,96 @@
+#include "irtcat/grid_posterior.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "detail/check.hpp"
+#include "detail/exp.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+
+Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling) {
+  detail::check_category("log_probability", item, category);
+  if (!is_dichotomous(item.model())) {
+    Eigen::ArrayXd out(theta.size());
+    for (Eigen::Index q = 0; q < theta.size(); ++q) out(q) = category_terms(item, theta(q), scaling).log_p[category];
+    return out;
+  }
+  // The same stable forms as the scalar model code: log σ(z) = min(z, 0) − log1p(exp(−|z|)), and the log of
+  // the asymptote taken apart when the other asymptote is 0 (c = 0 for a correct answer, d = 1 for a wrong one).
+  const double c = item.c();
+  const double d = item.d();
+  const double spread = d - c;
+  const Eigen::ArrayXd z = (scaling * item.a() * (theta - item.b())).max(-kMaxLogit).min(kMaxLogit);
+  const Eigen::ArrayXd signed_z = category == 1 ? z : Eigen::ArrayXd(-z);  // log P uses z, log Q uses −z
+  const double floor_term = category == 1 ? c : 1.0 - d;                  // c or 1 − d
+  const double top = category == 1 ? d : 1.0 - c;                          // d or 1 − c
+  Eigen::ArrayXd log_p;
+  if (floor_term == 0.0) {
+    log_p = std::log(top) + signed_z.min(0.0) - (-signed_z.abs()).exp().log1p();
+  } else {
+    log_p = (floor_term + spread * (1.0 + (-signed_z).exp()).inverse()).log();
+  }
+  return log_p.max(kMinLogProbability);
+}
+
+namespace {
+
+// exp(log_weight − max log_weight), log_weight = first + second, into `out`: every value in (0, 1], the largest
+// exactly 1, −infinity to 0.
+void exp_from_max(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second, Eigen::ArrayXd& out) {
+  const double top = (first + second).maxCoeff();
+  out.resize(first.size());
+  const double* __restrict a = first.data();
+  const double* __restrict b = second.data();
+  double* __restrict weight = out.data();
+  for (Eigen::Index q = 0; q < first.size(); ++q) weight[q] = detail::exp_nonpositive(a[q] + b[q] - top);
+}
+
+Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second) {
+  Eigen::ArrayXd weight;
+  exp_from_max(first, second, weight);
+  return weight / weight.sum();
+}
+
+}  // namespace
+
+GridPosterior::GridPosterior(const QuadratureGrid& grid, const Prior& prior)
+    : nodes_(grid.nodes()),
+      log_trapezoid_(grid.trapezoid_weights().log()),
+      log_base_(log_prior_on_grid(prior, grid) + log_trapezoid_),
+      log_likelihood_(Eigen::ArrayXd::Zero(grid.points)) {}
+
+void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes) {
+  if (log_probability_at_nodes.size() != nodes_.size()) {
+    throw InvalidArgument("GridPosterior::add: " + std::to_string(log_probability_at_nodes.size()) +
+                          " log-probabilities for a grid of " + std::to_string(nodes_.size()) + " nodes");
+  }
+  log_likelihood_ += log_probability_at_nodes;
+  ++responses_;
+}
+
+Eigen::ArrayXd GridPosterior::likelihood_weights() const { return normalized_exp(log_trapezoid_, log_likelihood_); }
+
+void GridPosterior::update(const Item& item, int category, double scaling) {
+  if (!std::isfinite(scaling) || !(scaling > 0)) {
+    throw InvalidArgument("GridPosterior::update: the scaling constant must be finite and > 0");
+  }
+  log_likelihood_ += log_probability(item, category, nodes_, scaling);
+  ++responses_;
+}
+
+Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_, log_likelihood_); }
+
+PosteriorMoments GridPosterior::moments() const {
+  // This runs after every answer of a session: the weights go to a per-thread scratch array, so that it allocates
+  // nothing.
+  thread_local Eigen::ArrayXd w;
+  exp_from_max(log_base_, log_likelihood_, w);
+  const double total = w.sum();
+  const double mean = (w * nodes_).sum() / total;
+  const double variance = (w * (nodes_ - mean).square()).sum() / total;
+  return {mean, std::sqrt(variance)};
+}
+
+}  // namespace irtcat

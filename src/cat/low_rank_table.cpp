@@ -1,0 +1,100 @@
+#include "detail/low_rank_table.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace irtcat {
+namespace {
+
+using Eigen::Index;
+
+// The smallest float at least `x` (x >= 0 and finite).
+float round_up_to_float(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+
+}  // namespace
+
+// The error bound. For a row T_r with U_r = fl32(T_r·V) and residual ρ_r = ‖T_r − U_r·Vᵀ‖₂, and weights w:
+//   T_r·w = U_r·(Vᵀw) + (T_r − U_r·Vᵀ)·w, and the second term is at most ρ_r·‖w‖₂ (Cauchy–Schwarz).
+// approximate() computes y = Vᵀw in double (each entry within n·u_d·‖w‖₂ of exact, n nodes, u_d = 2⁻⁵³; a
+// column of V has norm 1), rounds it to single precision (2⁻²⁴ relative, u_s) and takes the dot product with
+// U_r in single precision (γ_R·Σ|U_rc|·|ỹ_c| <= γ_R·‖U_r‖₂·‖ỹ‖₂). With ‖Vᵀw‖₂ <= ‖V‖₂·‖w‖₂ and ‖V‖₂ <= 1 + ε_V:
+//   |T_r·w − approximation| <= (ρ_r + ‖U_r‖₂·((R + 2)·u_s + √R·n·u_d)·(1 + ε_V)·(1 + 2⁻²⁰))·‖w‖₂
+// plus underflow: every single-precision product or rounding below the normal range is off by at most 2⁻¹⁵⁰
+// absolutely, R products and R rounded entries of y weighted by |U_rc|.
+// ρ_r itself is computed in double, within γ_{R+1}·(‖T_r‖₂ + √n·‖U_r‖₂) for the residual's entries and
+// γ_{n+2} relative for the norm; error() adds both.
+LowRankTable::LowRankTable(const RowMatrix& table) {
+  const Index rows = table.rows();
+  const Index nodes = table.cols();
+  const Index rank = std::min(kRank, nodes);
+  const Eigen::MatrixXd gram = table.transpose() * table;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);  // eigenvalues in increasing order
+  basis_ = solver.eigenvectors().rightCols(rank).rowwise().reverse();
+  const double orthogonality = (basis_.transpose() * basis_ - Eigen::MatrixXd::Identity(rank, rank)).cwiseAbs().maxCoeff();
+  const double basis_norm = 1.0 + static_cast<double>(rank) * (rank > 0 ? orthogonality : 0.0);
+
+  const Eigen::MatrixXf single = (table * basis_).cast<float>();
+  const auto padded = (rows + kRowBlock - 1) / kRowBlock * kRowBlock;
+  coefficients_ = Eigen::VectorXf::Zero(padded * rank);
+  for (Index row = 0; row < rows; ++row) {
+    const Index block = row / kRowBlock;
+    for (Index k = 0; k < rank; ++k) coefficients_((block * rank + k) * kRowBlock + row % kRowBlock) = single(row, k);
+  }
+  const Eigen::MatrixXd coefficients = single.cast<double>();
+
+  constexpr double kSingle = 0x1p-24;
+  constexpr double kDouble = 0x1p-53;
+  const auto n = static_cast<double>(nodes);
+  const auto r = static_cast<double>(rank);
+  const double residual_slack = (r + n + 3.0) * 2.0 * kDouble;
+  const double rounding = ((r + 2.0) * kSingle + std::sqrt(r) * n * kDouble) * basis_norm;
+  error_.resize(rows);
+  double largest_coefficient_sum = 0.0;
+  for (Index row = 0; row < rows; ++row) {
+    const double coefficient_norm = coefficients.row(row).norm();
+    // Row by row: a whole residual matrix would be as large as the table.
+    const double residual = (table.row(row) - coefficients.row(row) * basis_.transpose()).norm();
+    const double rho = residual * (1.0 + residual_slack) +
+                       residual_slack * (table.row(row).norm() + std::sqrt(n) * coefficient_norm);
+    error_(row) = round_up_to_float((rho + coefficient_norm * rounding) * (1.0 + 0x1p-20));
+    largest_coefficient_sum = std::max(largest_coefficient_sum, coefficients.row(row).cwiseAbs().sum());
+  }
+  absolute_error_ = 0x1p-150 * (largest_coefficient_sum + 2.0 * r);
+}
+
+template <int Columns>
+void LowRankTable::approximate(const Eigen::Matrix<double, Eigen::Dynamic, Columns>& weights,
+                               Eigen::Matrix<float, Eigen::Dynamic, Columns>& sums) const {
+  static_assert(Columns > 0, "a fixed number of weight vectors");
+  const Index rank = basis_.cols();
+  // y = Vᵀw for every weight vector, rounded to single precision.
+  float projected[Columns][kRank] = {};
+  for (int c = 0; c < Columns; ++c) {
+    for (Index k = 0; k < rank; ++k) projected[c][k] = static_cast<float>(basis_.col(k).dot(weights.col(c)));
+  }
+  const Index padded = rank > 0 ? coefficients_.size() / rank : (rows() + kRowBlock - 1) / kRowBlock * kRowBlock;
+  sums.resize(padded, Columns);
+  const float* panel = coefficients_.data();
+  for (Index start = 0; start < padded && rank > 0; start += kRowBlock) {
+    float block[Columns][kRowBlock] = {};
+    for (Index k = 0; k < rank; ++k, panel += kRowBlock) {
+      for (int c = 0; c < Columns; ++c) {
+        const float y = projected[c][k];
+        for (Index i = 0; i < kRowBlock; ++i) block[c][i] += panel[i] * y;
+      }
+    }
+    for (int c = 0; c < Columns; ++c) std::copy_n(block[c], kRowBlock, sums.col(c).data() + start);
+  }
+}
+
+template void LowRankTable::approximate<1>(const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
+                                           Eigen::Matrix<float, Eigen::Dynamic, 1>&) const;
+template void LowRankTable::approximate<3>(const Eigen::Matrix<double, Eigen::Dynamic, 3>&,
+                                           Eigen::Matrix<float, Eigen::Dynamic, 3>&) const;
+
+}  // namespace irtcat

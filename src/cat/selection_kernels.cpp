@@ -1,0 +1,290 @@
+#include "detail/selection_kernels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "detail/dichotomous_probability.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat::detail {
+namespace {
+
+using Eigen::ArrayXd;
+using Eigen::Index;
+
+// Rows per call of the KL and MEPV kernels: a padded partial block goes through the same code as a full one.
+constexpr Index kRowBlock = 8;
+
+DichotomousColumns columns_of(const DichotomousArrays& d) {
+  return {d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
+}
+
+// The dichotomous block from `start` (probability_rows), with or without the logs as chosen at run time.
+void dichotomous_block(const DichotomousArrays& d, Index start, double theta, Logs logs, ProbabilityBlock& block) {
+  if (logs == Logs::compute) {
+    probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
+  } else {
+    probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
+  }
+}
+
+// A polytomous item's P_k and log P_k: the model's log-probabilities, and their exps.
+ItemAtTheta polytomous_at(const Item& item, double theta, double scaling) {
+  const CategoryTerms terms = category_terms(item, theta, scaling);
+  ItemAtTheta out;
+  out.count = terms.count;
+  for (int k = 0; k < terms.count; ++k) {
+    out.p[static_cast<std::size_t>(k)] = std::exp(terms.log_p[k]);
+    out.log_p[static_cast<std::size_t>(k)] = terms.log_p[k];
+  }
+  return out;
+}
+
+// kRowBlock rows of a row-major grid table (`nodes` columns) from `start`; a partial last block copied into a
+// zero-padded buffer (per-thread scratch, valid until the next call).
+const double* table_rows(const BankGrid::RowMatrix& table, Index start) {
+  const Index nodes = table.cols();
+  if (start + kRowBlock <= table.rows()) return table.data() + start * nodes;
+  thread_local std::vector<double> padded;
+  padded.assign(static_cast<std::size_t>(kRowBlock * nodes), 0.0);
+  std::copy_n(table.data() + start * nodes, (table.rows() - start) * nodes, padded.begin());
+  return padded.data();
+}
+
+// kRowBlock entries of `values` from `start`, zero-padded past `count` (into `out`).
+void block_values(const double* values, Index count, double* out) {
+  std::fill_n(out, kRowBlock, 0.0);
+  std::copy_n(values, std::min(count, kRowBlock), out);
+}
+
+[[gnu::noinline]] void kullback_leibler_block(const double* log_p, Index nodes, const double* weights, double total,
+                                              const double* at_theta, const double* log_at_theta, double* out) {
+  double integrated[kRowBlock] = {};
+  for (Index q = 0; q < nodes; ++q) {
+    for (Index r = 0; r < kRowBlock; ++r) integrated[r] += log_p[r * nodes + q] * weights[q];
+  }
+  for (Index r = 0; r < kRowBlock; ++r) out[r] = at_theta[r] * (log_at_theta[r] * total - integrated[r]);
+}
+
+// The moments m_j = Σ_q w̃_q (θ_q − μ)^j P(θ_q), j = 0, 1, 2, of one panel of BankGrid::kRowPanel rows
+// (probability_panels()' layout), one lane per row. Fixed-size Eigen arrays: written as plain loops, GCC 12
+// vectorized this across the nodes with shuffles, which ran slower (bench: BM_BestItem/mepv).
+using Lanes = Eigen::Array<double, BankGrid::kRowPanel, 1>;
+struct PanelMoments {
+  Lanes m0 = Lanes::Zero(), m1 = Lanes::Zero(), m2 = Lanes::Zero();
+};
+PanelMoments panel_moments(const double* panel, Index nodes, const MomentWeights& weights) {
+  PanelMoments out;
+  for (Index q = 0; q < nodes; ++q, panel += BankGrid::kRowPanel) {
+    const Lanes p = Eigen::Map<const Lanes>(panel);
+    out.m0 += p * weights.mass(q);
+    out.m1 += p * weights.first(q);
+    out.m2 += p * weights.second(q);
+  }
+  return out;
+}
+
+// The MEPV terms of one panel.
+[[gnu::noinline]] void posterior_variance_block(const double* panel, Index nodes, const MomentWeights& weights,
+                                                const double* at_theta, double* out) {
+  const PanelMoments m = panel_moments(panel, nodes, weights);
+  const Lanes inverse = (m.m0 > 0.0).select(m.m0.inverse(), 0.0);  // 1/0 = inf only in lanes the select drops
+  const Lanes shift = m.m1 * inverse;
+  Eigen::Map<Lanes> terms(out);
+  terms = Eigen::Map<const Lanes>(at_theta) * (m.m2 * inverse - shift.square()).max(0.0);
+}
+
+// Σ_q w_q I_j(θ_q) of the BankGrid::kItemBlock items from `start`, summed over the nodes in order.
+[[gnu::noinline]] void weighted_information_block(const BankGrid& grid, Index start, const ArrayXd& weights,
+                                                  double* out) {
+  constexpr Index kBlock = BankGrid::kItemBlock;
+  const Eigen::MatrixXd& table = grid.information();
+  double sum[kBlock] = {};
+  const double* column = table.data() + start;
+  for (Index q = 0; q < weights.size(); ++q, column += table.rows()) {
+    const double w = weights(q);
+    for (Index r = 0; r < kBlock; ++r) sum[r] += column[r] * w;
+  }
+  std::copy_n(sum, kBlock, out);
+}
+
+}  // namespace
+
+const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid) {
+  if (!grid.tables().covers(rule)) {
+    throw InvalidArgument("item_scores: the bank grid was built without the tables of rule " +
+                          std::string(to_string(rule)));
+  }
+  if (state.posterior == nullptr) {
+    throw InvalidArgument("item_scores: rule " + std::string(to_string(rule)) + " needs the posterior on the grid");
+  }
+  if (state.posterior->nodes().size() != grid.nodes().size()) {
+    throw InvalidArgument("item_scores: the posterior's grid differs from the bank grid's");
+  }
+  return *state.posterior;
+}
+
+ArrayXd& scratch(Scratch slot, Index size) {
+  thread_local std::array<ArrayXd, 3> buffers;
+  ArrayXd& buffer = buffers[static_cast<std::size_t>(slot)];
+  buffer.resize(size);
+  return buffer;
+}
+
+AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs) {
+  const ItemBank& bank = grid.bank();
+  const auto rows = static_cast<Index>(grid.first_rows().back());
+  ArrayXd& p = scratch(Scratch::at_theta, rows);
+  ArrayXd& log_p = scratch(Scratch::log_at_theta, rows);
+  const DichotomousArrays& d = bank.dichotomous();
+  ProbabilityBlock block{};  // zeros: with Logs::skip the logs stay 0, not indeterminate
+  for (Index start = 0; start < d.da.size(); start += kProbabilityBlock) {
+    dichotomous_block(d, start, theta, logs, block);
+    for (Index r = 0; r < std::min(kProbabilityBlock, d.da.size() - start); ++r) {
+      const Index row = grid.row(ItemIndex{d.bank_index[static_cast<std::size_t>(start + r)]}, 0);
+      p(row) = block.q[r];
+      p(row + 1) = block.p[r];
+      log_p(row) = block.log_q[r];
+      log_p(row + 1) = block.log_p[r];
+    }
+  }
+  for (const PolytomousArrays& arrays : bank.polytomous()) {
+    for (std::size_t index : arrays.bank_index) {
+      const ItemAtTheta at = polytomous_at(bank.items()[index], theta, bank.scaling());
+      const Index row = grid.row(ItemIndex{index}, 0);
+      std::copy_n(at.p.begin(), at.count, p.data() + row);
+      std::copy_n(at.log_p.begin(), at.count, log_p.data() + row);
+    }
+  }
+  return {p, log_p};
+}
+
+ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta, Logs logs) {
+  const ItemBank& bank = grid.bank();
+  const Item& it = bank.items()[item];
+  if (!is_dichotomous(it.model())) return polytomous_at(it, theta, bank.scaling());
+  // The item's place in the dichotomous arrays (bank order, so the bank's own index when nothing else is there).
+  const DichotomousArrays& d = bank.dichotomous();
+  const auto place = bank.polytomous().empty()
+                         ? static_cast<Index>(item)
+                         : static_cast<Index>(std::lower_bound(d.bank_index.begin(), d.bank_index.end(), item) -
+                                              d.bank_index.begin());
+  ProbabilityBlock block{};
+  const Index start = place / kProbabilityBlock * kProbabilityBlock;
+  dichotomous_block(d, start, theta, logs, block);
+  const Index lane = place - start;
+  ItemAtTheta out;
+  out.count = 2;
+  out.p[0] = block.q[lane];
+  out.p[1] = block.p[lane];
+  out.log_p[0] = block.log_q[lane];
+  out.log_p[1] = block.log_p[lane];
+  return out;
+}
+
+void kullback_leibler_terms(const BankGrid& grid, const ArrayXd& weights, double total, const AtTheta& at,
+                            ArrayXd& per_row) {
+  const Index rows = grid.log_p().rows();
+  per_row.resize(rows);
+  double p[kRowBlock], log_p[kRowBlock], terms[kRowBlock];
+  for (Index start = 0; start < rows; start += kRowBlock) {
+    block_values(at.p.data() + start, rows - start, p);
+    block_values(at.log_p.data() + start, rows - start, log_p);
+    kullback_leibler_block(table_rows(grid.log_p(), start), weights.size(), weights.data(), total, p, log_p, terms);
+    std::copy_n(terms, std::min(kRowBlock, rows - start), per_row.data() + start);
+  }
+}
+
+double kullback_leibler(const BankGrid& grid, std::size_t item, const ArrayXd& weights, double total,
+                        const ItemAtTheta& at) {
+  const Index first = grid.row(ItemIndex{item}, 0);
+  double score = 0.0;
+  double p[kRowBlock], log_p[kRowBlock], terms[kRowBlock];
+  for (Index k = 0; k < at.count; k += kRowBlock) {
+    const Index count = at.count - k;
+    block_values(at.p.data() + k, count, p);
+    block_values(at.log_p.data() + k, count, log_p);
+    thread_local std::vector<double> rows;
+    rows.assign(static_cast<std::size_t>(kRowBlock * weights.size()), 0.0);
+    std::copy_n(grid.log_p().data() + (first + k) * weights.size(), std::min(count, kRowBlock) * weights.size(), rows.begin());
+    kullback_leibler_block(rows.data(), weights.size(), weights.data(), total, p, log_p, terms);
+    for (Index r = 0; r < std::min(count, kRowBlock); ++r) score += terms[r];
+  }
+  return score;
+}
+
+MomentWeights moment_weights(const ArrayXd& weights, const ArrayXd& nodes) {
+  MomentWeights out;
+  out.mass = (weights / weights.maxCoeff()).matrix();
+  out.mean = (out.mass.array() * nodes).sum() / out.mass.sum();
+  const ArrayXd centred = nodes - out.mean;
+  out.first = (out.mass.array() * centred).matrix();
+  out.second = (out.mass.array() * centred.square()).matrix();
+  return out;
+}
+
+void posterior_variance_terms(const BankGrid& grid, const MomentWeights& weights, const ArrayXd& at_theta,
+                              ArrayXd& per_row) {
+  constexpr Index kPanel = BankGrid::kRowPanel;
+  const Index rows = at_theta.size();
+  const Index nodes = weights.mass.size();
+  per_row.resize(rows);
+  double p[kPanel], terms[kPanel];
+  for (Index start = 0; start < rows; start += kPanel) {
+    std::fill_n(p, kPanel, 0.0);
+    std::copy_n(at_theta.data() + start, std::min(kPanel, rows - start), p);
+    posterior_variance_block(grid.probability_panels().data() + start * nodes, nodes, weights, p, terms);
+    std::copy_n(terms, std::min(kPanel, rows - start), per_row.data() + start);
+  }
+}
+
+double expected_posterior_variance(const BankGrid& grid, std::size_t item, const MomentWeights& weights,
+                                   const ItemAtTheta& at) {
+  // The item's rows computed in the panels that hold them, as posterior_variance_terms computes them; the other
+  // rows of those panels get P(θ̂) = 0 (lanes are independent) and are not added.
+  constexpr Index kPanel = BankGrid::kRowPanel;
+  const Index first = grid.row(ItemIndex{item}, 0);
+  const Index end = first + at.count;
+  const Index nodes = weights.mass.size();
+  double sum = 0.0;
+  double p[kPanel], terms[kPanel];
+  for (Index start = first / kPanel * kPanel; start < end; start += kPanel) {
+    std::fill_n(p, kPanel, 0.0);
+    for (Index row = std::max(start, first); row < std::min(start + kPanel, end); ++row) {
+      p[row - start] = at.p[static_cast<std::size_t>(row - first)];
+    }
+    posterior_variance_block(grid.probability_panels().data() + start * nodes, nodes, weights, p, terms);
+    for (Index row = std::max(start, first); row < std::min(start + kPanel, end); ++row) sum += terms[row - start];
+  }
+  return sum;
+}
+
+void posterior_means_after(const BankGrid& grid, const MomentWeights& weights, ArrayXd& out) {
+  const Index rows = static_cast<Index>(grid.first_rows().back());
+  const Index nodes = weights.mass.size();
+  out.resize(rows);
+  for (Index start = 0; start < rows; start += BankGrid::kRowPanel) {
+    const PanelMoments m = panel_moments(grid.probability_panels().data() + start * nodes, nodes, weights);
+    const Lanes means = (m.m0 > 0.0).select(weights.mean + m.m1 / m.m0, weights.mean);
+    std::copy_n(means.data(), std::min(BankGrid::kRowPanel, rows - start), out.data() + start);
+  }
+}
+
+void weighted_information(const BankGrid& grid, const ArrayXd& weights, ArrayXd& out) {
+  out.resize(grid.information().rows());
+  for (Index start = 0; start < out.size(); start += BankGrid::kItemBlock) {
+    weighted_information_block(grid, start, weights, out.data() + start);
+  }
+}
+
+double weighted_information(const BankGrid& grid, const ArrayXd& weights, std::size_t item) {
+  constexpr Index kBlock = BankGrid::kItemBlock;
+  const auto index = static_cast<Index>(item);
+  double block[kBlock];
+  weighted_information_block(grid, index / kBlock * kBlock, weights, block);
+  return block[index % kBlock];
+}
+
+}  // namespace irtcat::detail

@@ -1,0 +1,212 @@
+#include "detail/selector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "detail/check.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat::detail {
+namespace {
+
+constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// The item scores of a selector that scores every item (all but random).
+Eigen::ArrayXd scores_of(const MaxInformationSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
+  return item_scores(SelectionRule::mfi, *s.grid, at.state, eligible);
+}
+Eigen::ArrayXd scores_of(const GridSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
+  return item_scores(s.rule, *s.grid, at.state, eligible);
+}
+Eigen::ArrayXd scores_of(const ClosestSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
+  return item_scores(SelectionRule::closest, *s.grid, at.state, eligible);
+}
+Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
+  // Stage s of S serves stratum s; an empty stratum hands over to the nearest one that has eligible items (the
+  // strata on both sides at that distance together). Two passes over the bank, whatever the number of strata.
+  const ItemBank& bank = *s.bank;
+  check_mask_size("a_stratified", eligible.size(), bank.size());
+  const int stage = std::min(s.strata - 1, static_cast<int>(at.step) * s.strata / s.max_length);
+  int nearest = s.strata;
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i]) nearest = std::min(nearest, std::abs(s.stratum[i] - stage));
+  }
+  Eigen::ArrayXd scores = Eigen::ArrayXd::Constant(static_cast<Eigen::Index>(bank.size()), kMinusInfinity);
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i] && std::abs(s.stratum[i] - stage) == nearest) {
+      scores(static_cast<Eigen::Index>(i)) = -std::abs(bank.items()[i].b() - at.state.theta);
+    }
+  }
+  return scores;
+}
+Eigen::ArrayXd scores_of(const RandomSelector&, const SelectionStep&, const std::vector<char>&) {
+  throw InvalidArgument("Selector: the random rule chooses without scores");
+}
+
+// The draw's place among the eligible items, found by counting: no list of candidates, whose allocation (a large
+// one goes to mmap and page-faults on every call) would cost more than the draw (bench: BM_SessionSelection/random).
+std::ptrdiff_t uniform_among(const std::vector<char>& eligible, SplitMix64& rng) {
+  const auto count = static_cast<std::size_t>(std::count_if(eligible.begin(), eligible.end(), [](char e) { return e != 0; }));
+  if (count == 0) return -1;
+  std::size_t place = uniform_index(rng, count);
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i] && place-- == 0) return static_cast<std::ptrdiff_t>(i);
+  }
+  return -1;  // not reached: `place` < count
+}
+
+ItemIndex uniform_among(const std::vector<std::size_t>& candidates, SplitMix64& rng) {
+  return ItemIndex{candidates[uniform_index(rng, candidates.size())]};
+}
+
+}  // namespace
+
+Selector::Selector(SelectionRule rule, const BankGrid& grid, const SessionConfig& config)
+    : rule_(RandomSelector{}) {
+  switch (rule) {
+    case SelectionRule::mfi: {
+      MaxInformationSelector mfi{&grid, nullptr};
+      if (MaxInformationSearch::supports(grid.bank())) mfi.search = std::make_shared<const MaxInformationSearch>(grid.bank());
+      rule_ = std::move(mfi);
+      return;
+    }
+    case SelectionRule::kl:
+    case SelectionRule::klp:
+    case SelectionRule::mlwi:
+    case SelectionRule::mpwi:
+    case SelectionRule::mepv:
+    case SelectionRule::mei: rule_ = GridSelector{rule, &grid}; return;
+    case SelectionRule::closest: rule_ = ClosestSelector{&grid}; return;
+    case SelectionRule::a_stratified:
+      rule_ = StratifiedSelector{&grid.bank(), a_strata(grid.bank(), config.selection.strata), config.selection.strata,
+                                 config.stopping.max_length};
+      return;
+    case SelectionRule::random: rule_ = RandomSelector{}; return;
+  }
+  throw InvalidArgument("Selector: unknown rule");
+}
+
+Selector Selector::max_information(const BankGrid& grid) { return Selector(MaxInformationSelector{&grid, nullptr}); }
+
+const MaxInformationSearch* Selector::search() const noexcept {
+  const auto* mfi = std::get_if<MaxInformationSelector>(&rule_);
+  return mfi ? mfi->search.get() : nullptr;
+}
+
+std::ptrdiff_t Selector::best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng) const {
+  return std::visit(
+      Overloaded{
+          [&](const MaxInformationSelector& s) {
+            return s.search ? s.search->best(at.state.theta, eligible) : best_item(scores_of(s, at, eligible));
+          },
+          [&](const GridSelector& s) { return best_item(s.rule, *s.grid, at.state, eligible); },
+          [&](const RandomSelector&) { return uniform_among(eligible, rng); },
+          [&](const auto& s) { return best_item(scores_of(s, at, eligible)); },
+      },
+      rule_);
+}
+
+std::vector<std::size_t> Selector::best(const SelectionStep& at, const std::vector<char>& eligible,
+                                        std::size_t count) const {
+  return std::visit(Overloaded{
+                        [&](const GridSelector& s) { return best_items(s.rule, *s.grid, at.state, eligible, count); },
+                        [&](const auto& s) { return best_items(scores_of(s, at, eligible), count); },
+                    },
+                    rule_);
+}
+
+Eigen::ArrayXd Selector::scores(const SelectionStep& at, const std::vector<char>& eligible) const {
+  return std::visit([&](const auto& s) { return scores_of(s, at, eligible); }, rule_);
+}
+
+SelectionPolicy::SelectionPolicy(std::shared_ptr<const ItemBank> bank, const SessionConfig& config)
+    : grid_(std::move(bank), config.estimation.grid, GridTables::for_rule(config.selection.rule)),
+      rule_(config.selection.rule, grid_, config),
+      start_(Selector::max_information(grid_)),
+      rule_name_(config.selection.rule),
+      exposure_(config.exposure),
+      start_options_(config.start),
+      max_length_(config.stopping.max_length) {}
+
+std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const std::vector<char>& eligible,
+                                                 const ExposureCounts* exposure, std::vector<char>& set_aside,
+                                                 SplitMix64& rng) const {
+  const std::vector<char>* allowed = &eligible;
+  std::vector<char> restricted;
+  if (exposure_.method == ExposureMethod::progressive_restricted && exposure != nullptr && exposure->tests() > 0) {
+    restricted = eligible;
+    bool any = false;
+    for (std::size_t i = 0; i < restricted.size(); ++i) {
+      restricted[i] = restricted[i] && exposure->rate(ItemIndex{i}) < exposure_.max_rate;
+      any = any || restricted[i];
+    }
+    if (any) allowed = &restricted;  // if every item is over the rate, the bank still serves
+  }
+  const std::vector<char>& ok = *allowed;
+  if (std::find(ok.begin(), ok.end(), 1) == ok.end()) return std::nullopt;
+
+  // The start rule: maximum information at the start ability.
+  if (at.step == 0 && start_options_.random_among > 0) {
+    const SelectionStep at_start{SelectionState{at.state.theta, nullptr, {}, nullptr}, 0};
+    return uniform_among(start_.best(at_start, ok, static_cast<std::size_t>(start_options_.random_among)), rng);
+  }
+  if (at.step == 0 && start_options_.most_informative && rule_name_ != SelectionRule::mfi) {
+    const SelectionStep at_start{SelectionState{at.state.theta, nullptr, {}, nullptr}, 0};
+    return ItemIndex{static_cast<std::size_t>(start_.best(at_start, ok, rng))};
+  }
+
+  // The rule, under exposure control. The best item, or the k best for randomesque, is all that is needed where
+  // there is no other control: the selector finds them without scoring every item exactly where it can.
+  if (!rule_.scored()) return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng))};
+  switch (exposure_.method) {
+    case ExposureMethod::none: return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng))};
+    case ExposureMethod::randomesque:
+      return uniform_among(rule_.best(at, ok, static_cast<std::size_t>(exposure_.randomesque_count)), rng);
+    case ExposureMethod::progressive_restricted: {
+      // Revuelta & Ponsoda (1998): a random part that fades as the test proceeds.
+      Eigen::ArrayXd scores = rule_.scores(at, ok);
+      double low = std::numeric_limits<double>::infinity();
+      double high = kMinusInfinity;
+      for (Eigen::Index i = 0; i < scores.size(); ++i) {
+        if (scores(i) > kMinusInfinity) {
+          low = std::min(low, scores(i));
+          high = std::max(high, scores(i));
+        }
+      }
+      const double weight = static_cast<double>(at.step) / max_length_;
+      for (Eigen::Index i = 0; i < scores.size(); ++i) {
+        if (scores(i) > kMinusInfinity) {
+          scores(i) = (1 - weight) * uniform01(rng) * (high - low) + weight * (scores(i) - low);
+        }
+      }
+      return ItemIndex{static_cast<std::size_t>(best_item(scores))};
+    }
+    case ExposureMethod::sympson_hetter: {
+      // Sympson & Hetter (1985): the best item is given with probability K_j, else set aside for this test.
+      Eigen::ArrayXd scores = rule_.scores(at, ok);
+      std::ptrdiff_t best = best_item(scores);
+      while (true) {
+        const double k = exposure_.sympson_hetter.empty() ? 1.0 : exposure_.sympson_hetter[static_cast<std::size_t>(best)];
+        if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
+        if (set_aside.empty()) set_aside.assign(grid_.bank().size(), 0);
+        set_aside[static_cast<std::size_t>(best)] = 1;
+        scores(best) = kMinusInfinity;
+        const std::ptrdiff_t next = best_item(scores);
+        if (next < 0) return ItemIndex{static_cast<std::size_t>(best)};  // every item passed over: give the last
+        best = next;
+      }
+    }
+  }
+  throw InvalidArgument("SelectionPolicy: unknown exposure method");
+}
+
+}  // namespace irtcat::detail

@@ -1,0 +1,259 @@
+// Sessions and their configurations as JSON: {"format": "irtcat.session", "version": 1, "bank", "seed",
+// "config", "log"}. The log is the whole state; restoring replays it.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+
+#include "irtcat/error.hpp"
+#include "irtcat/session.hpp"
+
+namespace irtcat {
+namespace {
+
+using nlohmann::json;
+using ordered = nlohmann::ordered_json;
+
+constexpr const char* kFormat = "irtcat.session";
+constexpr int kVersion = 1;
+
+ordered prior_json(const Prior& prior) {
+  if (const auto* normal = std::get_if<NormalPrior>(&prior)) {
+    return ordered{{"type", "normal"}, {"mean", normal->mean}, {"sd", normal->sd}};
+  }
+  if (const auto* uniform = std::get_if<UniformPrior>(&prior)) {
+    return ordered{{"type", "uniform"}, {"lower", uniform->lower}, {"upper", uniform->upper}};
+  }
+  return ordered{{"type", "grid"}, {"density", std::get<GridPrior>(prior).density}};
+}
+
+template <class T>
+ordered optional_json(const std::optional<T>& value) {
+  return value ? ordered(*value) : ordered(nullptr);
+}
+
+ordered config_json(const SessionConfig& config) {
+  ordered topics = ordered::object();
+  for (const auto& [topic, rule] : config.content.topics) {
+    topics[topic] = {{"min", rule.min}, {"max", rule.max}, {"proportion", rule.proportion}};
+  }
+  ordered enemies = ordered::array();
+  for (const auto& set : config.content.enemies) {
+    ordered ids = ordered::array();
+    for (const ItemId& id : set) ids.push_back(id.str());
+    enemies.push_back(ids);
+  }
+  ordered classification = nullptr;
+  if (const auto& rule = config.stopping.classification) {
+    classification = {{"cut", rule->cut},
+                      {"method", to_string(rule->method)},
+                      {"confidence", rule->confidence},
+                      {"indifference", rule->indifference},
+                      {"alpha", rule->alpha},
+                      {"beta", rule->beta}};
+  }
+  const EstimationOptions& e = config.estimation;
+  return ordered{
+      {"selection", {{"rule", to_string(config.selection.rule)}, {"strata", config.selection.strata}}},
+      {"estimation",
+       {{"estimator", to_string(e.estimator)},
+        {"prior", prior_json(e.prior)},
+        {"bounds", {e.bounds.lower, e.bounds.upper}},
+        {"grid", {{"lower", e.grid.lower}, {"upper", e.grid.upper}, {"points", e.grid.points}}}}},
+      {"exposure",
+       {{"method", to_string(config.exposure.method)},
+        {"randomesque_count", config.exposure.randomesque_count},
+        {"sympson_hetter", config.exposure.sympson_hetter},
+        {"max_rate", config.exposure.max_rate}}},
+      {"content", {{"topics", topics}, {"enemies", enemies}}},
+      {"start",
+       {{"theta", optional_json(config.start.theta)},
+        {"random_among", config.start.random_among},
+        {"most_informative", config.start.most_informative}}},
+      {"stopping",
+       {{"max_length", config.stopping.max_length},
+        {"min_length", config.stopping.min_length},
+        {"se_target", optional_json(config.stopping.se_target)},
+        {"information_target", optional_json(config.stopping.information_target)},
+        {"classification", classification},
+        {"combine", to_string(config.stopping.combine)}}},
+  };
+}
+
+template <class T>
+std::optional<T> optional_from(const json& value) {
+  return value.is_null() ? std::nullopt : std::optional<T>(value.get<T>());
+}
+
+SessionConfig config_from(const json& j) {
+  SessionConfig config;
+  config.selection.rule = selection_rule_from_string(j.at("selection").at("rule").get<std::string>());
+  config.selection.strata = j.at("selection").at("strata").get<int>();
+  const json& e = j.at("estimation");
+  config.estimation.estimator = estimator_from_string(e.at("estimator").get<std::string>());
+  const json& prior = e.at("prior");
+  const std::string type = prior.at("type").get<std::string>();
+  if (type == "normal") {
+    config.estimation.prior = NormalPrior{prior.at("mean").get<double>(), prior.at("sd").get<double>()};
+  } else if (type == "uniform") {
+    config.estimation.prior = UniformPrior{prior.at("lower").get<double>(), prior.at("upper").get<double>()};
+  } else if (type == "grid") {
+    config.estimation.prior = GridPrior{prior.at("density").get<std::vector<double>>()};
+  } else {
+    throw InvalidArgument("session configuration: unknown prior type '" + type + "'");
+  }
+  config.estimation.bounds = {e.at("bounds").at(0).get<double>(), e.at("bounds").at(1).get<double>()};
+  config.estimation.grid = {e.at("grid").at("lower").get<double>(), e.at("grid").at("upper").get<double>(),
+                            e.at("grid").at("points").get<int>()};
+  const json& x = j.at("exposure");
+  config.exposure.method = exposure_method_from_string(x.at("method").get<std::string>());
+  config.exposure.randomesque_count = x.at("randomesque_count").get<int>();
+  config.exposure.sympson_hetter = x.at("sympson_hetter").get<std::vector<double>>();
+  config.exposure.max_rate = x.at("max_rate").get<double>();
+  for (const auto& [topic, rule] : j.at("content").at("topics").items()) {
+    config.content.topics[topic] = {rule.at("min").get<int>(), rule.at("max").get<int>(),
+                                    rule.at("proportion").get<double>()};
+  }
+  for (const json& set : j.at("content").at("enemies")) {
+    std::vector<ItemId> ids;
+    for (const json& id : set) ids.emplace_back(id.get<std::string>());
+    config.content.enemies.push_back(std::move(ids));
+  }
+  config.start.theta = optional_from<double>(j.at("start").at("theta"));
+  config.start.random_among = j.at("start").at("random_among").get<int>();
+  config.start.most_informative = j.at("start").value("most_informative", false);  // absent before it existed
+  const json& s = j.at("stopping");
+  config.stopping.max_length = s.at("max_length").get<int>();
+  config.stopping.min_length = s.at("min_length").get<int>();
+  config.stopping.se_target = optional_from<double>(s.at("se_target"));
+  config.stopping.information_target = optional_from<double>(s.at("information_target"));
+  if (!s.at("classification").is_null()) {
+    const json& c = s.at("classification");
+    ClassificationRule rule;
+    rule.cut = c.at("cut").get<double>();
+    rule.method = classification_method_from_string(c.at("method").get<std::string>());
+    rule.confidence = c.at("confidence").get<double>();
+    rule.indifference = c.at("indifference").get<double>();
+    rule.alpha = c.at("alpha").get<double>();
+    rule.beta = c.at("beta").get<double>();
+    config.stopping.classification = rule;
+  }
+  config.stopping.combine = stopping_combine_from_string(s.at("combine").get<std::string>());
+  return config;
+}
+
+json parse_document(const std::string& text, const char* what) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& error) {
+    throw DataError(what, 0, "", std::string("not valid JSON: ") + error.what());
+  }
+}
+
+struct StoredSession {
+  BankIdentity bank;
+  std::uint64_t seed;
+  json config;
+  std::vector<std::pair<std::string, int>> log;
+};
+
+StoredSession read_session(const std::string& text) {
+  const json j = parse_document(text, "session");
+  try {
+    if (j.at("format").get<std::string>() != kFormat) throw DataError("session", 0, "format", "not an irtcat session");
+    if (j.at("version").get<int>() != kVersion) {
+      throw DataError("session", 0, "version", "this irtcat reads session format version " + std::to_string(kVersion));
+    }
+    StoredSession stored{{j.at("bank").at("name").get<std::string>(), j.at("bank").at("version").get<int>()},
+                         j.at("seed").get<std::uint64_t>(), j.at("config"), {}};
+    for (const json& entry : j.at("log")) {
+      stored.log.emplace_back(entry.at("item").get<std::string>(), entry.at("response").get<int>());
+    }
+    return stored;
+  } catch (const json::exception& error) {
+    throw DataError("session", 0, "", std::string("malformed session: ") + error.what());
+  }
+}
+
+void require_same_bank(const TestDesign& design, const StoredSession& stored) {
+  const BankIdentity& identity = design.bank().identity();
+  if (identity.name != stored.bank.name || identity.version != stored.bank.version) {
+    throw SessionError("Session::from_json: the session was taken on bank '" + stored.bank.name + "' version " +
+                       std::to_string(stored.bank.version) + ", not on '" + identity.name + "' version " +
+                       std::to_string(identity.version));
+  }
+}
+
+}  // namespace
+
+std::string to_json(const SessionConfig& config) { return config_json(config).dump(); }
+
+SessionConfig session_config_from_json(const std::string& text) {
+  const json j = parse_document(text, "session configuration");
+  try {
+    return config_from(j);
+  } catch (const json::exception& error) {
+    throw DataError("session configuration", 0, "", std::string("malformed configuration: ") + error.what());
+  }
+}
+
+std::string Session::to_json() const {
+  ordered log = ordered::array();
+  for (const SessionStep& step : history_) {
+    log.push_back({{"item", design_->bank().item(step.item).id().str()}, {"response", step.response}});
+  }
+  const BankIdentity& bank = design_->bank().identity();
+  const ordered document{{"format", kFormat},
+                         {"version", kVersion},
+                         {"bank", {{"name", bank.name}, {"version", bank.version}}},
+                         {"seed", seed_},
+                         {"config", config_json(design_->config())},
+                         {"log", log}};
+  return document.dump();
+}
+
+Session Session::from_json(std::shared_ptr<const TestDesign> design, const std::string& json_text) {
+  if (!design) throw InvalidArgument("Session::from_json: the design is null");
+  const StoredSession stored = read_session(json_text);
+  if (json(config_json(design->config())) != stored.config) {
+    throw SessionError("Session::from_json: the stored configuration differs from the design's");
+  }
+  require_same_bank(*design, stored);
+  return replay(std::move(design), stored.seed, stored.log);
+}
+
+Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::string& json_text) {
+  const StoredSession stored = read_session(json_text);
+  SessionConfig config;
+  try {
+    config = config_from(stored.config);
+  } catch (const json::exception& error) {
+    throw DataError("session", 0, "config", std::string("malformed configuration: ") + error.what());
+  }
+  auto design = std::make_shared<const TestDesign>(std::move(bank), std::move(config));
+  require_same_bank(*design, stored);
+  return replay(std::move(design), stored.seed, stored.log);
+}
+
+Session Session::replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
+                        const std::vector<std::pair<std::string, int>>& log) {
+  Session session(std::move(design), seed);
+  for (const auto& [id, response] : log) {
+    const auto index = session.design().bank().find(ItemId(id));
+    if (!index) throw SessionError("Session::from_json: the log names item '" + id + "', which the bank lacks");
+    // The selection is rerun so that its random state (Sympson–Hetter's passed-over items) is rebuilt. Only
+    // progressive-restricted choices depend on exposure counts outside the session: there the log decides.
+    const auto offered = session.next_item();
+    if (!offered) throw SessionError("Session::from_json: the log goes on after the test stopped");
+    if (*offered != *index) {
+      if (session.design().config().exposure.method != ExposureMethod::progressive_restricted) {
+        throw SessionError("Session::from_json: the log's item '" + id + "' is not the item this design offers");
+      }
+      session.pending_ = *index;
+    }
+    session.record(*index, response);
+  }
+  return session;
+}
+
+}  // namespace irtcat

@@ -1,0 +1,324 @@
+#include "irtcat/simulation.hpp"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <atomic>
+#include <boost/math/distributions/normal.hpp>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include "detail/random.hpp"
+#include "irtcat/error.hpp"
+
+namespace irtcat {
+namespace {
+
+using detail::draw_response;
+using detail::uniform01;
+
+// A standard normal by inversion: the same numbers on every platform.
+double standard_normal(detail::SplitMix64& rng) {
+  static const boost::math::normal_distribution<double> normal;
+  return boost::math::quantile(normal, std::clamp(uniform01(rng), 1e-15, 1 - 1e-15));
+}
+
+Eigen::MatrixXd cholesky_factor(const Eigen::MatrixXd& correlation) {
+  const Eigen::LLT<Eigen::MatrixXd> llt(correlation);
+  if (llt.info() != Eigen::Success) throw InvalidArgument("draw_candidates: the correlation matrix is not positive definite");
+  return llt.matrixL();
+}
+
+std::string candidate_id(std::size_t number) {
+  std::string id = "c";
+  id += std::to_string(number + 1);
+  return id;
+}
+
+// Candidate `index` through every domain's session; the designs, abilities and matrices were checked.
+CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                                       std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
+  CandidateOutcome outcome;
+  outcome.domains.reserve(designs.size());
+  std::vector<const GridPosterior*> posteriors;
+  for (std::size_t d = 0; d < designs.size(); ++d) {
+    const TestDesign& design = *designs[d].design;
+    const std::uint64_t stream = mix_seed(options.seed, index * designs.size() + d);
+    detail::SplitMix64 answers(mix_seed(stream, 0x616e73ULL));
+    Session session(designs[d].design, stream);
+    std::vector<std::size_t> items;
+    items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
+    while (const auto item = session.next_item()) {
+      int response = 0;
+      if (options.responses.empty()) {
+        response = draw_response(design.bank().item(*item), candidate.theta(static_cast<Eigen::Index>(d)),
+                                 design.bank().scaling(), answers);
+      } else {
+        response = options.responses[d](static_cast<Eigen::Index>(index), static_cast<Eigen::Index>(item->value));
+        if (response < 0) {
+          throw DataError("responses", index + 2, design.bank().item(*item).id().str(),
+                          "post-hoc simulation needs a complete response matrix; candidate " + candidate.id +
+                              " has no response to this item");
+        }
+      }
+      items.push_back(item->value);
+      session.record(*item, response);
+    }
+    outcome.domains.push_back({session.estimate(), session.stop_reason(), std::move(items), session.posterior()});
+  }
+  if (catalog != nullptr) {
+    for (const DomainOutcome& domain : outcome.domains) posteriors.push_back(&domain.posterior);
+    outcome.fit = role_fit(*catalog, posteriors);
+  }
+  return outcome;
+}
+
+}  // namespace
+
+std::vector<SimulatedCandidate> draw_candidates(const Eigen::VectorXd& mean, const Eigen::VectorXd& sd,
+                                                const Eigen::MatrixXd& correlation, int count, std::uint64_t seed,
+                                                const std::string& population) {
+  const Eigen::Index d = mean.size();
+  if (sd.size() != d || correlation.rows() != d || correlation.cols() != d) {
+    throw InvalidArgument("draw_candidates: mean, sd and correlation sizes differ");
+  }
+  if (!(sd.array() > 0).all()) throw InvalidArgument("draw_candidates: every sd must be > 0");
+  if (count < 0) throw InvalidArgument("draw_candidates: the count must be >= 0");
+  const Eigen::MatrixXd lower = cholesky_factor(correlation);
+  std::vector<SimulatedCandidate> out;
+  out.reserve(static_cast<std::size_t>(count));
+  for (int c = 0; c < count; ++c) {
+    detail::SplitMix64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
+    Eigen::VectorXd z(d);
+    for (Eigen::Index k = 0; k < d; ++k) z(k) = standard_normal(rng);
+    out.push_back({candidate_id(static_cast<std::size_t>(c)), population, mean + sd.cwiseProduct(lower * z)});
+  }
+  return out;
+}
+
+std::vector<SimulatedCandidate> draw_role_candidates(const RoleCatalog& catalog, int count, std::uint64_t seed) {
+  if (catalog.roles.empty()) throw InvalidArgument("draw_role_candidates: the catalog has no roles");
+  const auto d = static_cast<Eigen::Index>(catalog.domains.size());
+  const Eigen::VectorXd sd = Eigen::VectorXd::Constant(d, catalog.population_spread);
+  std::vector<SimulatedCandidate> out;
+  out.reserve(static_cast<std::size_t>(count));
+  for (int c = 0; c < count; ++c) {
+    const RoleProfile& role = catalog.roles[static_cast<std::size_t>(c) % catalog.roles.size()];
+    const Eigen::VectorXd mean = Eigen::Map<const Eigen::VectorXd>(role.typical_theta.data(), d);
+    SimulatedCandidate candidate = draw_candidates(mean, sd, catalog.correlation, 1, mix_seed(seed, static_cast<std::uint64_t>(c)), role.name).front();
+    candidate.id = candidate_id(static_cast<std::size_t>(c));
+    out.push_back(std::move(candidate));
+  }
+  return out;
+}
+
+DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> bank,
+                           const std::vector<std::string>& topics, const SessionConfig& config, bool balance_topics) {
+  SessionConfig domain_config = config;
+  if (balance_topics && !topics.empty()) {
+    for (const std::string& topic : topics) {
+      domain_config.content.topics[topic].proportion = 1.0 / static_cast<double>(topics.size());
+    }
+  }
+  return {std::move(domain), std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))};
+}
+
+namespace {
+
+void check_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
+                 const RoleCatalog* catalog, const StudyOptions& options) {
+  for (const DomainDesign& design : designs) {
+    if (!design.design) throw InvalidArgument("run_study: the design of domain '" + design.domain + "' is null");
+  }
+  for (const SimulatedCandidate& candidate : candidates) {
+    if (candidate.theta.size() != static_cast<Eigen::Index>(designs.size())) {
+      throw InvalidArgument("run_study: candidate " + candidate.id + " has " + std::to_string(candidate.theta.size()) +
+                            " abilities for " + std::to_string(designs.size()) + " domains");
+    }
+  }
+  if (catalog != nullptr) {
+    if (catalog->domains.size() != designs.size()) throw InvalidArgument("run_study: the catalog's domains differ from the designs'");
+    for (std::size_t d = 0; d < designs.size(); ++d) {
+      if (catalog->domains[d] != designs[d].domain) {
+        throw InvalidArgument("run_study: domain " + std::to_string(d) + " is '" + designs[d].domain +
+                              "' but the catalog has '" + catalog->domains[d] + "'");
+      }
+    }
+  }
+  if (!options.responses.empty()) {
+    if (options.responses.size() != designs.size()) throw InvalidArgument("run_study: one response matrix per domain");
+    for (std::size_t d = 0; d < designs.size(); ++d) {
+      if (options.responses[d].rows() != static_cast<Eigen::Index>(candidates.size()) ||
+          options.responses[d].cols() != static_cast<Eigen::Index>(designs[d].design->bank().size())) {
+        throw InvalidArgument("run_study: the response matrix of '" + designs[d].domain + "' is not candidates × items");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
+  StudyOptions without_matrices;
+  without_matrices.seed = options.seed;
+  check_study(designs, {candidate}, catalog, without_matrices);
+  if (!options.responses.empty()) {
+    if (options.responses.size() != designs.size()) throw InvalidArgument("run_candidate: one response matrix per domain");
+    for (std::size_t d = 0; d < designs.size(); ++d) {
+      if (static_cast<Eigen::Index>(index) >= options.responses[d].rows() ||
+          options.responses[d].cols() != static_cast<Eigen::Index>(designs[d].design->bank().size())) {
+        throw InvalidArgument("run_candidate: the response matrix of '" + designs[d].domain + "' has no row " +
+                              std::to_string(index) + " or not one column per item");
+      }
+    }
+  }
+  return run_checked_candidate(designs, candidate, index, catalog, options);
+}
+
+Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
+                                                                     const std::vector<SimulatedCandidate>& simulees) {
+  std::map<std::string, Eigen::Index> row_of;
+  for (std::size_t i = 0; i < table.person_ids.size(); ++i) row_of[table.person_ids[i]] = static_cast<Eigen::Index>(i);
+  std::vector<Eigen::Index> column_of(bank.size(), -1);
+  for (std::size_t j = 0; j < table.item_ids.size(); ++j) {
+    const auto index = bank.find(ItemId(table.item_ids[j]));
+    if (!index) throw DataError(table.file, table.header_line, table.item_ids[j], "unknown item id '" + table.item_ids[j] + "'");
+    column_of[index->value] = static_cast<Eigen::Index>(j);
+  }
+  Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> matrix(static_cast<Eigen::Index>(simulees.size()),
+                                                            static_cast<Eigen::Index>(bank.size()));
+  matrix.setConstant(ResponseTable::kMissingResponse);
+  for (std::size_t s = 0; s < simulees.size(); ++s) {
+    const auto row = row_of.find(simulees[s].id);
+    if (row == row_of.end()) throw DataError(table.file, 0, "person_id", "no responses for simulee '" + simulees[s].id + "'");
+    for (std::size_t i = 0; i < bank.size(); ++i) {
+      if (column_of[i] < 0) continue;
+      const int response = table.responses(row->second, column_of[i]);
+      if (response >= bank.items()[i].category_count()) {
+        throw DataError(table.file, table.lines[static_cast<std::size_t>(row->second)], table.item_ids[static_cast<std::size_t>(column_of[i])],
+                        "response " + std::to_string(response) + " is outside the item's categories");
+      }
+      matrix(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(i)) = response;
+    }
+  }
+  return matrix;
+}
+
+std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
+                                        const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
+                                        const StudyOptions& options) {
+  check_study(designs, candidates, catalog, options);
+
+  std::vector<CandidateOutcome> outcomes(candidates.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+  const auto work = [&] {
+    while (!failed.load()) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= candidates.size()) return;
+      try {
+        outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options);
+      } catch (...) {
+        if (!failed.exchange(true)) failure = std::current_exception();
+        return;
+      }
+      done.fetch_add(1);
+    }
+  };
+  unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, candidates.size())));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+  if (options.progress) {
+    while (done.load() < candidates.size() && !failed.load()) {
+      options.progress(done.load(), candidates.size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  for (std::thread& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+  if (options.progress) options.progress(candidates.size(), candidates.size());
+  return outcomes;
+}
+
+StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
+                       const std::vector<CandidateOutcome>& outcomes, const RoleCatalog* catalog) {
+  if (outcomes.size() != candidates.size()) throw InvalidArgument("summarize: one outcome per candidate");
+  StudySummary summary;
+  const double n = static_cast<double>(candidates.size());
+  for (std::size_t d = 0; d < designs.size(); ++d) {
+    const ItemBank& bank = designs[d].design->bank();
+    DomainStatistics stats;
+    stats.domain = designs[d].domain;
+    stats.length_counts.assign(static_cast<std::size_t>(designs[d].design->config().stopping.max_length) + 1, 0);
+    constexpr int kBins = 12;  // [−3, 3) in steps of 0.5, tails pooled into the end bins
+    stats.conditional.resize(kBins);
+    for (int b = 0; b < kBins; ++b) stats.conditional[static_cast<std::size_t>(b)] = {-3.0 + 0.5 * b, -2.5 + 0.5 * b};
+    std::vector<double> counts(bank.size(), 0.0);
+    int level_hits = 0;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const DomainOutcome& outcome = outcomes[c].domains[d];
+      const double truth = candidates[c].theta(static_cast<Eigen::Index>(d));
+      const double error = outcome.estimate.theta - truth;
+      stats.bias += error / n;
+      stats.rmse += error * error / n;
+      stats.mean_se += outcome.estimate.se / n;
+      stats.mean_length += static_cast<double>(outcome.items.size());
+      ++stats.length_counts[std::min(outcome.items.size(), stats.length_counts.size() - 1)];
+      for (std::size_t item : outcome.items) counts[item] += 1;
+      ConditionalStatistics& bin = stats.conditional[static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor((truth + 3.0) / 0.5)), 0, kBins - 1))];
+      ++bin.count;
+      bin.bias += error;
+      bin.rmse += error * error;
+      bin.mean_se += outcome.estimate.se;
+      if (catalog != nullptr) level_hits += catalog->level_of(outcome.estimate.theta) == catalog->level_of(truth);
+    }
+    stats.rmse = std::sqrt(stats.rmse);
+    stats.mean_length /= n;
+    for (ConditionalStatistics& bin : stats.conditional) {
+      if (bin.count == 0) continue;
+      bin.bias /= bin.count;
+      bin.rmse = std::sqrt(bin.rmse / bin.count);
+      bin.mean_se /= bin.count;
+    }
+    // Exposure and overlap: the mean number of items two candidates share is Σ_j c_j(c_j − 1) / (N(N − 1)),
+    // divided by the mean test length.
+    double shared = 0.0;
+    for (double count : counts) {
+      stats.exposure_rates.push_back(n > 0 ? count / n : 0.0);
+      shared += count * (count - 1);
+    }
+    if (!counts.empty()) {
+      stats.max_exposure = *std::max_element(stats.exposure_rates.begin(), stats.exposure_rates.end());
+      stats.never_used = static_cast<double>(std::count(counts.begin(), counts.end(), 0.0)) / static_cast<double>(counts.size());
+      stats.over_20_percent = static_cast<double>(std::count_if(stats.exposure_rates.begin(), stats.exposure_rates.end(),
+                                                                [](double rate) { return rate > 0.2; })) /
+                              static_cast<double>(counts.size());
+    }
+    if (n > 1 && stats.mean_length > 0) stats.overlap = shared / (n * (n - 1)) / stats.mean_length;
+    stats.level_accuracy = n > 0 ? level_hits / n : 0.0;
+    summary.domains.push_back(std::move(stats));
+  }
+  if (catalog != nullptr && !candidates.empty()) {
+    int agree = 0;
+    int pairs = 0;
+    int best = 0;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      for (const RoleFit& fit : outcomes[c].fit) {
+        const bool truth = meets_role(*catalog, catalog->roles[fit.role], candidates[c].theta);
+        agree += (fit.probability >= 0.5) == truth;
+        ++pairs;
+      }
+      if (!outcomes[c].fit.empty() && catalog->roles[outcomes[c].fit.front().role].name == candidates[c].population) ++best;
+    }
+    summary.role_fit_accuracy = pairs > 0 ? static_cast<double>(agree) / pairs : 0.0;
+    summary.best_role_matches = static_cast<double>(best) / n;
+  }
+  return summary;
+}
+
+}  // namespace irtcat

@@ -1,0 +1,286 @@
+// `irtcat calibrate --store` (a new bank version with the new parameters and the old content; an error changes
+// nothing) and `irtcat simulate --db` (the battery from the store's banks, the same study as from the bank files).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include "irtcat/error.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/store.hpp"
+#include "scratch.hpp"
+#include "test_support.hpp"
+
+using namespace irtcat;
+namespace fs = std::filesystem;
+using namespace irtcat::testing;
+
+namespace {
+
+// What a failed command must leave as it was: the bank list and the stored bank itself.
+std::string database_state(const Scratch& scratch, const std::string& db) {
+  const Run list = scratch.irtcat("bank list --db " + db);
+  REQUIRE(list.status == 0);
+  const Run exported = scratch.irtcat("bank export mathematics --db " + db);
+  REQUIRE(exported.status == 0);
+  return list.out + exported.out;
+}
+
+// Responses of `persons` simulees from N(0, 1) to the first `fixed` items of the shipped mathematics bank (answered
+// from their stored parameters) and to three of its later items answered from 2PL parameters unlike their stored
+// ones. The fixed items' CSV holds their stored parameters.
+struct CalibrationData {
+  std::string responses;
+  std::string fixed;
+  std::vector<std::string> new_ids;
+  std::vector<std::string> fixed_ids;
+};
+
+CalibrationData calibration_data(const Scratch& scratch, int persons, std::size_t fixed) {
+  const BankDocument shipped = read_bank_json_file(std::string(IRTCAT_ITEM_BANKS) + "/mathematics.json");
+  std::vector<Item> fixed_items(shipped.bank.items().begin(), shipped.bank.items().begin() + static_cast<std::ptrdiff_t>(fixed));
+  std::vector<Item> answered = fixed_items;
+  const double b_new[] = {-0.8, 0.3, 1.1};
+  CalibrationData data;
+  for (int k = 0; k < 3; ++k) {
+    const ItemId id = shipped.bank.items()[static_cast<std::size_t>(40 + 30 * k)].id();
+    answered.push_back(Item::dichotomous(id, Model::two_pl, 1.4, b_new[k]));
+    data.new_ids.push_back(id.str());
+  }
+  for (const Item& item : fixed_items) data.fixed_ids.push_back(item.id().str());
+  std::ostringstream fixed_csv;
+  write_items_csv(fixed_csv, ItemBank(fixed_items, shipped.bank.scaling()));
+  data.fixed = scratch.write("fixed.csv", fixed_csv.str());
+
+  std::mt19937_64 rng(20260107);
+  std::normal_distribution<double> theta(0.0, 1.0);
+  std::ostringstream responses;
+  responses << "person_id";
+  for (const Item& item : answered) responses << ',' << item.id().str();
+  responses << '\n';
+  for (int p = 0; p < persons; ++p) {
+    const double t = theta(rng);
+    responses << 'p' << p;
+    for (const Item& item : answered) responses << ',' << testing::draw_response(item, t, 1.0, rng);
+    responses << '\n';
+  }
+  data.responses = scratch.write("responses.csv", responses.str());
+  return data;
+}
+
+}  // namespace
+
+TEST_CASE("cli: calibrate --store writes a new bank version with the calibrated parameters, content unchanged") {
+  const Scratch scratch;
+  const std::string db = scratch.database("irtcat.db", {"mathematics"});
+  const CalibrationData data = calibration_data(scratch, 800, 12);
+  BankDocument before = [&] {
+    Store store(db, OpenMode::read_write);
+    store.create_session("mathematics", 1, SessionConfig{}, 3);
+    return store.load_bank("mathematics");
+  }();
+  const std::string out = scratch.path("calibrated.csv");
+
+  const Run run = scratch.irtcat("calibrate --responses " + data.responses + " --model 2pl --fixed " + data.fixed +
+                                          " --store mathematics --db " + db + " --out " + out);
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.err.find("stored the parameters of 3 items in bank 'mathematics' version 2") != std::string::npos);
+  const ItemBank written = read_items_csv_file(out, 1.0);
+
+  Store store(db, OpenMode::read_only);
+  const BankDocument after = store.load_bank("mathematics");
+  CHECK(after.info.version == 2);
+  CHECK(after.info.title == before.info.title);
+  CHECK(after.info.topics == before.info.topics);
+  CHECK(after.info.provenance.starts_with(before.info.provenance + " Version 2 ("));
+  CHECK(after.info.provenance.find("3 items were calibrated from the responses of 800 persons (responses.csv)") !=
+        std::string::npos);
+  CHECK(after.info.provenance.find("model 2pl, 12 operational items held fixed (fixed-item calibration") !=
+        std::string::npos);
+  REQUIRE(after.bank.size() == before.bank.size());
+  int replaced = 0;
+  for (std::size_t i = 0; i < after.bank.size(); ++i) {
+    const Item& was = before.bank.items()[i];
+    const Item& is = after.bank.items()[i];
+    const ItemMetadata& was_meta = before.bank.metadata(ItemIndex{i});
+    const ItemMetadata& is_meta = after.bank.metadata(ItemIndex{i});
+    CAPTURE(was.id().str());
+    REQUIRE(is.id() == was.id());
+    testing::check_same_content(was_meta, is_meta);
+    if (std::find(data.new_ids.begin(), data.new_ids.end(), was.id().str()) != data.new_ids.end()) {
+      ++replaced;
+      const Item& calibrated = written.item(written.index_of(was.id()));
+      CHECK(is.model() == Model::two_pl);
+      CHECK(is.a() == calibrated.a());
+      CHECK(is.b() == calibrated.b());
+      CHECK(is.a() != was.a());
+      CHECK(is_meta.parameter_source.starts_with("calibrated "));
+      CHECK(is_meta.parameter_source.find("2pl, 800 persons, bank version 2") != std::string::npos);
+    } else {  // the fixed items and the items nobody answered keep their parameters
+      CHECK(is.model() == was.model());
+      CHECK(is.a() == was.a());
+      CHECK(is.b() == was.b());
+      CHECK(is.c() == was.c());
+      CHECK(is_meta.parameter_source == was_meta.parameter_source);
+    }
+  }
+  CHECK(replaced == 3);
+  // The calibration recovered the new items (2PL, a = 1.4, b = -0.8, 0.3, 1.1) on the bank's scale.
+  const double b_new[] = {-0.8, 0.3, 1.1};
+  for (std::size_t k = 0; k < 3; ++k) {
+    const Item& item = after.bank.item(after.bank.index_of(ItemId(data.new_ids[k])));
+    CHECK(std::abs(item.b() - b_new[k]) < 0.25);
+    CHECK(std::abs(item.a() - 1.4) < 0.4);
+  }
+  // The session started on version 1 is kept and still names it.
+  const std::vector<StoredSession> sessions = store.sessions("mathematics");
+  REQUIRE(sessions.size() == 1);
+  CHECK(sessions.front().bank_version == 1);
+}
+
+TEST_CASE("cli: calibrate --store without --fixed replaces every calibrated item, version after version") {
+  const Scratch scratch;
+  const std::string db = scratch.database("irtcat.db", {"mathematics"});
+  const CalibrationData data = calibration_data(scratch, 600, 5);
+  const std::string base = "calibrate --responses " + data.responses + " --model 2pl --store mathematics --db " + db +
+                           " --no-se --no-fit";
+  const Run first = scratch.irtcat(base);
+  CAPTURE(first.err);
+  REQUIRE(first.status == 0);
+  CHECK(lines_in(first.out) == 1 + 8);  // the items CSV still goes to standard output
+  const Run second = scratch.irtcat(base);
+  REQUIRE(second.status == 0);
+  Store store(db, OpenMode::read_only);
+  const BankDocument after = store.load_bank("mathematics");
+  CHECK(after.info.version == 3);
+  CHECK(after.info.provenance.find("Version 2 (") != std::string::npos);
+  CHECK(after.info.provenance.find("Version 3 (") != std::string::npos);
+  for (const std::string& id : data.fixed_ids) {
+    CAPTURE(id);
+    CHECK(after.bank.item(after.bank.index_of(ItemId(id))).model() == Model::two_pl);
+    CHECK(after.bank.metadata(after.bank.index_of(ItemId(id))).parameter_source.find("bank version 3") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("cli: calibrate --store refuses with one line and leaves the database unchanged") {
+  const Scratch scratch;
+  const std::string db = scratch.database("irtcat.db", {"mathematics"});
+  const CalibrationData data = calibration_data(scratch, 300, 5);
+  const std::string before = database_state(scratch, db);
+  const std::string fixed = " --fixed " + data.fixed;
+  const std::string store = " --store mathematics --db " + db;
+  std::string arguments;
+  std::string expected;
+
+  SUBCASE("a calibrated id the bank does not hold") {
+    std::string text = slurp(data.responses);
+    text.replace(text.find(data.new_ids[1]), data.new_ids[1].size(), "math-9999");
+    arguments = "--responses " + scratch.write("unknown.csv", text) + " --model 2pl" + fixed + store;
+    expected = "holds no item 'math-9999'";
+  }
+  SUBCASE("a responses file with a cell that is not a category") {
+    std::string text = slurp(data.responses);
+    text.replace(text.rfind(",0"), 2, ",x");
+    arguments = "--responses " + scratch.write("bad.csv", text) + " --model 2pl" + fixed + store;
+    expected = "bad.csv";
+  }
+  SUBCASE("a responses file that does not exist") {
+    arguments = "--responses " + scratch.path("absent.csv") + " --model 2pl" + fixed + store;
+    expected = "absent.csv";
+  }
+  SUBCASE("fixed items whose parameters are not the bank's") {
+    std::string text = slurp(data.fixed);
+    const std::size_t row = text.find(data.fixed_ids[2]);
+    text.replace(text.find(",3pl,", row) + 5, 1, "7");  // a changes by whole units
+    arguments = "--responses " + data.responses + " --model 2pl --fixed " + scratch.write("other.csv", text) + store;
+    expected = "differ from those in bank 'mathematics' (version 1)";
+  }
+  SUBCASE("a bank the store does not hold") {
+    arguments = "--responses " + data.responses + " --model 2pl" + fixed + " --store physics --db " + db;
+    expected = "holds no bank named 'physics'";
+  }
+  SUBCASE("another scaling constant than the bank's") {
+    arguments = "--responses " + data.responses + " --model 2pl --scaling 1.702" + fixed + store;
+    expected = "--scaling";
+  }
+  SUBCASE("a calibration that did not converge") {
+    arguments = "--responses " + data.responses + " --model 2pl --max-cycles 2 --no-accelerate" + fixed + store;
+    expected = "did not converge";
+  }
+  SUBCASE("--db without --store") {
+    arguments = "--responses " + data.responses + " --model 2pl --db " + db;
+    expected = "--store";
+  }
+  CAPTURE(arguments);
+  const Run run = scratch.irtcat("calibrate " + arguments);
+  CAPTURE(run.err);
+  CHECK(run.status == 1);
+  CHECK(run.err.find(expected) != std::string::npos);
+  // One line from the tool (a calibration that ran also prints its summary line before the refusal).
+  CHECK(run.err.substr(run.err.rfind('\n', run.err.size() - 2) + 1).starts_with("irtcat: "));
+  CHECK(database_state(scratch, db) == before);
+}
+
+TEST_CASE("cli: simulate --db runs the battery on the stored banks, the same study as from the bank files") {
+  const Scratch scratch;
+  const std::string db = scratch.database("irtcat.db");
+  const std::string common = "simulate --candidates 5 --length 3 --seed 11 --threads 2";
+  const Run files = scratch.irtcat(common + " --banks " + IRTCAT_ITEM_BANKS + " --out-dir " +
+                                            scratch.path("files"));
+  CAPTURE(files.err);
+  REQUIRE(files.status == 0);
+  const Run stored = scratch.irtcat(common + " --db " + db + " --out-dir " + scratch.path("stored"));
+  CAPTURE(stored.err);
+  REQUIRE(stored.status == 0);
+  const std::string candidates = slurp(scratch.path("files") + "/candidates.csv");
+  CHECK(lines_in(candidates) == 6);
+  CHECK(slurp(scratch.path("stored") + "/candidates.csv") == candidates);
+  CHECK(slurp(scratch.path("stored") + "/study.json") == slurp(scratch.path("files") + "/study.json"));
+  CHECK(stored.out == files.out);
+  CHECK(lines_in(stored.out) == 7);
+
+  SUBCASE("the banks are read from the database: a new stored version changes the study") {
+    {
+      Store store(db, OpenMode::read_write);
+      const BankDocument math = store.load_bank("mathematics");
+      std::vector<Item> harder;
+      for (const Item& item : math.bank.items()) {
+        harder.push_back(Item::dichotomous(item.id(), item.model(), item.a(), item.b() + 1.5, item.c(), item.d()));
+      }
+      store.replace_item_parameters("mathematics", math.info.version, harder, "shifted", "Shifted by 1.5.");
+    }
+    const Run shifted = scratch.irtcat(common + " --db " + db + " --out-dir " + scratch.path("shifted"));
+    REQUIRE(shifted.status == 0);
+    CHECK(slurp(scratch.path("shifted") + "/candidates.csv") != candidates);
+  }
+  SUBCASE("refusals") {
+    const Run both = scratch.irtcat(common + " --db " + db + " --banks " + IRTCAT_ITEM_BANKS);
+    CHECK(both.status == 1);
+    CHECK(lines_in(both.err) == 1);
+    const std::string partial = scratch.database("partial.db", {"mathematics"});
+    const Run missing = scratch.irtcat(common + " --db " + partial + " --out-dir " + scratch.path("partial"));
+    CHECK(missing.status == 1);
+    CHECK(lines_in(missing.err) == 1);
+    CHECK(missing.err.find("holds no bank named 'machine_learning'") != std::string::npos);
+    const Run absent = scratch.irtcat(common + " --db " + scratch.path("absent.db"));
+    CHECK(absent.status == 1);
+    CHECK(lines_in(absent.err) == 1);
+    CHECK_FALSE(fs::exists(scratch.path("absent.db")));
+    const std::string items = scratch.write("items.csv", "id,model,a,b\nx1,2pl,1,0\n");
+    const std::string thetas = scratch.write("thetas.csv", "id,theta\ns1,0\n");
+    const Run single = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --db " + db);
+    CHECK(single.status == 1);
+    CHECK(single.err.find("--db") != std::string::npos);
+  }
+}

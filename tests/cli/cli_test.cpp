@@ -1,0 +1,78 @@
+// End-to-end tests of the irtcat executable: good runs print CSV; bad input prints one line on standard error
+// and exits with status 1.
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+#include <sys/wait.h>
+
+#include "detail/csv.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/responses_csv.hpp"
+#include "scratch.hpp"
+
+namespace fs = std::filesystem;
+using namespace irtcat::testing;
+
+namespace {
+
+const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
+const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";
+
+}  // namespace
+
+TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  struct Case {
+    std::string arguments;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"score --items " + scratch.write("a.csv", "id,model,b\nx1,3pl,0\n") + " --responses " + responses,
+       "column 'a': the cell is empty"},
+      {"score --items " + scratch.write("b.csv", "id,model,a,b\nx1,3pl,1,zero\n") + " --responses " + responses,
+       "line 2, column 'b': 'zero' is not a finite number"},
+      {"score --items " + items + " --responses " + scratch.write("c.csv", "person_id,x9\np,1\n"),
+       "unknown item id 'x9'"},
+      {"score --items " + items + " --responses " + scratch.write("d.csv", "person_id,x1\np,3\n"),
+       "response 3 is outside the item's categories 0..1"},
+      {"score --items " + scratch.write("e.csv", "id,model,a,b\nx1,2pl,-2,0\n") + " --responses " + responses,
+       "a must be > 0"},
+      {"score --items " + scratch.write("f.csv", "") + " --responses " + responses, "the file is empty"},
+      {"score --items /nonexistent.csv --responses " + responses, "cannot open the file"},
+      {"score --items " + items + " --responses " + responses + " --estimator bayes", "--estimator"},
+      {"score --items " + items + " --responses " + responses + " --grid -4:4", "--grid: expected lower:upper:points"},
+      {"score --items " + items + " --responses " + responses + " --bounds 4:-4", "--bounds: needs lower < upper"},
+      {"score --items " + items + " --responses " + responses + " --prior-sd 0", "--prior-sd"},
+      {"score --items " + items + " --responses " + responses + " --scaling -1", "--scaling"},
+      {"score --items " + items, "--responses is required"},
+      {"info --items " + items + " --theta 0,x", "--theta: 'x' is not a finite number"},
+      {"frobnicate", "subcommand"},
+  };
+  for (const Case& c : cases) {
+    const Run run = scratch.irtcat(c.arguments);
+    CAPTURE(c.arguments);
+    CAPTURE(run.err);
+    CHECK(run.status == 1);
+    CHECK(lines_in(run.err) == 1);
+    CHECK(run.err.starts_with("irtcat: "));
+    CHECK(run.err.find(c.message) != std::string::npos);
+  }
+}
+
+TEST_CASE("cli: --help on every command") {
+  const Scratch scratch;
+  for (const char* command : {"", "score ", "info ", "next ", "simulate "}) {
+    const Run run = scratch.irtcat(std::string(command) + "--help");
+    CAPTURE(command);
+    CHECK(run.status == 0);
+    CHECK(run.out.find("--") != std::string::npos);
+  }
+}

@@ -1,0 +1,47 @@
+// `irtcat next`: the item a rule picks next for each person, the library's choice.
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+#include <sys/wait.h>
+
+#include "detail/csv.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/responses_csv.hpp"
+#include "scratch.hpp"
+
+namespace fs = std::filesystem;
+using namespace irtcat::testing;
+
+namespace {
+
+const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
+const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";
+
+}  // namespace
+
+TEST_CASE("cli: next picks one item per person, the library's choice") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", "person_id,x1,x2,x3\np1,1,,\np2,1,0,1\np3,,,\n");
+  for (const char* rule : {"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "random"}) {
+    const Run run = scratch.irtcat("next --items " + items + " --responses " + responses + " --rule " + rule);
+    CAPTURE(rule);
+    CAPTURE(run.err);
+    REQUIRE(run.status == 0);
+    CHECK(run.out.starts_with("person_id,item_id\np1,x"));
+    CHECK(run.out.find("\np2,\n") != std::string::npos);  // every item given: nothing left
+    CHECK(lines_in(run.out) == 4);
+  }
+  // p1 answered x1: MFI at its EAP estimate.
+  const irtcat::ItemBank bank = irtcat::read_items_csv_file(items);
+  const std::vector<irtcat::Response> answered = {{irtcat::ItemIndex{0}, 1}};
+  const double theta = irtcat::estimate_ability(bank, answered).theta;
+  const std::string expected = irtcat::information(bank.items()[1], theta) > irtcat::information(bank.items()[2], theta) ? "x2" : "x3";
+  CHECK(scratch.irtcat("next --items " + items + " --responses " + responses).out.find("p1," + expected) != std::string::npos);
+}

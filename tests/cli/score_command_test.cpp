@@ -1,0 +1,73 @@
+// `irtcat score`: person_id,theta,se for every person and estimator, the library's numbers.
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+#include <sys/wait.h>
+
+#include "detail/csv.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/responses_csv.hpp"
+#include "scratch.hpp"
+
+namespace fs = std::filesystem;
+using namespace irtcat::testing;
+
+namespace {
+
+const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
+const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";
+
+}  // namespace
+
+TEST_CASE("cli: score prints person_id,theta,se for every person and estimator") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  for (const char* estimator : {"ml", "map", "eap", "wle"}) {
+    const Run run = scratch.irtcat("score --items " + items + " --responses " + responses + " --estimator " + estimator);
+    CAPTURE(estimator);
+    CAPTURE(run.err);
+    CHECK(run.status == 0);
+    CHECK(run.err.empty());
+    CHECK(run.out.starts_with("person_id,theta,se\np1,"));
+    CHECK(lines_in(run.out) == 4);
+  }
+  // The all-correct person under ML ends at the upper bound, which --bounds sets.
+  const Run bounded = scratch.irtcat("score --items " + items + " --responses " + responses +
+                                     " --estimator ml --bounds -3:3.5");
+  CHECK(bounded.out.find("\np2,3.5,") != std::string::npos);
+}
+
+TEST_CASE("cli: score's numbers are the library's") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  const std::string out = (scratch.dir() / "scores.csv").string();
+  const Run run = scratch.irtcat("score --items " + items + " --responses " + responses +
+                                 " --estimator map --prior-mean 0.5 --prior-sd 2 --scaling 1.702 --out " + out);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.empty());
+  const irtcat::ItemBank bank = irtcat::read_items_csv_file(items, 1.702);
+  const auto patterns = irtcat::response_patterns(irtcat::read_responses_csv_file(responses), bank);
+  irtcat::EstimationOptions options;
+  options.estimator = irtcat::Estimator::map;
+  options.prior = irtcat::NormalPrior{0.5, 2.0};
+  const irtcat::AbilityEstimate p1 = irtcat::estimate_ability(bank, patterns[0], options);
+  CHECK(slurp(out).find("p1," + irtcat::detail::format_double(p1.theta) + "," +
+                        irtcat::detail::format_double(p1.se) + "\n") != std::string::npos);
+
+  const Run grid = scratch.irtcat("score --items " + items + " --responses " + responses +
+                                  " --estimator eap --grid -6:6:61 --prior uniform --prior-bounds -5:5");
+  options.estimator = irtcat::Estimator::eap;
+  options.grid = {-6, 6, 61};
+  options.prior = irtcat::UniformPrior{-5, 5};
+  const irtcat::ItemBank plain = irtcat::read_items_csv_file(items, 1.0);
+  const irtcat::AbilityEstimate eap = irtcat::estimate_ability(plain, patterns[1], options);
+  CHECK(grid.out.find("p2," + irtcat::detail::format_double(eap.theta) + ",") != std::string::npos);
+}

@@ -1,0 +1,126 @@
+// `irtcat simulate`: single-bank, post-hoc and battery studies.
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+#include <sys/wait.h>
+
+#include "detail/csv.hpp"
+#include "irtcat/items_csv.hpp"
+#include "irtcat/responses_csv.hpp"
+#include "scratch.hpp"
+
+namespace fs = std::filesystem;
+using namespace irtcat::testing;
+
+namespace {
+
+const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
+const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";
+
+}  // namespace
+
+TEST_CASE("cli: simulate, single-bank and post-hoc") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string thetas = scratch.write("thetas.csv", "id,theta\np1,-1\np2,0.5\n");
+  const Run run = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 2 --seed 4");
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.starts_with("id,theta_true,theta,se,length,items\np1,-1,"));
+  CHECK(run.out.find(",2,x") != std::string::npos);
+  const std::string complete = scratch.write("complete.csv", "person_id,x1,x2,x3\np1,1,1,1\np2,0,0,0\n");
+  const Run posthoc = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --responses " + complete +
+                                     " --length 3 --estimator eap");
+  REQUIRE(posthoc.status == 0);
+  // p1 answered everything right: its estimate is above p2's, who answered everything wrong.
+  const auto theta_of = [&](const std::string& id) {
+    const std::size_t row = posthoc.out.find("\n" + id + ",");
+    const std::size_t start = posthoc.out.find(',', posthoc.out.find(',', row + 1) + 1) + 1;
+    return std::stod(posthoc.out.substr(start, posthoc.out.find(',', start) - start));
+  };
+  CHECK(theta_of("p1") > theta_of("p2"));
+  const Run missing = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --responses " +
+                                     scratch.write("gappy.csv", "person_id,x1,x2,x3\np1,1,,1\np2,0,0,0\n") + " --length 3");
+  CHECK(missing.status == 1);
+  CHECK(missing.err.find("complete response matrix") != std::string::npos);
+  const Run lonely = scratch.irtcat("simulate --items " + items);
+  CHECK(lonely.status == 1);
+  CHECK(lines_in(lonely.err) == 1);
+}
+
+TEST_CASE("cli: simulate stops on the SE target, not before the minimum length") {
+  const Scratch scratch;
+  std::string items = "id,model,a,b\n";
+  for (int i = 0; i < 40; ++i) {
+    items += 'i';
+    items += std::to_string(i);
+    items += ",2pl,2,";
+    items += std::to_string(-2.0 + i * 0.1);
+    items += '\n';
+  }
+  const std::string thetas = scratch.write("thetas.csv", "id,theta\np1,0\np2,0.5\np3,-0.5\n");
+  const Run run = scratch.irtcat("simulate --items " + scratch.write("items.csv", items) + " --thetas " + thetas +
+                                 " --length 40 --se 0.5 --min-length 4 --start-random 3 --seed 9");
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  std::istringstream rows(run.out);
+  std::string row;
+  std::getline(rows, row);  // header
+  int persons = 0;
+  while (std::getline(rows, row)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(row);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    REQUIRE(cells.size() == 6);
+    const int length = std::stoi(cells[4]);
+    CHECK(length >= 4);
+    CHECK(length < 40);           // two-parameter items with a = 2 reach SE 0.5 in a handful of items
+    CHECK(std::stod(cells[3]) <= 0.5);
+    ++persons;
+  }
+  CHECK(persons == 3);
+  const Run bad = scratch.irtcat("simulate --items " + scratch.write("items2.csv", items) + " --thetas " + thetas +
+                                 " --length 10 --min-length 11");
+  CHECK(bad.status == 1);
+  CHECK(lines_in(bad.err) == 1);
+}
+
+TEST_CASE("cli: the battery's candidates from one role's population, from true thetas, or refused") {
+  const Scratch scratch;
+  const std::string out_dir = scratch.path("study");
+  const Run role = scratch.irtcat("simulate --candidates 6 --length 3 --population data_scientist --out-dir " + out_dir);
+  CAPTURE(role.err);
+  REQUIRE(role.status == 0);
+  const std::string drawn = slurp(out_dir + "/candidates.csv");
+  CHECK(lines_in(drawn) == 7);
+  std::istringstream rows(drawn);
+  std::string row;
+  std::getline(rows, row);
+  while (std::getline(rows, row)) CHECK(row.find(",data_scientist,") != std::string::npos);
+
+  const std::string thetas = scratch.write(
+      "true.csv",
+      "id,software_engineering,mathematics,machine_learning,deep_learning,data_science,algorithmic_coding\n"
+      "ann,0.25,1.5,1,1,1,1\nbob,2,-1,-1,-1,-1,-1\n");
+  const Run read = scratch.irtcat("simulate --length 3 --true-thetas " + thetas + " --out-dir " + out_dir);
+  CAPTURE(read.err);
+  REQUIRE(read.status == 0);
+  const std::string given = slurp(out_dir + "/candidates.csv");
+  CHECK(lines_in(given) == 3);
+  CHECK(given.find("\nann,thetas,1.5,") != std::string::npos);  // mathematics is the first domain of roles.json
+  CHECK(given.find("\nbob,thetas,-1,") != std::string::npos);
+
+  const Run unknown = scratch.irtcat("simulate --population nobody --out-dir " + out_dir);
+  CHECK(unknown.status == 1);
+  CHECK(lines_in(unknown.err) == 1);
+  const Run missing = scratch.irtcat("simulate --true-thetas " + scratch.write("short.csv", "id,mathematics\nx,1\n") +
+                                     " --out-dir " + out_dir);
+  CHECK(missing.status == 1);
+  CHECK(missing.err.find("machine_learning") != std::string::npos);
+}

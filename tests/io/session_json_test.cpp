@@ -1,0 +1,111 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+
+#include "cat/session_support.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/session.hpp"
+#include "test_support.hpp"
+
+using namespace irtcat;
+using namespace irtcat::testing;
+
+namespace {
+
+// `json` with the first occurrence of `from` replaced by `to` (which must be there).
+std::string replaced(std::string json, const std::string& from, const std::string& to) {
+  const auto at = json.find(from);
+  REQUIRE(at != std::string::npos);
+  return json.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("session json: a configuration reads back as written, classification and combine mode included") {
+  SessionConfig config;
+  config.stopping.classification = ClassificationRule{};
+  config.stopping.classification->method = ClassificationRule::Method::sprt;
+  config.stopping.combine = StoppingOptions::Combine::all;
+  const SessionConfig back = session_config_from_json(to_json(config));
+  REQUIRE(back.stopping.classification);
+  CHECK(back.stopping.classification->method == ClassificationRule::Method::sprt);
+  CHECK(back.stopping.combine == StoppingOptions::Combine::all);
+  CHECK(to_json(back) == to_json(config));
+}
+
+TEST_CASE("session json: an unknown classification method or combine mode is an error, not a default") {
+  SessionConfig config;
+  config.stopping.classification = ClassificationRule{};
+  const std::string json = to_json(config);
+  CHECK_THROWS_AS(session_config_from_json(replaced(json, "\"confidence_interval\"", "\"bayes\"")), InvalidArgument);
+  CHECK_THROWS_AS(session_config_from_json(replaced(json, "\"combine\":\"any\"", "\"combine\":\"most\"")),
+                  InvalidArgument);
+}
+
+TEST_CASE("session: a restored session makes the same choices at every step, random ones included") {
+  std::vector<std::pair<std::string, SessionConfig>> cases;
+  for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::kl, SelectionRule::mepv, SelectionRule::random,
+                             SelectionRule::a_stratified, SelectionRule::closest}) {
+    cases.emplace_back(to_string(rule), config_with(rule));
+  }
+  SessionConfig randomesque = config_with(SelectionRule::mpwi, Estimator::map);
+  randomesque.exposure.method = ExposureMethod::randomesque;
+  randomesque.exposure.randomesque_count = 4;
+  randomesque.start.random_among = 5;
+  cases.emplace_back("randomesque", randomesque);
+  SessionConfig sympson = config_with(SelectionRule::mfi, Estimator::wle);
+  sympson.exposure.method = ExposureMethod::sympson_hetter;
+  sympson.exposure.sympson_hetter.assign(60, 0.5);
+  cases.emplace_back("sympson_hetter", sympson);
+  SessionConfig progressive = config_with(SelectionRule::mlwi, Estimator::ml);
+  progressive.exposure.method = ExposureMethod::progressive_restricted;
+  cases.emplace_back("progressive", progressive);
+
+  const auto bank = bank_of(Model::three_pl, 60, 4, {"demo", 3});
+  for (const auto& [name, config] : cases) {
+    CAPTURE(name);
+    const auto design = std::make_shared<const TestDesign>(bank, config);
+    Session whole(design, 99);
+    const auto items = run_to_end(whole, -0.4, 5);
+    REQUIRE(items.size() == 12);
+    for (std::size_t stop = 0; stop <= items.size(); ++stop) {
+      // Replay the first `stop` answers, save, restore, and go on.
+      Session first(design, 99);
+      for (std::size_t s = 0; s < stop; ++s) {
+        REQUIRE(first.next_item()->value == items[s]);
+        first.record(ItemIndex{items[s]}, whole.history()[s].response);
+      }
+      Session restored = Session::from_json(design, first.to_json());
+      Session restored_with_config = Session::from_json(bank, first.to_json());
+      for (std::size_t s = stop; s < items.size(); ++s) {
+        const auto next = restored.next_item();
+        REQUIRE(next.has_value());
+        CHECK(next->value == items[s]);
+        CHECK(restored_with_config.next_item()->value == items[s]);
+        restored.record(*next, whole.history()[s].response);
+        restored_with_config.record(*next, whole.history()[s].response);
+      }
+      CHECK(restored.estimate().theta == whole.estimate().theta);
+      CHECK(restored.estimate().se == whole.estimate().se);
+      CHECK(restored.finished());
+    }
+  }
+}
+
+TEST_CASE("session: a stored session is refused on another bank version or configuration") {
+  const auto bank = bank_of(Model::two_pl, 40, 5, {"algebra", 2});
+  Session session(bank, config_with(SelectionRule::mfi), 1);
+  session.record(*session.next_item(), 1);
+  const std::string saved = session.to_json();
+  const auto newer = bank_of(Model::two_pl, 40, 5, {"algebra", 3});
+  CHECK_THROWS_AS(Session::from_json(newer, saved), SessionError);
+  const auto other = std::make_shared<const TestDesign>(bank, config_with(SelectionRule::kl));
+  CHECK_THROWS_AS(Session::from_json(other, saved), SessionError);
+  CHECK_THROWS_AS(Session::from_json(bank, "{\"format\": \"something else\"}"), DataError);
+  CHECK_THROWS_AS(Session::from_json(bank, "not json"), DataError);
+  CHECK(Session::from_json(bank, saved).history().size() == 1);
+}

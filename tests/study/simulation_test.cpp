@@ -1,0 +1,174 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <memory>
+#include <sstream>
+
+#include "irtcat/battery_files.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/roles_json.hpp"
+#include "irtcat/simulation.hpp"
+#include "irtcat/study_report.hpp"
+#include "test_support.hpp"
+
+using namespace irtcat;
+
+namespace {
+
+std::shared_ptr<const TestDesign> design_of(int length, std::uint64_t seed, SelectionRule rule = SelectionRule::mfi) {
+  SessionConfig config;
+  config.selection.rule = rule;
+  config.stopping.max_length = length;
+  return std::make_shared<const TestDesign>(std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 150, seed)), config);
+}
+
+std::vector<SimulatedCandidate> one_domain_candidates(int count, std::uint64_t seed) {
+  return draw_candidates(Eigen::VectorXd::Zero(1), Eigen::VectorXd::Ones(1), Eigen::MatrixXd::Identity(1, 1), count, seed);
+}
+
+}  // namespace
+
+TEST_CASE("simulation: correlated candidates have the asked-for moments") {
+  Eigen::MatrixXd correlation(3, 3);
+  correlation << 1, 0.6, 0.2, 0.6, 1, 0.4, 0.2, 0.4, 1;
+  const Eigen::Vector3d mean(0.5, -1.0, 0.0);
+  const Eigen::Vector3d sd(1.0, 0.5, 2.0);
+  const auto candidates = draw_candidates(mean, sd, correlation, 20000, 4);
+  Eigen::MatrixXd data(20000, 3);
+  for (int c = 0; c < 20000; ++c) data.row(c) = candidates[static_cast<std::size_t>(c)].theta.transpose();
+  const Eigen::RowVectorXd sample_mean = data.colwise().mean();
+  const Eigen::MatrixXd centred = data.rowwise() - sample_mean;
+  const Eigen::MatrixXd covariance = centred.transpose() * centred / 19999.0;
+  // Standard errors with 20,000 draws: a mean ≈ sd/141, a correlation ≈ 0.007; bounds of 4 SE.
+  for (int k = 0; k < 3; ++k) CHECK(std::abs(sample_mean(k) - mean(k)) < 4 * sd(k) / 141);
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < i; ++j) {
+      const double r = covariance(i, j) / std::sqrt(covariance(i, i) * covariance(j, j));
+      CHECK(std::abs(r - correlation(i, j)) < 0.03);
+    }
+    CHECK(std::sqrt(covariance(i, i)) == doctest::Approx(sd(i)).epsilon(0.03));
+  }
+  CHECK_THROWS_AS(draw_candidates(mean, sd, Eigen::MatrixXd::Identity(2, 2), 1, 1), InvalidArgument);
+  Eigen::MatrixXd singular = Eigen::MatrixXd::Ones(3, 3);
+  CHECK_THROWS_AS(draw_candidates(mean, sd, singular, 1, 1), InvalidArgument);
+}
+
+TEST_CASE("simulation: RMSE falls as the test grows; EAP is unbiased mid-scale on long tests") {
+  const auto candidates = one_domain_candidates(600, 9);
+  StudyOptions options;
+  options.seed = 3;
+  double previous = 10;
+  for (int length : {5, 15, 40}) {
+    const std::vector<DomainDesign> designs = {{"bank", design_of(length, 5)}};
+    const auto outcomes = run_study(designs, candidates, nullptr, options);
+    const StudySummary summary = summarize(designs, candidates, outcomes, nullptr);
+    const DomainStatistics& stats = summary.domains.front();
+    CAPTURE(length);
+    CHECK(stats.rmse < previous);
+    previous = stats.rmse;
+    CHECK(stats.mean_length == doctest::Approx(length));
+    if (length == 40) {
+      // Bins −1..1 hold ~400 candidates with SE ≈ 0.25: a bin's bias has SE ≈ 0.03; |bias| < 0.12 is 4 SE.
+      for (const ConditionalStatistics& bin : stats.conditional) {
+        if (bin.lower >= -1.0 && bin.upper <= 1.0 && bin.count > 50) CHECK(std::abs(bin.bias) < 0.12);
+      }
+      CHECK(stats.rmse / stats.mean_se == doctest::Approx(1.0).epsilon(0.15));
+    }
+  }
+}
+
+TEST_CASE("simulation: the same seed gives the same study on 1 and 2 threads") {
+  const std::vector<DomainDesign> designs = {{"a", design_of(10, 6, SelectionRule::klp)}, {"b", design_of(8, 7)}};
+  Eigen::MatrixXd correlation(2, 2);
+  correlation << 1, 0.5, 0.5, 1;
+  const auto candidates = draw_candidates(Eigen::VectorXd::Zero(2), Eigen::VectorXd::Ones(2), correlation, 150, 2);
+  StudyOptions one;
+  one.threads = 1;
+  one.seed = 77;
+  StudyOptions two = one;
+  two.threads = 2;
+  const auto a = run_study(designs, candidates, nullptr, one);
+  const auto b = run_study(designs, candidates, nullptr, two);
+  for (std::size_t c = 0; c < candidates.size(); ++c) {
+    for (std::size_t d = 0; d < 2; ++d) {
+      CHECK(a[c].domains[d].items == b[c].domains[d].items);
+      CHECK(a[c].domains[d].estimate.theta == b[c].domains[d].estimate.theta);
+    }
+  }
+}
+
+TEST_CASE("simulation: post-hoc answers come from the response matrix") {
+  const auto design = design_of(6, 8);
+  const auto candidates = one_domain_candidates(5, 10);
+  Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> responses(5, 150);
+  responses.setZero();
+  responses.row(2).setOnes();
+  StudyOptions options;
+  options.responses.push_back(responses);
+  const auto outcomes = run_study({{"bank", design}}, candidates, nullptr, options);
+  CHECK(outcomes[2].domains[0].estimate.theta > 1.0);   // all correct
+  CHECK(outcomes[0].domains[0].estimate.theta < -1.0);  // all wrong
+  responses(3, static_cast<Eigen::Index>(outcomes[3].domains[0].items.front())) = -1;
+  options.responses = {responses};
+  CHECK_THROWS_AS(run_study({{"bank", design}}, candidates, nullptr, options), DataError);
+}
+
+TEST_CASE("simulation: candidates from a role's population fit that role best most of the time") {
+  const RoleCatalog roles = read_role_catalog_file(std::string(IRTCAT_ITEM_BANKS) + "/roles.json");
+  SessionConfig config;
+  config.stopping.max_length = 40;  // long tests: precise enough that the profile, not the noise, decides
+  const auto battery = battery_from_bank_files(IRTCAT_ITEM_BANKS, roles.domains, config, false);
+  const auto candidates = draw_role_candidates(roles, 140, 12);
+  StudyOptions options;
+  options.seed = 5;
+  const auto outcomes = run_study(battery, candidates, &roles, options);
+  const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
+  CHECK(summary.best_role_matches > 0.5);
+  CHECK(summary.role_fit_accuracy > 0.8);
+  for (const DomainStatistics& stats : summary.domains) CHECK(stats.level_accuracy > 0.7);
+
+  std::ostringstream csv;
+  std::ostringstream json;
+  std::ostringstream html;
+  const StudyReport report{battery, candidates, outcomes, summary, &roles, "test", {{"seed", "5"}}};
+  write_candidates_csv(csv, report);
+  write_study_json(json, report);
+  write_study_html(html, report);
+  const std::string csv_text = csv.str();
+  CHECK(std::count(csv_text.begin(), csv_text.end(), '\n') == 141);
+  CHECK(csv_text.starts_with("id,population,mathematics_theta_true,"));
+  CHECK(json.str().find("\"format\": \"irtcat.study\"") != std::string::npos);
+  CHECK(html.str().find("<svg") != std::string::npos);
+  CHECK(html.str().find("<script") == std::string::npos);  // self-contained, nothing to run
+}
+
+TEST_CASE("simulation: bad calls") {
+  const auto candidates = one_domain_candidates(3, 1);
+  CHECK_THROWS_AS(run_study({{"a", nullptr}}, candidates, nullptr, {}), InvalidArgument);
+  CHECK_THROWS_AS(run_study({{"a", design_of(5, 1)}, {"b", design_of(5, 2)}}, candidates, nullptr, {}), InvalidArgument);
+  StudyOptions options;
+  options.responses.emplace_back(2, 150);
+  CHECK_THROWS_AS(run_study({{"a", design_of(5, 1)}}, candidates, nullptr, options), InvalidArgument);
+  CHECK_THROWS_AS(battery_from_bank_files("/nonexistent", {"mathematics"}, SessionConfig{}, true), DataError);
+}
+
+TEST_CASE("simulation: run_candidate runs one session per domain, as the study runs that candidate") {
+  std::vector<DomainDesign> designs{{"mathematics", design_of(12, 15)}, {"coding", design_of(12, 16, SelectionRule::klp)}};
+  Eigen::MatrixXd correlation = Eigen::MatrixXd::Identity(2, 2);
+  const auto candidates = draw_candidates(Eigen::Vector2d(1.0, -1.0), Eigen::Vector2d(0.3, 0.3), correlation, 3, 8);
+  StudyOptions options;
+  options.seed = 5;
+  options.threads = 2;
+  const auto study = run_study(designs, candidates, nullptr, options);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const CandidateOutcome one = run_candidate(designs, candidates[i], i, nullptr, options);
+    REQUIRE(one.domains.size() == 2);
+    for (std::size_t d = 0; d < 2; ++d) {
+      CHECK(one.domains[d].items == study[i].domains[d].items);
+      CHECK(one.domains[d].estimate.theta == study[i].domains[d].estimate.theta);
+      CHECK(one.domains[d].items.size() == 12);
+    }
+  }
+  CHECK_THROWS_AS(run_candidate({{"x", nullptr}}, candidates[0], 0, nullptr, options), InvalidArgument);
+  CHECK_THROWS_AS(run_candidate(designs, one_domain_candidates(1, 2)[0], 0, nullptr, options), InvalidArgument);
+}
