@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -90,7 +91,7 @@ void require_valid_responses(const char* function, const ItemBank& bank, std::sp
     }
     const Item& item = bank.item(response.item);
     if (response.category < 0 || response.category >= item.category_count()) {
-      throw InvalidResponse(std::string(function) + ": item '" + item.id().str() + "' has categories 0.." +
+      throw InvalidResponse(std::string(function) + ": item " + detail::quoted_value(item.id().str()) + " has categories 0.." +
                             std::to_string(item.category_count() - 1) + ", got " +
                             std::to_string(response.category));
     }
@@ -132,8 +133,8 @@ Estimator estimator_from_string(std::string_view name) {
   for (Estimator estimator : {Estimator::ml, Estimator::map, Estimator::eap, Estimator::wle}) {
     if (lower == to_string(estimator)) return estimator;
   }
-  throw InvalidArgument("estimator_from_string: unknown estimator '" + std::string(name) +
-                        "' (expected ml, map, eap or wle)");
+  throw InvalidArgument("estimator_from_string: unknown estimator " + detail::quoted_value(name) +
+                        " (expected ml, map, eap or wle)");
 }
 
 std::string_view to_string(EstimateStatus status) noexcept {

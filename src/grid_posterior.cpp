@@ -4,13 +4,14 @@
 #include <string>
 
 #include "detail/exp.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
 
 Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling) {
   if (category < 0 || category >= item.category_count()) {
-    throw InvalidResponse("log_probability: item '" + item.id().str() + "' has categories 0.." +
+    throw InvalidResponse("log_probability: item " + detail::quoted_value(item.id().str()) + " has categories 0.." +
                           std::to_string(item.category_count() - 1) + ", got " + std::to_string(category));
   }
   if (!is_dichotomous(item.model())) {

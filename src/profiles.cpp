@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -30,7 +31,7 @@ int RoleCatalog::level_of(double theta) const noexcept {
 
 std::size_t RoleCatalog::domain_index(const std::string& domain) const {
   const auto found = std::find(domains.begin(), domains.end(), domain);
-  if (found == domains.end()) throw InvalidArgument("RoleCatalog: no domain '" + domain + "'");
+  if (found == domains.end()) throw InvalidArgument("RoleCatalog: no domain " + detail::quoted_value(domain));
   return static_cast<std::size_t>(found - domains.begin());
 }
 
@@ -39,7 +40,7 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
     throw DataError(file, 0, "", std::string("not valid JSON: ") + error.what());
   }
   RoleCatalog catalog;
@@ -83,7 +84,7 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
         const std::string level = role.at("requires").at(domain).get<std::string>();
         const auto found = level_number.find(level);
         if (found == level_number.end()) {
-          throw InvalidArgument("read_role_catalog: " + file + ": role '" + profile.name + "' needs unknown level '" + level + "'");
+          throw InvalidArgument("read_role_catalog: " + file + ": role " + detail::quoted_value(profile.name) + " needs unknown level " + detail::quoted_value(level));
         }
         profile.required_level.push_back(found->second);
         profile.typical_theta.push_back(role.at("typical_theta").at(domain).get<double>());

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "detail/random.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -234,7 +235,7 @@ void Session::record(ItemIndex item, int response) {
   }
   const Item& offered = design_->bank().item(item);
   if (response < 0 || response >= offered.category_count()) {
-    throw InvalidResponse("Session::record: item '" + offered.id().str() + "' has categories 0.." +
+    throw InvalidResponse("Session::record: item " + detail::quoted_value(offered.id().str()) + " has categories 0.." +
                           std::to_string(offered.category_count() - 1) + ", got " + std::to_string(response));
   }
   apply(item, response);

@@ -115,6 +115,16 @@ TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
       {"score --items " + items, "--responses is required"},
       {"info --items " + items + " --theta 0,x", "--theta: 'x' is not a finite number"},
       {"frobnicate", "subcommand"},
+      // A quoted cell holding a line break is quoted back escaped: the message stays on one line.
+      {"score --items " + scratch.write("g.csv", "id,model,a,b\nx1,2pl,1,\"0\n1\"\n") + " --responses " + responses,
+       "line 2, column 'b': '0\\n1' is not a finite number"},
+      {"score --items " + scratch.write("h.csv", "id,model,a,b\n\"x\r\n1\",2pl,1,0\n\"x\r\n1\",2pl,1,0\n") +
+           " --responses " + responses,
+       "item id 'x\\r\\n1' already appears on line 2"},
+      {"score --items " + items + " --responses " + scratch.write("i.csv", "person_id,\"x\n9\"\np,1\n"),
+       "unknown item id 'x\\n9'"},
+      {"score --items " + items + " --responses " + scratch.write("j.csv", "person_id,x1\np,\"1\t\n\"\n"),
+       "'1\\t\\n' is not a response"},
   };
   for (const Case& c : cases) {
     const Run run = scratch.irtcat(c.arguments);
@@ -124,6 +134,22 @@ TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
     CHECK(lines_in(run.err) == 1);
     CHECK(run.err.starts_with("irtcat: "));
     CHECK(run.err.find(c.message) != std::string::npos);
+  }
+}
+
+TEST_CASE("cli: a 100,000-node grid costs memory in proportion to items x nodes, not nodes x nodes") {
+  // The grid tables' compression once formed a nodes x nodes matrix: 80 GB for this grid, and an abort.
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", kResponses);
+  for (const char* rule : {"mpwi", "mepv", "kl"}) {
+    const Run run = scratch.irtcat("next --items " + items + " --responses " + responses + " --rule " + rule +
+                                   " --estimator eap --grid -4:4:100000");
+    CAPTURE(rule);
+    CAPTURE(run.err);
+    CHECK(run.status == 0);
+    CHECK(run.out.starts_with("person_id,item_id\n"));
+    CHECK(lines_in(run.out) == 4);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "cli/cli_common.hpp"
 #include "detail/csv.hpp"
 #include "irtcat/bank_json.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/store.hpp"
 
@@ -268,7 +269,7 @@ void add_bank_command(CLI::App& app) {
       return;
     }
     const auto index = document.bank.find(ItemId(flags->item));
-    if (!index) throw UnknownItem("bank '" + flags->name + "' holds no item '" + flags->item + "'");
+    if (!index) throw UnknownItem("bank " + detail::quoted_value(flags->name) + " holds no item " + detail::quoted_value(flags->item));
     show_item(std::cout, document, *index, store.exposure_parameters(flags->name)[index->value]);
   });
 }

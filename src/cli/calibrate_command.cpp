@@ -14,6 +14,7 @@
 #include "cli/cli_common.hpp"
 #include "detail/csv.hpp"
 #include "irtcat/calibration.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -39,7 +40,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 std::pair<double, double> number_pair(const std::string& text, const std::string& option) {
   const std::vector<double> values = parse_number_list(text, option);
-  if (values.size() != 2) throw InvalidArgument(option + ": expected two numbers x,y, got '" + text + "'");
+  if (values.size() != 2) throw InvalidArgument(option + ": expected two numbers x,y, got " + detail::quoted_value(text));
   return {values[0], values[1]};
 }
 
@@ -122,12 +123,12 @@ bool same_parameters(const Item& x, const Item& y) {
 // must carry its parameters (else the new items would not land on the bank's scale).
 void check_store_target(const BankDocument& target, const ResponseTable& table, const ItemBank* fixed,
                         const std::string& fixed_file) {
-  const std::string bank = "bank '" + target.info.name + "' (version " + std::to_string(target.info.version) + ")";
+  const std::string bank = "bank " + detail::quoted_value(target.info.name) + " (version " + std::to_string(target.info.version) + ")";
   for (const std::string& id : table.item_ids) {
     const std::optional<ItemIndex> in_fixed = fixed ? fixed->find(ItemId(id)) : std::nullopt;
     const std::optional<ItemIndex> in_bank = target.bank.find(ItemId(id));
     if (!in_fixed && !in_bank) {
-      throw UnknownItem("--store: " + bank + " holds no item '" + id + "' (a column of " + table.file +
+      throw UnknownItem("--store: " + bank + " holds no item " + detail::quoted_value(id) + " (a column of " + table.file +
                         "); nothing was calibrated or stored");
     }
     if (in_fixed && in_bank && !same_parameters(fixed->item(*in_fixed), target.bank.item(*in_bank))) {
@@ -161,7 +162,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
     if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
   }
   if (items.empty()) {
-    throw InvalidArgument("--store: no item was estimated; bank '" + target.info.name + "' is left unchanged");
+    throw InvalidArgument("--store: no item was estimated; bank " + detail::quoted_value(target.info.name) + " is left unchanged");
   }
   const std::string date = today();
   const std::string persons = std::to_string(table.person_ids.size()) + " persons";
@@ -326,7 +327,7 @@ void add_calibrate_command(CLI::App& app) {
         options.scaling = target->bank.scaling();
       } else if (options.scaling != target->bank.scaling()) {
         throw InvalidArgument("--scaling: " + detail::format_double(options.scaling) + " differs from the scaling " +
-                              detail::format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
+                              detail::format_double(target->bank.scaling()) + " of bank " + detail::quoted_value(flags->store));
       }
     }
     std::optional<ItemBank> fixed;

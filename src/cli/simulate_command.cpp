@@ -12,6 +12,7 @@
 
 #include "cli/cli_common.hpp"
 #include "detail/csv.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -92,7 +93,7 @@ std::vector<SimulatedCandidate> read_thetas(const std::string& path) {
     const auto& cells = rows[r].cells;
     if (cells.size() < 2 || detail::trimmed(cells[0]).empty()) throw DataError(path, rows[r].line, "id", "the id is empty");
     const auto theta = detail::parse_double(cells[1]);
-    if (!theta) throw DataError(path, rows[r].line, "theta", "'" + cells[1] + "' is not a finite number");
+    if (!theta) throw DataError(path, rows[r].line, "theta", detail::quoted_value(cells[1]) + " is not a finite number");
     out.push_back({std::string(detail::trimmed(cells[0])), "thetas", Eigen::VectorXd::Constant(1, *theta)});
   }
   return out;
@@ -113,7 +114,7 @@ void run_single_bank(const SimulateFlags& flags) {
     std::vector<Eigen::Index> column_of(bank->size(), -1);
     for (std::size_t j = 0; j < table.item_ids.size(); ++j) {
       const auto index = bank->find(ItemId(table.item_ids[j]));
-      if (!index) throw DataError(flags.responses, table.header_line, table.item_ids[j], "unknown item id '" + table.item_ids[j] + "'");
+      if (!index) throw DataError(flags.responses, table.header_line, table.item_ids[j], "unknown item id " + detail::quoted_value(table.item_ids[j]));
       column_of[index->value] = static_cast<Eigen::Index>(j);
     }
     Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> matrix(static_cast<Eigen::Index>(simulees.size()),
@@ -121,7 +122,7 @@ void run_single_bank(const SimulateFlags& flags) {
     matrix.setConstant(ResponseTable::kMissingResponse);
     for (std::size_t s = 0; s < simulees.size(); ++s) {
       const auto row = row_of.find(simulees[s].id);
-      if (row == row_of.end()) throw DataError(flags.responses, 0, "person_id", "no responses for simulee '" + simulees[s].id + "'");
+      if (row == row_of.end()) throw DataError(flags.responses, 0, "person_id", "no responses for simulee " + detail::quoted_value(simulees[s].id));
       for (std::size_t i = 0; i < bank->size(); ++i) {
         if (column_of[i] < 0) continue;
         const int response = table.responses(row->second, column_of[i]);
@@ -198,7 +199,7 @@ std::vector<SimulatedCandidate> battery_candidates(const SimulateFlags& flags, c
   }
   std::string known = "roles, normal";
   for (const RoleProfile& role : roles.roles) known += ", " + role.name;
-  throw InvalidArgument("--population: unknown population '" + flags.population + "' (expected " + known + ")");
+  throw InvalidArgument("--population: unknown population " + detail::quoted_value(flags.population) + " (expected " + known + ")");
 }
 
 void run_battery(const SimulateFlags& flags) {
