@@ -53,7 +53,7 @@ std::string bank_text(int items, bool topic_per_item) {
 
 void read_bank(benchmark::State& state, bool topic_per_item) {
   const std::string text = bank_text(static_cast<int>(state.range(0)), topic_per_item);
-  if (text.size() > kMaxBankJsonBytes) {
+  if (text.size() > irtcat::kMaxBankJsonBytes) {
     state.SkipWithError("beyond kMaxBankJsonBytes");
     return;
   }
@@ -89,10 +89,14 @@ void* operator new(std::size_t size) {
   note_allocation(pointer);
   return pointer;
 }
+// GCC pairs this free() with the new-expression it was called for and warns; here operator new itself is malloc.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* pointer) noexcept {
   if (pointer != nullptr) g_current.fetch_sub(malloc_usable_size(pointer));
   std::free(pointer);
 }
 void operator delete(void* pointer, std::size_t) noexcept { operator delete(pointer); }
+#pragma GCC diagnostic pop
 
 BENCHMARK_MAIN();
