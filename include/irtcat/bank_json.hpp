@@ -33,7 +33,7 @@ struct BankDocument {
 };
 
 /// The largest bank JSON file irtcat reads: 64 MiB. The shipped banks are about 100 KiB for 150 items; 64 MiB holds
-/// some 100,000 items with their content. Reading takes about 10 times the file's size in memory while the JSON
+/// some 100,000 items with their content. Reading takes about 8 times the file's size in memory while the JSON
 /// tree is held (bench/bank_json_bench.cpp), so the limit keeps a hostile or mistaken file to a bounded cost.
 inline constexpr std::size_t kMaxBankJsonBytes = std::size_t{64} << 20;
 
