@@ -2,12 +2,13 @@
 
 #include <string>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat::detail {
 
 void throw_category_outside(const char* function, const Item& item, int category) {
-  throw InvalidResponse(std::string(function) + ": item '" + item.id().str() + "' has categories 0.." +
+  throw InvalidResponse(std::string(function) + ": item " + quoted_value(item.id().str()) + " has categories 0.." +
                         std::to_string(item.category_count() - 1) + ", got " + std::to_string(category));
 }
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "detail/one_line.hpp"
+
 namespace irtcat {
 namespace {
 
@@ -10,7 +12,8 @@ std::string located_message(const std::string& file, std::size_t line, const std
   std::string where = file;
   if (line > 0) where += ", line " + std::to_string(line);
   if (!column.empty()) where += ", column '" + column + "'";
-  return where + ": " + message;
+  // One line whatever the input held: file names, columns and quoted values can hold line breaks.
+  return detail::one_line(where + ": " + message);
 }
 
 }  // namespace

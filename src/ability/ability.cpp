@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detail/check.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -129,8 +130,8 @@ Estimator estimator_from_string(std::string_view name) {
   for (Estimator estimator : {Estimator::ml, Estimator::map, Estimator::eap, Estimator::wle}) {
     if (lower == to_string(estimator)) return estimator;
   }
-  throw InvalidArgument("estimator_from_string: unknown estimator '" + std::string(name) +
-                        "' (expected ml, map, eap or wle)");
+  throw InvalidArgument("estimator_from_string: unknown estimator " + detail::quoted_value(name) +
+                        " (expected ml, map, eap or wle)");
 }
 
 std::string_view to_string(EstimateStatus status) noexcept {

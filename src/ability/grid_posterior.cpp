@@ -5,6 +5,7 @@
 
 #include "detail/check.hpp"
 #include "detail/exp.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {

@@ -16,6 +16,9 @@ template <class... Visitors>
 struct Overloaded : Visitors... {
   using Visitors::operator()...;
 };
+// C++20 deduces this for aggregates, but clang before 17 does not (the fuzz build uses Debian's clang 14).
+template <class... Visitors>
+Overloaded(Visitors...) -> Overloaded<Visitors...>;
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include "detail/calibration_internal.hpp"
 #include "detail/csv.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -244,8 +245,8 @@ CalibrationModel calibration_model_from_string(std::string_view name) {
                                  CalibrationModel::gpcm, CalibrationModel::pcm}) {
     if (lower == to_string(model)) return model;
   }
-  throw InvalidArgument("calibration_model_from_string: unknown model '" + std::string(name) +
-                        "' (expected rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm)");
+  throw InvalidArgument("calibration_model_from_string: unknown model " + detail::quoted_value(name) +
+                        " (expected rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm)");
 }
 
 std::string_view to_string(StandardErrorMethod method) noexcept {
@@ -260,8 +261,8 @@ StandardErrorMethod standard_error_method_from_string(std::string_view name) {
   for (StandardErrorMethod method : {StandardErrorMethod::louis, StandardErrorMethod::central_differences}) {
     if (name == to_string(method)) return method;
   }
-  throw InvalidArgument("standard_error_method_from_string: unknown method '" + std::string(name) +
-                        "' (expected louis or central-differences)");
+  throw InvalidArgument("standard_error_method_from_string: unknown method " + detail::quoted_value(name) +
+                        " (expected louis or central-differences)");
 }
 
 std::string_view describe(StandardErrorMethod method) noexcept {
@@ -385,7 +386,7 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
         message += std::to_string(x);
         message += " is outside the ";
         message += to_string(item.model);
-        message += " model of item '" + item.id.str() + "' (categories 0.." + std::to_string(limit) + ")";
+        message += " model of item " + detail::quoted_value(item.id.str()) + " (categories 0.." + std::to_string(limit) + ")";
         throw DataError(table.file, line_of(p), item.id.str(), message);
       }
       s.category_counts[static_cast<std::size_t>(x)] += 1.0;
@@ -515,7 +516,7 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
                                                   ? CalibrationModel::one_pl
                                                   : problem.specs[i].model) ||
           given->category_count() != problem.specs[i].categories) {
-        throw InvalidArgument("calibrate: the starting item '" + given->id().str() + "' is " +
+        throw InvalidArgument("calibrate: the starting item " + detail::quoted_value(given->id().str()) + " is " +
                               std::string(to_string(given->model())) + " with " +
                               std::to_string(given->category_count()) + " categories, but its column is calibrated as " +
                               std::string(to_string(problem.specs[i].model)) + " with " +

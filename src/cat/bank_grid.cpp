@@ -1,5 +1,7 @@
 #include "detail/bank_grid.hpp"
 
+#include <string>
+
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -38,6 +40,13 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
   }
   const auto rows = static_cast<Eigen::Index>(first_row_.back());
   const Eigen::Index points = nodes_.size();
+  if (first_row_.back() * static_cast<std::size_t>(points) > kMaxCells) {
+    throw InvalidArgument("BankGrid: " + std::to_string(first_row_.back()) + " item categories on " +
+                          std::to_string(points) + " nodes make " +
+                          std::to_string(first_row_.back() * static_cast<std::size_t>(points)) +
+                          " table cells, more than the " + std::to_string(kMaxCells) +
+                          " a bank grid may have (BankGrid::kMaxCells); use fewer grid points");
+  }
   log_p_.resize(rows, points);
   const auto padded = (static_cast<Eigen::Index>(items) + kItemBlock - 1) / kItemBlock * kItemBlock;
   if (tables_.information) information_ = Eigen::MatrixXd::Zero(padded, points);

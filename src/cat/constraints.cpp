@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -9,10 +10,10 @@ namespace irtcat {
 void ContentConstraints::validate(const ItemBank& bank) const {
   for (const auto& [topic, rule] : topics) {
     if (rule.min < 0 || rule.max < 0 || rule.min > rule.max) {
-      throw InvalidArgument("ContentConstraints: topic '" + topic + "' needs 0 <= min <= max");
+      throw InvalidArgument("ContentConstraints: topic " + detail::quoted_value(topic) + " needs 0 <= min <= max");
     }
     if (!(rule.proportion >= 0 && rule.proportion <= 1)) {
-      throw InvalidArgument("ContentConstraints: topic '" + topic + "' needs a proportion in [0, 1]");
+      throw InvalidArgument("ContentConstraints: topic " + detail::quoted_value(topic) + " needs a proportion in [0, 1]");
     }
   }
   for (const auto& set : enemies) {

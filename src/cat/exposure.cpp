@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -28,8 +29,8 @@ ExposureMethod exposure_method_from_string(std::string_view name) {
                                 ExposureMethod::progressive_restricted}) {
     if (lower == to_string(method)) return method;
   }
-  throw InvalidArgument("exposure_method_from_string: unknown method '" + std::string(name) +
-                        "' (expected none, randomesque, sympson_hetter or progressive_restricted)");
+  throw InvalidArgument("exposure_method_from_string: unknown method " + detail::quoted_value(name) +
+                        " (expected none, randomesque, sympson_hetter or progressive_restricted)");
 }
 
 void ExposureOptions::validate(std::size_t items) const {

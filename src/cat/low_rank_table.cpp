@@ -1,9 +1,12 @@
 #include "detail/low_rank_table.hpp"
 
 #include <Eigen/Eigenvalues>
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "detail/random.hpp"
 
 namespace irtcat {
 namespace {
@@ -14,6 +17,47 @@ using Eigen::Index;
 float round_up_to_float(double x) {
   const auto f = static_cast<float>(x);
   return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+
+// Up to this many nodes, the basis comes from the eigenvectors of the nodes × nodes Gram matrix TᵀT (8 MiB at
+// most); above it, by subspace iteration, whose memory is O((rows + nodes) × rank) beside the table's own.
+constexpr Index kGramNodes = 1024;
+
+// The `rank` leading eigenvectors of TᵀT, largest first.
+Eigen::MatrixXd gram_basis(const LowRankTable::RowMatrix& table, Index rank) {
+  const Eigen::MatrixXd gram = table.transpose() * table;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);  // eigenvalues in increasing order
+  return solver.eigenvectors().rightCols(rank).rowwise().reverse();
+}
+
+// An orthonormal basis of the columns of `m` (rows >= cols): the thin Q of its Householder QR.
+Eigen::MatrixXd orthonormal_columns(const Eigen::MatrixXd& m) {
+  const Eigen::HouseholderQR<Eigen::MatrixXd> qr(m);
+  return qr.householderQ() * Eigen::MatrixXd::Identity(m.rows(), m.cols());
+}
+
+// Approximately the `rank` leading right singular vectors of T, for tables with many nodes, without forming any
+// nodes × nodes matrix: randomized subspace iteration (Halko, Martinsson & Tropp 2011, algorithms 4.4 and 5.1)
+// from a fixed start, rank + 8 vectors and four passes, each pass two products with T and a thin QR; then the
+// Rayleigh–Ritz step on the subspace found. Nothing depends on the basis being exactly the singular vectors: the
+// error bound is computed from each row's actual residual. Bank tables, whose singular values halve with every
+// rank, converge in a pass or two.
+Eigen::MatrixXd subspace_basis(const LowRankTable::RowMatrix& table, Index rank) {
+  const Index rows = table.rows();
+  const Index nodes = table.cols();
+  const Index width = std::min(nodes, rank + 8);
+  detail::SplitMix64 rng(0x1ee7'7ab1e'5eedULL);
+  Eigen::MatrixXd start(rows, width);
+  for (Index i = 0; i < start.size(); ++i) start.data()[i] = 2.0 * detail::uniform01(rng) - 1.0;
+  Eigen::MatrixXd basis = orthonormal_columns(table.transpose() * start);  // nodes × width
+  for (int pass = 0; pass < 4; ++pass) {
+    const Eigen::MatrixXd left = orthonormal_columns(table * basis);  // rows × width (rows >= width or not)
+    basis = orthonormal_columns(table.transpose() * left);
+  }
+  // Rayleigh–Ritz: the leading eigenvectors of (TQ)ᵀ(TQ), a width × width matrix, rotated back.
+  const Eigen::MatrixXd projected = table * basis;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(projected.transpose() * projected);
+  return basis * solver.eigenvectors().rightCols(rank).rowwise().reverse();
 }
 
 }  // namespace
@@ -32,9 +76,7 @@ LowRankTable::LowRankTable(const RowMatrix& table) {
   const Index rows = table.rows();
   const Index nodes = table.cols();
   const Index rank = std::min(kRank, nodes);
-  const Eigen::MatrixXd gram = table.transpose() * table;
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);  // eigenvalues in increasing order
-  basis_ = solver.eigenvectors().rightCols(rank).rowwise().reverse();
+  basis_ = nodes <= kGramNodes ? gram_basis(table, rank) : subspace_basis(table, rank);
   const double orthogonality = (basis_.transpose() * basis_ - Eigen::MatrixXd::Identity(rank, rank)).cwiseAbs().maxCoeff();
   const double basis_norm = 1.0 + static_cast<double>(rank) * (rank > 0 ? orthogonality : 0.0);
 

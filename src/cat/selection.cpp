@@ -8,6 +8,7 @@
 
 #include "detail/check.hpp"
 #include "detail/selection_kernels.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -128,8 +129,8 @@ SelectionRule selection_rule_from_string(std::string_view name) {
                              SelectionRule::a_stratified, SelectionRule::random}) {
     if (lower == to_string(rule)) return rule;
   }
-  throw InvalidArgument("selection_rule_from_string: unknown rule '" + std::string(name) +
-                        "' (expected mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random)");
+  throw InvalidArgument("selection_rule_from_string: unknown rule " + detail::quoted_value(name) +
+                        " (expected mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random)");
 }
 
 void SelectionOptions::validate() const {

@@ -10,6 +10,7 @@
 
 #include "cli/cli_common.hpp"
 #include "irtcat/bank_json.hpp"
+#include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/text.hpp"
@@ -250,7 +251,7 @@ void add_bank_command(CLI::App& app) {
       return;
     }
     const auto index = document.bank.find(ItemId(flags->item));
-    if (!index) throw UnknownItem("bank '" + flags->name + "' holds no item '" + flags->item + "'");
+    if (!index) throw UnknownItem("bank " + quoted_value(flags->name) + " holds no item " + quoted_value(flags->item));
     show_item(std::cout, document, *index, store.exposure_parameters(flags->name)[index->value]);
   });
 }

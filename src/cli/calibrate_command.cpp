@@ -14,6 +14,7 @@
 #include "cli/cli_common.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/calibration_csv.hpp"
+#include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -25,7 +26,7 @@ namespace {
 
 std::pair<double, double> number_pair(const std::string& text, const std::string& option) {
   const std::vector<double> values = parse_number_list(text, option);
-  if (values.size() != 2) throw InvalidArgument(option + ": expected two numbers x,y, got '" + text + "'");
+  if (values.size() != 2) throw InvalidArgument(option + ": expected two numbers x,y, got " + quoted_value(text));
   return {values[0], values[1]};
 }
 
@@ -61,7 +62,7 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
     if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
   }
   if (items.empty()) {
-    throw InvalidArgument("--store: no item was estimated; bank '" + target.info.name + "' is left unchanged");
+    throw InvalidArgument("--store: no item was estimated; bank " + quoted_value(target.info.name) + " is left unchanged");
   }
   const std::string date = today();
   const std::string persons = std::to_string(table.person_ids.size()) + " persons";
@@ -226,7 +227,7 @@ void add_calibrate_command(CLI::App& app) {
         options.scaling = target->bank.scaling();
       } else if (options.scaling != target->bank.scaling()) {
         throw InvalidArgument("--scaling: " + format_double(options.scaling) + " differs from the scaling " +
-                              format_double(target->bank.scaling()) + " of bank '" + flags->store + "'");
+                              format_double(target->bank.scaling()) + " of bank " + quoted_value(flags->store));
       }
     }
     std::optional<ItemBank> fixed;

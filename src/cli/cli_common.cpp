@@ -20,22 +20,25 @@ double parse_number(const std::string& text, const std::string& option) {
 Output::Output(const std::string& path) {
   if (path.empty()) return;
   file_ = std::make_unique<std::ofstream>(path, std::ios::binary);
-  if (!*file_) throw InvalidArgument("--out: cannot write to '" + path + "'");
+  if (!*file_) throw InvalidArgument("--out: cannot write to " + quoted_value(path));
 }
 
 Interval parse_interval(const std::string& text, const std::string& option) {
   const auto parts = split(text, ':');
-  if (parts.size() != 2) throw InvalidArgument(option + ": expected lower:upper, got '" + text + "'");
+  if (parts.size() != 2) throw InvalidArgument(option + ": expected lower:upper, got " + quoted_value(text));
   Interval interval{parse_number(parts[0], option), parse_number(parts[1], option)};
-  if (!(interval.lower < interval.upper)) throw InvalidArgument(option + ": needs lower < upper, got '" + text + "'");
+  if (!(interval.lower < interval.upper)) throw InvalidArgument(option + ": needs lower < upper, got " + quoted_value(text));
   return interval;
 }
 
 QuadratureGrid parse_grid(const std::string& text, const std::string& option) {
   const auto parts = split(text, ':');
-  if (parts.size() != 3) throw InvalidArgument(option + ": expected lower:upper:points, got '" + text + "'");
+  if (parts.size() != 3) throw InvalidArgument(option + ": expected lower:upper:points, got " + quoted_value(text));
   const double points = parse_number(parts[2], option);
-  if (points != static_cast<int>(points)) throw InvalidArgument(option + ": the number of points must be whole");
+  // Range first: converting a double beyond int's range is undefined behaviour.
+  if (!(std::abs(points) <= 1e9) || points != std::trunc(points)) {
+    throw InvalidArgument(option + ": the number of points must be a whole number in 2..100001");
+  }
   QuadratureGrid grid{parse_number(parts[0], option), parse_number(parts[1], option), static_cast<int>(points)};
   try {
     grid.validate();

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/cli_common.hpp"
+#include "irtcat/text.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"irtcat: computerized adaptive testing with item response theory"};
@@ -25,10 +26,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& help) {
     return app.exit(help);
   } catch (const CLI::ParseError& error) {
-    std::cerr << "irtcat: " << error.what() << " (see --help)\n";
+    std::cerr << "irtcat: " << irtcat::one_line(error.what()) << " (see --help)\n";
     return 1;
   } catch (const std::exception& error) {
-    std::cerr << "irtcat: " << error.what() << '\n';
+    std::cerr << "irtcat: " << irtcat::one_line(error.what()) << '\n';
     return 1;
   }
   return 0;

@@ -12,6 +12,7 @@
 
 #include "cli/cli_common.hpp"
 #include "irtcat/battery_files.hpp"
+#include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -131,7 +132,7 @@ std::vector<SimulatedCandidate> battery_candidates(const SimulateFlags& flags, c
   }
   std::string known = "roles, normal";
   for (const RoleProfile& role : roles.roles) known += ", " + role.name;
-  throw InvalidArgument("--population: unknown population '" + flags.population + "' (expected " + known + ")");
+  throw InvalidArgument("--population: unknown population " + quoted_value(flags.population) + " (expected " + known + ")");
 }
 
 void run_battery(const SimulateFlags& flags) {

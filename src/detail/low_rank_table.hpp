@@ -8,7 +8,8 @@
 // The rows of a bank's table are smooth functions of θ sampled at the same nodes, so a few shared basis vectors
 // carry nearly all of them: T ≈ U·Vᵀ with V the kRank leading eigenvectors of TᵀT (the right singular vectors of
 // T, which make the residual's Frobenius norm the least possible; Eckart & Young 1936) and U = T·V rounded to
-// single precision. For bank grids of log P or P the singular values fall by about half with every rank (for the
+// single precision. Up to 1,024 nodes V comes from TᵀT itself; beyond, from subspace iteration with thin QR
+// factorizations, so that no nodes × nodes matrix is ever formed (a 100,001-node grid would need 80 GB for it). For bank grids of log P or P the singular values fall by about half with every rank (for the
 // benchmarks' 3PL bank of log P, the 13th is 8e−5 of the first). Each row keeps a bound on what its sums can be
 // off by, in terms of ‖w‖₂: the exact residual's norm (Cauchy–Schwarz) plus single precision's rounding (Higham
 // 2002, §3.1). The bound holds whatever the bank; how often it settles the choice depends on how smooth it is.
@@ -29,8 +30,9 @@ class LowRankTable {
 
   /// An empty table: no rows.
   LowRankTable() = default;
-  /// Compresses `table` (one row per item and category, one column per node; every entry finite). O(rows × nodes
-  /// × kRank), done once per bank grid.
+  /// Compresses `table` (one row per item and category, one column per node; every entry finite). Time
+  /// O(rows × nodes × kRank) (plus O(nodes³) up to 1,024 nodes), memory O((rows + nodes) × kRank) beside the
+  /// table; done once per bank grid.
   explicit LowRankTable(const RowMatrix& table);
 
   Eigen::Index rows() const noexcept { return error_.size(); }

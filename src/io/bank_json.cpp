@@ -1,11 +1,18 @@
 #include "irtcat/bank_json.hpp"
 
 #include <algorithm>
+#include <array>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
+#include <system_error>
+#include <unordered_set>
 
+#include "detail/json_int.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -46,8 +53,9 @@ class Fields {
 
   int whole(const char* name) const {
     const json& value = at(name);
-    if (!value.is_number_integer()) fail(name, "expected a whole number");
-    return value.get<int>();
+    const auto n = detail::json_int(value);
+    if (!n) fail(name, "expected a whole number");
+    return *n;
   }
 
   std::vector<std::string> texts(const char* name) const {
@@ -101,7 +109,7 @@ Item read_parameters(const Fields& parameters, const std::string& id) {
   try {
     model = model_from_string(model_name);
   } catch (const InvalidArgument&) {
-    parameters.fail("model", "unknown model '" + model_name + "'");
+    parameters.fail("model", "unknown model " + detail::quoted_value(model_name));
   }
   try {
     if (is_dichotomous(model)) {
@@ -127,7 +135,7 @@ ItemContent read_content(const Fields& item) {
   const std::string key = item.text("key");
   if (key.size() != 1 || key[0] < 'A' || key[0] >= 'A' + static_cast<int>(content.options.size())) {
     item.fail("key", "expected a letter A.." + std::string(1, static_cast<char>('A' + content.options.size() - 1)) +
-                         ", got '" + key + "'");
+                         ", got " + detail::quoted_value(key));
   }
   content.key = key[0] - 'A';
   content.explanation = item.text_or("explanation", "");
@@ -151,15 +159,30 @@ nlohmann::ordered_json parameters_json(const Item& item, const std::string& sour
   return out;
 }
 
+[[noreturn]] void refuse_size(const std::string& file) {
+  throw DataError(file, 0, "", "the file is larger than " + std::to_string(kMaxBankJsonBytes >> 20) +
+                                   " MiB, the most a bank JSON file may hold (kMaxBankJsonBytes)");
+}
+
 }  // namespace
 
 BankDocument read_bank_json(std::istream& in, const std::string& file) {
+  // Read at most one byte past the limit, so that an endless or huge stream is refused without being held.
+  std::string text;
+  std::array<char, 1 << 16> buffer{};
+  while (in && text.size() <= kMaxBankJsonBytes) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (text.size() > kMaxBankJsonBytes) refuse_size(file);
+  if (in.bad()) throw DataError(file, 0, "", "cannot read the file");
   json document;
   try {
-    document = json::parse(in);
-  } catch (const json::parse_error& error) {
+    document = json::parse(text);
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
     throw DataError(file, 0, "", std::string("not valid JSON: ") + error.what());
   }
+  text = std::string();
   const Fields top(document, "", file);
   if (top.text("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");
   if (top.whole("version") != kFormatVersion) {
@@ -169,6 +192,8 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
   BankInfo info = read_info(bank_fields);
   const double scaling = bank_fields.number_or("scaling", kLogisticScaling);
 
+  // A hash set, so that checking every item's topic stays linear in the file's size whatever the topic list's length.
+  const std::unordered_set<std::string> topics(info.topics.begin(), info.topics.end());
   const json& items_json = top.at("items");
   if (!items_json.is_array() || items_json.empty()) top.fail("items", "expected a non-empty array of items");
   std::vector<Item> items;
@@ -177,15 +202,15 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
     const Fields item(items_json[i], "items[" + std::to_string(i) + "]", file);
     const std::string id = item.text("id");
     if (id.empty()) item.fail("id", "the item id is empty");
-    const Fields item_named(items_json[i], "item '" + id + "'", file);
+    const Fields item_named(items_json[i], "item " + detail::quoted_value(id), file);
     ItemMetadata meta;
     meta.domain = info.domain;
     meta.topic = item_named.text("topic");
-    if (!info.topics.empty() && std::find(info.topics.begin(), info.topics.end(), meta.topic) == info.topics.end()) {
-      item_named.fail("topic", "'" + meta.topic + "' is not one of the bank's topics");
+    if (!topics.empty() && !topics.contains(meta.topic)) {
+      item_named.fail("topic", detail::quoted_value(meta.topic) + " is not one of the bank's topics");
     }
     meta.content = read_content(item_named);
-    const Fields parameters(item_named.at("parameters"), "item '" + id + "'.parameters", file);
+    const Fields parameters(item_named.at("parameters"), "item " + detail::quoted_value(id) + ".parameters", file);
     meta.parameter_source = parameters.text_or("source", "");
     items.push_back(read_parameters(parameters, id));
     metadata.push_back(std::move(meta));
@@ -201,6 +226,9 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
 BankDocument read_bank_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path, 0, "", "cannot open the file");
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (!error && size > kMaxBankJsonBytes) refuse_size(path);  // before reading any of it
   return read_bank_json(in, path);
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "detail/csv.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -60,7 +61,7 @@ class RowReader {
       fail(column, "the cell is empty, but this item's model needs it");
     }
     const auto value = detail::parse_double(text(column));
-    if (!value) fail(column, "'" + std::string(text(column)) + "' is not a finite number");
+    if (!value) fail(column, detail::quoted_value(text(column)) + " is not a finite number");
     return *value;
   }
   [[noreturn]] void fail(const std::string& column, const std::string& message) const {
@@ -81,8 +82,8 @@ Item read_item(const RowReader& row) {
   try {
     model = model_from_string(row.text("model"));
   } catch (const InvalidArgument&) {
-    row.fail("model", "unknown model '" + std::string(row.text("model")) +
-                          "' (expected 1pl, 2pl, 3pl, 4pl, rasch, grm, gpcm or pcm)");
+    row.fail("model", "unknown model " + detail::quoted_value(row.text("model")) +
+                          " (expected 1pl, 2pl, 3pl, 4pl, rasch, grm, gpcm or pcm)");
   }
 
   std::vector<double> thresholds;
@@ -133,7 +134,7 @@ ItemBank read_items_csv(std::istream& in, const std::string& file, double scalin
     const RowReader row(rows[r], columns, file);
     Item item = read_item(row);
     if (const auto [where, inserted] = first_line.emplace(item.id().str(), row.line()); !inserted) {
-      row.fail("id", "item id '" + item.id().str() + "' already appears on line " + std::to_string(where->second));
+      row.fail("id", "item id " + detail::quoted_value(item.id().str()) + " already appears on line " + std::to_string(where->second));
     }
     ItemMetadata meta;
     meta.domain = row.text("domain");

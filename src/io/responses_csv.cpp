@@ -5,6 +5,7 @@
 #include <set>
 
 #include "detail/csv.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -54,7 +55,7 @@ ResponseTable read_responses_csv(std::istream& in, const std::string& file) {
       const auto value = detail::parse_double(cell);
       if (!value || *value < 0 || *value != std::floor(*value) || *value > 1e6) {
         throw DataError(file, row.line, table.item_ids[static_cast<std::size_t>(j)],
-                        "'" + std::string(trim(cell)) + "' is not a response (a whole number 0, 1, ...)");
+                        detail::quoted_value(trim(cell)) + " is not a response (a whole number 0, 1, ...)");
       }
       table.responses(i, j) = static_cast<int>(*value);
     }
@@ -72,7 +73,7 @@ std::vector<std::vector<Response>> response_patterns(const ResponseTable& table,
   std::vector<ItemIndex> columns;
   for (const std::string& id : table.item_ids) {
     const auto index = bank.find(ItemId(id));
-    if (!index) throw DataError(table.file, table.header_line, id, "unknown item id '" + id + "': the items file has no such item");
+    if (!index) throw DataError(table.file, table.header_line, id, "unknown item id " + detail::quoted_value(id) + ": the items file has no such item");
     columns.push_back(*index);
   }
   std::vector<std::vector<Response>> patterns(static_cast<std::size_t>(table.responses.rows()));

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -19,7 +20,7 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
     throw DataError(file, 0, "", std::string("not valid JSON: ") + error.what());
   }
   RoleCatalog catalog;
@@ -63,7 +64,7 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
         const std::string level = role.at("requires").at(domain).get<std::string>();
         const auto found = level_number.find(level);
         if (found == level_number.end()) {
-          throw InvalidArgument("read_role_catalog: " + file + ": role '" + profile.name + "' needs unknown level '" + level + "'");
+          throw InvalidArgument("read_role_catalog: " + file + ": role " + detail::quoted_value(profile.name) + " needs unknown level " + detail::quoted_value(level));
         }
         profile.required_level.push_back(found->second);
         profile.typical_theta.push_back(role.at("typical_theta").at(domain).get<double>());

@@ -1,10 +1,13 @@
 // Sessions and their configurations as JSON: {"format": "irtcat.session", "version": 1, "bank", "seed",
 // "config", "log"}. The log is the whole state; restoring replays it.
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 
+#include "detail/json_int.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/session.hpp"
 
@@ -80,6 +83,13 @@ ordered config_json(const SessionConfig& config) {
   };
 }
 
+// A whole number of the session or its configuration, `field` naming it in the error.
+int whole(const json& value, const char* field) {
+  const auto n = detail::json_int(value);
+  if (!n) throw DataError("session", 0, field, "expected a whole number in the range of int");
+  return *n;
+}
+
 template <class T>
 std::optional<T> optional_from(const json& value) {
   return value.is_null() ? std::nullopt : std::optional<T>(value.get<T>());
@@ -88,7 +98,7 @@ std::optional<T> optional_from(const json& value) {
 SessionConfig config_from(const json& j) {
   SessionConfig config;
   config.selection.rule = selection_rule_from_string(j.at("selection").at("rule").get<std::string>());
-  config.selection.strata = j.at("selection").at("strata").get<int>();
+  config.selection.strata = whole(j.at("selection").at("strata"), "config.selection.strata");
   const json& e = j.at("estimation");
   config.estimation.estimator = estimator_from_string(e.at("estimator").get<std::string>());
   const json& prior = e.at("prior");
@@ -100,18 +110,19 @@ SessionConfig config_from(const json& j) {
   } else if (type == "grid") {
     config.estimation.prior = GridPrior{prior.at("density").get<std::vector<double>>()};
   } else {
-    throw InvalidArgument("session configuration: unknown prior type '" + type + "'");
+    throw InvalidArgument("session configuration: unknown prior type " + detail::quoted_value(type));
   }
   config.estimation.bounds = {e.at("bounds").at(0).get<double>(), e.at("bounds").at(1).get<double>()};
   config.estimation.grid = {e.at("grid").at("lower").get<double>(), e.at("grid").at("upper").get<double>(),
-                            e.at("grid").at("points").get<int>()};
+                            whole(e.at("grid").at("points"), "config.estimation.grid.points")};
   const json& x = j.at("exposure");
   config.exposure.method = exposure_method_from_string(x.at("method").get<std::string>());
-  config.exposure.randomesque_count = x.at("randomesque_count").get<int>();
+  config.exposure.randomesque_count = whole(x.at("randomesque_count"), "config.exposure.randomesque_count");
   config.exposure.sympson_hetter = x.at("sympson_hetter").get<std::vector<double>>();
   config.exposure.max_rate = x.at("max_rate").get<double>();
   for (const auto& [topic, rule] : j.at("content").at("topics").items()) {
-    config.content.topics[topic] = {rule.at("min").get<int>(), rule.at("max").get<int>(),
+    config.content.topics[topic] = {whole(rule.at("min"), "config.content.topics.min"),
+                                    whole(rule.at("max"), "config.content.topics.max"),
                                     rule.at("proportion").get<double>()};
   }
   for (const json& set : j.at("content").at("enemies")) {
@@ -120,11 +131,11 @@ SessionConfig config_from(const json& j) {
     config.content.enemies.push_back(std::move(ids));
   }
   config.start.theta = optional_from<double>(j.at("start").at("theta"));
-  config.start.random_among = j.at("start").at("random_among").get<int>();
+  config.start.random_among = whole(j.at("start").at("random_among"), "config.start.random_among");
   config.start.most_informative = j.at("start").value("most_informative", false);  // absent before it existed
   const json& s = j.at("stopping");
-  config.stopping.max_length = s.at("max_length").get<int>();
-  config.stopping.min_length = s.at("min_length").get<int>();
+  config.stopping.max_length = whole(s.at("max_length"), "config.stopping.max_length");
+  config.stopping.min_length = whole(s.at("min_length"), "config.stopping.min_length");
   config.stopping.se_target = optional_from<double>(s.at("se_target"));
   config.stopping.information_target = optional_from<double>(s.at("information_target"));
   if (!s.at("classification").is_null()) {
@@ -145,9 +156,29 @@ SessionConfig config_from(const json& j) {
 json parse_document(const std::string& text, const char* what) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
     throw DataError(what, 0, "", std::string("not valid JSON: ") + error.what());
   }
+}
+
+// The format version: a JSON integer (not 1.7, nor 1.0, which a writer of this format never produces) that this
+// irtcat reads.
+void check_version(const json& document) {
+  const json& version = document.at("version");
+  if (!version.is_number_integer()) {
+    // A number is shown as written; anything else by its type (dumping a deeply nested array would recurse).
+    throw DataError("session", 0, "version", "expected an integer format version, got " +
+                                                 (version.is_number() ? version.dump() : std::string(version.type_name())));
+  }
+  if (detail::json_int(version) != kVersion) {
+    throw DataError("session", 0, "version", "unknown format version " + version.dump() +
+                                                 "; this irtcat reads session format version " + std::to_string(kVersion));
+  }
+}
+
+std::uint64_t seed_of(const json& value) {
+  if (!value.is_number_unsigned()) throw DataError("session", 0, "seed", "expected a whole number 0 .. 2^64 - 1");
+  return value.get<std::uint64_t>();
 }
 
 struct StoredSession {
@@ -161,13 +192,11 @@ StoredSession read_session(const std::string& text) {
   const json j = parse_document(text, "session");
   try {
     if (j.at("format").get<std::string>() != kFormat) throw DataError("session", 0, "format", "not an irtcat session");
-    if (j.at("version").get<int>() != kVersion) {
-      throw DataError("session", 0, "version", "this irtcat reads session format version " + std::to_string(kVersion));
-    }
-    StoredSession stored{{j.at("bank").at("name").get<std::string>(), j.at("bank").at("version").get<int>()},
-                         j.at("seed").get<std::uint64_t>(), j.at("config"), {}};
+    check_version(j);
+    StoredSession stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
+                         seed_of(j.at("seed")), j.at("config"), {}};
     for (const json& entry : j.at("log")) {
-      stored.log.emplace_back(entry.at("item").get<std::string>(), entry.at("response").get<int>());
+      stored.log.emplace_back(entry.at("item").get<std::string>(), whole(entry.at("response"), "log.response"));
     }
     return stored;
   } catch (const json::exception& error) {
@@ -178,8 +207,8 @@ StoredSession read_session(const std::string& text) {
 void require_same_bank(const TestDesign& design, const StoredSession& stored) {
   const BankIdentity& identity = design.bank().identity();
   if (identity.name != stored.bank.name || identity.version != stored.bank.version) {
-    throw SessionError("Session::from_json: the session was taken on bank '" + stored.bank.name + "' version " +
-                       std::to_string(stored.bank.version) + ", not on '" + identity.name + "' version " +
+    throw SessionError("Session::from_json: the session was taken on bank " + detail::quoted_value(stored.bank.name) + " version " +
+                       std::to_string(stored.bank.version) + ", not on " + detail::quoted_value(identity.name) + " version " +
                        std::to_string(identity.version));
   }
 }
@@ -240,14 +269,14 @@ Session Session::replay(std::shared_ptr<const TestDesign> design, std::uint64_t 
   Session session(std::move(design), seed);
   for (const auto& [id, response] : log) {
     const auto index = session.design().bank().find(ItemId(id));
-    if (!index) throw SessionError("Session::from_json: the log names item '" + id + "', which the bank lacks");
+    if (!index) throw SessionError("Session::from_json: the log names item " + detail::quoted_value(id) + ", which the bank lacks");
     // The selection is rerun so that its random state (Sympson–Hetter's passed-over items) is rebuilt. Only
     // progressive-restricted choices depend on exposure counts outside the session: there the log decides.
     const auto offered = session.next_item();
     if (!offered) throw SessionError("Session::from_json: the log goes on after the test stopped");
     if (*offered != *index) {
       if (session.design().config().exposure.method != ExposureMethod::progressive_restricted) {
-        throw SessionError("Session::from_json: the log's item '" + id + "' is not the item this design offers");
+        throw SessionError("Session::from_json: the log's item " + detail::quoted_value(id) + " is not the item this design offers");
       }
       session.pending_ = *index;
     }

@@ -7,6 +7,7 @@
 
 #include "detail/check.hpp"
 #include "detail/dichotomous_information.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -94,7 +95,7 @@ ItemBank::ItemBank(std::vector<Item> items, double scaling, std::vector<ItemMeta
   index_by_id_.reserve(items_.size());
   for (std::size_t i = 0; i < items_.size(); ++i) {
     if (!index_by_id_.emplace(items_[i].id(), i).second) {
-      throw InvalidArgument("ItemBank: duplicate item id '" + items_[i].id().str() + "'");
+      throw InvalidArgument("ItemBank: duplicate item id " + detail::quoted_value(items_[i].id().str()));
     }
   }
 
@@ -170,7 +171,7 @@ std::optional<ItemIndex> ItemBank::find(const ItemId& id) const noexcept {
 
 ItemIndex ItemBank::index_of(const ItemId& id) const {
   if (auto index = find(id)) return *index;
-  throw UnknownItem("ItemBank::index_of: no item with id '" + id.str() + "' in the bank");
+  throw UnknownItem("ItemBank::index_of: no item with id " + detail::quoted_value(id.str()) + " in the bank");
 }
 
 void ItemBank::information(double theta, Eigen::Ref<ArrayXd> out) const {

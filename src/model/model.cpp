@@ -9,6 +9,7 @@
 
 #include "detail/check.hpp"
 #include "detail/logistic.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -22,7 +23,7 @@ std::string format_value(double value) {
 }
 
 [[noreturn]] void reject(const char* function, const ItemId& id, const std::string& what) {
-  throw InvalidItem(std::string(function) + ": item '" + id.str() + "': " + what);
+  throw InvalidItem(std::string(function) + ": item " + detail::quoted_value(id.str()) + ": " + what);
 }
 
 void require_finite(const char* function, const ItemId& id, const char* name, double value) {
@@ -173,8 +174,8 @@ Model model_from_string(std::string_view name) {
                       Model::pcm}) {
     if (lower == to_string(model)) return model;
   }
-  throw InvalidArgument("model_from_string: unknown model '" + std::string(name) +
-                        "' (expected 1pl, 2pl, 3pl, 4pl, rasch, grm, gpcm or pcm)");
+  throw InvalidArgument("model_from_string: unknown model " + detail::quoted_value(name) +
+                        " (expected 1pl, 2pl, 3pl, 4pl, rasch, grm, gpcm or pcm)");
 }
 
 Item::Item(ItemId id, Model model, double a, double c, double d, std::vector<double> thresholds)
@@ -261,7 +262,7 @@ double probability(const Item& item, int category, double theta, double scaling)
 
 double probability(const Item& item, double theta, double scaling) {
   if (!is_dichotomous(item.model())) {
-    throw InvalidArgument("probability: item '" + item.id().str() + "' is polytomous; give the category");
+    throw InvalidArgument("probability: item " + detail::quoted_value(item.id().str()) + " is polytomous; give the category");
   }
   const double z = detail::clamped_logit(scaling * item.a() * (theta - item.b()));
   return item.c() + (item.d() - item.c()) * detail::sigmoid_pair(z).s;

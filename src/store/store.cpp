@@ -19,7 +19,7 @@ namespace {
 
 using nlohmann::json;
 using detail::fail;
-using detail::quoted;
+using detail::quoted_value;
 using detail::reason;
 
 static_assert(Store::kSchemaVersion == static_cast<int>(detail::kStoreMigrations.size()),
@@ -165,7 +165,7 @@ int Store::schema_version() {
 std::int64_t Store::bank_id(const std::string& name) {
   Statement select(database_, "SELECT bank_id FROM banks WHERE name = ?");
   select.bind(1, name);
-  if (!select.step()) fail(database_, "holds no bank named " + quoted(name), SQLITE_NOTFOUND);
+  if (!select.step()) fail(database_, "holds no bank named " + quoted_value(name), SQLITE_NOTFOUND);
   return select.column_int64(0);
 }
 
@@ -200,7 +200,7 @@ std::vector<ImportOutcome> Store::import_banks(const std::vector<const BankDocum
           }
           if (!replace_same_version) {
             fail(database_,
-                 "bank " + quoted(info.name) + " version " + std::to_string(version) +
+                 "bank " + quoted_value(info.name) + " version " + std::to_string(version) +
                      " is stored with other items or content: give the new file another version (or replace it)",
                  SQLITE_CONSTRAINT);
           }
@@ -255,7 +255,7 @@ std::vector<ImportOutcome> Store::import_banks(const std::vector<const BankDocum
         insert.run();
       } catch (const StoreError& error) {
         fail(database_,
-             "bank " + quoted(info.name) + ", item " + quoted(item.id().str()) + ": " + reason(database_, error),
+             "bank " + quoted_value(info.name) + ", item " + quoted_value(item.id().str()) + ": " + reason(database_, error),
              error.code());
       }
     }
@@ -267,13 +267,13 @@ std::vector<ImportOutcome> Store::import_banks(const std::vector<const BankDocum
 int Store::replace_item_parameters(const std::string& name, int version, const std::vector<Item>& items,
                                    const std::string& source, const std::string& note) {
   const std::string function = "Store::replace_item_parameters";
-  if (items.empty()) throw InvalidArgument(function + ": no items given for bank " + quoted(name));
+  if (items.empty()) throw InvalidArgument(function + ": no items given for bank " + quoted_value(name));
   if (source.empty()) throw InvalidArgument(function + ": the parameter source is empty");
   Transaction transaction(database_);  // immediate: the version read below is the one replaced
   BankDocument stored = load_bank(name);
   if (stored.info.version != version) {
     fail(database_,
-         "bank " + quoted(name) + " is version " + std::to_string(stored.info.version) + ", not " +
+         "bank " + quoted_value(name) + " is version " + std::to_string(stored.info.version) + ", not " +
              std::to_string(version) + ": another version was stored meanwhile",
          SQLITE_CONSTRAINT);
   }
@@ -286,9 +286,9 @@ int Store::replace_item_parameters(const std::string& name, int version, const s
   for (const Item& item : items) {
     const std::optional<ItemIndex> index = bank.find(item.id());
     if (!index) {
-      throw UnknownItem(function + ": bank " + quoted(name) + " holds no item " + quoted(item.id().str()));
+      throw UnknownItem(function + ": bank " + quoted_value(name) + " holds no item " + quoted_value(item.id().str()));
     }
-    if (replaced[index->value]) throw InvalidArgument(function + ": item " + quoted(item.id().str()) + " is given twice");
+    if (replaced[index->value]) throw InvalidArgument(function + ": item " + quoted_value(item.id().str()) + " is given twice");
     replaced[index->value] = 1;
     next_items[index->value] = item;
     next_metadata[index->value].parameter_source = source;
@@ -332,7 +332,7 @@ std::optional<BankSummary> Store::bank_summary(const std::string& name) {
   summary.info.version = select.column_int(3);
   summary.scaling = select.column_double(4);
   summary.info.provenance = select.column_text(5);
-  summary.info.topics = stored_json(database_, select.column_text(6), "the topics of bank " + quoted(name))
+  summary.info.topics = stored_json(database_, select.column_text(6), "the topics of bank " + quoted_value(name))
                             .get<std::vector<std::string>>();
   summary.imported_at = select.column_text(7);
 
@@ -356,7 +356,7 @@ std::optional<BankSummary> Store::bank_summary(const std::string& name) {
 BankDocument Store::load_bank(const std::string& name) {
   Transaction snapshot(database_, Transaction::Kind::deferred);  // the description and the items of one moment
   const std::optional<BankSummary> summary = bank_summary(name);
-  if (!summary) fail(database_, "holds no bank named " + quoted(name), SQLITE_NOTFOUND);
+  if (!summary) fail(database_, "holds no bank named " + quoted_value(name), SQLITE_NOTFOUND);
   Statement select(database_,
                    "SELECT i.item_id, i.model, i.a, i.b, i.c, i.d, i.thresholds, i.topic, i.status, i.source, "
                    "i.difficulty, i.stem, i.options, i.answer_key, i.explanation "
@@ -366,7 +366,7 @@ BankDocument Store::load_bank(const std::string& name) {
   std::vector<ItemMetadata> metadata;
   while (select.step()) {
     const std::string id = select.column_text(0);
-    const std::string where = "item " + quoted(id) + " of bank " + quoted(name);
+    const std::string where = "item " + quoted_value(id) + " of bank " + quoted_value(name);
     try {
       const Model model = model_from_string(select.column_text(1));
       if (is_dichotomous(model)) {
@@ -404,7 +404,7 @@ BankDocument Store::load_bank(const std::string& name) {
     BankIdentity identity{name, summary->info.version};
     return {summary->info, ItemBank(std::move(items), summary->scaling, std::move(metadata), std::move(identity))};
   } catch (const InvalidArgument& error) {
-    fail(database_, "bank " + quoted(name) + " is invalid: " + error.what(), SQLITE_CORRUPT);
+    fail(database_, "bank " + quoted_value(name) + " is invalid: " + error.what(), SQLITE_CORRUPT);
   }
 }
 

@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 using detail::fail;
-using detail::quoted;
+using detail::quoted_value;
 using detail::reason;
 
 std::uint64_t parse_seed(const Database& database, const std::string& text) {
@@ -60,11 +60,11 @@ std::int64_t Store::create_session(const std::string& bank, int bank_version, co
   Transaction transaction(database_);
   Statement select(database_, "SELECT bank_id, version FROM banks WHERE name = ?");
   select.bind(1, bank);
-  if (!select.step()) fail(database_, "holds no bank named " + quoted(bank), SQLITE_NOTFOUND);
+  if (!select.step()) fail(database_, "holds no bank named " + quoted_value(bank), SQLITE_NOTFOUND);
   const std::int64_t id = select.column_int64(0);
   if (select.column_int(1) != bank_version) {
     fail(database_,
-         "holds bank " + quoted(bank) + " version " + std::to_string(select.column_int(1)) + ", not version " +
+         "holds bank " + quoted_value(bank) + " version " + std::to_string(select.column_int(1)) + ", not version " +
              std::to_string(bank_version),
          SQLITE_CONSTRAINT);
   }
@@ -178,8 +178,8 @@ std::string session_document(const StoredSession& stored) {
 
 void require_bank(const StoredSession& stored, const BankIdentity& identity) {
   if (identity.name != stored.bank || identity.version != stored.bank_version) {
-    throw SessionError("session " + std::to_string(stored.id) + " was started on bank " + quoted(stored.bank) +
-                       " version " + std::to_string(stored.bank_version) + ", not on bank " + quoted(identity.name) +
+    throw SessionError("session " + std::to_string(stored.id) + " was started on bank " + quoted_value(stored.bank) +
+                       " version " + std::to_string(stored.bank_version) + ", not on bank " + quoted_value(identity.name) +
                        " version " + std::to_string(identity.version) + ": it cannot be resumed");
   }
 }

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "detail/random.hpp"
+#include "irtcat/bank_json.hpp"
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -129,7 +131,7 @@ namespace {
 void check_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
                  const RoleCatalog* catalog, const StudyOptions& options) {
   for (const DomainDesign& design : designs) {
-    if (!design.design) throw InvalidArgument("run_study: the design of domain '" + design.domain + "' is null");
+    if (!design.design) throw InvalidArgument("run_study: the design of domain " + detail::quoted_value(design.domain) + " is null");
   }
   for (const SimulatedCandidate& candidate : candidates) {
     if (candidate.theta.size() != static_cast<Eigen::Index>(designs.size())) {
@@ -141,8 +143,8 @@ void check_study(const std::vector<DomainDesign>& designs, const std::vector<Sim
     if (catalog->domains.size() != designs.size()) throw InvalidArgument("run_study: the catalog's domains differ from the designs'");
     for (std::size_t d = 0; d < designs.size(); ++d) {
       if (catalog->domains[d] != designs[d].domain) {
-        throw InvalidArgument("run_study: domain " + std::to_string(d) + " is '" + designs[d].domain +
-                              "' but the catalog has '" + catalog->domains[d] + "'");
+        throw InvalidArgument("run_study: domain " + std::to_string(d) + " is " + detail::quoted_value(designs[d].domain) +
+                              " but the catalog has " + detail::quoted_value(catalog->domains[d]));
       }
     }
   }
@@ -151,7 +153,7 @@ void check_study(const std::vector<DomainDesign>& designs, const std::vector<Sim
     for (std::size_t d = 0; d < designs.size(); ++d) {
       if (options.responses[d].rows() != static_cast<Eigen::Index>(candidates.size()) ||
           options.responses[d].cols() != static_cast<Eigen::Index>(designs[d].design->bank().size())) {
-        throw InvalidArgument("run_study: the response matrix of '" + designs[d].domain + "' is not candidates × items");
+        throw InvalidArgument("run_study: the response matrix of " + detail::quoted_value(designs[d].domain) + " is not candidates × items");
       }
     }
   }

@@ -123,3 +123,44 @@ TEST_CASE("LowRankTable: exact when the table is of low rank, and at the edges")
     CHECK(sums.size() == 0);
   }
 }
+
+TEST_CASE("LowRankTable: grids beyond 1,024 nodes take the subspace basis, with true and useful bounds") {
+  // Above 1,024 nodes no nodes x nodes matrix is formed; the basis comes from subspace iteration. The bounds must
+  // hold as before, and a smooth bank's rows must still be carried to a small fraction of their size.
+  for (Model model : {Model::three_pl, Model::grm}) {
+    CAPTURE(to_string(model));
+    const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(model, 60, 5).items());
+    const BankGrid grid(bank, QuadratureGrid{-4.0, 4.0, 2001});
+    const LowRankTable& table = grid.log_p_low_rank();
+    CHECK(table.rank() == LowRankTable::kRank);
+    for (int which = 0; which < 3; ++which) {
+      CHECK(worst_ratio<3>(grid.log_p(), table, weight_sets(grid.nodes(), which)) <= 1.0);
+    }
+    const Eigen::ArrayXd row_norms = grid.log_p().rowwise().norm().array();
+    CHECK((table.error().cast<double>().array() / row_norms.max(1e-300)).maxCoeff() < 0.02);
+  }
+}
+
+TEST_CASE("LowRankTable: a 100,000-node grid on a small bank") {
+  // The largest grid QuadratureGrid allows, on five items. The nodes x nodes Gram matrix would be 80 GB: the
+  // allocation fails (bad_alloc in a release build, an abort under AddressSanitizer) if it is ever formed.
+  const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 5, 3).items());
+  const BankGrid grid(bank, QuadratureGrid{-4.0, 4.0, 100000});
+  CHECK(grid.log_p().cols() == 100000);
+  const LowRankTable& table = grid.log_p_low_rank();
+  CHECK(table.rows() == grid.log_p().rows());
+  CHECK(worst_ratio<3>(grid.log_p(), table, weight_sets(grid.nodes(), 0)) <= 1.0);
+  CHECK(worst_ratio<3>(grid.log_p(), table, weight_sets(grid.nodes(), 2)) <= 1.0);
+  // Ten rows of rank at most ten: the basis carries them to rounding.
+  const Eigen::ArrayXd row_norms = grid.log_p().rowwise().norm().array();
+  CHECK((table.error().cast<double>().array() / row_norms).maxCoeff() < 1e-5);
+}
+
+TEST_CASE("BankGrid: more cells than kMaxCells is a validation error, not an allocation failure") {
+  // 400 dichotomous items (800 rows) on 100,000 nodes: 8e7 cells, about 2.9 GB of tables.
+  const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 400, 3).items());
+  CHECK_THROWS_AS(BankGrid(bank, QuadratureGrid{-4.0, 4.0, 100000}), InvalidArgument);
+  // 300 items on the same grid fit.
+  CHECK(800 * 100000 > static_cast<long>(BankGrid::kMaxCells));
+  CHECK(600 * 100001 <= static_cast<long>(BankGrid::kMaxCells));
+}

@@ -55,6 +55,16 @@ TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
       {"score --items " + items, "--responses is required"},
       {"info --items " + items + " --theta 0,x", "--theta: 'x' is not a finite number"},
       {"frobnicate", "subcommand"},
+      // A quoted cell holding a line break is quoted back escaped: the message stays on one line.
+      {"score --items " + scratch.write("g.csv", "id,model,a,b\nx1,2pl,1,\"0\n1\"\n") + " --responses " + responses,
+       "line 2, column 'b': '0\\n1' is not a finite number"},
+      {"score --items " + scratch.write("h.csv", "id,model,a,b\n\"x\r\n1\",2pl,1,0\n\"x\r\n1\",2pl,1,0\n") +
+           " --responses " + responses,
+       "item id 'x\\r\\n1' already appears on line 2"},
+      {"score --items " + items + " --responses " + scratch.write("i.csv", "person_id,\"x\n9\"\np,1\n"),
+       "unknown item id 'x\\n9'"},
+      {"score --items " + items + " --responses " + scratch.write("j.csv", "person_id,x1\np,\"1\t\n2\"\n"),
+       "'1\\t\\n2' is not a response"},
   };
   for (const Case& c : cases) {
     const Run run = scratch.irtcat(c.arguments);

@@ -87,3 +87,47 @@ TEST_CASE("bank_json: bad documents are refused with the file, item and field") 
   CHECK(error_of(with("\"model\": \"grm\"", "\"model\": \"nrm\"")).find("unknown model 'nrm'") != std::string::npos);
   CHECK_THROWS_AS(read_bank_json_file("/nonexistent.json"), DataError);
 }
+
+TEST_CASE("bank_json: hostile input gets a one-line DataError") {
+  SUBCASE("a number beyond double's range") {
+    CHECK(error_of(with("\"b\": -0.5", "\"b\": 1e400")).find("not valid JSON") != std::string::npos);
+  }
+  SUBCASE("a version beyond int's range is not wrapped to a version that is read") {
+    CHECK(error_of(with("\"version\": 1,", "\"version\": 4294967297,")).find("expected a whole number") !=
+          std::string::npos);
+  }
+  SUBCASE("values with line breaks are quoted escaped") {
+    const std::string message = error_of(with("\"topic\": \"sums\"", "\"topic\": \"su\\nms\""));
+    CHECK(message.find("'su\\nms' is not one of the bank's topics") != std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    const std::string id = error_of(with("\"model\": \"grm\"", "\"model\": \"g\\r\\u0001m\""));
+    CHECK(id.find("unknown model 'g\\r\\x01m'") != std::string::npos);
+  }
+  SUBCASE("a file larger than the limit is refused before it is parsed") {
+    // Valid JSON up to the limit and beyond: whitespace after the document.
+    std::string huge = kBank;
+    huge.append(kMaxBankJsonBytes + 1 - huge.size(), ' ');
+    CHECK(error_of(huge).find("larger than 64 MiB") != std::string::npos);
+    huge.pop_back();
+    CHECK(error_of(huge) == "no error");
+  }
+}
+
+TEST_CASE("bank_json: 20,000 topics and 20,000 items") {
+  // Each item names the last topic: a linear search per item would make 4e8 comparisons (bench/bank_json_bench.cpp
+  // measures the time against the size).
+  std::string text = R"({"format": "irtcat.bank", "version": 1, "bank": {"name": "big", "topics": [)";
+  constexpr int kCount = 20000;
+  for (int t = 0; t < kCount; ++t) text += (t ? ",\"t" : "\"t") + std::to_string(t) + "\"";
+  text += "]}, \"items\": [";
+  for (int i = 0; i < kCount; ++i) {
+    text += (i ? "," : "");
+    text += R"({"id": "i)" + std::to_string(i) + R"(", "topic": "t)" + std::to_string(kCount - 1) +
+            R"(", "stem": "s", "options": ["a", "b"], "key": "A", "parameters": {"model": "2pl", "a": 1, "b": 0}})";
+  }
+  text += "]}";
+  std::istringstream in(text);
+  const BankDocument document = read_bank_json(in, "big.json");
+  CHECK(document.bank.size() == kCount);
+  CHECK(document.info.topics.size() == kCount);
+}

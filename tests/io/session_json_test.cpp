@@ -109,3 +109,30 @@ TEST_CASE("session: a stored session is refused on another bank version or confi
   CHECK_THROWS_AS(Session::from_json(bank, "not json"), DataError);
   CHECK(Session::from_json(bank, saved).history().size() == 1);
 }
+
+TEST_CASE("session: a tampered format version is refused, not rounded to one that is read") {
+  const auto bank = bank_of(Model::two_pl, 40, 5, {"algebra", 2});
+  const auto design = std::make_shared<const TestDesign>(bank, config_with(SelectionRule::mfi));
+  Session session(design, 1);
+  session.record(*session.next_item(), 1);
+  const std::string saved = session.to_json();
+  const std::string field = "\"version\":1,";
+  const auto at = saved.find(field);
+  REQUIRE(at != std::string::npos);
+  for (const std::string version : {"1.7", "1.0", "0.9999999999999999999", "2", "0", "-1", "4294967297",
+                                    "18446744073709551617", "\"1\"", "true", "null", "[1]", "1e400"}) {
+    CAPTURE(version);
+    std::string tampered = saved;
+    tampered.replace(at, field.size(), "\"version\":" + version + ",");
+    CHECK_THROWS_AS(Session::from_json(design, tampered), DataError);
+    CHECK_THROWS_AS(Session::from_json(bank, tampered), DataError);
+    try {
+      Session::from_json(design, tampered);
+    } catch (const DataError& error) {
+      const std::string message = error.what();
+      // 1e400 is beyond double's range: not valid JSON at all.
+      CHECK((message.find("version") != std::string::npos || message.find("not valid JSON") != std::string::npos));
+    }
+  }
+  CHECK(Session::from_json(design, saved).history().size() == 1);
+}
