@@ -16,7 +16,14 @@ std::string located_message(const std::string& file, std::size_t line, const std
   return detail::one_line(where + ": " + message);
 }
 
+std::string json_message(const std::string& file, const std::string& path, const std::string& message) {
+  return path.empty() ? file + ": " + message : file + ", at " + path + ": " + message;
+}
+
 }  // namespace
+
+DataError::DataError(std::string file, JsonPath path, const std::string& message)
+    : std::runtime_error(json_message(file, path.path, message)), file_(std::move(file)), json_path_(std::move(path.path)) {}
 
 DataError::DataError(std::string file, std::size_t line, std::string column, const std::string& message)
     : std::runtime_error(located_message(file, line, column, message)),

@@ -37,12 +37,18 @@ struct BankDocument {
 /// tree is held (bench/bank_json_bench.cpp), so the limit keeps a hostile or mistaken file to a bounded cost.
 inline constexpr std::size_t kMaxBankJsonBytes = std::size_t{64} << 20;
 
-/// Reads a bank JSON document. Throws DataError naming the file (and the item and field) for malformed JSON, a
-/// missing or mistyped field, a topic outside the bank's list, a key outside the options, an invalid parameter
-/// or a duplicate id, and for a file (or stream) larger than kMaxBankJsonBytes, which is refused before it is parsed
-/// (the file's size is checked before any of it is read).
+/// Reads a bank JSON document. Throws DataError naming the file, the JSON path of the value
+/// (`items[12].options[2]`) and the item for malformed JSON, a missing or mistyped field, a topic outside the
+/// bank's list, a key outside the options or an invalid parameter; the file for a duplicate id; and for a file (or
+/// stream) larger than kMaxBankJsonBytes, which is refused before it is parsed (the file's size is checked before
+/// any of it is read).
 BankDocument read_bank_json(std::istream& in, const std::string& file);
 BankDocument read_bank_json_file(const std::string& path);
+
+/// The string "format" member at the top of the JSON document in a file ("irtcat.bank", "irtcat.roles",
+/// "irtcat.session"), so that a tool can read each file as what it is; "" when there is none. Throws DataError
+/// when the file cannot be opened or is not JSON.
+std::string json_document_format(const std::string& path);
 
 /// Writes the document in the same format (2-space indentation, UTF-8).
 void write_bank_json(std::ostream& out, const BankInfo& info, const ItemBank& bank);

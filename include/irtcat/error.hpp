@@ -42,21 +42,33 @@ class SessionError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
-/// Malformed input data: a file that cannot be read, a missing column, a cell that is not a number.
-/// `where()` names the file, and the line and column when they are known.
+/// The place of a value in a JSON document, as a path from the top: `items[12].options[2]`, `bank.topics`,
+/// `format`. Empty: the document as a whole.
+struct JsonPath {
+  std::string path;
+};
+
+/// Malformed input data: a file that cannot be read, a missing column, a cell that is not a number, a JSON field
+/// of the wrong type. The message names the file, and the line and column of a table (CSV) or the path of a JSON
+/// value when they are known.
 class DataError : public std::runtime_error {
  public:
-  /// `line` and `column` are 1-based; 0 means "not known" and is left out of the message.
+  /// A table's cell: `line` is 1-based, 0 means "not known"; an empty `column` is left out of the message.
   DataError(std::string file, std::size_t line, std::string column, const std::string& message);
+  /// A JSON value: "file, at items[12].options[2]: message" (an empty path is left out of the message).
+  DataError(std::string file, JsonPath path, const std::string& message);
 
   const std::string& file() const noexcept { return file_; }
   std::size_t line() const noexcept { return line_; }
   const std::string& column() const noexcept { return column_; }
+  /// The JSON path of the value, empty for tables and for errors about a JSON document as a whole.
+  const std::string& json_path() const noexcept { return json_path_; }
 
  private:
   std::string file_;
-  std::size_t line_;
+  std::size_t line_ = 0;
   std::string column_;
+  std::string json_path_;
 };
 
 /// A database operation failed or the database is not irtcat's. `code()` is SQLite's result code (1 when none).

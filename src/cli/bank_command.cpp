@@ -7,11 +7,13 @@
 #include <map>
 #include <sstream>
 #include <unistd.h>
+#include <utility>
 
 #include "cli/cli_common.hpp"
 #include "irtcat/bank_json.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
+#include "irtcat/profiles.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/text.hpp"
 
@@ -161,15 +163,27 @@ void add_bank_command(CLI::App& app) {
     write_bank_json(output.stream(), document.info, document.bank);
   });
 
-  CLI::App* validate = bank->add_subcommand("validate", "Check bank JSON files without importing them");
+  CLI::App* validate = bank->add_subcommand(
+      "validate", "Check bank JSON files without importing them (a roles file among them is checked as role profiles)");
   validate->add_option("files", flags->files, "Bank JSON files")->required();
   validate->callback([flags] {
-    std::vector<BankDocument> documents;  // every file is checked before anything is printed
-    for (const std::string& file : flags->files) documents.push_back(read_bank_json_file(file));
+    // Every file is checked before anything is printed. A roles file (item_banks/roles.json, which a glob over
+    // item_banks/*.json takes in) is checked as what it is, and named on standard error instead of in the table.
+    std::vector<std::pair<std::string, BankDocument>> documents;
+    std::vector<std::string> notes;
+    for (const std::string& file : flags->files) {
+      if (json_document_format(file) == "irtcat.roles") {
+        const RoleCatalog roles = read_role_catalog_file(file);
+        notes.push_back(file + ": role profiles (irtcat.roles), not a bank: valid, " +
+                        std::to_string(roles.roles.size()) + " roles over " + std::to_string(roles.domains.size()) +
+                        " domains and " + std::to_string(roles.levels.size()) + " levels");
+      } else {
+        documents.emplace_back(file, read_bank_json_file(file));
+      }
+    }
+    for (const std::string& note : notes) std::cerr << "irtcat: " << note << '\n';
     std::cout << "file,bank,version,items,models,topics\n";
-    for (std::size_t i = 0; i < documents.size(); ++i) {
-      const std::string& file = flags->files[i];
-      const BankDocument& document = documents[i];
+    for (const auto& [file, document] : documents) {
       std::vector<std::string> models;
       for (const Item& item : document.bank.items()) {
         const std::string model(to_string(item.model()));

@@ -23,10 +23,12 @@ using nlohmann::json;
 constexpr const char* kFormat = "irtcat.bank";
 constexpr int kFormatVersion = 1;
 
-// Reads fields of one JSON object, naming the file and the object's path in every error.
+// Reads fields of one JSON object, naming the file and the JSON path of the value (`items[12].options[2]`) in
+// every error, and the item (`item 'math-0013'`) when the object belongs to one.
 class Fields {
  public:
-  Fields(const json& object, std::string path, const std::string& file) : object_(object), path_(std::move(path)), file_(file) {
+  Fields(const json& object, std::string path, const std::string& file, std::string item = "")
+      : object_(object), path_(std::move(path)), file_(file), item_(std::move(item)) {
     if (!object_.is_object()) fail("", "expected an object");
   }
 
@@ -62,9 +64,9 @@ class Fields {
     const json& value = at(name);
     if (!value.is_array()) fail(name, "expected an array of strings");
     std::vector<std::string> out;
-    for (const json& element : value) {
-      if (!element.is_string()) fail(name, "expected an array of strings");
-      out.push_back(element.get<std::string>());
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!value[i].is_string()) fail(element(name, i), "expected a string");
+      out.push_back(value[i].get<std::string>());
     }
     return out;
   }
@@ -73,22 +75,28 @@ class Fields {
     const json& value = at(name);
     if (!value.is_array()) fail(name, "expected an array of numbers");
     std::vector<double> out;
-    for (const json& element : value) {
-      if (!element.is_number()) fail(name, "expected an array of numbers");
-      out.push_back(element.get<double>());
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!value[i].is_number()) fail(element(name, i), "expected a number");
+      out.push_back(value[i].get<double>());
     }
     return out;
   }
 
+  // `field` is a member name, or a member's element as element() writes it; empty: the object itself.
   [[noreturn]] void fail(const std::string& field, const std::string& message) const {
     const std::string where = field.empty() ? path_ : path_.empty() ? field : path_ + "." + field;
-    throw DataError(file_, 0, where, message);
+    throw DataError(file_, JsonPath{where}, item_.empty() ? message : message + " (item '" + item_ + "')");
+  }
+
+  static std::string element(const std::string& name, std::size_t index) {
+    return name + "[" + std::to_string(index) + "]";
   }
 
  private:
   const json& object_;
   std::string path_;
   const std::string& file_;
+  std::string item_;
 };
 
 BankInfo read_info(const Fields& bank) {
@@ -180,11 +188,13 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
   try {
     document = json::parse(text);
   } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
-    throw DataError(file, 0, "", std::string("not valid JSON: ") + error.what());
+    throw DataError(file, JsonPath{}, std::string("not valid JSON: ") + error.what());
   }
   text = std::string();
   const Fields top(document, "", file);
-  if (top.text("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");
+  if (const std::string format = top.text("format"); format != kFormat) {
+    top.fail("format", std::string("expected \"") + kFormat + "\", got \"" + format + "\"");
+  }
   if (top.whole("version") != kFormatVersion) {
     top.fail("version", "this irtcat reads bank format version " + std::to_string(kFormatVersion));
   }
@@ -199,10 +209,11 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
   std::vector<Item> items;
   std::vector<ItemMetadata> metadata;
   for (std::size_t i = 0; i < items_json.size(); ++i) {
-    const Fields item(items_json[i], "items[" + std::to_string(i) + "]", file);
+    const std::string path = Fields::element("items", i);
+    const Fields item(items_json[i], path, file);
     const std::string id = item.text("id");
     if (id.empty()) item.fail("id", "the item id is empty");
-    const Fields item_named(items_json[i], "item " + detail::quoted_value(id), file);
+    const Fields item_named(items_json[i], path, file, id);
     ItemMetadata meta;
     meta.domain = info.domain;
     meta.topic = item_named.text("topic");
@@ -210,7 +221,7 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
       item_named.fail("topic", detail::quoted_value(meta.topic) + " is not one of the bank's topics");
     }
     meta.content = read_content(item_named);
-    const Fields parameters(item_named.at("parameters"), "item " + detail::quoted_value(id) + ".parameters", file);
+    const Fields parameters(item_named.at("parameters"), path + ".parameters", file, id);
     meta.parameter_source = parameters.text_or("source", "");
     items.push_back(read_parameters(parameters, id));
     metadata.push_back(std::move(meta));
@@ -219,7 +230,7 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
     BankIdentity identity{info.name, info.version};
     return {std::move(info), ItemBank(std::move(items), scaling, std::move(metadata), std::move(identity))};
   } catch (const InvalidArgument& error) {
-    throw DataError(file, 0, "", error.what());
+    throw DataError(file, JsonPath{}, error.what());
   }
 }
 
@@ -230,6 +241,19 @@ BankDocument read_bank_json_file(const std::string& path) {
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (!error && size > kMaxBankJsonBytes) refuse_size(path);  // before reading any of it
   return read_bank_json(in, path);
+}
+
+std::string json_document_format(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, 0, "", "cannot open the file");
+  json document;
+  try {
+    document = json::parse(in);
+  } catch (const json::parse_error& error) {
+    throw DataError(path, JsonPath{}, std::string("not valid JSON: ") + error.what());
+  }
+  const auto format = document.is_object() ? document.find("format") : document.end();
+  return format != document.end() && format->is_string() ? format->get<std::string>() : std::string();
 }
 
 void write_bank_json(std::ostream& out, const BankInfo& info, const ItemBank& bank) {

@@ -21,11 +21,13 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
   try {
     j = json::parse(in);
   } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
-    throw DataError(file, 0, "", std::string("not valid JSON: ") + error.what());
+    throw DataError(file, JsonPath{}, std::string("not valid JSON: ") + error.what());
   }
   RoleCatalog catalog;
   try {
-    if (j.at("format").get<std::string>() != "irtcat.roles") throw DataError(file, 0, "format", "expected \"irtcat.roles\"");
+    if (const auto format = j.at("format").get<std::string>(); format != "irtcat.roles") {
+      throw DataError(file, JsonPath{"format"}, "expected \"irtcat.roles\", got \"" + format + "\"");
+    }
     catalog.source = j.value("source", "");
     const json& scale = j.at("scale");
     catalog.scale = {scale.at("intercept").get<double>(), scale.at("slope").get<double>(), scale.at("min").get<double>(),
@@ -72,7 +74,7 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
       catalog.roles.push_back(std::move(profile));
     }
   } catch (const json::exception& error) {
-    throw DataError(file, 0, "", std::string("malformed roles file: ") + error.what());
+    throw DataError(file, JsonPath{}, std::string("malformed roles file: ") + error.what());
   }
   return catalog;
 }

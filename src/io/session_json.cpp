@@ -157,7 +157,7 @@ json parse_document(const std::string& text, const char* what) {
   try {
     return json::parse(text);
   } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
-    throw DataError(what, 0, "", std::string("not valid JSON: ") + error.what());
+    throw DataError(what, JsonPath{}, std::string("not valid JSON: ") + error.what());
   }
 }
 
@@ -191,7 +191,7 @@ struct StoredSession {
 StoredSession read_session(const std::string& text) {
   const json j = parse_document(text, "session");
   try {
-    if (j.at("format").get<std::string>() != kFormat) throw DataError("session", 0, "format", "not an irtcat session");
+    if (j.at("format").get<std::string>() != kFormat) throw DataError("session", JsonPath{"format"}, "not an irtcat session");
     check_version(j);
     StoredSession stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
                          seed_of(j.at("seed")), j.at("config"), {}};
@@ -200,7 +200,7 @@ StoredSession read_session(const std::string& text) {
     }
     return stored;
   } catch (const json::exception& error) {
-    throw DataError("session", 0, "", std::string("malformed session: ") + error.what());
+    throw DataError("session", JsonPath{}, std::string("malformed session: ") + error.what());
   }
 }
 
@@ -222,7 +222,7 @@ SessionConfig session_config_from_json(const std::string& text) {
   try {
     return config_from(j);
   } catch (const json::exception& error) {
-    throw DataError("session configuration", 0, "", std::string("malformed configuration: ") + error.what());
+    throw DataError("session configuration", JsonPath{}, std::string("malformed configuration: ") + error.what());
   }
 }
 
@@ -257,7 +257,7 @@ Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::stri
   try {
     config = config_from(stored.config);
   } catch (const json::exception& error) {
-    throw DataError("session", 0, "config", std::string("malformed configuration: ") + error.what());
+    throw DataError("session", JsonPath{"config"}, std::string("malformed configuration: ") + error.what());
   }
   auto design = std::make_shared<const TestDesign>(std::move(bank), std::move(config));
   require_same_bank(*design, stored);

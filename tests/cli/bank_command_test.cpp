@@ -119,3 +119,37 @@ TEST_CASE("cli: the store commands refuse a file that is not an irtcat database"
   CHECK(import.status == 1);
   CHECK(slurp(text).starts_with("these are my notes"));
 }
+
+TEST_CASE("cli: bank validate item_banks/*.json checks roles.json as role profiles; errors name JSON paths") {
+  const Scratch scratch;
+  std::string files;
+  for (const char* name : {"algorithmic_coding", "data_science", "deep_learning", "machine_learning", "mathematics",
+                           "roles", "software_engineering"}) {
+    files += " " + shipped(name);
+  }
+  const auto all = scratch.irtcat("bank validate" + files);  // what the shell makes of item_banks/*.json
+  CAPTURE(all.err);
+  CHECK(all.status == 0);
+  CHECK(lines_in(all.out) == 7);  // the header and the six banks
+  CHECK(all.out.find("roles") == std::string::npos);
+  CHECK(all.err == "irtcat: " + shipped("roles") +
+                       ": role profiles (irtcat.roles), not a bank: valid, 7 roles over 6 domains and 3 levels\n");
+
+  // A broken roles file is refused as a roles file; a bank's error names the JSON path of the value.
+  std::string roles = slurp(shipped("roles"));
+  roles.replace(roles.find("\"scale\""), 7, "\"scales\"");
+  const auto bad_roles = scratch.irtcat("bank validate " + scratch.write("roles.json", roles));
+  CHECK(bad_roles.status == 1);
+  CHECK(bad_roles.err.find("malformed roles file") != std::string::npos);
+  const std::string bad_item = R"({"id": "b1", "topic": "t", "difficulty": 2, "stem": "S?", "options": ["x", 2],)"
+                               R"( "key": "A", "explanation": "", "parameters": {"model": "2pl", "a": 1, "b": 0}})";
+  const auto bad_bank = scratch.irtcat("bank validate " + scratch.write("bad.json", bank_json("bad", 1, {bad_item})));
+  CHECK(bad_bank.status == 1);
+  CHECK(bad_bank.err.find("bad.json, at items[0].options[1]: expected a string (item 'b1')") != std::string::npos);
+  CHECK(bad_bank.err.find("column") == std::string::npos);
+  const auto session = scratch.irtcat("bank validate " + scratch.write("s.json", R"({"format": "irtcat.session"})"));
+  CHECK(session.status == 1);
+  CHECK(session.err.find("s.json, at format: expected \"irtcat.bank\", got \"irtcat.session\"") != std::string::npos);
+}
+
+

@@ -72,16 +72,34 @@ TEST_CASE("bank_json: reads info, content and parameters; writes them back") {
 
 TEST_CASE("bank_json: bad documents are refused with the file, item and field") {
   CHECK(error_of("{\"format\": ").find("demo.json: not valid JSON") == 0);
-  CHECK(error_of(with("irtcat.bank", "other")).find("column 'format'") != std::string::npos);
-  CHECK(error_of(with("\"key\": \"B\", \"explanation\": \"One", "\"key\": \"E\", \"explanation\": \"One"))
-            .find("item 'd-1'.key") != std::string::npos);
+  // JSON values are named by their JSON path, never as a table's "column".
+  CHECK(error_of(with("irtcat.bank", "irtcat.roles")) ==
+        "demo.json, at format: expected \"irtcat.bank\", got \"irtcat.roles\"");
+  CHECK(error_of(with("\"key\": \"B\", \"explanation\": \"One", "\"key\": \"E\", \"explanation\": \"One")) ==
+        "demo.json, at items[0].key: expected a letter A..D, got 'E' (item 'd-1')");
+  CHECK(error_of(with("[\"5\", \"6\", \"8\", \"9\"]", "[\"5\", \"6\", 8, \"9\"]")) ==
+        "demo.json, at items[1].options[2]: expected a string (item 'd-2')");
+  CHECK(error_of(with("[-1.0, 0.5]", "[-1.0, \"high\"]")) ==
+        "demo.json, at items[1].parameters.thresholds[1]: expected a number (item 'd-2')");
+  CHECK(error_of(with("\"title\": \"Demo\"", "\"title\": 7")) == "demo.json, at bank.title: expected a string");
+  for (const std::string& text : {with("irtcat.bank", "other"), with("\"d-2\"", "\"\"")}) {
+    std::istringstream in(text);
+    try {
+      read_bank_json(in, "demo.json");
+      FAIL("no error");
+    } catch (const DataError& error) {
+      CHECK(error.column().empty());
+      CHECK_FALSE(error.json_path().empty());
+      CHECK(std::string(error.what()).find("column") == std::string::npos);
+    }
+  }
   CHECK(error_of(with("\"topic\": \"sums\"", "\"topic\": \"limits\"")).find("not one of the bank's topics") !=
         std::string::npos);
   CHECK(error_of(with("\"a\": 1.1", "\"a\": -1.1")).find("a must be > 0") != std::string::npos);
   CHECK(error_of(with("[-1.0, 0.5]", "[0.5, -1.0]")).find("strictly increasing") != std::string::npos);
   CHECK(error_of(with("\"d-2\"", "\"d-1\"")).find("duplicate item id 'd-1'") != std::string::npos);
-  CHECK(error_of(with("\"stem\": \"1 + 1 = ?\", ", "")).find("item 'd-1'.stem': the field is missing") !=
-        std::string::npos);
+  CHECK(error_of(with("\"stem\": \"1 + 1 = ?\", ", "")) ==
+        "demo.json, at items[0].stem: the field is missing (item 'd-1')");
   CHECK(error_of(with("\"difficulty\": 2", "\"difficulty\": \"hard\"")).find("expected a whole number") !=
         std::string::npos);
   CHECK(error_of(with("\"model\": \"grm\"", "\"model\": \"nrm\"")).find("unknown model 'nrm'") != std::string::npos);
@@ -130,4 +148,12 @@ TEST_CASE("bank_json: 20,000 topics and 20,000 items") {
   const BankDocument document = read_bank_json(in, "big.json");
   CHECK(document.bank.size() == kCount);
   CHECK(document.info.topics.size() == kCount);
+}
+
+TEST_CASE("bank_json: json_document_format tells a bank from a roles file and refuses what is not JSON") {
+  CHECK(json_document_format(std::string(IRTCAT_ITEM_BANKS) + "/mathematics.json") == "irtcat.bank");
+  CHECK(json_document_format(std::string(IRTCAT_ITEM_BANKS) + "/roles.json") == "irtcat.roles");
+  CHECK_THROWS_AS(json_document_format("/nonexistent.json"), DataError);
+  CHECK_THROWS_WITH_AS(json_document_format(std::string(IRTCAT_ITEM_BANKS) + "/tools/provisional_parameters.py"),
+                       doctest::Contains("not valid JSON"), DataError);
 }
