@@ -13,6 +13,7 @@
 #include "irtcat/bank_json.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/profiles.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/text.hpp"

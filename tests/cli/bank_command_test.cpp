@@ -125,7 +125,8 @@ TEST_CASE("cli: bank validate item_banks/*.json checks roles.json as role profil
   std::string files;
   for (const char* name : {"algorithmic_coding", "data_science", "deep_learning", "machine_learning", "mathematics",
                            "roles", "software_engineering"}) {
-    files += " " + shipped(name);
+    files += ' ';
+    files += shipped(name);
   }
   const auto all = scratch.irtcat("bank validate" + files);  // what the shell makes of item_banks/*.json
   CAPTURE(all.err);
