@@ -13,17 +13,11 @@
 #include "detail/csv.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "cli/cli_support.hpp"
 #include "scratch.hpp"
 
 namespace fs = std::filesystem;
 using namespace irtcat::testing;
-
-namespace {
-
-const std::string kItems = "id,model,a,b,c,d\nx1,3pl,1.2,-0.5,0.2,\nx2,2pl,0.9,0.4,,\nx3,4pl,1.5,1.0,0.1,0.95\n";
-const std::string kResponses = "person_id,x1,x2,x3\np1,1,0,1\np2,1,1,1\np3,,0,\n";
-
-}  // namespace
 
 TEST_CASE("cli: simulate, single-bank and post-hoc") {
   const Scratch scratch;
