@@ -202,6 +202,7 @@ std::uint64_t seed_of(const json& body) {
   }
   if (!seed) return std::stoull(random_hex(8), nullptr, 16);
   if (seed->is_number_unsigned()) return seed->get<std::uint64_t>();
+  if (seed->is_number_integer() && seed->get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(seed->get<std::int64_t>());
   if (seed->is_string()) {
     const std::string text = seed->get<std::string>();
     if (!text.empty() && text.size() <= 20 && std::all_of(text.begin(), text.end(), ::isdigit)) {
