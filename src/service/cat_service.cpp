@@ -22,6 +22,9 @@
 namespace irtcat::service {
 namespace {
 
+// The most grid points a section may ask for (catR's default is 33; 2,001 is beyond any use).
+constexpr int kMaxSectionGridPoints = 2001;
+
 constexpr const char* kScope = "https://purl.imsglobal.org/spec/cat/v1p0/scope/all";
 
 std::int64_t unix_now() {
@@ -82,6 +85,12 @@ SessionConfig section_config(const json& document, const BankDocument& bank) {
     config = session_config_from_json(merged.dump());
   } catch (const std::exception& error) {
     refuse(400, std::string("sectionConfiguration.config: ") + error.what());
+  }
+  // A section's design is built on a call: its grid is bounded so that no request costs more than a moment.
+  if (config.estimation.grid.points > kMaxSectionGridPoints) {
+    refuse(400, "sectionConfiguration.config: the service takes grids of at most " +
+                    std::to_string(kMaxSectionGridPoints) + " points, not " +
+                    std::to_string(config.estimation.grid.points));
   }
   bool balance = true;
   if (const json* value = member(document, "balanceTopics")) {
@@ -302,9 +311,16 @@ std::shared_ptr<const CatService::Section> CatService::section_of(Store& store, 
   section->info = document.info;
   auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
   section->design = std::make_shared<const TestDesign>(std::move(bank), session_config_from_json(row->config));
-  std::lock_guard lock(sections_mutex_);
-  sections_.emplace(id, section);
+  remember(id, section);
   return section;
+}
+
+void CatService::remember(const std::string& id, std::shared_ptr<const Section> section) {
+  std::lock_guard lock(sections_mutex_);
+  // The designs are a cache (the store holds every section): a bounded one, so that memory does not grow with the
+  // number of sections ever made. An evicted design is compiled again on its next call.
+  if (sections_.size() >= kMaxCachedSections) sections_.erase(sections_.begin());
+  sections_.emplace(id, std::move(section));
 }
 
 Reply CatService::create_section(const std::string& client, const json& body) {
@@ -344,10 +360,7 @@ Reply CatService::create_section(const std::string& client, const json& body) {
   section->row = SectionRow{random_hex(16), client,   bank_name, section->info.version, encoded,
                             to_json(config), metadata, usage,     false};
   add_section(*store, section->row);
-  {
-    std::lock_guard lock(sections_mutex_);
-    sections_.emplace(section->row.id, section);
-  }
+  remember(section->row.id, section);
   return {201, {{"sectionIdentifier", section->row.id}}};
 }
 

@@ -88,6 +88,7 @@ class CatService {
 
  private:
   struct Section;
+  void remember(const std::string& id, std::shared_ptr<const Section> section);
   std::shared_ptr<const Section> section_of(Store& store, const std::string& client, const std::string& id);
   json next_items_reply(const Section& section, const std::string& key, Session& session, Store& store,
                         std::int64_t session_id);
@@ -97,7 +98,8 @@ class CatService {
   std::chrono::seconds token_lifetime_;
   std::optional<RoleCatalog> catalog_;
   std::mutex sections_mutex_;
-  std::map<std::string, std::shared_ptr<const Section>> sections_;  ///< compiled designs by section id
+  static constexpr std::size_t kMaxCachedSections = 64;
+  std::map<std::string, std::shared_ptr<const Section>> sections_;  ///< compiled designs by section id (a cache)
 };
 
 }  // namespace irtcat::service

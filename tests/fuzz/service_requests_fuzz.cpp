@@ -5,7 +5,6 @@
 // rebuild from the store after every call.
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -19,39 +18,46 @@ namespace {
 
 using irtcat::service::json;
 
+// One database, one client, one section and one live session for the whole run.
 struct World {
   std::string database;
   std::unique_ptr<irtcat::service::CatService> service;
   std::string client;
   std::string section;
   std::string session;
+
+  World()
+      : database((std::filesystem::temp_directory_path() /
+                  ("irtcat_fuzz_service_" + std::to_string(::getpid()) + ".db"))
+                     .string()) {
+    std::filesystem::remove(database);
+    {
+      irtcat::Store store(database, irtcat::OpenMode::create);
+      store.import_bank(irtcat::read_bank_json_file(IRTCAT_ITEM_BANKS "/mathematics.json"));
+      client = irtcat::service::add_client(store, "fuzz").id;
+    }
+    irtcat::ServiceOptions options;
+    options.database = database;
+    service = std::make_unique<irtcat::service::CatService>(options);
+    // base64 of {"bank":"mathematics"}
+    section = service->create_section(client, {{"sectionConfiguration", "eyJiYW5rIjoibWF0aGVtYXRpY3MifQ=="}})
+                  .body.at("sectionIdentifier")
+                  .get<std::string>();
+    session =
+        service->create_session(client, section, {{"seed", 1}}).body.at("sessionIdentifier").get<std::string>();
+  }
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+  // The static World dies at exit: the service closes its database before the file goes.
+  ~World() {
+    service.reset();
+    std::error_code ignored;
+    std::filesystem::remove(database, ignored);
+  }
 };
 
 World& world() {
-  static World w = [] {
-    World made;
-    made.database = (std::filesystem::temp_directory_path() /
-                     ("irtcat_fuzz_service_" + std::to_string(::getpid()) + ".db"))
-                        .string();
-    std::filesystem::remove(made.database);
-    {
-      irtcat::Store store(made.database, irtcat::OpenMode::create);
-      store.import_bank(irtcat::read_bank_json_file(IRTCAT_ITEM_BANKS "/mathematics.json"));
-      made.client = irtcat::service::add_client(store, "fuzz").id;
-    }
-    irtcat::ServiceOptions options;
-    options.database = made.database;
-    made.service = std::make_unique<irtcat::service::CatService>(options);
-    // base64 of {"bank":"mathematics"}
-    made.section = made.service->create_section(made.client, {{"sectionConfiguration", "eyJiYW5rIjoibWF0aGVtYXRpY3MifQ=="}})
-                       .body.at("sectionIdentifier")
-                       .get<std::string>();
-    made.session = made.service->create_session(made.client, made.section, {{"seed", 1}})
-                       .body.at("sessionIdentifier")
-                       .get<std::string>();
-    std::atexit([] { std::filesystem::remove(world().database); });
-    return made;
-  }();
+  static World w;
   return w;
 }
 

@@ -215,6 +215,13 @@ TEST_CASE("service: bad requests get a 4xx with a JSON body naming the problem a
              base64(json{{"bank", "mathematics"}, {"config", {{"stopping", {{"max_length", 0}}}}}}.dump())}}
            .dump(),
        "application/json", own, 400, "max_length"},
+      {"a grid beyond the service's bound", "POST", kSections,
+       json{{"sectionConfiguration",
+             base64(json{{"bank", "mathematics"},
+                         {"config", {{"estimation", {{"grid", {{"lower", -4}, {"upper", 4}, {"points", 100001}}}}}}}}
+                        .dump())}}
+           .dump(),
+       "application/json", own, 400, "at most 2001 points"},
       {"an unknown route", "GET", "/ims/cat/v1p0/nothing", "", "", own, 404, "no route"},
   };
   for (const Case& c : cases) {
