@@ -251,8 +251,11 @@ TEST_CASE("service: /openapi.json lists exactly the routes the server answers") 
   REQUIRE(document.status == 200);
   CHECK(document.body.at("openapi").get<std::string>().starts_with("3.0"));
   int routes = 0;
-  for (const auto& [path, operations] : document.body.at("paths").items()) {
-    for (const auto& [method, operation] : operations.items()) {
+  for (const auto& route : document.body.at("paths").items()) {
+    const std::string path = route.key();  // named copies: clang 14 cannot capture structured bindings
+    for (const auto& entry : route.value().items()) {
+      const std::string method = entry.key();
+      const json& operation = entry.value();
       CAPTURE(method);
       CAPTURE(path);
       std::string concrete = path;
