@@ -160,7 +160,7 @@ struct StoredSession {
 class Store {
  public:
   /// The schema version this irtcat writes; older databases are migrated on open.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   /// PRAGMA application_id of an irtcat database ("IRTC").
   static constexpr std::int32_t kApplicationId = 0x49525443;
 

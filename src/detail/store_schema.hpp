@@ -32,13 +32,16 @@
 //                    status 'active' or 'ended'.
 //   service_sessions a session of a section: its public id and the store's session it runs as; `ended` once the
 //                    platform ended it.
+// Version 4:
+//   service_tokens   gains section_id: NULL for a platform's token (every call of its client), or the one section a
+//                    candidate's token may take (create its own sessions, answer, read their reports).
 // Times are UTC, ISO 8601 with milliseconds.
 
 #include <array>
 
 namespace irtcat::detail {
 
-inline constexpr std::array<const char*, 3> kStoreMigrations = {
+inline constexpr std::array<const char*, 4> kStoreMigrations = {
     // ---- 0 -> 1: banks, items, sessions, responses ----
     R"sql(
 PRAGMA application_id = 1230132291;
@@ -162,6 +165,10 @@ CREATE TABLE service_sessions (
   session_id  INTEGER NOT NULL UNIQUE REFERENCES sessions (session_id),
   ended       INTEGER NOT NULL DEFAULT 0 CHECK (ended IN (0, 1))
 ) WITHOUT ROWID;
+)sql",
+    // ---- 3 -> 4: candidate tokens, limited to taking one section ----
+    R"sql(
+ALTER TABLE service_tokens ADD COLUMN section_id TEXT REFERENCES service_sections (section_id);
 )sql",
 };
 

@@ -26,6 +26,8 @@ namespace {
 constexpr int kMaxSectionGridPoints = 2001;
 
 constexpr const char* kScope = "https://purl.imsglobal.org/spec/cat/v1p0/scope/all";
+// A candidate's token: it takes one section (its own sessions), nothing else.
+const std::string kTakeScope = "take:";
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -265,12 +267,13 @@ bool CatService::healthy() {
   return store->schema_version() == Store::kSchemaVersion;
 }
 
-std::optional<std::string> CatService::client_of_token(const std::string& token) {
+std::optional<TokenGrant> CatService::grant_of_token(const std::string& token) {
   StorePool::Lease store = stores_.acquire();
-  return token_client(*store, token, unix_now());
+  return token_grant(*store, token, unix_now());
 }
 
-Reply CatService::issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret) {
+Reply CatService::issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret,
+                              const std::string& scope) {
   if (grant_type != "client_credentials") {
     return {400, {{"error", "unsupported_grant_type"}, {"error_description", "only client_credentials is supported"}}};
   }
@@ -278,13 +281,28 @@ Reply CatService::issue_token(const std::string& grant_type, const std::string& 
   if (client_id.empty() || !check_client(*store, client_id, secret)) {
     return {401, {{"error", "invalid_client"}, {"error_description", "unknown client or wrong secret"}}};
   }
+  TokenGrant grant{client_id, std::nullopt};
+  if (scope.starts_with(kTakeScope)) {
+    const std::string section = scope.substr(kTakeScope.size());
+    const std::optional<SectionRow> row = find_section(*store, section);
+    if (!row || row->client != client_id || row->ended) {
+      return {400,
+              {{"error", "invalid_scope"},
+               {"error_description", "'" + scope + "': the client has no active section '" + section + "'"}}};
+    }
+    grant.section = section;
+  } else if (!scope.empty() && scope != kScope) {
+    return {400,
+            {{"error", "invalid_scope"},
+             {"error_description", "the scope is " + std::string(kScope) + " or take:{sectionIdentifier}"}}};
+  }
   const std::string token = random_hex(32);
-  add_token(*store, token, client_id, unix_now() + token_lifetime_.count());
+  add_token(*store, token, grant, unix_now() + token_lifetime_.count());
   return {200,
           {{"access_token", token},
            {"token_type", "Bearer"},
            {"expires_in", token_lifetime_.count()},
-           {"scope", kScope}}};
+           {"scope", grant.section ? kTakeScope + *grant.section : std::string(kScope)}}};
 }
 
 std::shared_ptr<const CatService::Section> CatService::section_of(Store& store, const std::string& client,
@@ -508,7 +526,7 @@ Reply CatService::session_report(const std::string& client, const std::string& i
   const std::optional<SessionRow> row = find_session(*store, id, key);
   if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
   const StoredSession stored = store->load_session(row->session_id);
-  const Session session = restore_session(stored, section->design);
+  Session session = restore_session(stored, section->design);
   const ItemBank& bank = section->design->bank();
   json items = json::array();
   for (const SessionStep& step : session.history()) {
@@ -518,6 +536,22 @@ Reply CatService::session_report(const std::string& client, const std::string& i
                      {"theta", step.estimate.theta},
                      {"se", step.estimate.se}});
   }
+  json topics = json::array();
+  for (const TopicScore& topic : topic_scores(bank, session.history(), section->info.topics)) {
+    topics.push_back({{"topic", topic.topic}, {"items", topic.items}, {"score", topic.score}});
+  }
+  // The item to answer next, as a candidate sees it: what a page needs to show it, never the key.
+  json next = nullptr;
+  if (!row->ended) {
+    if (const std::optional<ItemIndex> offered = session.next_item()) {
+      const ItemMetadata& metadata = bank.metadata(*offered);
+      next = {{"identifier", bank.item(*offered).id().str()},
+              {"topic", metadata.topic},
+              {"stem", metadata.content.stem},
+              {"options", metadata.content.options},
+              {"categories", bank.item(*offered).category_count()}};
+    }
+  }
   const AbilityEstimate& estimate = session.estimate();
   json report{{"sessionIdentifier", key},
               {"sectionIdentifier", id},
@@ -526,6 +560,10 @@ Reply CatService::session_report(const std::string& client, const std::string& i
               {"stopReason", std::string(to_string(session.stop_reason()))},
               {"theta", estimate.theta},
               {"se", std::isfinite(estimate.se) ? json(estimate.se) : json(nullptr)},
+              {"maxItems", section->design->config().stopping.max_length},
+              {"sessionState", std::to_string(session.history().size())},
+              {"nextItem", next},
+              {"topics", topics},
               {"items", items}};
   if (catalog_) {
     report["scaleScore"] = std::round(catalog_->scale.score(estimate.theta) * 10) / 10;

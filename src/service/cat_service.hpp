@@ -17,6 +17,7 @@
 #include "irtcat/service.hpp"
 #include "irtcat/session.hpp"
 #include "irtcat/store.hpp"
+#include "service/service_store.hpp"
 
 namespace irtcat::service {
 
@@ -69,10 +70,13 @@ class CatService {
  public:
   explicit CatService(const ServiceOptions& options);
 
-  /// The client a bearer token belongs to, while it is valid.
-  std::optional<std::string> client_of_token(const std::string& token);
-  /// OAuth 2 client credentials grant: a bearer token for a client that gives its secret.
-  Reply issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret);
+  /// What a bearer token grants, while it is valid.
+  std::optional<TokenGrant> grant_of_token(const std::string& token);
+  /// OAuth 2 client credentials grant: a bearer token for a client that gives its secret. `scope` empty (or the
+  /// binding's scope) gives the platform's token; "take:{sectionIdentifier}" gives a candidate's token for one of
+  /// the client's active sections (docs/service.md, "A candidate's page").
+  Reply issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret,
+                    const std::string& scope = {});
 
   Reply create_section(const std::string& client, const json& body);
   Reply get_section(const std::string& client, const std::string& section);
@@ -81,7 +85,8 @@ class CatService {
   Reply submit_results(const std::string& client, const std::string& section, const std::string& session,
                        const json& body);
   Reply end_session(const std::string& client, const std::string& section, const std::string& session);
-  /// irtcat's own: the current estimate and the history of a session.
+  /// irtcat's own: the current estimate and the history of a session, its score per topic, and while it runs the
+  /// offered item's content (never its key or explanation) with the sessionState to answer it from.
   Reply session_report(const std::string& client, const std::string& section, const std::string& session);
   /// True when the database answers.
   bool healthy();

@@ -7,6 +7,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/service.hpp"
 #include "service/cat_service.hpp"
+#include "service/candidate_page.hpp"
 #include "service/credentials.hpp"
 #include "service/openapi.hpp"
 #include "service/service_store.hpp"
@@ -73,15 +74,20 @@ struct Service::Impl {
               httplib::Response& response) {
     try {
       std::string client;
-      if (route.authenticated) {
+      if (route.authenticated()) {
         const std::string token = bearer_token(request);
-        const std::optional<std::string> owner = token.empty() ? std::nullopt : cat.client_of_token(token);
-        if (!owner) {
+        const std::optional<service::TokenGrant> grant = token.empty() ? std::nullopt : cat.grant_of_token(token);
+        if (!grant) {
           response.set_header("WWW-Authenticate", "Bearer");
           throw RequestError(401, token.empty() ? "a bearer token is required (POST /oauth2/token)"
                                                 : "the bearer token is unknown or has expired");
         }
-        client = *owner;
+        // A candidate's token takes its own section and nothing else (the section is the path's first parameter).
+        if (grant->section && (route.access != service::Access::candidate || request.matches.size() < 2 ||
+                               request.matches[1].str() != *grant->section)) {
+          throw RequestError(403, "a candidate's token may only take section '" + *grant->section + "'");
+        }
+        client = grant->client;
       }
       json body;
       if (route.body) {
@@ -139,8 +145,7 @@ struct Service::Impl {
             secret = decoded.substr(colon + 1);
           }
         }
-        Reply reply = cat.issue_token(request.get_param_value("grant_type"), id, secret);
-        return reply;
+        return cat.issue_token(request.get_param_value("grant_type"), id, secret, request.get_param_value("scope"));
       };
     }
     if (operation == "createSection") {
@@ -183,8 +188,19 @@ struct Service::Impl {
 
   void register_routes() {
     for (const service::Route& route : service::routes()) {
-      const Handler handler = handler_of(route.operation);
       const std::string pattern = path_pattern(route.path);
+      if (route.media == std::string_view("text/html")) {  // the candidate's page: the same page on every path
+        server.Get(pattern, [](const httplib::Request&, httplib::Response& response) {
+          response.set_header("Cache-Control", "no-store");
+          response.set_header("Content-Security-Policy",
+                              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                              "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'");
+          response.set_header("Referrer-Policy", "no-referrer");
+          response.set_content(std::string(service::candidate_page()), "text/html; charset=utf-8");
+        });
+        continue;
+      }
+      const Handler handler = handler_of(route.operation);
       auto serve = [this, &route, handler](const httplib::Request& request, httplib::Response& response) {
         answer(route, handler, request, response);
       };

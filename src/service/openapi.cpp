@@ -9,25 +9,36 @@ namespace irtcat::service {
 const std::vector<Route>& routes() {
   static const std::string p = kBindingPrefix;
   static const std::vector<Route> table = {
-      {"GET", "/healthz", "health", "Liveness and database check", false, false, 200},
-      {"GET", "/openapi.json", "openapi", "This document", false, false, 200},
+      {"GET", "/healthz", "health", "Liveness and database check", Access::open, false, 200},
+      {"GET", "/openapi.json", "openapi", "This document", Access::open, false, 200},
+      {"GET", "/", "candidatePage",
+       "The candidate's page: asks for a section and a candidate's token, or reads them from the link's fragment",
+       Access::open, false, 200, "text/html"},
+      {"GET", "/take/{sectionIdentifier}", "takeSection",
+       "The candidate's page for one section; the candidate's token comes in the fragment (#token=...)",
+       Access::open, false, 200, "text/html"},
       {"POST", "/oauth2/token", "token",
-       "OAuth 2 client credentials grant (form fields grant_type, client_id, client_secret, or HTTP Basic)", false,
-       false, 200},
+       "OAuth 2 client credentials grant (form fields grant_type, client_id, client_secret, or HTTP Basic; "
+       "scope take:{sectionIdentifier} for a candidate's token)",
+       Access::open, false, 200},
       {"POST", p + "/sections", "createSection",
-       "Create a section: sectionConfiguration is base64 of irtcat's section configuration JSON", true, true, 201},
-      {"GET", p + "/sections/{sectionIdentifier}", "getSection", "The section's configuration and items", true, false,
-       200},
+       "Create a section: sectionConfiguration is base64 of irtcat's section configuration JSON", Access::platform,
+       true, 201},
+      {"GET", p + "/sections/{sectionIdentifier}", "getSection", "The section's configuration and items",
+       Access::platform, false, 200},
       {"DELETE", p + "/sections/{sectionIdentifier}", "endSection", "End a section: it starts no more sessions",
-       true, false, 204},
+       Access::platform, false, 204},
       {"POST", p + "/sections/{sectionIdentifier}/sessions", "createSession",
-       "Create a session: the first item and the session state", true, true, 201},
+       "Create a session: the first item and the session state", Access::candidate, true, 201},
       {"POST", p + "/sections/{sectionIdentifier}/sessions/{sessionIdentifier}/results", "submitResults",
-       "Submit the result of the offered item: the next item, or none when the section ends", true, true, 200},
+       "Submit the result of the offered item: the next item, or none when the section ends", Access::candidate,
+       true, 200},
       {"DELETE", p + "/sections/{sectionIdentifier}/sessions/{sessionIdentifier}", "endSession", "End a session",
-       true, false, 204},
+       Access::platform, false, 204},
       {"GET", p + "/sections/{sectionIdentifier}/sessions/{sessionIdentifier}", "getSessionReport",
-       "irtcat: the session's estimate (theta, SE, scale score, level) and its items and answers", true, false, 200},
+       "irtcat: the session's estimate (theta, SE, scale score, level), its topics, its items and answers, and "
+       "the offered item's content",
+       Access::candidate, false, 200},
   };
   return table;
 }
@@ -55,17 +66,17 @@ nlohmann::json openapi_document() {
           {"required", true},
           {"content", {{"application/x-www-form-urlencoded", {{"schema", {{"type", "object"}}}}}}}};
     }
+    const json schema = route.media == std::string_view("text/html") ? json{{"type", "string"}}
+                                                                      : json{{"type", "object"}};
     json responses = json::object();
     responses[std::to_string(route.success)] =
         route.success == 204 ? json{{"description", "Done"}}
-                             : json{{"description", "Success"},
-                                    {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
-    for (const char* status : {"400", "404", "409", "413", "415"}) {
-      if (route.authenticated) responses[status] = error_response;
+                             : json{{"description", "Success"}, {"content", {{route.media, {{"schema", schema}}}}}};
+    if (route.authenticated()) {
+      for (const char* status : {"400", "401", "403", "404", "409", "413", "415"}) responses[status] = error_response;
     }
-    if (route.authenticated) responses["401"] = error_response;
     operation["responses"] = responses;
-    operation["security"] = route.authenticated ? json::array({{{"oauth2", json::array()}}}) : json::array();
+    operation["security"] = route.authenticated() ? json::array({{{"oauth2", json::array()}}}) : json::array();
     std::string method = route.method;
     for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     paths[route.path][method] = operation;

@@ -24,21 +24,31 @@ bool check_client(Store& store, const std::string& id, const std::string& secret
   return same_secret(secret_hash(secret, select.column_text(0)), select.column_text(1));
 }
 
-void add_token(Store& store, const std::string& token, const std::string& client, std::int64_t expires_at) {
+void add_token(Store& store, const std::string& token, const TokenGrant& grant, std::int64_t expires_at) {
   Transaction transaction(store.database());
   // Expired tokens are dropped as new ones are issued, so the table holds only live ones.
   Statement expired(store.database(), "DELETE FROM service_tokens WHERE expires_at < ?");
   expired.bind(1, expires_at - 24 * 3600).run();
-  Statement insert(store.database(), "INSERT INTO service_tokens (token_hash, client_id, expires_at) VALUES (?, ?, ?)");
-  insert.bind(1, token_hash(token)).bind(2, client).bind(3, expires_at).run();
+  Statement insert(store.database(),
+                   "INSERT INTO service_tokens (token_hash, client_id, expires_at, section_id) VALUES (?, ?, ?, ?)");
+  insert.bind(1, token_hash(token)).bind(2, grant.client).bind(3, expires_at);
+  if (grant.section) {
+    insert.bind(4, *grant.section);
+  } else {
+    insert.bind_null(4);
+  }
+  insert.run();
   transaction.commit();
 }
 
-std::optional<std::string> token_client(Store& store, const std::string& token, std::int64_t now) {
-  Statement select(store.database(), "SELECT client_id FROM service_tokens WHERE token_hash = ? AND expires_at > ?");
+std::optional<TokenGrant> token_grant(Store& store, const std::string& token, std::int64_t now) {
+  Statement select(store.database(),
+                   "SELECT client_id, section_id FROM service_tokens WHERE token_hash = ? AND expires_at > ?");
   select.bind(1, token_hash(token)).bind(2, now);
   if (!select.step()) return std::nullopt;
-  return select.column_text(0);
+  TokenGrant grant{select.column_text(0), std::nullopt};
+  if (!select.is_null(1)) grant.section = select.column_text(1);
+  return grant;
 }
 
 void add_section(Store& store, const SectionRow& section) {

@@ -1,5 +1,5 @@
 #pragma once
-// The service's rows in the irtcat database (schema version 3, src/detail/store_schema.hpp): clients, tokens,
+// The service's rows in the irtcat database (schema versions 3 and 4, src/detail/store_schema.hpp): clients, tokens,
 // sections and the sessions of each section. Each function runs on one Store connection, in its own
 // transaction unless it is called inside one.
 
@@ -36,10 +36,16 @@ ClientCredentials add_client(Store& store, const std::string& name);
 /// True when `id` is a client and `secret` its secret.
 bool check_client(Store& store, const std::string& id, const std::string& secret);
 
-/// Stores a new bearer token (its hash) for `client`, valid until `expires_at` (Unix seconds).
-void add_token(Store& store, const std::string& token, const std::string& client, std::int64_t expires_at);
-/// The client a token belongs to while it is valid at `now`.
-std::optional<std::string> token_client(Store& store, const std::string& token, std::int64_t now);
+/// Who a bearer token speaks for: its client, and for a candidate's token the one section it may take.
+struct TokenGrant {
+  std::string client;
+  std::optional<std::string> section;  ///< nullopt: the platform's token, every call of its client
+};
+
+/// Stores a new bearer token (its hash) for `grant`, valid until `expires_at` (Unix seconds).
+void add_token(Store& store, const std::string& token, const TokenGrant& grant, std::int64_t expires_at);
+/// What a token grants while it is valid at `now`.
+std::optional<TokenGrant> token_grant(Store& store, const std::string& token, std::int64_t now);
 
 void add_section(Store& store, const SectionRow& section);
 std::optional<SectionRow> find_section(Store& store, const std::string& id);

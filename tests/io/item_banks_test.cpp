@@ -273,9 +273,9 @@ TEST_CASE("item banks: no two stems, in one bank or across banks, are near-dupli
          "A binary classifier has 30 true positives, 10 false positives and 20 false negatives on a test set. What "
          "is its precision?"},
     };
-    for (const auto& [first, second] : found) {
-      CAPTURE(first);
-      CHECK(stem_similarity(first, second) >= kNearDuplicate);
+    for (const auto& pair : found) {
+      CAPTURE(pair.first);
+      CHECK(stem_similarity(pair.first, pair.second) >= kNearDuplicate);
     }
     // Spacing, case and punctuation do not matter; a different question in the same template does.
     CHECK(stem_similarity("What is P(A and B)?", "what  is p (a AND b)") == 1.0);

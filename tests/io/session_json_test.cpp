@@ -66,7 +66,9 @@ TEST_CASE("session: a restored session makes the same choices at every step, ran
   cases.emplace_back("progressive", progressive);
 
   const auto bank = bank_of(Model::three_pl, 60, 4, {"demo", 3});
-  for (const auto& [name, config] : cases) {
+  for (const auto& named : cases) {
+    const std::string& name = named.first;  // named, not bound: clang 14 cannot capture a structured binding
+    const SessionConfig& config = named.second;
     CAPTURE(name);
     const auto design = std::make_shared<const TestDesign>(bank, config);
     Session whole(design, 99);

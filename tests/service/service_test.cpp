@@ -268,12 +268,17 @@ TEST_CASE("service: /openapi.json lists exactly the routes the server answers") 
       for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
       const Answer answer = service.call(upper, concrete, "{}");
       // Answered by the route: whatever the status, not the server's "no route" reply.
-      CHECK(answer.body.value("imsx_description", "").find("no route") == std::string::npos);
+      if (operation.at("responses").dump().find("text/html") != std::string::npos) {
+        CHECK(answer.status == 200);
+        CHECK(answer.text.starts_with("<!DOCTYPE html>"));
+      } else {
+        CHECK(answer.body.value("imsx_description", "").find("no route") == std::string::npos);
+      }
       CHECK(operation.contains("operationId"));
       ++routes;
     }
   }
-  CHECK(routes == 10);
+  CHECK(routes == 12);
   for (const char* path : {"/ims/cat/v1p0", "/ims/cat/v1p0/sections/x/sessions/x/results/x", "/admin"}) {
     CAPTURE(path);
     CHECK(service.call("GET", path).body.value("imsx_description", "").find("no route") != std::string::npos);
@@ -302,6 +307,77 @@ TEST_CASE("service: a client sees only its own sections, tokens expire and secre
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   CHECK(service.call("GET", kSections + "/" + section).status == 401);
+}
+
+TEST_CASE("service: a candidate's token takes its own section and nothing else, and the page is self-contained") {
+  Scratch scratch;
+  ServiceFixture service(scratch);
+  const std::string section = service.section({{"bank", "mathematics"}});
+  const std::string other_section = service.section({{"bank", "data_science"}});
+  const std::string form = "grant_type=client_credentials&client_id=" + service.client_id +
+                           "&client_secret=" + service.client_secret + "&scope=";
+  const Answer issued = service.post_form("/oauth2/token", form + "take:" + section);
+  REQUIRE(issued.status == 200);
+  CHECK(issued.body.at("scope") == "take:" + section);
+  const std::string candidate = issued.body.at("access_token").get<std::string>();
+
+  // Allowed: sessions of its section, their results and reports.
+  const Answer created = service.post(kSections + "/" + section + "/sessions", {{"seed", 5}}, candidate);
+  REQUIRE(created.status == 201);
+  const std::string key = created.body.at("sessionIdentifier").get<std::string>();
+  const std::string session = kSections + "/" + section + "/sessions/" + key;
+  Answer report = service.call("GET", session, {}, {}, candidate);
+  REQUIRE(report.status == 200);
+  // The report offers the item the binding's reply named, with its content but never its key or explanation.
+  const json& next = report.body.at("nextItem");
+  const std::string offered = created.body.at("nextItems").at("itemIdentifiers").at(0).get<std::string>();
+  CHECK(next.at("identifier") == offered);
+  CHECK(report.body.at("sessionState") == "0");
+  CHECK(report.body.at("maxItems") == 20);
+  CHECK_FALSE(next.at("stem").get<std::string>().empty());
+  CHECK(next.at("options").size() >= 2);
+  CHECK_FALSE(next.contains("key"));
+  CHECK(report.text.find("explanation") == std::string::npos);
+  const Answer answered =
+      service.post(session + "/results", results_body(option_result(offered, 'A'), "0"), candidate);
+  REQUIRE(answered.status == 200);
+  report = service.call("GET", session, {}, {}, candidate);
+  CHECK(report.body.at("sessionState") == "1");
+  CHECK(report.body.at("topics").size() == 1);
+  CHECK(report.body.at("topics").at(0).at("items") == 1);
+  CHECK(report.body.at("nextItem").at("identifier") ==
+        answered.body.at("nextItems").at("itemIdentifiers").at(0).get<std::string>());
+
+  // Refused: everything else, with 403.
+  CHECK(service.call("GET", kSections + "/" + section, {}, {}, candidate).status == 403);
+  CHECK(service.call("DELETE", kSections + "/" + section, {}, {}, candidate).status == 403);
+  CHECK(service.call("DELETE", session, {}, {}, candidate).status == 403);
+  CHECK(service.post(kSections, {{"sectionConfiguration", base64(json{{"bank", "mathematics"}}.dump())}}, candidate)
+            .status == 403);
+  CHECK(service.post(kSections + "/" + other_section + "/sessions", json::object(), candidate).status == 403);
+  CHECK(service.call("GET", kSections + "/" + section).status == 200);  // the platform's token still may
+
+  // Scopes that grant nothing: an unknown section, another client's, an ended one, an unknown scope.
+  for (const std::string& scope : {std::string("take:nosuchsection"), std::string("take:"), std::string("admin")}) {
+    CAPTURE(scope);
+    const Answer refused = service.post_form("/oauth2/token", form + scope);
+    CHECK(refused.status == 400);
+    CHECK(refused.body.at("error") == "invalid_scope");
+  }
+  const ClientCredentials other = add_service_client(service.options().database, "another platform");
+  CHECK(service.post_form("/oauth2/token", "grant_type=client_credentials&client_id=" + other.id +
+                                               "&client_secret=" + other.secret + "&scope=take:" + section)
+            .status == 400);
+  REQUIRE(service.call("DELETE", kSections + "/" + other_section).status == 204);
+  CHECK(service.post_form("/oauth2/token", form + "take:" + other_section).status == 400);
+
+  // The page: the same document at / and /take/{section}, with nothing fetched from elsewhere.
+  const Answer root = service.call("GET", "/", {}, {}, "");
+  const Answer take = service.call("GET", "/take/" + section, {}, {}, "");
+  REQUIRE(root.status == 200);
+  CHECK(take.text == root.text);
+  CHECK(root.text.starts_with("<!DOCTYPE html>"));
+  CHECK(root.text.find("://") == std::string::npos);
 }
 
 TEST_CASE("service: thousands of mutated requests never crash the server or corrupt a session") {

@@ -1,0 +1,298 @@
+"""The candidate's page of `irtcat serve` driven in headless Chromium over the DevTools protocol (a pipe, so only
+Python's standard library is needed): a platform makes a section and a candidate's token, the "candidate" opens the
+link, clicks an option and the submit button for every question, reloads the page halfway (the session must carry
+on), and reads the result. The page must agree with the service's own report of the session: the same items in
+the same order, each answer scored from the option clicked, the same scale score, level and topic counts. Screenshots
+of a question and of the result must not be blank, and the console must stay silent.
+
+Usage: candidate_page_test.py IRTCAT DATABASE BANK_JSON CHROMIUM WORK_DIR
+"""
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+class Service:
+    """`irtcat serve` on a free port of 127.0.0.1, and plain HTTP calls to it."""
+
+    def __init__(self, irtcat, database, work):
+        self.log = open(os.path.join(work, "serve.out"), "w+")
+        self.process = subprocess.Popen([irtcat, "serve", "--db", database, "--port", "0"], stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        for _ in range(400):
+            self.log.seek(0)
+            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", self.log.read())
+            if found:
+                self.base = found.group(1)
+                return
+            time.sleep(0.05)
+        fail("irtcat serve did not start")
+
+    def call(self, method, path, body=None, token=None, form=None):
+        headers = {}
+        data = None
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=30) as response:
+                text = response.read().decode()
+                return response.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            return error.code, (json.loads(text) if text else None)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+class Browser:
+    """Headless Chromium with the DevTools protocol on a pipe (--remote-debugging-pipe: commands in on fd 3,
+    replies and events out on fd 4, each message JSON ended by a NUL byte), one page attached in flat mode."""
+
+    def __init__(self, chromium, work):
+        to_browser_read, to_browser_write = os.pipe()
+        from_browser_read, from_browser_write = os.pipe()
+        # Above any descriptor the child will set up, so that moving them to 3 and 4 cannot clobber one another.
+        command_fd = os.dup2(to_browser_read, 100)
+        event_fd = os.dup2(from_browser_write, 101)
+
+        def descriptors():
+            os.dup2(command_fd, 3)
+            os.dup2(event_fd, 4)
+
+        self.process = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-proxy-server", "--remote-debugging-pipe", "--window-size=1000,1100",
+             "--user-data-dir=" + os.path.join(work, "profile"), "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chromium.log"), "w"),
+            preexec_fn=descriptors, close_fds=False)
+        for fd in (to_browser_read, from_browser_write, command_fd, event_fd):
+            os.close(fd)
+        self.writer = os.fdopen(to_browser_write, "wb", buffering=0)
+        self.reader = os.fdopen(from_browser_read, "rb", buffering=0)
+        self.buffer = b""
+        self.next_id = 0
+        self.session = None
+        self.console = []  # console messages and uncaught exceptions of the page
+
+    def _receive(self):
+        while b"\0" not in self.buffer:
+            chunk = self.reader.read(65536)
+            if not chunk:
+                fail("Chromium closed the DevTools pipe")
+            self.buffer += chunk
+        message, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(self, method, params=None, page=True):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if page and self.session:
+            message["sessionId"] = self.session
+        self.writer.write(json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._receive()
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    fail(method + ": " + json.dumps(reply["error"]))
+                return reply.get("result", {})
+            method_name = reply.get("method", "")
+            if method_name == "Runtime.consoleAPICalled":
+                self.console.append(" ".join(str(a.get("value", a.get("description", "")))
+                                             for a in reply["params"].get("args", [])))
+            elif method_name == "Runtime.exceptionThrown":
+                self.console.append(json.dumps(reply["params"]["exceptionDetails"])[:500])
+
+    def open(self, url):
+        target = self.send("Target.createTarget", {"url": "about:blank"}, page=False)["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
+                                 page=False)["sessionId"]
+        self.send("Runtime.enable")
+        self.send("Page.enable")
+        self.send("Page.navigate", {"url": url})
+
+    def evaluate(self, expression):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            fail("evaluate " + expression + ": " + json.dumps(result["exceptionDetails"])[:500])
+        return result["result"].get("value")
+
+    def wait_for(self, expression, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.05)
+        fail("timed out waiting for " + expression + "; page state " +
+             str(self.evaluate("document.body && document.body.dataset.state")))
+
+    def click(self, selector):
+        """A real mouse click at the middle of the element (pressed and released), as a candidate clicks."""
+        box = self.evaluate("(() => { const e = document.querySelector(%s); e.scrollIntoView({block: 'center'});"
+                            " const r = e.getBoundingClientRect();"
+                            " return [r.left + r.width / 2, r.top + r.height / 2]; })()" % json.dumps(selector))
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent",
+                      {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1})
+
+    def screenshot(self, path):
+        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(data))
+        return os.path.getsize(path)
+
+    def close(self):
+        try:
+            self.send("Browser.close", page=False)
+        except SystemExit:
+            pass
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def main():
+    irtcat, template, bank_file, chromium, work = sys.argv[1:6]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    database = os.path.join(work, "irtcat.db")
+    shutil.copy(template, database)
+    with open(bank_file) as bank_json:
+        items = {item["id"]: item for item in json.load(bank_json)["items"]}
+
+    credentials = subprocess.run([irtcat, "serve", "--db", database, "client", "add", "page test"], check=True,
+                                 capture_output=True, text=True).stdout
+    client_id = re.search(r"client_id\s+(\S+)", credentials).group(1)
+    secret = re.search(r"client_secret\s+(\S+)", credentials).group(1)
+
+    service = Service(irtcat, database, work)
+    browser = None
+    try:
+        status, issued = service.call("POST", "/oauth2/token", form={
+            "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+        check(status == 200, "platform token: %s %s" % (status, issued))
+        platform = issued["access_token"]
+        configuration = {"bank": "mathematics", "config": {"stopping": {"max_length": 8, "se_target": None}}}
+        status, made = service.call("POST", "/ims/cat/v1p0/sections", token=platform, body={
+            "sectionConfiguration": base64.b64encode(json.dumps(configuration).encode()).decode()})
+        check(status == 201, "create section: %s %s" % (status, made))
+        section = made["sectionIdentifier"]
+        status, issued = service.call("POST", "/oauth2/token", form={
+            "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
+            "scope": "take:" + section})
+        check(status == 200 and issued["scope"] == "take:" + section, "candidate token: %s %s" % (status, issued))
+        candidate = issued["access_token"]
+
+        browser = Browser(chromium, work)
+        browser.open(service.base + "/take/" + section + "#token=" + candidate)
+
+        shown = []     # (item, letter) in the order the page showed and answered them
+        reloaded = False
+        while True:
+            state = browser.wait_for("['question', 'result', 'error'].includes(document.body.dataset.state) && "
+                                     "document.body.dataset.state")
+            check(state != "error", "the page shows an error: " +
+                  str(browser.evaluate("document.getElementById('error').textContent")))
+            if state == "result":
+                break
+            item = browser.evaluate("document.getElementById('question').dataset.item")
+            progress = browser.evaluate("document.getElementById('progress-text').textContent")
+            check(progress.startswith("Question %d of at most 8" % (len(shown) + 1)), "progress: " + progress)
+            options = browser.evaluate("[...document.querySelectorAll('#options button')].map(b => b.dataset.letter)")
+            check(options == [chr(65 + k) for k in range(len(items[item]["options"]))], "options of " + item)
+            stem = browser.evaluate("document.getElementById('stem').textContent")
+            check(stem == items[item]["stem"], "the stem of " + item)
+            if len(shown) == 1:
+                size = browser.screenshot(os.path.join(work, "question.png"))
+                check(size > 20000, "the question's screenshot looks blank (%d bytes)" % size)
+            # Every third answer right, the others the first wrong option: a mix the estimate must follow.
+            key = items[item]["key"]
+            wrong = 1 if key == 0 else 0
+            letter = chr(65 + (key if len(shown) % 3 == 0 else wrong))
+            browser.click('#options button[data-letter="%s"]' % letter)
+            check(browser.evaluate("document.querySelector('#options button[data-letter=\"%s\"]')"
+                                   ".getAttribute('aria-pressed')" % letter) == "true", "the click chose " + letter)
+            before = len(shown)
+            browser.click("#submit")
+            shown.append((item, letter))
+            # The next question (or the result) replaces this one.
+            browser.wait_for("document.body.dataset.state === 'result' || document.body.dataset.state === 'error' ||"
+                             " document.getElementById('progress-text').textContent.startsWith('Question %d ')"
+                             % (before + 2))
+            if len(shown) == 3 and not reloaded:
+                reloaded = True
+                browser.send("Page.reload")
+                browser.wait_for("document.readyState === 'complete' && "
+                                 "['question', 'result'].includes(document.body.dataset.state)")
+                progress = browser.evaluate("document.getElementById('progress-text').textContent")
+                check(progress.startswith("Question 4 "), "after a reload the session carries on: " + progress)
+
+        size = browser.screenshot(os.path.join(work, "result.png"))
+        check(size > 20000, "the result's screenshot looks blank (%d bytes)" % size)
+        page_score = browser.evaluate("document.getElementById('scale-score').textContent")
+        page_level = browser.evaluate("document.getElementById('level').textContent")
+        page_topics = browser.evaluate("[...document.querySelectorAll('#topics tbody tr')]"
+                                       ".map(r => [...r.cells].map(c => c.textContent))")
+        session = browser.evaluate("new URLSearchParams(location.hash.slice(1)).get('session')")
+
+        status, report = service.call("GET", "/ims/cat/v1p0/sections/%s/sessions/%s" % (section, session),
+                                      token=platform)
+        check(status == 200, "report: %s %s" % (status, report))
+        check(report["status"] == "finished" and report["nextItem"] is None, "the session finished")
+        check([step["identifier"] for step in report["items"]] == [item for item, _ in shown],
+              "the page showed the session's items in order")
+        for step, (item, letter) in zip(report["items"], shown):
+            expected = 1 if ord(letter) - 65 == items[item]["key"] else 0
+            check(step["response"] == expected, "item %s scored from option %s" % (item, letter))
+        check(page_score == "%.1f" % report["scaleScore"], "scale score %s vs %s" % (page_score, report["scaleScore"]))
+        check(0 <= report["scaleScore"] <= 300, "a scale score on 0-300")
+        check(page_level == "Level: " + report["level"], "level " + page_level)
+        check(page_topics == [[t["topic"], str(t["items"]), str(t["score"])] for t in report["topics"]],
+              "topics %s vs %s" % (page_topics, report["topics"]))
+        check(sum(t["items"] for t in report["topics"]) == len(shown), "every question in a topic")
+
+        # The candidate's token takes its section and nothing else.
+        status, _ = service.call("DELETE", "/ims/cat/v1p0/sections/" + section, token=candidate)
+        check(status == 403, "a candidate's token ends no section (%s)" % status)
+
+        check(not browser.console, "the page wrote to the console: " + "; ".join(browser.console))
+        print("the page took %d questions, reloaded once, scale score %s, %s" % (len(shown), page_score, page_level))
+    finally:
+        if browser:
+            browser.close()
+        service.stop()
+
+
+if __name__ == "__main__":
+    main()
