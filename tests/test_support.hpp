@@ -91,16 +91,42 @@ inline ItemBank spread_bank(Model model, int n, std::uint64_t seed, double scali
   std::vector<Item> items;
   for (int i = 0; i < n; ++i) {
     const ItemId id(numbered("i", i));
+    // Draws in a fixed order, never inside one call's arguments (their order is unspecified: GCC evaluates them
+    // right to left, clang left to right, and the banks must be the same whichever compiles the tests). The order
+    // is the one GCC used when the tests' figures were set.
     switch (model) {
-      case Model::two_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng))); break;
-      case Model::three_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng), c(rng))); break;
-      case Model::four_pl: items.push_back(Item::dichotomous(id, model, a(rng), b(rng), c(rng), 1.0 - c(rng) / 2)); break;
+      case Model::two_pl: {
+        const double difficulty = b(rng);
+        const double slope = a(rng);
+        items.push_back(Item::dichotomous(id, model, slope, difficulty));
+        break;
+      }
+      case Model::three_pl: {
+        const double guessing = c(rng);
+        const double difficulty = b(rng);
+        const double slope = a(rng);
+        items.push_back(Item::dichotomous(id, model, slope, difficulty, guessing));
+        break;
+      }
+      case Model::four_pl: {
+        const double upper = 1.0 - c(rng) / 2;
+        const double guessing = c(rng);
+        const double difficulty = b(rng);
+        const double slope = a(rng);
+        items.push_back(Item::dichotomous(id, model, slope, difficulty, guessing, upper));
+        break;
+      }
       case Model::grm: {
         const double base = b(rng);
         items.push_back(Item::polytomous(id, model, a(rng), {base - 1.0, base, base + 0.9}));
         break;
       }
-      case Model::gpcm: items.push_back(Item::polytomous(id, model, a(rng), {b(rng), b(rng), b(rng)})); break;
+      case Model::gpcm: {
+        const std::vector<double> thresholds = {b(rng), b(rng), b(rng)};  // a braced list runs left to right
+        const double slope = a(rng);
+        items.push_back(Item::polytomous(id, model, slope, thresholds));
+        break;
+      }
       default: items.push_back(Item::dichotomous(id, Model::one_pl, 1.0, b(rng))); break;
     }
   }

@@ -183,7 +183,9 @@ TEST_CASE("calibration: M2 of a correctly specified model follows its chi-square
     std::uniform_real_distribution<double> a(1.5, 2.5), b(-1.0, 2.0);
     std::vector<Item> truth;
     for (int j = 0; j < 20; ++j) {
-      truth.push_back(Item::dichotomous(ItemId(numbered("i", j)), Model::three_pl, a(rng), b(rng), 0.25));
+      const double difficulty = b(rng);  // drawn before the slope, never in one call's arguments (test_support.hpp)
+      const double slope = a(rng);
+      truth.push_back(Item::dichotomous(ItemId(numbered("i", j)), Model::three_pl, slope, difficulty, 0.25));
     }
     const CalibrationResult result =
         calibrate(simulate_table(truth, 5000, 46), {CalibrationModel::two_pl}, with_model_fit());

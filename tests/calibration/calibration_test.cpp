@@ -39,7 +39,11 @@ std::vector<Item> two_pl_items(int n, std::uint64_t seed, const char* prefix = "
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> a(0.8, 2.0), b(-2.0, 2.0);
   std::vector<Item> items;
-  for (int j = 0; j < n; ++j) items.push_back(Item::dichotomous(ItemId(numbered(prefix, j)), Model::two_pl, a(rng), b(rng)));
+  for (int j = 0; j < n; ++j) {
+    const double difficulty = b(rng);  // drawn before the slope, never in one call's arguments (test_support.hpp)
+    const double slope = a(rng);
+    items.push_back(Item::dichotomous(ItemId(numbered(prefix, j)), Model::two_pl, slope, difficulty));
+  }
   return items;
 }
 
@@ -250,7 +254,9 @@ TEST_CASE("calibration: GRM, GPCM, Rasch and 1PL recover their parameters") {
     std::uniform_real_distribution<double> a(0.8, 1.8), b(-1.5, 1.5);
     std::vector<Item> truth;
     for (int j = 0; j < 20; ++j) {
-      truth.push_back(Item::polytomous(ItemId(numbered("p", j)), Model::gpcm, a(rng), {b(rng), b(rng), b(rng)}));
+      const std::vector<double> thresholds = {b(rng), b(rng), b(rng)};  // then the slope (test_support.hpp)
+      const double slope = a(rng);
+      truth.push_back(Item::polytomous(ItemId(numbered("p", j)), Model::gpcm, slope, thresholds));
     }
     const CalibrationResult result = calibrate(simulate_table(truth, kPersons, 32), {CalibrationModel::gpcm}, options);
     REQUIRE(result.status == CalibrationStatus::converged);

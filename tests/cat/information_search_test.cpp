@@ -28,11 +28,26 @@ std::shared_ptr<const ItemBank> random_bank(int size, double scaling, std::uint6
     }
     switch (i % 4) {
       case 0: items.push_back(Item::dichotomous(std::move(id), Model::one_pl, 1.0, b(rng))); break;
-      case 1: items.push_back(Item::dichotomous(std::move(id), Model::two_pl, a(rng), b(rng))); break;
-      case 2: items.push_back(Item::dichotomous(std::move(id), Model::three_pl, a(rng), b(rng), c(rng))); break;
+      // Draws in GCC's (right-to-left) argument order, named so that every compiler makes the same bank.
+      case 1: {
+        const double difficulty = b(rng);
+        const double slope = a(rng);
+        items.push_back(Item::dichotomous(std::move(id), Model::two_pl, slope, difficulty));
+        break;
+      }
+      case 2: {
+        const double guessing = c(rng);
+        const double difficulty = b(rng);
+        const double slope = a(rng);
+        items.push_back(Item::dichotomous(std::move(id), Model::three_pl, slope, difficulty, guessing));
+        break;
+      }
       default: {
         const double lower = c(rng);
-        items.push_back(Item::dichotomous(std::move(id), Model::four_pl, a(rng), b(rng), lower, std::max(d(rng), lower + 0.3)));
+        const double upper = std::max(d(rng), lower + 0.3);
+        const double difficulty = b(rng);
+        const double slope = a(rng);
+        items.push_back(Item::dichotomous(std::move(id), Model::four_pl, slope, difficulty, lower, upper));
       }
     }
   }

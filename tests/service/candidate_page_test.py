@@ -148,8 +148,9 @@ class Browser:
 
     def wait_for(self, expression, seconds=30):
         deadline = time.time() + seconds
+        guarded = "(() => { try { return (%s); } catch (e) { return null; } })()" % expression  # page still loading
         while time.time() < deadline:
-            value = self.evaluate(expression)
+            value = self.evaluate(guarded)
             if value:
                 return value
             time.sleep(0.05)
@@ -220,8 +221,8 @@ def main():
         shown = []     # (item, letter) in the order the page showed and answered them
         reloaded = False
         while True:
-            state = browser.wait_for("['question', 'result', 'error'].includes(document.body.dataset.state) && "
-                                     "document.body.dataset.state")
+            state = browser.wait_for("document.body && ['question', 'result', 'error']"
+                                     ".includes(document.body.dataset.state) && document.body.dataset.state")
             check(state != "error", "the page shows an error: " +
                   str(browser.evaluate("document.getElementById('error').textContent")))
             if state == "result":
@@ -247,13 +248,14 @@ def main():
             browser.click("#submit")
             shown.append((item, letter))
             # The next question (or the result) replaces this one.
-            browser.wait_for("document.body.dataset.state === 'result' || document.body.dataset.state === 'error' ||"
+            browser.wait_for("document.body && document.getElementById('progress-text') && "
+                             "document.body.dataset.state === 'result' || document.body.dataset.state === 'error' ||"
                              " document.getElementById('progress-text').textContent.startsWith('Question %d ')"
                              % (before + 2))
             if len(shown) == 3 and not reloaded:
                 reloaded = True
                 browser.send("Page.reload")
-                browser.wait_for("document.readyState === 'complete' && "
+                browser.wait_for("document.readyState === 'complete' && document.body && "
                                  "['question', 'result'].includes(document.body.dataset.state)")
                 progress = browser.evaluate("document.getElementById('progress-text').textContent")
                 check(progress.startswith("Question 4 "), "after a reload the session carries on: " + progress)
