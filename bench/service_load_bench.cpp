@@ -16,13 +16,13 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "irtcat/irtcat.hpp"
 #include "irtcat/service.hpp"
+#include "service/credentials.hpp"
 
 // After irtcat's headers: httplib.h pulls in <resolv.h>, whose `_res` macro clashes with Eigen's templates.
 #include <httplib.h>
@@ -39,14 +39,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kItems = 20;
 const std::string kSections = "/ims/cat/v1p0/sections";
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                   reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(size));
-  return out;
-}
 
 // A service over a scratch database holding the mathematics bank, and a platform's token for it.
 class Server {
@@ -132,9 +124,8 @@ void BM_ServiceLoad(benchmark::State& state) {
   double seconds = 0.0;
   for (auto _ : state) {
     httplib::Client setup("127.0.0.1", server.port());
-    const auto made =
-        setup.Post(kSections, headers, json{{"sectionConfiguration", base64(configuration.dump())}}.dump(),
-                   "application/json");
+    const json section_body{{"sectionConfiguration", irtcat::service::base64_text(configuration.dump())}};
+    const auto made = setup.Post(kSections, headers, section_body.dump(), "application/json");
     if (!made || made->status != 201) {
       state.SkipWithError("the section was not created");
       return;

@@ -27,7 +27,7 @@ constexpr int kMaxSectionGridPoints = 2001;
 
 constexpr const char* kScope = "https://purl.imsglobal.org/spec/cat/v1p0/scope/all";
 // A candidate's token: it takes one section (its own sessions), nothing else.
-const std::string kTakeScope = "take:";
+constexpr std::string_view kTakeScope = "take:";
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -302,7 +302,7 @@ Reply CatService::issue_token(const std::string& grant_type, const std::string& 
           {{"access_token", token},
            {"token_type", "Bearer"},
            {"expires_in", token_lifetime_.count()},
-           {"scope", grant.section ? kTakeScope + *grant.section : std::string(kScope)}}};
+           {"scope", grant.section ? std::string(kTakeScope) + *grant.section : std::string(kScope)}}};
 }
 
 std::shared_ptr<const CatService::Section> CatService::section_of(Store& store, const std::string& client,

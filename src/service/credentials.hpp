@@ -19,6 +19,9 @@ std::string secret_hash(std::string_view secret, std::string_view salt);
 /// SHA-256 of `text` as hex: how a bearer token is stored (tokens are random and long, so no salt is needed).
 std::string token_hash(std::string_view text);
 
+/// `bytes` as base64 text (with padding): how a platform sends a section configuration.
+std::string base64_text(std::string_view bytes);
+
 /// The bytes a base64 text stands for; std::nullopt when it is not base64.
 std::optional<std::string> base64_bytes(std::string_view text);
 

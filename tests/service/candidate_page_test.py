@@ -216,7 +216,10 @@ def main():
         candidate = issued["access_token"]
 
         browser = Browser(chromium, work)
-        browser.open(service.base + "/take/" + section + "#token=" + candidate)
+        browser.open("about:blank")
+        browser.wait_for("document.readyState === 'complete'")
+        blank = browser.screenshot(os.path.join(work, "blank.png"))  # what "looks blank" is measured against
+        browser.send("Page.navigate", {"url": service.base + "/take/" + section + "#token=" + candidate})
 
         shown = []     # (item, letter) in the order the page showed and answered them
         reloaded = False
@@ -235,8 +238,8 @@ def main():
             stem = browser.evaluate("document.getElementById('stem').textContent")
             check(stem == items[item]["stem"], "the stem of " + item)
             if len(shown) == 1:
-                size = browser.screenshot(os.path.join(work, "question.png"))
-                check(size > 20000, "the question's screenshot looks blank (%d bytes)" % size)
+                question_size = size = browser.screenshot(os.path.join(work, "question.png"))
+                check(size > 3 * blank, "the question's screenshot looks blank (%d bytes, blank %d)" % (size, blank))
             # Every third answer right, the others the first wrong option: a mix the estimate must follow.
             key = ord(items[item]["key"]) - 65  # the bank names its key by letter
             wrong = 1 if key == 0 else 0
@@ -261,7 +264,7 @@ def main():
                 check(progress.startswith("Question 4 "), "after a reload the session carries on: " + progress)
 
         size = browser.screenshot(os.path.join(work, "result.png"))
-        check(size > 20000, "the result's screenshot looks blank (%d bytes)" % size)
+        check(size > 3 * blank, "the result's screenshot looks blank (%d bytes, blank %d)" % (size, blank))
         page_score = browser.evaluate("document.getElementById('scale-score').textContent")
         page_level = browser.evaluate("document.getElementById('level').textContent")
         page_topics = browser.evaluate("[...document.querySelectorAll('#topics tbody tr')]"
@@ -289,7 +292,8 @@ def main():
         check(status == 403, "a candidate's token ends no section (%s)" % status)
 
         check(not browser.console, "the page wrote to the console: " + "; ".join(browser.console))
-        print("the page took %d questions, reloaded once, scale score %s, %s" % (len(shown), page_score, page_level))
+        print("the page took %d questions, reloaded once, scale score %s, %s; screenshots %d and %d bytes, blank %d"
+              % (len(shown), page_score, page_level, question_size, size, blank))
     finally:
         if browser:
             browser.close()

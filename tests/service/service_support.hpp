@@ -6,13 +6,13 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <string>
 #include <thread>
 
 #include "irtcat/irtcat.hpp"
 #include "irtcat/service.hpp"
 #include "scratch.hpp"
+#include "service/credentials.hpp"
 
 // After irtcat's headers: httplib.h pulls in <resolv.h>, whose `_res` macro clashes with Eigen's templates.
 #include <httplib.h>
@@ -21,13 +21,7 @@ namespace irtcat::testing {
 
 using nlohmann::json;
 
-inline std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                   reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(size));
-  return out;
-}
+inline std::string base64(const std::string& bytes) { return service::base64_text(bytes); }
 
 /// A reply: status and body (parsed when it is JSON, else null).
 struct Answer {
