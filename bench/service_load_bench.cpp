@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -134,6 +135,16 @@ void BM_ServiceLoad(benchmark::State& state) {
     std::vector<Running> running(sessions);
     std::vector<std::vector<double>> per_connection(connections);
     std::atomic<bool> failed{false};
+    std::mutex failure_mutex;
+    std::string failure;  // the first failed call, as the client saw it
+    const auto fail = [&](const char* call, const httplib::Result& reply) {
+      std::lock_guard lock(failure_mutex);
+      if (failure.empty()) {
+        failure = std::string(call) + ": " +
+                  (reply ? std::to_string(reply->status) + " " + reply->body : httplib::to_string(reply.error()));
+      }
+      failed = true;
+    };
     const auto drive = [&](auto&& work) {
       std::vector<std::thread> threads;
       for (std::size_t c = 0; c < connections; ++c) threads.emplace_back(work, c);
@@ -144,11 +155,12 @@ void BM_ServiceLoad(benchmark::State& state) {
       httplib::Client http("127.0.0.1", server.port());
       http.set_keep_alive(true);
       http.set_tcp_nodelay(true);
+      http.set_read_timeout(60, 0);
       for (std::size_t s = c; s < sessions; s += connections) {
         const auto created =
             http.Post(kSections + "/" + section + "/sessions", headers, json{{"seed", s}}.dump(), "application/json");
         if (!created || created->status != 201) {
-          failed = true;
+          fail("create a session", created);
           return;
         }
         running[s].path = kSections + "/" + section + "/sessions/" +
@@ -180,7 +192,7 @@ void BM_ServiceLoad(benchmark::State& state) {
           const auto reply = http.Post(session.path, headers, body.dump(), "application/json");
           per_connection[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
           if (!reply || reply->status != 200) {
-            failed = true;
+            fail("submit a result", reply);
             return;
           }
           take_reply(session, reply->body);
@@ -189,7 +201,7 @@ void BM_ServiceLoad(benchmark::State& state) {
     });
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (failed) {
-      state.SkipWithError("a call failed");
+      state.SkipWithError(failure.c_str());
       return;
     }
     state.SetIterationTime(elapsed);

@@ -3,9 +3,10 @@
 // (sections, sessions, results) under /ims/cat/v1p0, OAuth 2 client-credentials tokens, and irtcat's own
 // /healthz, session report and /openapi.json. `irtcat serve` starts one; a C++ platform can embed one.
 //
-// Every answer is committed to the store before the next item is returned, and a session is rebuilt from the
-// store (configuration, seed, log) on every call, so any server process that opens the database continues it
-// exactly: a restart loses nothing, and servers may share one database file.
+// Every answer is committed to the store before the next item is returned, and a session is what the store holds
+// (configuration, seed, log): a server keeps sessions in memory only while their logs in the store are unchanged,
+// and rebuilds one from the store otherwise, so any server process that opens the database continues it exactly:
+// a restart loses nothing, and servers may share one database file.
 //
 // Link irtcat::service (cpp-httplib and OpenSSL's libcrypto come with it).
 #include <chrono>

@@ -52,6 +52,11 @@ class Database {
   std::int64_t last_insert_rowid() const noexcept;
   /// The number of rows the last INSERT, UPDATE or DELETE changed.
   int changes() const noexcept;
+  /// True while a transaction is open on this connection (SQLite rolls one back by itself after an I/O error, a
+  /// full disk or a lost lock, so a caller holding several writes in one checks this after a failure).
+  bool in_transaction() const noexcept;
+  /// Rolls back the open transaction, if any. Never throws: a rollback SQLite already did is nothing to report.
+  void rollback() noexcept;
   const std::string& path() const noexcept { return path_; }
   sqlite3* handle() const noexcept { return handle_.get(); }
 

@@ -1,7 +1,10 @@
 // The service's calls: sections, sessions and results of the 1EdTech CAT binding on the irtcat store.
 //
-// A session's state is (configuration, seed, response log), all in the store: every call rebuilds the session by
-// replaying its log on the section's compiled design, so a call may land on any process that opens the database.
+// A session's state is (configuration, seed, response log), all in the store. A call reads the length of the
+// session's log; the session kept in memory is used when it has replayed as many answers, and otherwise the
+// session is rebuilt by replaying the stored log on the section's compiled design, so a call may land on any
+// process that opens the database. Writes go to the process's one writer (committer.hpp), which commits the
+// answers of concurrent calls together.
 // The sessionState a reply carries is the number of results recorded; a submission that carries an older state
 // (a client's retry after a lost reply) is checked against the log and answered as it was, storing nothing.
 
@@ -35,6 +38,8 @@ std::int64_t unix_now() {
 }
 
 [[noreturn]] void refuse(int status, const std::string& message) { throw RequestError(status, message); }
+
+constexpr int kSqliteConstraint = 19;  // SQLITE_CONSTRAINT: a unique key refused a second row
 
 std::string base64_decode(const std::string& text, const std::string& field) {
   std::optional<std::string> bytes = base64_bytes(text);
@@ -256,9 +261,24 @@ struct CatService::Section {
   std::shared_ptr<const TestDesign> design;
 };
 
-CatService::CatService(const ServiceOptions& options) : stores_(options.database), token_lifetime_(options.token_lifetime) {
+// A session between calls: what its log replays to, so that a call on a session whose log has not changed
+// elsewhere records one answer instead of replaying them all.
+struct CatService::Running {
+  std::mutex mutex;
+  std::optional<Session> session;
+};
+
+namespace {
+// The schema is created or migrated once, before any call (and before the writer opens the file).
+const std::string& with_schema(const std::string& database) {
+  Store(database, OpenMode::create);
+  return database;
+}
+}  // namespace
+
+CatService::CatService(const ServiceOptions& options)
+    : stores_(with_schema(options.database)), writer_(options.database), token_lifetime_(options.token_lifetime) {
   if (options.token_lifetime.count() <= 0) throw InvalidArgument("serve: the token lifetime must be positive");
-  Store(options.database, OpenMode::create);  // creates or migrates the schema once, before any call
   if (!options.roles.empty()) catalog_ = read_role_catalog_file(options.roles);
 }
 
@@ -268,8 +288,25 @@ bool CatService::healthy() {
 }
 
 std::optional<TokenGrant> CatService::grant_of_token(const std::string& token) {
-  StorePool::Lease store = stores_.acquire();
-  return token_grant(*store, token, unix_now());
+  const std::int64_t now = unix_now();
+  {
+    std::lock_guard lock(tokens_mutex_);
+    if (const auto found = tokens_.find(token); found != tokens_.end() && found->second.expires_at > now) {
+      return found->second;
+    }
+  }
+  std::optional<TokenGrant> grant;
+  {
+    StorePool::Lease store = stores_.acquire();
+    grant = token_grant(*store, token, now);
+  }
+  if (grant) {
+    std::lock_guard lock(tokens_mutex_);
+    if (tokens_.size() >= kMaxCachedTokens) std::erase_if(tokens_, [now](const auto& kept) { return kept.second.expires_at <= now; });
+    if (tokens_.size() >= kMaxCachedTokens) tokens_.clear();
+    tokens_.insert_or_assign(token, *grant);
+  }
+  return grant;
 }
 
 Reply CatService::issue_token(const std::string& grant_type, const std::string& client_id, const std::string& secret,
@@ -277,27 +314,29 @@ Reply CatService::issue_token(const std::string& grant_type, const std::string& 
   if (grant_type != "client_credentials") {
     return {400, {{"error", "unsupported_grant_type"}, {"error_description", "only client_credentials is supported"}}};
   }
-  StorePool::Lease store = stores_.acquire();
-  if (client_id.empty() || !check_client(*store, client_id, secret)) {
-    return {401, {{"error", "invalid_client"}, {"error_description", "unknown client or wrong secret"}}};
-  }
-  TokenGrant grant{client_id, std::nullopt};
-  if (scope.starts_with(kTakeScope)) {
-    const std::string section = scope.substr(kTakeScope.size());
-    const std::optional<SectionRow> row = find_section(*store, section);
-    if (!row || row->client != client_id || row->ended) {
+  TokenGrant grant{client_id, std::nullopt, unix_now() + token_lifetime_.count()};
+  {
+    StorePool::Lease store = stores_.acquire();
+    if (client_id.empty() || !check_client(*store, client_id, secret)) {
+      return {401, {{"error", "invalid_client"}, {"error_description", "unknown client or wrong secret"}}};
+    }
+    if (scope.starts_with(kTakeScope)) {
+      const std::string section = scope.substr(kTakeScope.size());
+      const std::optional<SectionRow> row = find_section(*store, section);
+      if (!row || row->client != client_id || row->ended) {
+        return {400,
+                {{"error", "invalid_scope"},
+                 {"error_description", "'" + scope + "': the client has no active section '" + section + "'"}}};
+      }
+      grant.section = section;
+    } else if (!scope.empty() && scope != kScope) {
       return {400,
               {{"error", "invalid_scope"},
-               {"error_description", "'" + scope + "': the client has no active section '" + section + "'"}}};
+               {"error_description", "the scope is " + std::string(kScope) + " or take:{sectionIdentifier}"}}};
     }
-    grant.section = section;
-  } else if (!scope.empty() && scope != kScope) {
-    return {400,
-            {{"error", "invalid_scope"},
-             {"error_description", "the scope is " + std::string(kScope) + " or take:{sectionIdentifier}"}}};
   }
   const std::string token = random_hex(32);
-  add_token(*store, token, grant, unix_now() + token_lifetime_.count());
+  writer_.run([&](Store& store) { add_token(store, token, grant); });
   return {200,
           {{"access_token", token},
            {"token_type", "Bearer"},
@@ -306,17 +345,23 @@ Reply CatService::issue_token(const std::string& grant_type, const std::string& 
 }
 
 std::shared_ptr<const CatService::Section> CatService::section_of(Store& store, const std::string& client,
-                                                                   const std::string& id) {
-  const std::optional<SectionRow> row = find_section(store, id);
-  // Another client's section is as unknown as one that does not exist.
-  if (!row || row->client != client) refuse(404, "there is no section '" + id + "'");
+                                                                   const std::string& id, bool fresh) {
+  std::shared_ptr<const Section> cached;
   {
     std::lock_guard lock(sections_mutex_);
-    if (const auto found = sections_.find(id); found != sections_.end()) {
-      auto section = std::make_shared<Section>(*found->second);
-      section->row = *row;  // the status may have changed in another process
-      return section;
-    }
+    if (const auto found = sections_.find(id); found != sections_.end()) cached = found->second;
+  }
+  // Another client's section is as unknown as one that does not exist.
+  if (cached && !fresh) {
+    if (cached->row.client != client) refuse(404, "there is no section '" + id + "'");
+    return cached;
+  }
+  const std::optional<SectionRow> row = find_section(store, id);
+  if (!row || row->client != client) refuse(404, "there is no section '" + id + "'");
+  if (cached) {
+    auto section = std::make_shared<Section>(*cached);
+    section->row = *row;  // the status may have changed in another process
+    return section;
   }
   BankDocument document = store.load_bank(row->bank);
   if (document.info.version != row->bank_version) {
@@ -341,6 +386,40 @@ void CatService::remember(const std::string& id, std::shared_ptr<const Section> 
   sections_.emplace(id, std::move(section));
 }
 
+std::shared_ptr<CatService::Running> CatService::running(Store& store, const std::string& section,
+                                                         const std::string& key) {
+  {
+    std::lock_guard lock(running_mutex_);
+    if (const auto found = running_.find(key); found != running_.end()) return found->second;
+  }
+  // Only a session the store holds gets a place, so that unknown keys cannot fill the memory.
+  if (!find_session(store, section, key)) refuse(404, "section '" + section + "' has no session '" + key + "'");
+  std::lock_guard lock(running_mutex_);
+  std::shared_ptr<Running>& slot = running_[key];
+  if (!slot) {
+    // Bounded like the designs. A session dropped here while a call uses it lives on in that call; the next call
+    // rebuilds it from the store.
+    if (running_.size() > kMaxRunningSessions) {
+      std::erase_if(running_, [&key](const auto& kept) { return kept.first != key; });
+    }
+    slot = std::make_shared<Running>();
+  }
+  return slot;
+}
+
+Session& CatService::current(Running& running, const Section& section, const SessionRow& row) {
+  if (!running.session || running.session->history().size() != row.recorded ||
+      running.session->shared_design() != section.design) {
+    StoredSession stored;
+    {
+      StorePool::Lease store = stores_.acquire();
+      stored = store->load_session(row.session_id);
+    }
+    running.session.emplace(restore_session(stored, section.design));
+  }
+  return *running.session;
+}
+
 Reply CatService::create_section(const std::string& client, const json& body) {
   if (!body.is_object()) refuse(400, "the body must be a JSON object");
   const std::string encoded = string_member(body, "sectionConfiguration", "body");
@@ -357,9 +436,9 @@ Reply CatService::create_section(const std::string& client, const json& body) {
   const std::string metadata = string_member(body, "qtiMetadata", "body");
   const std::string usage = string_member(body, "qtiUsagedata", "body");
 
-  StorePool::Lease store = stores_.acquire();
   std::optional<BankDocument> bank;
   try {
+    StorePool::Lease store = stores_.acquire();
     bank = store->load_bank(bank_name);
   } catch (const StoreError&) {
     refuse(400, "sectionConfiguration.bank: the store holds no bank '" + bank_name + "'");
@@ -377,14 +456,14 @@ Reply CatService::create_section(const std::string& client, const json& body) {
   }
   section->row = SectionRow{random_hex(16), client,   bank_name, section->info.version, encoded,
                             to_json(config), metadata, usage,     false};
-  add_section(*store, section->row);
+  writer_.run([&](Store& store) { add_section(store, section->row); });
   remember(section->row.id, section);
   return {201, {{"sectionIdentifier", section->row.id}}};
 }
 
 Reply CatService::get_section(const std::string& client, const std::string& id) {
   StorePool::Lease store = stores_.acquire();
-  const std::shared_ptr<const Section> section = section_of(*store, client, id);
+  const std::shared_ptr<const Section> section = section_of(*store, client, id, true);
   json items = json::array();
   const ItemBank& bank = section->design->bank();
   for (std::size_t i = 0; i < bank.size(); ++i) {
@@ -397,9 +476,11 @@ Reply CatService::get_section(const std::string& client, const std::string& id) 
 }
 
 Reply CatService::end_section(const std::string& client, const std::string& id) {
-  StorePool::Lease store = stores_.acquire();
-  section_of(*store, client, id);
-  service::end_section(*store, id);
+  {
+    StorePool::Lease store = stores_.acquire();
+    section_of(*store, client, id, false);
+  }
+  writer_.run([&](Store& store) { service::end_section(store, id); });
   return {204, nullptr};
 }
 
@@ -419,13 +500,10 @@ json CatService::outcome(const Section& section, const Session& session) const {
   return {{"testResult", {{"identifier", section.row.id}, {"outcomeVariables", variables}}}};
 }
 
-json CatService::next_items_reply(const Section& section, const std::string& key, Session& session, Store& store,
-                                  std::int64_t session_id) {
+json CatService::next_items_reply(const Section& section, const std::string& key, Session& session) const {
   json items = json::array();
   if (const std::optional<ItemIndex> next = session.next_item()) {
     items.push_back(section.design->bank().item(*next).id().str());
-  } else {
-    store.finish_session(session_id, session.estimate(), session.stop_reason());  // a second call counts nothing
   }
   return {{"sessionIdentifier", key},
           {"nextItems", {{"itemIdentifiers", items}, {"stageLength", items.size()}}},
@@ -436,25 +514,50 @@ json CatService::next_items_reply(const Section& section, const std::string& key
 Reply CatService::create_session(const std::string& client, const std::string& id, const json& body) {
   if (!body.is_object() && !body.is_null()) refuse(400, "the body must be a JSON object");
   const std::uint64_t seed = seed_of(body);
-  StorePool::Lease store = stores_.acquire();
-  const std::shared_ptr<const Section> section = section_of(*store, client, id);
+  std::shared_ptr<const Section> section;
+  {
+    StorePool::Lease store = stores_.acquire();
+    section = section_of(*store, client, id, true);
+  }
   if (section->row.ended) refuse(409, "section '" + id + "' has ended: it starts no sessions");
-  const SessionRow row = add_session(*store, section->row, section->design->config(), seed);
   Session session(section->design, seed);
-  return {201, next_items_reply(*section, row.key, session, *store, row.session_id)};
+  const bool finished = !session.next_item();
+  SessionRow row;
+  writer_.run([&](Store& store) {
+    row = add_session(store, section->row, section->design->config(), seed);
+    if (finished) store.finish_session(row.session_id, session.estimate(), session.stop_reason());
+  });
+  Reply reply{201, next_items_reply(*section, row.key, session)};
+  StorePool::Lease store = stores_.acquire();
+  const std::shared_ptr<Running> kept = running(*store, id, row.key);
+  std::lock_guard lock(kept->mutex);
+  if (!kept->session) kept->session.emplace(std::move(session));
+  return reply;
 }
 
 Reply CatService::submit_results(const std::string& client, const std::string& id, const std::string& key,
                                  const json& body) {
   const std::vector<ItemResult> results = item_results(body);
-  StorePool::Lease store = stores_.acquire();
-  const std::shared_ptr<const Section> section = section_of(*store, client, id);
-  const std::optional<SessionRow> row = find_session(*store, id, key);
+  std::shared_ptr<const Section> section;
+  std::shared_ptr<Running> kept;
+  {
+    StorePool::Lease store = stores_.acquire();
+    section = section_of(*store, client, id, false);
+    kept = running(*store, id, key);
+  }
+  // One call at a time on a session in this process; the session's row is read under its lock, so that the
+  // length of the log it reports includes every call before this one.
+  std::lock_guard lock(kept->mutex);
+  std::optional<SessionRow> row;
+  {
+    StorePool::Lease store = stores_.acquire();
+    row = find_session(*store, id, key);
+  }
   if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
   if (row->ended) refuse(409, "session '" + key + "' was ended");
-  const StoredSession stored = store->load_session(row->session_id);
-  Session session = restore_session(stored, section->design);
-  const std::size_t recorded = stored.responses.size();
+  Session& session = current(*kept, *section, *row);
+  const std::vector<SessionStep>& log = session.history();
+  const std::size_t recorded = log.size();
   const ItemBank& bank = section->design->bank();
 
   // Where the submission starts in the log: the state it was based on, or (without one) where its first result
@@ -469,17 +572,18 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
     start = std::stoul(text);
   } else {
     for (std::size_t j = 0; j < recorded; ++j) {
-      if (stored.responses[j].first == results.front().identifier) start = j;
+      if (bank.item(log[j].item).id().str() == results.front().identifier) start = j;
     }
   }
   // Results already in the log must be the logged ones: a retry is answered as before and stores nothing.
   std::size_t known = 0;
   for (; known < results.size() && start + known < recorded; ++known) {
-    const auto& [logged_item, logged_response] = stored.responses[start + known];
+    const SessionStep& logged = log[start + known];
+    const std::string& logged_item = bank.item(logged.item).id().str();
     const ItemResult& result = results[known];
     const std::optional<ItemIndex> index = bank.find(ItemId(result.identifier));
     if (result.identifier != logged_item || !index ||
-        scored(result, bank.item(*index), bank.metadata(*index).content) != logged_response) {
+        scored(result, bank.item(*index), bank.metadata(*index).content) != logged.response) {
       refuse(409, "session '" + key + "' has moved on: result " + std::to_string(start + known + 1) +
                       " was recorded for item '" + logged_item + "' with another answer; resend from sessionState " +
                       std::to_string(recorded));
@@ -492,41 +596,64 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
   if (results.size() - known > 1) {
     refuse(400, "the section offers one item at a time: submit the result of the offered item only");
   }
-  if (known < results.size()) {
-    const ItemResult& result = results[known];
-    const std::optional<ItemIndex> offered = session.next_item();
-    if (!offered) refuse(409, "session '" + key + "' has finished: no item is offered");
-    const Item& item = bank.item(*offered);
-    if (result.identifier != item.id().str()) {
-      refuse(400, "item '" + result.identifier + "' was not offered: the session offers '" + item.id().str() + "'");
-    }
-    const int response = scored(result, item, bank.metadata(*offered).content);
-    try {
-      store->append_response(row->session_id, static_cast<std::int64_t>(recorded) + 1, item.id().str(), response);
-    } catch (const StoreError&) {
-      // Another call recorded this step meanwhile (two copies of one request racing): the client resends.
+  if (known == results.size()) return {200, next_items_reply(*section, key, session)};
+
+  const ItemResult& result = results[known];
+  const std::optional<ItemIndex> offered = session.next_item();
+  if (!offered) refuse(409, "session '" + key + "' has finished: no item is offered");
+  const Item& item = bank.item(*offered);
+  if (result.identifier != item.id().str()) {
+    refuse(400, "item '" + result.identifier + "' was not offered: the session offers '" + item.id().str() + "'");
+  }
+  const int response = scored(result, item, bank.metadata(*offered).content);
+  // The answer and, when it ends the test, the test's end are committed together; the session in memory moves
+  // on only once they are.
+  Session next = session;
+  next.record(*offered, response);
+  const bool finished = !next.next_item();
+  try {
+    writer_.run([&](Store& store) {
+      store.append_response(row->session_id, static_cast<std::int64_t>(recorded) + 1, item.id().str(), response);
+      if (finished) store.finish_session(row->session_id, next.estimate(), next.stop_reason());
+    });
+  } catch (const StoreError& error) {
+    kept->session.reset();
+    // Another process recorded this step meanwhile (two copies of one request racing): the client resends.
+    if (error.code() == kSqliteConstraint) {
       refuse(409, "session '" + key + "' changed during this call: resend from its current sessionState");
     }
-    session.record(*offered, response);
+    throw;
   }
-  return {200, next_items_reply(*section, key, session, *store, row->session_id)};
+  session = std::move(next);
+  return {200, next_items_reply(*section, key, session)};
 }
 
 Reply CatService::end_session(const std::string& client, const std::string& id, const std::string& key) {
-  StorePool::Lease store = stores_.acquire();
-  section_of(*store, client, id);
-  if (!find_session(*store, id, key)) refuse(404, "section '" + id + "' has no session '" + key + "'");
-  service::end_session(*store, key);
+  {
+    StorePool::Lease store = stores_.acquire();
+    section_of(*store, client, id, false);
+    if (!find_session(*store, id, key)) refuse(404, "section '" + id + "' has no session '" + key + "'");
+  }
+  writer_.run([&](Store& store) { service::end_session(store, key); });
   return {204, nullptr};
 }
 
 Reply CatService::session_report(const std::string& client, const std::string& id, const std::string& key) {
-  StorePool::Lease store = stores_.acquire();
-  const std::shared_ptr<const Section> section = section_of(*store, client, id);
-  const std::optional<SessionRow> row = find_session(*store, id, key);
+  std::shared_ptr<const Section> section;
+  std::shared_ptr<Running> kept;
+  {
+    StorePool::Lease store = stores_.acquire();
+    section = section_of(*store, client, id, false);
+    kept = running(*store, id, key);
+  }
+  std::lock_guard lock(kept->mutex);
+  std::optional<SessionRow> row;
+  {
+    StorePool::Lease store = stores_.acquire();
+    row = find_session(*store, id, key);
+  }
   if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
-  const StoredSession stored = store->load_session(row->session_id);
-  Session session = restore_session(stored, section->design);
+  Session& session = current(*kept, *section, *row);
   const ItemBank& bank = section->design->bank();
   json items = json::array();
   for (const SessionStep& step : session.history()) {

@@ -1,7 +1,8 @@
 #pragma once
 // What the service does, without HTTP: each call takes the caller's client id and the request's JSON and returns
-// a status and a JSON body; the HTTP layer (http_service.cpp) only authenticates and translates. Every call runs
-// on a store connection of its own (a small pool), so calls on many threads never share one.
+// a status and a JSON body; the HTTP layer (http_service.cpp) only authenticates and translates. Every call reads
+// on a store connection of its own (a small pool), so calls on many threads never share one, and hands its
+// writes to the process's one writer (committer.hpp).
 
 #include <cstdint>
 #include <map>
@@ -11,12 +12,14 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "irtcat/profiles.hpp"
 #include "irtcat/service.hpp"
 #include "irtcat/session.hpp"
 #include "irtcat/store.hpp"
+#include "service/committer.hpp"
 #include "service/service_store.hpp"
 
 namespace irtcat::service {
@@ -93,18 +96,36 @@ class CatService {
 
  private:
   struct Section;
+  struct Running;
+  /// The section `id` of `client`, compiled. `fresh`: its row (its status) is read from the store, where another
+  /// process may have changed it; otherwise a compiled section in memory answers without a read.
+  std::shared_ptr<const Section> section_of(Store& store, const std::string& client, const std::string& id,
+                                            bool fresh);
   void remember(const std::string& id, std::shared_ptr<const Section> section);
-  std::shared_ptr<const Section> section_of(Store& store, const std::string& client, const std::string& id);
-  json next_items_reply(const Section& section, const std::string& key, Session& session, Store& store,
-                        std::int64_t session_id);
+  /// The session kept in memory for `key` (an empty one the first time; 404 when the store has no session `key`
+  /// in section `section`); lock its mutex to use it.
+  std::shared_ptr<Running> running(Store& store, const std::string& section, const std::string& key);
+  /// The session of `row` as the store holds it: the one in memory when its log is as long as the store's,
+  /// else rebuilt from the store. Call with running.mutex held.
+  Session& current(Running& running, const Section& section, const SessionRow& row);
+  json next_items_reply(const Section& section, const std::string& key, Session& session) const;
   json outcome(const Section& section, const Session& session) const;
 
-  StorePool stores_;
+  StorePool stores_;  ///< readers
+  Committer writer_;  ///< every write, in group commits
   std::chrono::seconds token_lifetime_;
   std::optional<RoleCatalog> catalog_;
+
+  // Caches (the store holds everything; these save reads and rebuilds, and are bounded):
   std::mutex sections_mutex_;
   static constexpr std::size_t kMaxCachedSections = 64;
-  std::map<std::string, std::shared_ptr<const Section>> sections_;  ///< compiled designs by section id (a cache)
+  std::map<std::string, std::shared_ptr<const Section>> sections_;  ///< compiled designs by section id
+  std::mutex tokens_mutex_;
+  static constexpr std::size_t kMaxCachedTokens = 4096;
+  std::unordered_map<std::string, TokenGrant> tokens_;  ///< grants by token: tokens are never revoked, only expire
+  std::mutex running_mutex_;
+  static constexpr std::size_t kMaxRunningSessions = 10000;
+  std::unordered_map<std::string, std::shared_ptr<Running>> running_;  ///< sessions by key, as last seen
 };
 
 }  // namespace irtcat::service

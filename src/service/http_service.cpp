@@ -14,6 +14,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <functional>
 #include <regex>
 #include <thread>
@@ -67,6 +69,7 @@ struct Service::Impl {
   service::CatService cat;
   httplib::Server server;
   int port = 0;
+  int listener = -1;  ///< the listening socket, once bound
 
   using Handler = std::function<Reply(const std::string& client, const httplib::Request&, const json& body)>;
 
@@ -237,9 +240,17 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(options)
   // A reply goes out at once instead of waiting for the client's delayed ACK (Nagle): about 40 ms per call.
   impl_->server.set_tcp_nodelay(true);
   impl_->register_routes();
+  // httplib listens with a backlog of 5: a platform opening many connections at once overflows it, and each
+  // connection dropped that way waits about a second for TCP to retry. The hook sees the socket before it is
+  // bound; after binding it listens again with the system's largest backlog (Linux takes a second listen() as
+  // a new backlog).
+  impl_->server.set_socket_options([impl = impl_.get()](int socket) {
+    httplib::default_socket_options(socket);
+    impl->listener = socket;
+  });
   impl_->port = options.port == 0 ? impl_->server.bind_to_any_port(options.host)
                                   : (impl_->server.bind_to_port(options.host, options.port) ? options.port : -1);
-  if (impl_->port <= 0) {
+  if (impl_->port <= 0 || ::listen(impl_->listener, SOMAXCONN) != 0) {
     throw InvalidArgument("serve: cannot listen on " + options.host + ":" + std::to_string(options.port));
   }
 }

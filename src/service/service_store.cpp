@@ -24,14 +24,14 @@ bool check_client(Store& store, const std::string& id, const std::string& secret
   return same_secret(secret_hash(secret, select.column_text(0)), select.column_text(1));
 }
 
-void add_token(Store& store, const std::string& token, const TokenGrant& grant, std::int64_t expires_at) {
+void add_token(Store& store, const std::string& token, const TokenGrant& grant) {
   Transaction transaction(store.database());
   // Expired tokens are dropped as new ones are issued, so the table holds only live ones.
   Statement expired(store.database(), "DELETE FROM service_tokens WHERE expires_at < ?");
-  expired.bind(1, expires_at - 24 * 3600).run();
+  expired.bind(1, grant.expires_at - 24 * 3600).run();
   Statement insert(store.database(),
                    "INSERT INTO service_tokens (token_hash, client_id, expires_at, section_id) VALUES (?, ?, ?, ?)");
-  insert.bind(1, token_hash(token)).bind(2, grant.client).bind(3, expires_at);
+  insert.bind(1, token_hash(token)).bind(2, grant.client).bind(3, grant.expires_at);
   if (grant.section) {
     insert.bind(4, *grant.section);
   } else {
@@ -43,10 +43,10 @@ void add_token(Store& store, const std::string& token, const TokenGrant& grant, 
 
 std::optional<TokenGrant> token_grant(Store& store, const std::string& token, std::int64_t now) {
   Statement select(store.database(),
-                   "SELECT client_id, section_id FROM service_tokens WHERE token_hash = ? AND expires_at > ?");
+                   "SELECT client_id, section_id, expires_at FROM service_tokens WHERE token_hash = ? AND expires_at > ?");
   select.bind(1, token_hash(token)).bind(2, now);
   if (!select.step()) return std::nullopt;
-  TokenGrant grant{select.column_text(0), std::nullopt};
+  TokenGrant grant{select.column_text(0), std::nullopt, select.column_int64(2)};
   if (!select.is_null(1)) grant.section = select.column_text(1);
   return grant;
 }
@@ -94,10 +94,12 @@ SessionRow add_session(Store& store, const SectionRow& section, const SessionCon
 
 std::optional<SessionRow> find_session(Store& store, const std::string& section, const std::string& key) {
   Statement select(store.database(),
-                   "SELECT session_id, ended FROM service_sessions WHERE session_key = ? AND section_id = ?");
+                   "SELECT s.session_id, s.ended, (SELECT coalesce(max(r.seq), 0) FROM responses r "
+                   "WHERE r.session_id = s.session_id) FROM service_sessions s WHERE s.session_key = ? AND s.section_id = ?");
   select.bind(1, key).bind(2, section);
   if (!select.step()) return std::nullopt;
-  return SessionRow{key, section, select.column_int64(0), select.column_int(1) != 0};
+  return SessionRow{key, section, select.column_int64(0), select.column_int(1) != 0,
+                    static_cast<std::size_t>(select.column_int64(2))};
 }
 
 void end_session(Store& store, const std::string& key) {

@@ -30,6 +30,7 @@ struct SessionRow {
   std::string section;
   std::int64_t session_id = 0;  ///< the store's session
   bool ended = false;
+  std::size_t recorded = 0;     ///< the results its log held when the row was read
 };
 
 ClientCredentials add_client(Store& store, const std::string& name);
@@ -40,10 +41,11 @@ bool check_client(Store& store, const std::string& id, const std::string& secret
 struct TokenGrant {
   std::string client;
   std::optional<std::string> section;  ///< nullopt: the platform's token, every call of its client
+  std::int64_t expires_at = 0;         ///< Unix seconds (token_grant fills it in)
 };
 
-/// Stores a new bearer token (its hash) for `grant`, valid until `expires_at` (Unix seconds).
-void add_token(Store& store, const std::string& token, const TokenGrant& grant, std::int64_t expires_at);
+/// Stores a new bearer token (its hash) for `grant`, valid until grant.expires_at.
+void add_token(Store& store, const std::string& token, const TokenGrant& grant);
 /// What a token grants while it is valid at `now`.
 std::optional<TokenGrant> token_grant(Store& store, const std::string& token, std::int64_t now);
 

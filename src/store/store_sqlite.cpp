@@ -76,6 +76,12 @@ std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_
 
 int Database::changes() const noexcept { return sqlite3_changes(handle_.get()); }
 
+bool Database::in_transaction() const noexcept { return sqlite3_get_autocommit(handle_.get()) == 0; }
+
+void Database::rollback() noexcept {
+  if (in_transaction()) sqlite3_exec(handle_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 // ---- Statement ---------------------------------------------------------------------------------------------
 
 void Statement::Finalizer::operator()(sqlite3_stmt* statement) const noexcept { sqlite3_finalize(statement); }
@@ -170,7 +176,7 @@ std::string Statement::column_text(int column) const {
 // ---- Transaction -------------------------------------------------------------------------------------------
 
 Transaction::Transaction(Database& database, Kind kind) : database_(database) {
-  if (sqlite3_get_autocommit(database_.handle()) == 0) {
+  if (database_.in_transaction()) {
     open_ = false;  // inside another transaction: that one commits or rolls back
     return;
   }
@@ -178,9 +184,7 @@ Transaction::Transaction(Database& database, Kind kind) : database_(database) {
 }
 
 Transaction::~Transaction() {
-  if (!open_) return;
-  // Never throws: a failed rollback (the transaction was already rolled back by SQLite) is nothing to report.
-  sqlite3_exec(database_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (open_) database_.rollback();
 }
 
 void Transaction::commit() {

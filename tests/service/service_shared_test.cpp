@@ -1,0 +1,82 @@
+// Two servers on one database at once, as behind a load balancer: each keeps the sessions it served in memory,
+// so a session whose log moved on in the other server must be rebuilt from the store, never continued from a
+// stale copy. Calls alternate between the servers, and every reply must be the library twin's.
+
+#include <random>
+
+#include "detail/csv.hpp"
+#include "service/service_support.hpp"
+
+namespace irtcat::testing {
+namespace {
+
+const std::string kSections = "/ims/cat/v1p0/sections";
+
+TEST_CASE("service: two servers on one database take turns on a session and both continue it exactly") {
+  Scratch scratch;
+  ServiceFixture first(scratch);
+  ServiceFixture second(scratch, {}, first.options().database);
+  second.token = first.token;  // one platform, one token, two servers
+
+  const std::string section = first.section({{"bank", "mathematics"}});
+  constexpr std::uint64_t kSeed = 77;
+  const Answer created = first.post(kSections + "/" + section + "/sessions", {{"seed", kSeed}});
+  REQUIRE_MESSAGE(created.status == 201, created.text);
+  const std::string key = created.body.at("sessionIdentifier").get<std::string>();
+  const std::string results = kSections + "/" + section + "/sessions/" + key + "/results";
+
+  Store reader(first.options().database, OpenMode::read_only);
+  auto bank = std::make_shared<const ItemBank>(reader.load_bank("mathematics").bank);
+  SessionConfig config = session_config_from_json(reader.load_session(reader.sessions().back().id).config);
+  Session twin(bank, config, kSeed);
+
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  json reply = created.body;
+  json previous_body;
+  std::string previous_text;
+  for (int step = 0; !reply.at("nextItems").at("itemIdentifiers").empty(); ++step) {
+    CAPTURE(step);
+    const std::string item = reply.at("nextItems").at("itemIdentifiers").at(0).get<std::string>();
+    const std::optional<ItemIndex> expected = twin.next_item();
+    REQUIRE(expected);
+    REQUIRE(bank->item(*expected).id().str() == item);
+    const int score = uniform(rng) < probability(bank->item(*expected), 1, -0.3) ? 1 : 0;
+    // Steps go to the servers in the pattern first, second, second, first, ...: each server sees the log grow
+    // by one or two answers it did not record.
+    ServiceFixture& server = (step % 4 == 0 || step % 4 == 3) ? first : second;
+    ServiceFixture& other = &server == &first ? second : first;
+    const json body = results_body(score_result(item, score), reply.at("sessionState").get<std::string>());
+    const Answer answer = server.post(results, body);
+    REQUIRE_MESSAGE(answer.status == 200, answer.text);
+    twin.record(*expected, score);
+    CHECK(outcome(answer.body, "THETA") == detail::format_double(twin.estimate().theta));
+    CHECK(answer.body.at("sessionState") == std::to_string(step + 1));
+    // The same result retried on the other server (a lost reply, a balancer's retry): the same reply, nothing
+    // stored twice.
+    if (step % 3 == 1) {
+      const Answer retried = other.post(results, body);
+      CHECK(retried.status == 200);
+      CHECK(retried.text == answer.text);
+    }
+    // The other server's report shows the answer it did not record.
+    const Answer report = other.call("GET", kSections + "/" + section + "/sessions/" + key);
+    REQUIRE(report.status == 200);
+    CHECK(report.body.at("items").size() == twin.history().size());
+    CHECK(report.body.at("theta").get<double>() == twin.estimate().theta);
+    reply = answer.body;
+  }
+  CHECK(twin.finished());
+  CHECK(reader.load_session(reader.sessions().back().id).responses.size() == twin.history().size());
+  CHECK(reader.load_session(reader.sessions().back().id).status == "finished");
+
+  // Ended on one server: the other refuses the session's results.
+  const Answer ended = first.call("DELETE", kSections + "/" + section + "/sessions/" + key);
+  CHECK(ended.status == 204);
+  const std::string last = reply.at("sessionState").get<std::string>();
+  const Answer refused = second.post(results, results_body(score_result("none", 1), last));
+  CHECK(refused.status == 409);
+}
+
+}  // namespace
+}  // namespace irtcat::testing
