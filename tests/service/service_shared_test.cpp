@@ -3,6 +3,8 @@
 // stale copy. Calls alternate between the servers, and every reply must be the library twin's.
 
 #include <random>
+#include <thread>
+#include <vector>
 
 #include "detail/csv.hpp"
 #include "service/service_support.hpp"
@@ -76,6 +78,83 @@ TEST_CASE("service: two servers on one database take turns on a session and both
   const std::string last = reply.at("sessionState").get<std::string>();
   const Answer refused = second.post(results, results_body(score_result("none", 1), last));
   CHECK(refused.status == 409);
+}
+
+TEST_CASE("service: sessions driven on many connections at once each give their library twin's items") {
+  Scratch scratch;
+  ServiceOptions options;
+  options.threads = 10;
+  ServiceFixture service(scratch, options);
+  const std::string section =
+      service.section({{"bank", "mathematics"}, {"config", {{"stopping", {{"max_length", 12}, {"se_target", nullptr}}}}}});
+  Store reader(service.options().database, OpenMode::read_only);
+  auto bank = std::make_shared<const ItemBank>(reader.load_bank("mathematics").bank);
+
+  // Twenty-four sessions, made here; then eight connections answer three each, in turn, so that the results of
+  // many sessions share the writer's batches. Each is checked item by item against a library session.
+  constexpr int kConnections = 8;
+  constexpr int kPerConnection = 3;
+  struct Running {
+    std::string results;
+    json reply;
+    std::optional<Session> twin;
+  };
+  std::vector<Running> sessions(kConnections * kPerConnection);
+  for (std::size_t k = 0; k < sessions.size(); ++k) {
+    const Answer created = service.post(kSections + "/" + section + "/sessions", {{"seed", 100 + k}});
+    REQUIRE(created.status == 201);
+    sessions[k].reply = created.body;
+    sessions[k].results =
+        kSections + "/" + section + "/sessions/" + created.body.at("sessionIdentifier").get<std::string>() + "/results";
+    const SessionConfig config = session_config_from_json(reader.load_session(reader.sessions().back().id).config);
+    sessions[k].twin.emplace(bank, config, 100 + k);
+  }
+  std::vector<std::string> failures(kConnections);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kConnections; ++c) {
+    threads.emplace_back([&, c] {
+      httplib::Client http("127.0.0.1", service.port());
+      http.set_keep_alive(true);
+      const httplib::Headers headers{{"Authorization", "Bearer " + service.token}};
+      for (bool any = true; any;) {
+        any = false;
+        for (std::size_t k = static_cast<std::size_t>(c); k < sessions.size(); k += kConnections) {
+          Running& running = sessions[k];
+          const json& items = running.reply.at("nextItems").at("itemIdentifiers");
+          const std::optional<ItemIndex> expected = running.twin->next_item();
+          if (items.empty() != !expected) {
+            failures[c] = "a session ended apart from its twin";
+            return;
+          }
+          if (items.empty()) continue;
+          any = true;
+          const std::string item = items.at(0).get<std::string>();
+          if (bank->item(*expected).id().str() != item) {
+            failures[c] = "item " + item + " where the twin gives " + bank->item(*expected).id().str();
+            return;
+          }
+          const int score = static_cast<int>((k + running.twin->history().size()) % 2);
+          const json body = results_body(score_result(item, score), running.reply.at("sessionState").get<std::string>());
+          const auto answered = http.Post(running.results, headers, body.dump(), "application/json");
+          if (!answered || answered->status != 200) {
+            failures[c] = "a result was refused: " + (answered ? answered->body : std::string("no reply"));
+            return;
+          }
+          running.twin->record(*expected, score);
+          running.reply = json::parse(answered->body);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& failure : failures) CHECK_MESSAGE(failure.empty(), failure);
+  std::size_t responses = 0;
+  for (const StoredSession& stored : reader.sessions()) {
+    CHECK(stored.status == "finished");
+    responses += reader.load_session(stored.id).responses.size();
+  }
+  CHECK(reader.sessions().size() == kConnections * kPerConnection);
+  CHECK(responses == kConnections * kPerConnection * 12);
 }
 
 }  // namespace

@@ -30,11 +30,22 @@ struct Answer {
   std::string text;
 };
 
+/// A database in `scratch` holding the mathematics and data-science banks, imported by the library (so that the
+/// service's tests need no CLI, as in the ThreadSanitizer build).
+inline std::string service_database(const Scratch& scratch) {
+  const std::string path = scratch.path("service.db");
+  Store store(path, OpenMode::create);
+  for (const char* bank : {"mathematics", "data_science"}) {
+    store.import_bank(read_bank_json_file(std::string(IRTCAT_ITEM_BANKS) + "/" + bank + ".json"));
+  }
+  return path;
+}
+
 /// A running service and a client of it.
 class ServiceFixture {
  public:
   explicit ServiceFixture(const Scratch& scratch, ServiceOptions options = {}, std::string database = {}) {
-    options.database = database.empty() ? scratch.database("service.db", {"mathematics", "data_science"}) : database;
+    options.database = database.empty() ? service_database(scratch) : database;
     options.port = 0;
     options.threads = options.threads == 0 ? 4 : options.threads;
     if (options.roles.empty()) options.roles = std::string(IRTCAT_ITEM_BANKS) + "/roles.json";
