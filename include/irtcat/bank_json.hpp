@@ -46,8 +46,9 @@ BankDocument read_bank_json(std::istream& in, const std::string& file);
 BankDocument read_bank_json_file(const std::string& path);
 
 /// The string "format" member at the top of the JSON document in a file ("irtcat.bank", "irtcat.roles",
-/// "irtcat.session"), so that a tool can read each file as what it is; "" when there is none. Throws DataError
-/// when the file cannot be opened or is not JSON.
+/// "irtcat.session"), so that a tool can read each file as what it is; "" when there is none. Reads as a stream
+/// (SAX) and stops at that value, so a file of any size costs no memory (its own reader then applies its limits).
+/// Throws DataError when the file cannot be opened or is not JSON up to its format.
 std::string json_document_format(const std::string& path);
 
 /// Writes the document in the same format (2-space indentation, UTF-8).

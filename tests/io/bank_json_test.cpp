@@ -4,8 +4,10 @@
 
 #include "irtcat/bank_json.hpp"
 #include "irtcat/error.hpp"
+#include "scratch.hpp"
 
 using namespace irtcat;
+using irtcat::testing::Scratch;
 
 namespace {
 
@@ -155,5 +157,19 @@ TEST_CASE("bank_json: json_document_format tells a bank from a roles file and re
   CHECK(json_document_format(std::string(IRTCAT_ITEM_BANKS) + "/roles.json") == "irtcat.roles");
   CHECK_THROWS_AS(json_document_format("/nonexistent.json"), DataError);
   CHECK_THROWS_WITH_AS(json_document_format(std::string(IRTCAT_ITEM_BANKS) + "/tools/provisional_parameters.py"),
+                       doctest::Contains("not valid JSON"), DataError);
+
+  // Only the top level's "format" counts, and reading stops at its value: what follows is left to the reader of
+  // that format (here it is not even JSON), so a huge file is told by its first bytes, in no memory.
+  Scratch scratch;
+  CHECK(json_document_format(scratch.write("first.json", R"({"format": "irtcat.bank", "items": [1, 2,)")) ==
+        "irtcat.bank");
+  CHECK(json_document_format(scratch.write("later.json", R"({"a": {"format": "no"}, "b": [{"format": "no"}],)"
+                                                         R"( "format": "irtcat.roles"})")) == "irtcat.roles");
+  CHECK(json_document_format(scratch.write("none.json", R"({"a": 1, "formats": "x"})")).empty());
+  CHECK(json_document_format(scratch.write("number.json", R"({"format": 2})")).empty());
+  CHECK(json_document_format(scratch.write("array.json", R"(["format", "irtcat.bank"])")).empty());
+  CHECK(json_document_format(scratch.write("text.json", R"("irtcat.bank")")).empty());
+  CHECK_THROWS_WITH_AS(json_document_format(scratch.write("broken.json", R"({"a": [1, 2}, "format": "irtcat.bank"})")),
                        doctest::Contains("not valid JSON"), DataError);
 }
