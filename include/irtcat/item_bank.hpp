@@ -33,7 +33,8 @@ struct ItemContent {
 
 /// The category that choosing option `option` (0 for A, 1 for B, ...) scores on `item`: 1 for the key and 0 for
 /// the others on a dichotomous item, the option's position on a polytomous one (its options are its categories in
-/// order). Nullopt for an option the content does not have, or a position beyond the item's categories.
+/// order). Nullopt for an option the content does not have, a position beyond the item's categories, or a
+/// dichotomous item without a key.
 std::optional<int> option_category(const Item& item, const ItemContent& content, std::size_t option) noexcept;
 
 /// What the bank knows about an item beside its parameters.

@@ -215,6 +215,7 @@ std::optional<int> option_category(const Item& item, const ItemContent& content,
     if (position >= item.category_count()) return std::nullopt;
     return position;
   }
+  if (content.key < 0) return std::nullopt;  // no key: the choice cannot be scored
   return position == content.key ? 1 : 0;
 }
 

@@ -182,9 +182,14 @@ int scored(const ItemResult& result, const Item& item, const ItemContent& conten
       refuse(400, "item '" + id + "': RESPONSE '" + answer + "' is not one of its options A-" +
                       std::string(1, static_cast<char>('A' + content.options.size() - 1)));
     }
-    if (!is_dichotomous(item.model())) return letter;
-    if (content.key < 0) refuse(400, "item '" + id + "' has no stored key: send its SCORE");
-    return letter == content.key ? 1 : 0;
+    if (is_dichotomous(item.model()) && content.key < 0) {
+      refuse(400, "item '" + id + "' has no stored key: send its SCORE");
+    }
+    const std::optional<int> category = option_category(item, content, static_cast<std::size_t>(letter));
+    if (!category) {
+      refuse(400, "item '" + id + "': option " + answer + " is beyond its " + std::to_string(categories) + " categories");
+    }
+    return *category;
   }
   if (!result.score) refuse(400, "item '" + id + "': the result has neither a SCORE outcome nor a RESPONSE");
   double value = 0.0;

@@ -82,4 +82,9 @@ TEST_CASE("item bank: the category an answer option scores") {
   const Item graded = Item::polytomous(ItemId("g"), Model::grm, 1.0, {-1.0});  // categories 0..1
   CHECK(option_category(graded, content, 1) == 1);
   CHECK_FALSE(option_category(graded, content, 2));
+  // Without a key a choice on a dichotomous item cannot be scored (never as wrong); a polytomous item needs none.
+  content.key = -1;
+  CHECK_FALSE(option_category(keyed, content, 0));
+  CHECK_FALSE(option_category(keyed, content, 1));
+  CHECK(option_category(graded, content, 1) == 1);
 }
