@@ -87,7 +87,8 @@ BENCHMARK(BM_GridPosteriorUpdate);
 void BM_GridPosteriorMoments(benchmark::State& state) {
   GridPosterior posterior(QuadratureGrid{}, NormalPrior{});
   posterior.update(Item::dichotomous(ItemId("x"), Model::three_pl, 1.3, 0.2, 0.2), 1, 1.0);
-  for (auto _ : state) benchmark::DoNotOptimize(posterior.moments());
+  Workspace workspace;
+  for (auto _ : state) benchmark::DoNotOptimize(posterior.moments(&workspace));
 }
 BENCHMARK(BM_GridPosteriorMoments);
 

@@ -78,8 +78,9 @@ struct AnswersIn {
 // Every item's score, then the best: what exposure control (randomesque, Sympson-Hetter, ...) needs.
 void BM_Selection(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, static_cast<int>(state.range(0)));
+  Workspace workspace;  // kept across calls, as a session keeps its own
   for (auto _ : state) {
-    benchmark::DoNotOptimize(best_item(at.design.item_scores(at.selection, at.eligible)));
+    benchmark::DoNotOptimize(best_item(at.design.item_scores(at.selection, at.eligible, &workspace)));
   }
   state.SetLabel(std::string(to_string(rule)));
 }
@@ -116,7 +117,8 @@ BENCHMARK_CAPTURE(BM_SessionSelection, random, SelectionRule::random)
 // precision, KL, KLP and MEPV with compressed tables (the same item as above).
 void BM_BestItem(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_item(at.selection, at.eligible));
+  Workspace workspace;
+  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_item(at.selection, at.eligible, &workspace));
   state.SetLabel(std::string(to_string(rule)));
 }
 BENCHMARK_CAPTURE(BM_BestItem, mlwi, SelectionRule::mlwi)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
@@ -128,7 +130,8 @@ BENCHMARK_CAPTURE(BM_BestItem, mepv, SelectionRule::mepv)->Arg(500)->Arg(10000)-
 // The five best items, as randomesque exposure control (k = 5) asks for them: the same screens.
 void BM_BestFive(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_items(at.selection, at.eligible, 5));
+  Workspace workspace;
+  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_items(at.selection, at.eligible, 5, &workspace));
   state.SetLabel(std::string(to_string(rule)));
 }
 BENCHMARK_CAPTURE(BM_BestFive, mlwi, SelectionRule::mlwi)->Arg(10000)->Unit(benchmark::kMicrosecond);
@@ -140,7 +143,8 @@ BENCHMARK_CAPTURE(BM_BestFive, mepv, SelectionRule::mepv)->Arg(10000)->Unit(benc
 // while the posterior narrows and the items' scores draw together, so more items need exact scores.
 void BM_BestItemLater(benchmark::State& state, SelectionRule rule) {
   const AnswersIn at(rule, 10000, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_item(at.selection, at.eligible));
+  Workspace workspace;
+  for (auto _ : state) benchmark::DoNotOptimize(at.design.best_item(at.selection, at.eligible, &workspace));
   state.SetLabel(std::string(to_string(rule)));
 }
 BENCHMARK_CAPTURE(BM_BestItemLater, mlwi, SelectionRule::mlwi)->Arg(15)->Arg(30)->Unit(benchmark::kMicrosecond);

@@ -7,6 +7,7 @@
 
 #include "irtcat/model.hpp"
 #include "irtcat/prior.hpp"
+#include "irtcat/workspace.hpp"
 
 namespace irtcat {
 
@@ -30,8 +31,9 @@ class GridPosterior {
   /// Throws InvalidArgument if the size differs from the grid's.
   void add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes);
 
-  /// Posterior mean and SD by the trapezoidal rule on the grid (catR's eapEst and eapSem).
-  PosteriorMoments moments() const;
+  /// Posterior mean and SD by the trapezoidal rule on the grid (catR's eapEst and eapSem). The weights go to
+  /// `workspace` when one is given (as a session's steps give theirs), else to a temporary.
+  PosteriorMoments moments(Workspace* workspace = nullptr) const;
 
   /// Normalized posterior weights at the nodes, trapezoidal weights included (they sum to 1).
   Eigen::ArrayXd weights() const;

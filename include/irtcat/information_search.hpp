@@ -39,6 +39,9 @@ class MaxInformationSearch {
   /// eligible. `eligible` has one entry per bank item. Throws InvalidArgument for a non-finite θ or a mask of
   /// the wrong size.
   std::ptrdiff_t best(double theta, const std::vector<char>& eligible) const;
+  /// The information at θ of that item, the same number ItemBank::information gives it; −infinity when no item is
+  /// eligible. Throws as best. (The information-target stopping rule asks this after every answer.)
+  double highest_information(double theta, const std::vector<char>& eligible) const;
 
   /// The peak information of each item, in bank order (the bounds the search uses, before their safety margin).
   const Eigen::ArrayXd& peaks() const noexcept { return peaks_; }
@@ -56,6 +59,13 @@ class MaxInformationSearch {
     /// item left could have reached the best.
     bool scan(double theta, const std::vector<char>& eligible, std::ptrdiff_t& best, double& best_information) const;
   };
+
+  struct Found {
+    std::ptrdiff_t item;
+    double information;
+  };
+  /// The best eligible item and its information; `function` names the caller in errors.
+  Found find(double theta, const std::vector<char>& eligible, const char* function) const;
 
   // θ-bins [kBinLow + k·kBinWidth, + kBinWidth): sessions' estimates live there.
   static constexpr double kBinLow = -6.0;

@@ -21,6 +21,7 @@
 #include "irtcat/roles_json.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/session.hpp"
+#include "irtcat/workspace.hpp"
 #include "irtcat/simulation.hpp"
 #include "irtcat/stopping.hpp"
 #include "irtcat/store.hpp"

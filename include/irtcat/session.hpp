@@ -19,6 +19,7 @@
 #include "irtcat/information_search.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/stopping.hpp"
+#include "irtcat/workspace.hpp"
 
 namespace irtcat {
 
@@ -66,10 +67,13 @@ class TestDesign {
   /// items are found without scoring every item where the rule allows, and are those the scores name (ties to
   /// the first in bank order). Not for a_stratified and random, whose choice depends on the step or a random
   /// stream. Throws InvalidArgument for those rules, a missing posterior, a non-finite θ or a wrong-sized mask.
-  Eigen::ArrayXd item_scores(const SelectionState& state, const std::vector<char>& eligible) const;
-  std::ptrdiff_t best_item(const SelectionState& state, const std::vector<char>& eligible) const;
+  /// The temporaries go to `workspace` (for calls in a loop), or to a fresh one.
+  Eigen::ArrayXd item_scores(const SelectionState& state, const std::vector<char>& eligible,
+                             Workspace* workspace = nullptr) const;
+  std::ptrdiff_t best_item(const SelectionState& state, const std::vector<char>& eligible,
+                           Workspace* workspace = nullptr) const;
   std::vector<std::size_t> best_items(const SelectionState& state, const std::vector<char>& eligible,
-                                      std::size_t count) const;
+                                      std::size_t count, Workspace* workspace = nullptr) const;
   /// Adds the answer `category` to `item` to `posterior` (on config().estimation.grid) as a session does: the
   /// item's log-probabilities at the nodes, computed once for the design. Throws as GridPosterior::add, UnknownItem
   /// and InvalidResponse.
@@ -106,8 +110,13 @@ class Session {
  public:
   /// A session on its own design (built here: for many sessions build one TestDesign and share it).
   Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std::uint64_t seed);
-  /// Throws InvalidArgument for a null design.
-  Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed);
+  /// Throws InvalidArgument for a null design. `workspace`: the scratch memory its steps use (see set_workspace).
+  Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed, std::shared_ptr<Workspace> workspace = nullptr);
+
+  /// The scratch memory the session's steps use from now on: a thread that runs many sessions lends each its
+  /// own workspace; null (the default) makes the session its own on first use. Copies of a session share it, so
+  /// run them on one thread (or give each its own). Results do not depend on it.
+  void set_workspace(std::shared_ptr<Workspace> workspace) noexcept { workspace_ = std::move(workspace); }
 
   /// The item to present next, or nullopt once the test has stopped (see stop_reason()). Calling it again before
   /// record() returns the same item. `exposure` feeds progressive-restricted control; the counts are only read.
@@ -150,6 +159,7 @@ class Session {
   std::optional<ItemIndex> select(const ExposureCounts* exposure);
   void update_stop();
   double current_theta() const;
+  Workspace& workspace();
 
   std::shared_ptr<const TestDesign> design_;
   std::uint64_t seed_;
@@ -160,6 +170,7 @@ class Session {
   std::vector<char> set_aside_;  ///< Sympson–Hetter: items passed over for this test
   std::vector<char> eligible_;   ///< the items that may come next (content plan, administered, set aside)
   std::optional<ItemIndex> pending_;
+  std::shared_ptr<Workspace> workspace_;  ///< scratch, lent or made on first use
   AbilityEstimate estimate_;
   StopReason stop_ = StopReason::not_stopped;
 };

@@ -6,6 +6,7 @@
 #include "detail/check.hpp"
 #include "detail/exp.hpp"
 #include "detail/one_line.hpp"
+#include "detail/workspace.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -83,10 +84,9 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
 
 Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_, log_likelihood_); }
 
-PosteriorMoments GridPosterior::moments() const {
-  // This runs after every answer of a session: the weights go to a per-thread scratch array, so that it allocates
-  // nothing.
-  thread_local Eigen::ArrayXd w;
+PosteriorMoments GridPosterior::moments(Workspace* workspace) const {
+  Eigen::ArrayXd own;
+  Eigen::ArrayXd& w = workspace ? workspace->buffers().posterior_weights : own;
   exp_from_max(log_base_, log_likelihood_, w);
   const double total = w.sum();
   const double mean = (w * nodes_).sum() / total;

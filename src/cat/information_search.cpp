@@ -155,8 +155,17 @@ MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.s
 }
 
 std::ptrdiff_t MaxInformationSearch::best(double theta, const std::vector<char>& eligible) const {
-  detail::check_finite("MaxInformationSearch::best", "theta", theta);
-  detail::check_mask_size("MaxInformationSearch::best", eligible.size(), items_);
+  return find(theta, eligible, "MaxInformationSearch::best").item;
+}
+
+double MaxInformationSearch::highest_information(double theta, const std::vector<char>& eligible) const {
+  return find(theta, eligible, "MaxInformationSearch::highest_information").information;
+}
+
+MaxInformationSearch::Found MaxInformationSearch::find(double theta, const std::vector<char>& eligible,
+                                                       const char* function) const {
+  detail::check_finite(function, "theta", theta);
+  detail::check_mask_size(function, eligible.size(), items_);
   std::ptrdiff_t best = -1;
   double best_information = kMinusInfinity;
   const double bin = std::floor((theta - kBinLow) / kBinWidth);
@@ -164,12 +173,14 @@ std::ptrdiff_t MaxInformationSearch::best(double theta, const std::vector<char>&
     // The bin's list settles the choice when its bounds stopped the scan, or when the best found beats every item
     // left out of the list; otherwise (many of its items ineligible) the full list decides.
     const auto k = static_cast<std::size_t>(bin);
-    if (bins_[k].scan(theta, eligible, best, best_information) || best_information > bin_thresholds_[k]) return best;
+    if (bins_[k].scan(theta, eligible, best, best_information) || best_information > bin_thresholds_[k]) {
+      return {best, best_information};
+    }
     best = -1;
     best_information = kMinusInfinity;
   }
   all_.scan(theta, eligible, best, best_information);
-  return best;
+  return {best, best_information};
 }
 
 }  // namespace irtcat

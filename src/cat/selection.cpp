@@ -33,17 +33,19 @@ ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligi
   return out;
 }
 
-ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible) {
-  ArrayXd& per_row = detail::scratch(detail::Scratch::per_row, 0);
-  detail::kullback_leibler_terms(grid, weights, weights.sum(), detail::probabilities_at(grid, theta, detail::Logs::compute),
-                                 per_row);
+ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible,
+                         detail::WorkspaceBuffers& workspace) {
+  ArrayXd& per_row = detail::scratch(workspace, detail::Scratch::per_row, 0);
+  detail::kullback_leibler_terms(grid, weights, weights.sum(),
+                                 detail::probabilities_at(grid, theta, detail::Logs::compute, workspace), per_row,
+                                 workspace);
   return sum_over_categories(grid, eligible, per_row);
 }
 
 ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
-                                    const std::vector<char>& eligible) {
-  ArrayXd& per_row = detail::scratch(detail::Scratch::per_row, 0);
-  const ArrayXd& at_theta = detail::probabilities_at(grid, theta, detail::Logs::skip).p;
+                                    const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace) {
+  ArrayXd& per_row = detail::scratch(workspace, detail::Scratch::per_row, 0);
+  const ArrayXd& at_theta = detail::probabilities_at(grid, theta, detail::Logs::skip, workspace).p;
   if (weights.maxCoeff() > 0) {
     detail::posterior_variance_terms(grid, detail::moment_weights(weights, grid.nodes()), at_theta, per_row);
   } else {
@@ -55,12 +57,13 @@ ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const Ar
 
 // MEI: Σ_k P_k(θ̂)·(−∂² log P_k(θ̂_k)), θ̂_k the estimate after answering k. EAP's θ̂_k comes from the grid
 // products; the other estimators re-estimate with the response added.
-ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, const std::vector<char>& eligible) {
+ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, const std::vector<char>& eligible,
+                             detail::WorkspaceBuffers& workspace) {
   const ItemBank& bank = grid.bank();
-  const ArrayXd& at_theta = detail::probabilities_at(grid, state.theta, detail::Logs::skip).p;
+  const ArrayXd& at_theta = detail::probabilities_at(grid, state.theta, detail::Logs::skip, workspace).p;
   const EstimationOptions options = state.estimation ? *state.estimation : EstimationOptions{};
   const bool eap = options.estimator == Estimator::eap && state.posterior->weights().maxCoeff() > 0;
-  ArrayXd& means = detail::scratch(detail::Scratch::per_row, 0);
+  ArrayXd& means = detail::scratch(workspace, detail::Scratch::per_row, 0);
   if (eap) detail::posterior_means_after(grid, detail::moment_weights(state.posterior->weights(), grid.nodes()), means);
   std::vector<Response> extended(state.responses.begin(), state.responses.end());
   extended.push_back({});
@@ -85,8 +88,9 @@ ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, 
   return out;
 }
 
-ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible) {
-  ArrayXd& all = detail::scratch(detail::Scratch::per_row, 0);
+ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible,
+                             detail::WorkspaceBuffers& workspace) {
+  ArrayXd& all = detail::scratch(workspace, detail::Scratch::per_row, 0);
   detail::weighted_information(grid, weights, all);
   ArrayXd scores = ArrayXd::Constant(static_cast<Index>(eligible.size()), kMinusInfinity);
   for (std::size_t i = 0; i < eligible.size(); ++i) {
@@ -138,7 +142,7 @@ void SelectionOptions::validate() const {
 }
 
 Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                           const std::vector<char>& eligible) {
+                           const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace) {
   const ItemBank& bank = grid.bank();
   detail::check_mask_size("item_scores", eligible.size(), bank.size());
   detail::check_finite("item_scores", "theta", state.theta);
@@ -153,19 +157,20 @@ Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const Selec
     case SelectionRule::mpwi: {
       const GridPosterior& posterior = detail::require_posterior(state, rule, grid);
       const ArrayXd weights = rule == SelectionRule::mlwi ? posterior.likelihood_weights() : posterior.weights();
-      return weighted_information(grid, weights, eligible);
+      return weighted_information(grid, weights, eligible, workspace);
     }
     case SelectionRule::kl:
     case SelectionRule::klp: {
       const GridPosterior& posterior = detail::require_posterior(state, rule, grid);
       const ArrayXd weights = rule == SelectionRule::kl ? posterior.likelihood_weights() : posterior.weights();
-      return kullback_leibler(grid, state.theta, weights, eligible);
+      return kullback_leibler(grid, state.theta, weights, eligible, workspace);
     }
     case SelectionRule::mepv:
-      return expected_posterior_variance(grid, state.theta, detail::require_posterior(state, rule, grid).weights(), eligible);
+      return expected_posterior_variance(grid, state.theta, detail::require_posterior(state, rule, grid).weights(), eligible,
+                                         workspace);
     case SelectionRule::mei:
       detail::require_posterior(state, rule, grid);
-      return expected_information(grid, state, eligible);
+      return expected_information(grid, state, eligible, workspace);
     case SelectionRule::a_stratified:
     case SelectionRule::random: break;
   }

@@ -43,11 +43,10 @@ ItemAtTheta polytomous_at(const Item& item, double theta, double scaling) {
 }
 
 // kRowBlock rows of a row-major grid table (`nodes` columns) from `start`; a partial last block copied into a
-// zero-padded buffer (per-thread scratch, valid until the next call).
-const double* table_rows(const BankGrid::RowMatrix& table, Index start) {
+// zero-padded buffer (`padded`, valid until its next use).
+const double* table_rows(const BankGrid::RowMatrix& table, Index start, std::vector<double>& padded) {
   const Index nodes = table.cols();
   if (start + kRowBlock <= table.rows()) return table.data() + start * nodes;
-  thread_local std::vector<double> padded;
   padded.assign(static_cast<std::size_t>(kRowBlock * nodes), 0.0);
   std::copy_n(table.data() + start * nodes, (table.rows() - start) * nodes, padded.begin());
   return padded.data();
@@ -126,18 +125,11 @@ const GridPosterior& require_posterior(const SelectionState& state, SelectionRul
   return *state.posterior;
 }
 
-ArrayXd& scratch(Scratch slot, Index size) {
-  thread_local std::array<ArrayXd, 3> buffers;
-  ArrayXd& buffer = buffers[static_cast<std::size_t>(slot)];
-  buffer.resize(size);
-  return buffer;
-}
-
-AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs) {
+AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs, WorkspaceBuffers& workspace) {
   const ItemBank& bank = grid.bank();
   const auto rows = static_cast<Index>(grid.first_rows().back());
-  ArrayXd& p = scratch(Scratch::at_theta, rows);
-  ArrayXd& log_p = scratch(Scratch::log_at_theta, rows);
+  ArrayXd& p = scratch(workspace, Scratch::at_theta, rows);
+  ArrayXd& log_p = scratch(workspace, Scratch::log_at_theta, rows);
   const DichotomousArrays& d = bank.dichotomous();
   ProbabilityBlock block{};  // zeros: with Logs::skip the logs stay 0, not indeterminate
   for (Index start = 0; start < d.da.size(); start += kProbabilityBlock) {
@@ -185,20 +177,20 @@ ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta, 
 }
 
 void kullback_leibler_terms(const BankGrid& grid, const ArrayXd& weights, double total, const AtTheta& at,
-                            ArrayXd& per_row) {
+                            ArrayXd& per_row, WorkspaceBuffers& workspace) {
   const Index rows = grid.log_p().rows();
   per_row.resize(rows);
   double p[kRowBlock], log_p[kRowBlock], terms[kRowBlock];
   for (Index start = 0; start < rows; start += kRowBlock) {
     block_values(at.p.data() + start, rows - start, p);
     block_values(at.log_p.data() + start, rows - start, log_p);
-    kullback_leibler_block(table_rows(grid.log_p(), start), weights.size(), weights.data(), total, p, log_p, terms);
+    kullback_leibler_block(table_rows(grid.log_p(), start, workspace.table_block), weights.size(), weights.data(), total, p, log_p, terms);
     std::copy_n(terms, std::min(kRowBlock, rows - start), per_row.data() + start);
   }
 }
 
 double kullback_leibler(const BankGrid& grid, std::size_t item, const ArrayXd& weights, double total,
-                        const ItemAtTheta& at) {
+                        const ItemAtTheta& at, WorkspaceBuffers& workspace) {
   const Index first = grid.row(ItemIndex{item}, 0);
   double score = 0.0;
   double p[kRowBlock], log_p[kRowBlock], terms[kRowBlock];
@@ -206,7 +198,7 @@ double kullback_leibler(const BankGrid& grid, std::size_t item, const ArrayXd& w
     const Index count = at.count - k;
     block_values(at.p.data() + k, count, p);
     block_values(at.log_p.data() + k, count, log_p);
-    thread_local std::vector<double> rows;
+    std::vector<double>& rows = workspace.table_block;
     rows.assign(static_cast<std::size_t>(kRowBlock * weights.size()), 0.0);
     std::copy_n(grid.log_p().data() + (first + k) * weights.size(), std::min(count, kRowBlock) * weights.size(), rows.begin());
     kullback_leibler_block(rows.data(), weights.size(), weights.data(), total, p, log_p, terms);

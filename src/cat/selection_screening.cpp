@@ -89,27 +89,22 @@ std::vector<std::size_t> best_screened(const std::vector<char>& eligible, const 
   return best;
 }
 
-// Per-item screening intervals of KL and MEPV (per-thread scratch).
-struct Intervals {
-  std::vector<double> low, high;
-};
-// The bounds of `intervals` for best_screened, through plain pointers (the vectors are per-thread, and their
-// addresses a lookup each).
+// The per-item screening intervals of KL and MEPV (the workspace's low and high) for best_screened, through plain
+// pointers: read through the workspace, every access would reload the vectors' addresses.
 struct IntervalBounds {
   const double* low;
   const double* high;
-  explicit IntervalBounds(const Intervals& intervals) : low(intervals.low.data()), high(intervals.high.data()) {}
+  explicit IntervalBounds(const detail::WorkspaceBuffers& workspace)
+      : low(workspace.low.data()), high(workspace.high.data()) {}
   Interval operator()(std::size_t i) const { return {low[i], high[i]}; }
 };
 
-// Every item's screening interval, the sum of its rows' intervals bound(P, log P, grid row), with P_k(θ) and
-// log P_k(θ) as item_at_theta gives them: dichotomous items a block at a time (by probability_block), then the
+// Every item's screening interval into the workspace's low and high, the sum of its rows' intervals
+// bound(P, log P, grid row), with P_k(θ) and log P_k(θ) as item_at_theta gives them: dichotomous items a block at a time (by probability_block), then the
 // polytomous ones. In a bank of dichotomous items only, item i has the rows 2i and 2i + 1, and the loop over a block
 // runs over contiguous arrays, which the compiler vectorizes.
 template <detail::Logs kLogs, typename RowBound>
-const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound) {
-  thread_local Intervals scratch;
-  Intervals& out = scratch;
+void screen_rows(const BankGrid& grid, double theta, RowBound bound, detail::WorkspaceBuffers& out) {
   const ItemBank& bank = grid.bank();
   const DichotomousArrays& d = bank.dichotomous();
   const bool dichotomous_only = bank.polytomous().empty();
@@ -159,7 +154,6 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
       }
     }
   }
-  return out;
 }
 
 // MLWI and MPWI: single-precision screening. The weights are scaled to a largest of 1 and rounded to single
@@ -170,13 +164,13 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 // sums' own rounding.
 [[gnu::noinline]] std::vector<std::size_t> best_weighted_information(const BankGrid& grid, const ArrayXd& weights,
                                                                     const std::vector<char>& eligible,
-                                                                    std::size_t count) {
-  thread_local Eigen::VectorXf scaled;
-  thread_local Eigen::VectorXf sums_scratch;
+                                                                    std::size_t count,
+                                                                    detail::WorkspaceBuffers& workspace) {
+  Eigen::VectorXf& scaled = workspace.scaled_single;
   const double scale = weights.maxCoeff();
   scaled = (weights / scale).cast<float>().matrix();
-  sums_scratch.noalias() = grid.information_single() * scaled;
-  const float* sums = sums_scratch.data();  // not the thread_local itself in the loops: its address is a TLS lookup
+  workspace.sums_single.noalias() = grid.information_single() * scaled;
+  const float* sums = workspace.sums_single.data();  // a plain pointer in the loops, not reloaded through the workspace
   const auto nodes = static_cast<double>(weights.size());
   const double relative = 2.0 * (nodes + 3.0) * 0x1p-24;
   const double absolute = nodes * 2.0 * static_cast<double>(std::numeric_limits<float>::min()) *
@@ -196,30 +190,30 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 // Σ_k P_k(θ̂)·(|log P_k(θ̂)|·W̃ + |L̃_k| + e_k).
 [[gnu::noinline]] std::vector<std::size_t> best_kullback_leibler(const BankGrid& grid, double theta,
                                                                 const ArrayXd& weights,
-                                                                const std::vector<char>& eligible, std::size_t count) {
+                                                                const std::vector<char>& eligible, std::size_t count,
+                                                                detail::WorkspaceBuffers& workspace) {
   const LowRankTable& table = grid.log_p_low_rank();
-  thread_local VectorXd scaled;
-  thread_local Eigen::VectorXf approximated_scratch;
+  VectorXd& scaled = workspace.scaled;
   scaled = weights.matrix() / weights.maxCoeff();
-  table.approximate(scaled, approximated_scratch);
-  const float* approximated = approximated_scratch.data();
+  table.approximate(scaled, workspace.sums_single);
+  const float* approximated = workspace.sums_single.data();
   const double norm = scaled.norm();
   const double scaled_total = scaled.sum();
   const double rounding = (static_cast<double>(weights.size()) + 8.0) * 0x1p-48;
   const float* error = table.error().data();
   const double absolute = table.absolute_error();
-  const Intervals& screened = screen_rows<detail::Logs::compute>(grid, theta, [&](double p, double log_p, Index row) {
+  screen_rows<detail::Logs::compute>(grid, theta, [&](double p, double log_p, Index row) {
     const auto integrated = static_cast<double>(approximated[row]);
     const double row_error = static_cast<double>(error[row]) * norm + absolute;
     const double score = p * (log_p * scaled_total - integrated);
     const double magnitude = std::abs(log_p) * scaled_total + std::abs(integrated) + row_error;
     const double radius = p * (row_error + rounding * magnitude);
     return Interval{score - radius, score + radius};
-  });
+  }, workspace);
   const double total = weights.sum();
-  return best_screened(eligible, IntervalBounds(screened), [&](std::size_t i) {
+  return best_screened(eligible, IntervalBounds(workspace), [&](std::size_t i) {
     const detail::ItemAtTheta at = detail::item_at_theta(grid, i, theta, detail::Logs::compute);
-    return detail::kullback_leibler(grid, i, weights, total, at);
+    return detail::kullback_leibler(grid, i, weights, total, at, workspace);
   }, count);
 }
 
@@ -236,11 +230,12 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 [[gnu::noinline]] std::vector<std::size_t> best_expected_posterior_variance(const BankGrid& grid, double theta,
                                                                            const ArrayXd& weights,
                                                                            const std::vector<char>& eligible,
-                                                                           std::size_t count) {
+                                                                           std::size_t count,
+                                                                           detail::WorkspaceBuffers& workspace) {
   const LowRankTable& table = grid.probability_low_rank();
   const detail::MomentWeights moments = detail::moment_weights(weights, grid.nodes());
-  thread_local Eigen::Matrix<double, Eigen::Dynamic, 3> columns;
-  thread_local Eigen::Matrix<float, Eigen::Dynamic, 3> approximated;
+  Eigen::Matrix<double, Eigen::Dynamic, 3>& columns = workspace.moment_columns;
+  Eigen::Matrix<float, Eigen::Dynamic, 3>& approximated = workspace.moment_approximations;
   columns.resize(weights.size(), 3);
   columns << moments.mass, moments.first, moments.second;
   table.approximate(columns, approximated);
@@ -255,7 +250,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
   const double absolute = table.absolute_error();
   const double norm0 = norms(0), norm1 = norms(1), norm2 = norms(2);
   const double undetermined = largest + rounding * 2.0 * range * range;  // a and b² are at most range²
-  const Intervals& screened = screen_rows<detail::Logs::skip>(grid, theta, [&](double p, double, Index row) {
+  screen_rows<detail::Logs::skip>(grid, theta, [&](double p, double, Index row) {
     const auto row_error = static_cast<double>(error[row]);
     const double e0 = row_error * norm0 + absolute, e1 = row_error * norm1 + absolute, e2 = row_error * norm2 + absolute;
     const auto m0 = static_cast<double>(approximated0[row]), m1 = static_cast<double>(approximated1[row]),
@@ -272,8 +267,8 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
     const double high = determined ? std::min(v + d, largest) + slack : undetermined;
     // The score is minus the expected variance: this row adds [−P·high, −P·low] to it.
     return Interval{-p * high, -p * low};
-  });
-  return best_screened(eligible, IntervalBounds(screened), [&](std::size_t i) {
+  }, workspace);
+  return best_screened(eligible, IntervalBounds(workspace), [&](std::size_t i) {
     const detail::ItemAtTheta at = detail::item_at_theta(grid, i, theta, detail::Logs::skip);
     return -detail::expected_posterior_variance(grid, i, moments, at);
   }, count);
@@ -283,7 +278,7 @@ const Intervals& screen_rows(const BankGrid& grid, double theta, RowBound bound)
 // there is nothing to scale by): then the caller scores every item.
 std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const BankGrid& grid,
                                                       const SelectionState& state, const std::vector<char>& eligible,
-                                                      std::size_t count) {
+                                                      std::size_t count, detail::WorkspaceBuffers& workspace) {
   const bool screened = rule == SelectionRule::mlwi || rule == SelectionRule::mpwi || rule == SelectionRule::kl ||
                         rule == SelectionRule::klp || rule == SelectionRule::mepv;
   if (!screened) return std::nullopt;
@@ -295,10 +290,10 @@ std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const 
   if (!(weights.maxCoeff() > 0)) return std::nullopt;
   switch (rule) {
     case SelectionRule::mlwi:
-    case SelectionRule::mpwi: return best_weighted_information(grid, weights, eligible, count);
+    case SelectionRule::mpwi: return best_weighted_information(grid, weights, eligible, count, workspace);
     case SelectionRule::kl:
-    case SelectionRule::klp: return best_kullback_leibler(grid, state.theta, weights, eligible, count);
-    case SelectionRule::mepv: return best_expected_posterior_variance(grid, state.theta, weights, eligible, count);
+    case SelectionRule::klp: return best_kullback_leibler(grid, state.theta, weights, eligible, count, workspace);
+    case SelectionRule::mepv: return best_expected_posterior_variance(grid, state.theta, weights, eligible, count, workspace);
     default: return std::nullopt;
   }
 }
@@ -306,16 +301,17 @@ std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const 
 }  // namespace
 
 std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                         const std::vector<char>& eligible) {
-  const auto best = screened_best(rule, grid, state, eligible, 1);
-  if (!best) return best_item(item_scores(rule, grid, state, eligible));
+                         const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace) {
+  const auto best = screened_best(rule, grid, state, eligible, 1, workspace);
+  if (!best) return best_item(item_scores(rule, grid, state, eligible, workspace));
   return best->empty() ? -1 : static_cast<std::ptrdiff_t>(best->front());
 }
 
 std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                                    const std::vector<char>& eligible, std::size_t count) {
-  auto best = screened_best(rule, grid, state, eligible, count);
-  if (!best) return best_items(item_scores(rule, grid, state, eligible), count);
+                                    const std::vector<char>& eligible, std::size_t count,
+                                    detail::WorkspaceBuffers& workspace) {
+  auto best = screened_best(rule, grid, state, eligible, count, workspace);
+  if (!best) return best_items(item_scores(rule, grid, state, eligible, workspace), count);
   return std::move(*best);
 }
 

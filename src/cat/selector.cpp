@@ -21,16 +21,20 @@ template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // The item scores of a selector that scores every item (all but random).
-Eigen::ArrayXd scores_of(const MaxInformationSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
-  return item_scores(SelectionRule::mfi, *s.grid, at.state, eligible);
+Eigen::ArrayXd scores_of(const MaxInformationSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+                         WorkspaceBuffers& workspace) {
+  return item_scores(SelectionRule::mfi, *s.grid, at.state, eligible, workspace);
 }
-Eigen::ArrayXd scores_of(const GridSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
-  return item_scores(s.rule, *s.grid, at.state, eligible);
+Eigen::ArrayXd scores_of(const GridSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+                         WorkspaceBuffers& workspace) {
+  return item_scores(s.rule, *s.grid, at.state, eligible, workspace);
 }
-Eigen::ArrayXd scores_of(const ClosestSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
-  return item_scores(SelectionRule::closest, *s.grid, at.state, eligible);
+Eigen::ArrayXd scores_of(const ClosestSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+                         WorkspaceBuffers& workspace) {
+  return item_scores(SelectionRule::closest, *s.grid, at.state, eligible, workspace);
 }
-Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, const std::vector<char>& eligible) {
+Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+                         WorkspaceBuffers&) {
   // Stage s of S serves stratum s; an empty stratum hands over to the nearest one that has eligible items (the
   // strata on both sides at that distance together). Two passes over the bank, whatever the number of strata.
   const ItemBank& bank = *s.bank;
@@ -48,7 +52,7 @@ Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, c
   }
   return scores;
 }
-Eigen::ArrayXd scores_of(const RandomSelector&, const SelectionStep&, const std::vector<char>&) {
+Eigen::ArrayXd scores_of(const RandomSelector&, const SelectionStep&, const std::vector<char>&, WorkspaceBuffers&) {
   throw InvalidArgument("Selector: the random rule chooses without scores");
 }
 
@@ -102,30 +106,33 @@ const MaxInformationSearch* Selector::search() const noexcept {
   return mfi ? mfi->search.get() : nullptr;
 }
 
-std::ptrdiff_t Selector::best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng) const {
+std::ptrdiff_t Selector::best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng,
+                              WorkspaceBuffers& workspace) const {
   return std::visit(
       Overloaded{
           [&](const MaxInformationSelector& s) {
-            return s.search ? s.search->best(at.state.theta, eligible) : best_item(scores_of(s, at, eligible));
+            return s.search ? s.search->best(at.state.theta, eligible) : best_item(scores_of(s, at, eligible, workspace));
           },
-          [&](const GridSelector& s) { return best_item(s.rule, *s.grid, at.state, eligible); },
+          [&](const GridSelector& s) { return best_item(s.rule, *s.grid, at.state, eligible, workspace); },
           [&](const RandomSelector&) { return uniform_among(eligible, rng); },
-          [&](const auto& s) { return best_item(scores_of(s, at, eligible)); },
+          [&](const auto& s) { return best_item(scores_of(s, at, eligible, workspace)); },
       },
       rule_);
 }
 
 std::vector<std::size_t> Selector::best(const SelectionStep& at, const std::vector<char>& eligible,
-                                        std::size_t count) const {
-  return std::visit(Overloaded{
-                        [&](const GridSelector& s) { return best_items(s.rule, *s.grid, at.state, eligible, count); },
-                        [&](const auto& s) { return best_items(scores_of(s, at, eligible), count); },
-                    },
-                    rule_);
+                                        std::size_t count, WorkspaceBuffers& workspace) const {
+  return std::visit(
+      Overloaded{
+          [&](const GridSelector& s) { return best_items(s.rule, *s.grid, at.state, eligible, count, workspace); },
+          [&](const auto& s) { return best_items(scores_of(s, at, eligible, workspace), count); },
+      },
+      rule_);
 }
 
-Eigen::ArrayXd Selector::scores(const SelectionStep& at, const std::vector<char>& eligible) const {
-  return std::visit([&](const auto& s) { return scores_of(s, at, eligible); }, rule_);
+Eigen::ArrayXd Selector::scores(const SelectionStep& at, const std::vector<char>& eligible,
+                                WorkspaceBuffers& workspace) const {
+  return std::visit([&](const auto& s) { return scores_of(s, at, eligible, workspace); }, rule_);
 }
 
 SelectionPolicy::SelectionPolicy(std::shared_ptr<const ItemBank> bank, const SessionConfig& config)
@@ -135,11 +142,30 @@ SelectionPolicy::SelectionPolicy(std::shared_ptr<const ItemBank> bank, const Ses
       rule_name_(config.selection.rule),
       exposure_(config.exposure),
       start_options_(config.start),
-      max_length_(config.stopping.max_length) {}
+      max_length_(config.stopping.max_length) {
+  if (config.stopping.information_target && !rule_.search() && MaxInformationSearch::supports(grid_.bank())) {
+    stopping_search_ = std::make_unique<const MaxInformationSearch>(grid_.bank());
+  }
+}
+
+double SelectionPolicy::highest_information(double theta, const std::vector<char>& eligible,
+                                            WorkspaceBuffers& workspace) const {
+  const MaxInformationSearch* search = rule_.search() ? rule_.search() : stopping_search_.get();
+  if (search) return search->highest_information(theta, eligible);
+  const ItemBank& bank = grid_.bank();
+  check_mask_size("highest_information", eligible.size(), bank.size());
+  Eigen::ArrayXd& information = scratch(workspace, Scratch::per_row, static_cast<Eigen::Index>(bank.size()));
+  bank.information(theta, information);
+  double highest = kMinusInfinity;
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (eligible[i]) highest = std::max(highest, information(static_cast<Eigen::Index>(i)));
+  }
+  return highest;
+}
 
 std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const std::vector<char>& eligible,
                                                  const ExposureCounts* exposure, std::vector<char>& set_aside,
-                                                 SplitMix64& rng) const {
+                                                 SplitMix64& rng, WorkspaceBuffers& workspace) const {
   const std::vector<char>* allowed = &eligible;
   std::vector<char> restricted;
   if (exposure_.method == ExposureMethod::progressive_restricted && exposure != nullptr && exposure->tests() > 0) {
@@ -157,23 +183,24 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
   // The start rule: maximum information at the start ability.
   if (at.step == 0 && start_options_.random_among > 0) {
     const SelectionStep at_start{SelectionState{at.state.theta, nullptr, {}, nullptr}, 0};
-    return uniform_among(start_.best(at_start, ok, static_cast<std::size_t>(start_options_.random_among)), rng);
+    return uniform_among(start_.best(at_start, ok, static_cast<std::size_t>(start_options_.random_among), workspace),
+                         rng);
   }
   if (at.step == 0 && start_options_.most_informative && rule_name_ != SelectionRule::mfi) {
     const SelectionStep at_start{SelectionState{at.state.theta, nullptr, {}, nullptr}, 0};
-    return ItemIndex{static_cast<std::size_t>(start_.best(at_start, ok, rng))};
+    return ItemIndex{static_cast<std::size_t>(start_.best(at_start, ok, rng, workspace))};
   }
 
   // The rule, under exposure control. The best item, or the k best for randomesque, is all that is needed where
   // there is no other control: the selector finds them without scoring every item exactly where it can.
-  if (!rule_.scored()) return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng))};
+  if (!rule_.scored()) return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng, workspace))};
   switch (exposure_.method) {
-    case ExposureMethod::none: return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng))};
+    case ExposureMethod::none: return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng, workspace))};
     case ExposureMethod::randomesque:
-      return uniform_among(rule_.best(at, ok, static_cast<std::size_t>(exposure_.randomesque_count)), rng);
+      return uniform_among(rule_.best(at, ok, static_cast<std::size_t>(exposure_.randomesque_count), workspace), rng);
     case ExposureMethod::progressive_restricted: {
       // Revuelta & Ponsoda (1998): a random part that fades as the test proceeds.
-      Eigen::ArrayXd scores = rule_.scores(at, ok);
+      Eigen::ArrayXd scores = rule_.scores(at, ok, workspace);
       double low = std::numeric_limits<double>::infinity();
       double high = kMinusInfinity;
       for (Eigen::Index i = 0; i < scores.size(); ++i) {
@@ -192,7 +219,7 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
     }
     case ExposureMethod::sympson_hetter: {
       // Sympson & Hetter (1985): the best item is given with probability K_j, else set aside for this test.
-      Eigen::ArrayXd scores = rule_.scores(at, ok);
+      Eigen::ArrayXd scores = rule_.scores(at, ok, workspace);
       std::ptrdiff_t best = best_item(scores);
       while (true) {
         const double k = exposure_.sympson_hetter.empty() ? 1.0 : exposure_.sympson_hetter[static_cast<std::size_t>(best)];

@@ -78,18 +78,26 @@ const detail::Selector& stepless(const TestDesign& design, const char* function)
 
 }  // namespace
 
-Eigen::ArrayXd TestDesign::item_scores(const SelectionState& state, const std::vector<char>& eligible) const {
-  return stepless(*this, "TestDesign::item_scores").scores({state, 0}, eligible);
+Eigen::ArrayXd TestDesign::item_scores(const SelectionState& state, const std::vector<char>& eligible,
+                                       Workspace* workspace) const {
+  const detail::Selector& rule = stepless(*this, "TestDesign::item_scores");
+  Workspace fresh;
+  return rule.scores({state, 0}, eligible, (workspace ? *workspace : fresh).buffers());
 }
 
-std::ptrdiff_t TestDesign::best_item(const SelectionState& state, const std::vector<char>& eligible) const {
+std::ptrdiff_t TestDesign::best_item(const SelectionState& state, const std::vector<char>& eligible,
+                                     Workspace* workspace) const {
+  const detail::Selector& rule = stepless(*this, "TestDesign::best_item");
   detail::SplitMix64 unused(0);
-  return stepless(*this, "TestDesign::best_item").best({state, 0}, eligible, unused);
+  Workspace fresh;
+  return rule.best({state, 0}, eligible, unused, (workspace ? *workspace : fresh).buffers());
 }
 
 std::vector<std::size_t> TestDesign::best_items(const SelectionState& state, const std::vector<char>& eligible,
-                                                std::size_t count) const {
-  return stepless(*this, "TestDesign::best_items").best({state, 0}, eligible, count);
+                                                std::size_t count, Workspace* workspace) const {
+  const detail::Selector& rule = stepless(*this, "TestDesign::best_items");
+  Workspace fresh;
+  return rule.best({state, 0}, eligible, count, (workspace ? *workspace : fresh).buffers());
 }
 
 void TestDesign::add_response(GridPosterior& posterior, ItemIndex item, int category) const {
@@ -101,10 +109,11 @@ void TestDesign::add_response(GridPosterior& posterior, ItemIndex item, int cate
 Session::Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std::uint64_t seed)
     : Session(std::make_shared<const TestDesign>(std::move(bank), std::move(config)), seed) {}
 
-Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed)
+Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed, std::shared_ptr<Workspace> workspace)
     : design_(design ? std::move(design) : throw InvalidArgument("Session: the design is null")),
       seed_(seed),
       posterior_(design_->prior_posterior()),
+      workspace_(std::move(workspace)),
       estimate_(design_->start_estimate()) {
   // The logs grow to at most the maximum length (or the bank's size): one allocation each, not one per doubling.
   const auto max_length = std::min(static_cast<std::size_t>(design_->config().stopping.max_length), design_->bank().size());
@@ -115,6 +124,11 @@ Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed)
 }
 
 double Session::current_theta() const { return responses_.empty() ? design_->start_theta() : estimate_.theta; }
+
+Workspace& Session::workspace() {
+  if (!workspace_) workspace_ = std::make_shared<Workspace>();
+  return *workspace_;
+}
 
 void Session::refresh_eligible() {
   const int remaining = design_->config().stopping.max_length - static_cast<int>(responses_.size());
@@ -136,7 +150,7 @@ std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
   at.state.responses = responses_;
   at.state.estimation = &design_->config().estimation;
   at.step = step;
-  const auto item = design_->policy().choose(at, eligible_, exposure, set_aside_, rng);
+  const auto item = design_->policy().choose(at, eligible_, exposure, set_aside_, rng, workspace().buffers());
   if (!item) stop_ = StopReason::bank_exhausted;
   return item;
 }
@@ -160,7 +174,8 @@ std::optional<ItemIndex> next_item_after(const TestDesign& design, std::span<con
   at.state.estimation = &estimation;
   at.step = answered.size();
   detail::SplitMix64 rng(seed);
-  const std::ptrdiff_t best = design.policy().rule().best(at, eligible, rng);
+  Workspace workspace;
+  const std::ptrdiff_t best = design.policy().rule().best(at, eligible, rng, workspace.buffers());
   if (best < 0) return std::nullopt;
   return ItemIndex{static_cast<std::size_t>(best)};
 }
@@ -200,7 +215,7 @@ void Session::apply(ItemIndex item, int response) {
   responses_.push_back({item, response});
   administered_.push_back(item);
   const EstimationOptions& estimation = design_->config().estimation;
-  estimate_ = estimation.estimator == Estimator::eap ? expected_a_posteriori(posterior_)
+  estimate_ = estimation.estimator == Estimator::eap ? expected_a_posteriori(posterior_, &workspace())
                                                      : estimate_ability(design_->bank(), responses_, estimation);
   history_.push_back({item, response, estimate_});
   pending_.reset();
@@ -217,10 +232,7 @@ void Session::update_stop() {
   state.bank_exhausted = std::find(ok.begin(), ok.end(), 1) == ok.end();
   state.best_remaining_information = kMinusInfinity;
   if (config.stopping.information_target && !state.bank_exhausted) {
-    const Eigen::ArrayXd info = design_->bank().information(estimate_.theta);
-    for (std::size_t i = 0; i < ok.size(); ++i) {
-      if (ok[i]) state.best_remaining_information = std::max(state.best_remaining_information, info(static_cast<Eigen::Index>(i)));
-    }
+    state.best_remaining_information = design_->policy().highest_information(estimate_.theta, ok, workspace().buffers());
   }
   if (config.stopping.classification && config.stopping.classification->method == ClassificationRule::Method::sprt &&
       !responses_.empty()) {

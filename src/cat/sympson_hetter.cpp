@@ -27,11 +27,12 @@ std::vector<double> simulate_exposure_rates(const std::shared_ptr<const TestDesi
   const ItemBank& bank = design->bank();
   const boost::math::normal_distribution<double> population(theta_mean, theta_sd);
   std::vector<double> counts(bank.size(), 0.0);
+  const auto workspace = std::make_shared<Workspace>();  // one for all the simulees' sessions
   for (int c = 0; c < candidates; ++c) {
     detail::SplitMix64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
     // Inversion of a uniform draw: the same ability on every platform.
     const double theta = boost::math::quantile(population, std::clamp(uniform01(rng), 1e-12, 1 - 1e-12));
-    Session session(design, mix_seed(seed ^ 0x5348ULL, static_cast<std::uint64_t>(c)));
+    Session session(design, mix_seed(seed ^ 0x5348ULL, static_cast<std::uint64_t>(c)), workspace);
     while (const auto item = session.next_item()) {
       counts[item->value] += 1;
       session.record(*item, draw_response(bank.item(*item), theta, bank.scaling(), rng));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detail/low_rank_table.hpp"
+#include "detail/workspace.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/prior.hpp"
 #include "irtcat/selection.hpp"
@@ -101,19 +102,20 @@ class BankGrid {
 /// Scores of every item in bank order, higher is better; items whose `eligible` entry is 0 score −infinity.
 /// For mepv the score is the negated expected posterior variance. Not for a_stratified and random, which choose
 /// directly (see detail::Selector). Throws InvalidArgument for a missing posterior, a wrong-sized mask, or a grid
-/// built without the rule's tables.
+/// built without the rule's tables. The temporaries go to `workspace`.
 Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                           const std::vector<char>& eligible);
+                           const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace);
 
 /// The item best_item(item_scores(rule, grid, state, eligible)) names, found with less work where the rule allows:
 /// mlwi, mpwi, kl and klp screen every item with single-precision tables and score exactly only the few whose
 /// rounding bounds let them be best, so the item is the same. Throws as item_scores.
 std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                         const std::vector<char>& eligible);
+                         const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace);
 
 /// The items best_items(item_scores(rule, grid, state, eligible), count) names, best first, found by screening as
 /// best_item by rule does (randomesque exposure control asks for these). Throws as item_scores.
 std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                                    const std::vector<char>& eligible, std::size_t count);
+                                    const std::vector<char>& eligible, std::size_t count,
+                                    detail::WorkspaceBuffers& workspace);
 
 }  // namespace irtcat

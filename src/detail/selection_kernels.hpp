@@ -13,6 +13,7 @@
 
 #include "detail/dichotomous_probability.hpp"
 #include "detail/bank_grid.hpp"
+#include "detail/workspace.hpp"
 #include "irtcat/selection.hpp"
 
 namespace irtcat::detail {
@@ -24,20 +25,14 @@ inline constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity(
 /// when the grid was built without the rule's tables.
 const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid);
 
-/// Per-thread scratch for temporaries with a row per (item, category). Allocated afresh on every call, arrays of
-/// this size go to mmap and their page faults cost more than the arithmetic; kept per thread, they are reused, and
-/// sessions on other threads never share them.
-enum class Scratch { at_theta, log_at_theta, per_row };
-Eigen::ArrayXd& scratch(Scratch slot, Eigen::Index size);
-
-/// P_k(θ) and log P_k(θ) of every (item, category) row of the grid's layout (per-thread scratch, valid until the
-/// next call on this thread). With Logs::skip, the logs of dichotomous items are not computed (and not to be read):
+/// P_k(θ) and log P_k(θ) of every (item, category) row of the grid's layout (in `workspace`, valid until its
+/// next use). With Logs::skip, the logs of dichotomous items are not computed (and not to be read):
 /// KL and KLP take them, MEPV and MEI do not, and each rule calls with the same choice on all its paths.
 struct AtTheta {
   const Eigen::ArrayXd& p;
   const Eigen::ArrayXd& log_p;
 };
-AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs);
+AtTheta probabilities_at(const BankGrid& grid, double theta, Logs logs, WorkspaceBuffers& workspace);
 
 /// The same values for one item's categories.
 struct ItemAtTheta {
@@ -51,9 +46,9 @@ ItemAtTheta item_at_theta(const BankGrid& grid, std::size_t item, double theta, 
 /// one term per row; `total` is Σ_q c_q (the weights' sum, as the caller computed it). Every row's term into
 /// per_row, then one item's score (its terms added in category order, as sum_over_categories adds them).
 void kullback_leibler_terms(const BankGrid& grid, const Eigen::ArrayXd& weights, double total, const AtTheta& at,
-                            Eigen::ArrayXd& per_row);
+                            Eigen::ArrayXd& per_row, WorkspaceBuffers& workspace);
 double kullback_leibler(const BankGrid& grid, std::size_t item, const Eigen::ArrayXd& weights, double total,
-                        const ItemAtTheta& at);
+                        const ItemAtTheta& at, WorkspaceBuffers& workspace);
 
 /// The posterior weights of MEPV: scaled to a largest of 1 (the variance is a ratio, so the scale cancels, and no
 /// sum can underflow to 0), and times (θ_q − μ) and (θ_q − μ)², μ the posterior mean: centred, so that

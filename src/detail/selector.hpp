@@ -16,6 +16,7 @@
 
 #include "detail/bank_grid.hpp"
 #include "detail/random.hpp"
+#include "detail/workspace.hpp"
 #include "irtcat/exposure.hpp"
 #include "irtcat/information_search.hpp"
 #include "irtcat/selection.hpp"
@@ -68,12 +69,15 @@ class Selector {
 
   /// False for the random rule, which chooses without scores.
   bool scored() const noexcept { return !std::holds_alternative<RandomSelector>(rule_); }
-  /// The best eligible item (ties to the first in bank order), −1 if none; `rng` feeds the random rule only.
-  std::ptrdiff_t best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng) const;
+  /// The best eligible item (ties to the first in bank order), −1 if none; `rng` feeds the random rule only. The
+  /// temporaries of every call go to `workspace`.
+  std::ptrdiff_t best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng,
+                      WorkspaceBuffers& workspace) const;
   /// The `count` best eligible items, best first. Throws InvalidArgument for the random rule.
-  std::vector<std::size_t> best(const SelectionStep& at, const std::vector<char>& eligible, std::size_t count) const;
+  std::vector<std::size_t> best(const SelectionStep& at, const std::vector<char>& eligible, std::size_t count,
+                                WorkspaceBuffers& workspace) const;
   /// Every item's score, −infinity for the ineligible. Throws InvalidArgument for the random rule.
-  Eigen::ArrayXd scores(const SelectionStep& at, const std::vector<char>& eligible) const;
+  Eigen::ArrayXd scores(const SelectionStep& at, const std::vector<char>& eligible, WorkspaceBuffers& workspace) const;
 
   /// The MFI search when this is MFI with one, else null.
   const MaxInformationSearch* search() const noexcept;
@@ -99,14 +103,23 @@ class SelectionPolicy {
 
   /// The next item from `eligible` (which the session's content plan made), or nullopt when no item is eligible.
   /// `exposure` feeds progressive-restricted control; Sympson–Hetter adds the items it passes over to
-  /// `set_aside` (sized to the bank on first use). `rng` is this step's stream.
+  /// `set_aside` (sized to the bank on first use). `rng` is this step's stream; `workspace` takes the temporaries.
   std::optional<ItemIndex> choose(const SelectionStep& at, const std::vector<char>& eligible,
-                                  const ExposureCounts* exposure, std::vector<char>& set_aside, SplitMix64& rng) const;
+                                  const ExposureCounts* exposure, std::vector<char>& set_aside, SplitMix64& rng,
+                                  WorkspaceBuffers& workspace) const;
+
+  /// The greatest information at θ among the eligible items, −infinity if none: what the information-target
+  /// stopping rule compares with its target. Found by the MFI search where the bank allows (the rule's, or one
+  /// built for the stopping rule), else by an information pass over the bank into `workspace`.
+  double highest_information(double theta, const std::vector<char>& eligible, WorkspaceBuffers& workspace) const;
 
  private:
   BankGrid grid_;
   Selector rule_;
   Selector start_;  ///< MFI at the start ability, for random_among and most_informative
+  /// The search highest_information uses when the rule has none and the design stops on an information target
+  /// (null when the bank has polytomous items).
+  std::unique_ptr<const MaxInformationSearch> stopping_search_;
   SelectionRule rule_name_;
   ExposureOptions exposure_;
   StartOptions start_options_;

@@ -273,6 +273,19 @@ struct CatService::Running {
   std::optional<Session> session;
 };
 
+// A workspace from the pool for one call on a running session: lent to the session for the call (by current),
+// taken back when the call ends, so that a remembered session holds none.
+struct CatService::Lent {
+  Running& running;
+  std::shared_ptr<Workspace> workspace;
+  Lent(Running& kept, WorkspacePool& pool) : running(kept), workspace(pool.acquire()) {}
+  Lent(const Lent&) = delete;
+  Lent& operator=(const Lent&) = delete;
+  ~Lent() {
+    if (running.session) running.session->set_workspace(nullptr);
+  }
+};
+
 namespace {
 // The schema is created or migrated once, before any call (and before the writer opens the file).
 const std::string& with_schema(const std::string& database) {
@@ -412,7 +425,7 @@ std::shared_ptr<CatService::Running> CatService::running(Store& store, const std
   return slot;
 }
 
-Session& CatService::current(Running& running, const Section& section, const SessionRow& row) {
+Session& CatService::current(Running& running, const Section& section, const SessionRow& row, const Lent& lent) {
   if (!running.session || running.session->history().size() != row.recorded ||
       running.session->shared_design() != section.design) {
     StoredSession stored;
@@ -422,6 +435,7 @@ Session& CatService::current(Running& running, const Section& section, const Ses
     }
     running.session.emplace(restore_session(stored, section.design));
   }
+  running.session->set_workspace(lent.workspace);
   return *running.session;
 }
 
@@ -525,7 +539,7 @@ Reply CatService::create_session(const std::string& client, const std::string& i
     section = section_of(*store, client, id, true);
   }
   if (section->row.ended) refuse(409, "section '" + id + "' has ended: it starts no sessions");
-  Session session(section->design, seed);
+  Session session(section->design, seed, workspaces_.acquire());
   const bool finished = !session.next_item();
   SessionRow row;
   writer_.run([&](Store& store) {
@@ -536,6 +550,7 @@ Reply CatService::create_session(const std::string& client, const std::string& i
   StorePool::Lease store = stores_.acquire();
   const std::shared_ptr<Running> kept = running(*store, id, row.key);
   std::lock_guard lock(kept->mutex);
+  session.set_workspace(nullptr);  // back to the pool: a remembered session holds none
   if (!kept->session) kept->session.emplace(std::move(session));
   return reply;
 }
@@ -560,7 +575,8 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
   }
   if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
   if (row->ended) refuse(409, "session '" + key + "' was ended");
-  Session& session = current(*kept, *section, *row);
+  const Lent lent(*kept, workspaces_);
+  Session& session = current(*kept, *section, *row, lent);
   const std::vector<SessionStep>& log = session.history();
   const std::size_t recorded = log.size();
   const ItemBank& bank = section->design->bank();
@@ -658,7 +674,8 @@ Reply CatService::session_report(const std::string& client, const std::string& i
     row = find_session(*store, id, key);
   }
   if (!row) refuse(404, "section '" + id + "' has no session '" + key + "'");
-  Session& session = current(*kept, *section, *row);
+  const Lent lent(*kept, workspaces_);
+  Session& session = current(*kept, *section, *row, lent);
   const ItemBank& bank = section->design->bank();
   json items = json::array();
   for (const SessionStep& step : session.history()) {

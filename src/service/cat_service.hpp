@@ -21,6 +21,7 @@
 #include "irtcat/store.hpp"
 #include "service/committer.hpp"
 #include "service/service_store.hpp"
+#include "service/workspace_pool.hpp"
 
 namespace irtcat::service {
 
@@ -106,13 +107,15 @@ class CatService {
   /// in section `section`); lock its mutex to use it.
   std::shared_ptr<Running> running(Store& store, const std::string& section, const std::string& key);
   /// The session of `row` as the store holds it: the one in memory when its log is as long as the store's,
-  /// else rebuilt from the store. Call with running.mutex held.
-  Session& current(Running& running, const Section& section, const SessionRow& row);
+  /// else rebuilt from the store, with `lent`'s workspace for this call. Call with running.mutex held.
+  struct Lent;
+  Session& current(Running& running, const Section& section, const SessionRow& row, const Lent& lent);
   json next_items_reply(const Section& section, const std::string& key, Session& session) const;
   json outcome(const Section& section, const Session& session) const;
 
   StorePool stores_;  ///< readers
   Committer writer_;  ///< every write, in group commits
+  WorkspacePool workspaces_;  ///< the sessions' scratch, lent for a call
   std::chrono::seconds token_lifetime_;
   std::optional<RoleCatalog> catalog_;
 

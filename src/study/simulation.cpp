@@ -38,9 +38,11 @@ std::string candidate_id(std::size_t number) {
   return id;
 }
 
-// Candidate `index` through every domain's session; the designs, abilities and matrices were checked.
+// Candidate `index` through every domain's session, with the thread's `workspace`; the designs, abilities and
+// matrices were checked.
 CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
-                                       std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
+                                       std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
+                                       const std::shared_ptr<Workspace>& workspace) {
   CandidateOutcome outcome;
   outcome.domains.reserve(designs.size());
   std::vector<const GridPosterior*> posteriors;
@@ -48,7 +50,7 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
     const TestDesign& design = *designs[d].design;
     const std::uint64_t stream = mix_seed(options.seed, index * designs.size() + d);
     detail::SplitMix64 answers(mix_seed(stream, 0x616e73ULL));
-    Session session(designs[d].design, stream);
+    Session session(designs[d].design, stream, workspace);
     std::vector<std::size_t> items;
     items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
     while (const auto item = session.next_item()) {
@@ -176,7 +178,7 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
       }
     }
   }
-  return run_checked_candidate(designs, candidate, index, catalog, options);
+  return run_checked_candidate(designs, candidate, index, catalog, options, std::make_shared<Workspace>());
 }
 
 Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
@@ -219,11 +221,12 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
   const auto work = [&] {
+    const auto workspace = std::make_shared<Workspace>();  // this thread's, lent to each of its sessions
     while (!failed.load()) {
       const std::size_t i = next.fetch_add(1);
       if (i >= candidates.size()) return;
       try {
-        outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options);
+        outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options, workspace);
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
         return;

@@ -1,12 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <random>
 
 #include "irtcat/error.hpp"
 #include "irtcat/information_search.hpp"
 #include "detail/bank_grid.hpp"
+#include "cat/selection_support.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/session.hpp"
 
@@ -95,9 +97,30 @@ TEST_CASE("information search: the same item as scoring every item, ties to the 
         const double at = trial % 10 == 0 ? 400.0 : theta(rng);
         SelectionState state;
         state.theta = at;
-        const std::ptrdiff_t expected = best_item(item_scores(SelectionRule::mfi, grid, state, eligible));
+        const std::ptrdiff_t expected = best_item(item_scores(SelectionRule::mfi, grid, state, eligible, test_workspace()));
         CHECK(search.best(at, eligible) == expected);
       }
+    }
+  }
+}
+
+TEST_CASE("information search: the highest information among the eligible items, the number the bank pass gives") {
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> theta(-7.0, 7.0), u(0.0, 1.0);
+  for (int size : {1, 17, 65, 300}) {
+    const auto bank = random_bank(size, 1.0, static_cast<std::uint64_t>(size) * 7 + 3);
+    const MaxInformationSearch search(*bank);
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<char> eligible(bank->size(), 1);
+      const double share_out = trial % 3 == 0 ? 0.0 : u(rng);
+      for (char& ok : eligible) ok = u(rng) >= share_out;
+      const double at = theta(rng);
+      const Eigen::ArrayXd information = bank->information(at);
+      double expected = -std::numeric_limits<double>::infinity();
+      for (std::size_t i = 0; i < eligible.size(); ++i) {
+        if (eligible[i]) expected = std::max(expected, information(static_cast<Eigen::Index>(i)));
+      }
+      CHECK(search.highest_information(at, eligible) == expected);  // to the bit, -inf when none is eligible
     }
   }
 }
@@ -113,10 +136,10 @@ TEST_CASE("information search: the best items at theta ineligible, the choice fa
     std::vector<char> eligible(bank->size(), 1);
     for (int out : {0, 10, 63, 64, 65, 200, 499}) {
       std::fill(eligible.begin(), eligible.end(), 1);
-      for (std::size_t i : best_items(item_scores(SelectionRule::mfi, grid, state, eligible), static_cast<std::size_t>(out))) {
+      for (std::size_t i : best_items(item_scores(SelectionRule::mfi, grid, state, eligible, test_workspace()), static_cast<std::size_t>(out))) {
         eligible[i] = 0;
       }
-      CHECK(search.best(at, eligible) == best_item(item_scores(SelectionRule::mfi, grid, state, eligible)));
+      CHECK(search.best(at, eligible) == best_item(item_scores(SelectionRule::mfi, grid, state, eligible, test_workspace())));
     }
   }
 }

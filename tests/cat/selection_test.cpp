@@ -6,6 +6,7 @@
 
 #include "irtcat/error.hpp"
 #include "detail/bank_grid.hpp"
+#include "cat/selection_support.hpp"
 #include "irtcat/selection.hpp"
 #include "test_support.hpp"
 
@@ -91,7 +92,7 @@ TEST_CASE("selection: every rule's scores against catR's criteria written out") 
   std::vector<char> eligible = {0, 1, 1, 0, 1};
   const Brute brute{*bank, grid.nodes(), answered};
 
-  const auto scores = [&](SelectionRule rule) { return item_scores(rule, grid, state, eligible); };
+  const auto scores = [&](SelectionRule rule) { return item_scores(rule, grid, state, eligible, test_workspace()); };
   const Eigen::ArrayXd mfi = scores(SelectionRule::mfi);
   const Eigen::ArrayXd kl = scores(SelectionRule::kl);
   const Eigen::ArrayXd klp = scores(SelectionRule::klp);
@@ -127,7 +128,7 @@ TEST_CASE("selection: MEI is the expected observed information after each answer
     posterior.update(bank->item(ItemIndex{1}), 0, 1.0);
     const double theta = estimate_ability(*bank, answered, options).theta;
     SelectionState state{theta, &posterior, answered, &options};
-    const Eigen::ArrayXd mei = item_scores(SelectionRule::mei, grid, state, {1, 0, 1, 1, 1});
+    const Eigen::ArrayXd mei = item_scores(SelectionRule::mei, grid, state, {1, 0, 1, 1, 1}, test_workspace());
     for (std::size_t j : {0u, 3u}) {
       const Item& item = bank->items()[j];
       double expected = 0;
@@ -154,13 +155,13 @@ TEST_CASE("selection: ties go to the first item in bank order") {
   for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mlwi,
                              SelectionRule::mpwi, SelectionRule::mepv, SelectionRule::mei, SelectionRule::closest}) {
     CAPTURE(to_string(rule));
-    CHECK(best_item(item_scores(rule, grid, state, {1, 1, 1})) == 1);
-    CHECK(best_item(item_scores(rule, grid, state, {1, 0, 1})) == 2);
-    CHECK(best_item(rule, grid, state, {1, 1, 1}) == 1);
-    CHECK(best_item(rule, grid, state, {1, 0, 1}) == 2);
+    CHECK(best_item(item_scores(rule, grid, state, {1, 1, 1}, test_workspace())) == 1);
+    CHECK(best_item(item_scores(rule, grid, state, {1, 0, 1}, test_workspace())) == 2);
+    CHECK(best_item(rule, grid, state, {1, 1, 1}, test_workspace()) == 1);
+    CHECK(best_item(rule, grid, state, {1, 0, 1}, test_workspace()) == 2);
   }
-  CHECK(best_items(item_scores(SelectionRule::mfi, grid, state, {1, 1, 1}), 2) == std::vector<std::size_t>{1, 2});
-  CHECK(best_item(item_scores(SelectionRule::mfi, grid, state, {0, 0, 0})) == -1);
+  CHECK(best_items(item_scores(SelectionRule::mfi, grid, state, {1, 1, 1}, test_workspace()), 2) == std::vector<std::size_t>{1, 2});
+  CHECK(best_item(item_scores(SelectionRule::mfi, grid, state, {0, 0, 0}, test_workspace())) == -1);
 }
 
 TEST_CASE("selection: best_item and best_items by rule name the items that scoring every item names") {
@@ -207,12 +208,12 @@ TEST_CASE("selection: best_item and best_items by rule name the items that scori
       SelectionState state{expected_a_posteriori(posterior).theta, &posterior, answered, nullptr};
       for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mepv}) {
         CAPTURE(to_string(rule));
-        const Eigen::ArrayXd scores = item_scores(rule, grid, state, eligible);
-        CHECK(best_item(rule, grid, state, eligible) == best_item(scores));
+        const Eigen::ArrayXd scores = item_scores(rule, grid, state, eligible, test_workspace());
+        CHECK(best_item(rule, grid, state, eligible, test_workspace()) == best_item(scores));
         // The k best (randomesque): the same items in the same order, twins and ties included.
         for (std::size_t count : {std::size_t{0}, std::size_t{2}, std::size_t{5}, std::size_t{17}, std::size_t{400}}) {
           CAPTURE(count);
-          CHECK(best_items(rule, grid, state, eligible, count) == best_items(scores, count));
+          CHECK(best_items(rule, grid, state, eligible, count, test_workspace()) == best_items(scores, count));
         }
       }
     }
@@ -259,9 +260,9 @@ TEST_CASE("selection: the screens on other grids and on tiny banks") {
         for (SelectionRule rule : {SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::kl, SelectionRule::klp,
                                    SelectionRule::mepv}) {
           CAPTURE(to_string(rule));
-          const Eigen::ArrayXd scores = item_scores(rule, grid, state, eligible);
-          CHECK(best_item(rule, grid, state, eligible) == best_item(scores));
-          CHECK(best_items(rule, grid, state, eligible, 3) == best_items(scores, 3));
+          const Eigen::ArrayXd scores = item_scores(rule, grid, state, eligible, test_workspace());
+          CHECK(best_item(rule, grid, state, eligible, test_workspace()) == best_item(scores));
+          CHECK(best_items(rule, grid, state, eligible, 3, test_workspace()) == best_items(scores, 3));
         }
       }
     }
@@ -272,7 +273,7 @@ TEST_CASE("selection: closest difficulty and the a-strata") {
   const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 40, 3));
   const BankGrid grid(bank, QuadratureGrid{});
   SelectionState state{0.7, nullptr, {}, nullptr};
-  const std::ptrdiff_t chosen = best_item(item_scores(SelectionRule::closest, grid, state, std::vector<char>(40, 1)));
+  const std::ptrdiff_t chosen = best_item(item_scores(SelectionRule::closest, grid, state, std::vector<char>(40, 1), test_workspace()));
   for (const Item& item : bank->items()) CHECK(std::abs(item.b() - 0.7) >= std::abs(bank->items()[static_cast<std::size_t>(chosen)].b() - 0.7));
 
   const std::vector<int> strata = a_strata(*bank, 4);
@@ -294,17 +295,17 @@ TEST_CASE("selection: bad calls") {
   const auto bank = small_bank();
   const BankGrid grid(bank, QuadratureGrid{});
   SelectionState state{0.0, nullptr, {}, nullptr};
-  CHECK_THROWS_AS(item_scores(SelectionRule::kl, grid, state, std::vector<char>(5, 1)), InvalidArgument);
-  CHECK_THROWS_AS(item_scores(SelectionRule::mfi, grid, state, std::vector<char>(4, 1)), InvalidArgument);
-  CHECK_THROWS_AS(item_scores(SelectionRule::random, grid, state, std::vector<char>(5, 1)), InvalidArgument);
-  CHECK_THROWS_AS(best_item(SelectionRule::mlwi, grid, state, std::vector<char>(5, 1)), InvalidArgument);  // no posterior
+  CHECK_THROWS_AS(item_scores(SelectionRule::kl, grid, state, std::vector<char>(5, 1), test_workspace()), InvalidArgument);
+  CHECK_THROWS_AS(item_scores(SelectionRule::mfi, grid, state, std::vector<char>(4, 1), test_workspace()), InvalidArgument);
+  CHECK_THROWS_AS(item_scores(SelectionRule::random, grid, state, std::vector<char>(5, 1), test_workspace()), InvalidArgument);
+  CHECK_THROWS_AS(best_item(SelectionRule::mlwi, grid, state, std::vector<char>(5, 1), test_workspace()), InvalidArgument);  // no posterior
   GridPosterior posterior(QuadratureGrid{}, NormalPrior{});
   SelectionState with_posterior{0.0, &posterior, {}, nullptr};
-  CHECK_THROWS_AS(best_item(SelectionRule::mpwi, grid, with_posterior, std::vector<char>(4, 1)), InvalidArgument);
+  CHECK_THROWS_AS(best_item(SelectionRule::mpwi, grid, with_posterior, std::vector<char>(4, 1), test_workspace()), InvalidArgument);
   with_posterior.theta = std::nan("");
-  CHECK_THROWS_AS(best_item(SelectionRule::mpwi, grid, with_posterior, std::vector<char>(5, 1)), InvalidArgument);
+  CHECK_THROWS_AS(best_item(SelectionRule::mpwi, grid, with_posterior, std::vector<char>(5, 1), test_workspace()), InvalidArgument);
   state.theta = std::nan("");
-  CHECK_THROWS_AS(item_scores(SelectionRule::mfi, grid, state, std::vector<char>(5, 1)), InvalidArgument);
+  CHECK_THROWS_AS(item_scores(SelectionRule::mfi, grid, state, std::vector<char>(5, 1), test_workspace()), InvalidArgument);
   CHECK_THROWS_AS(selection_rule_from_string("best"), InvalidArgument);
   CHECK(selection_rule_from_string("a-stratified") == SelectionRule::a_stratified);
   CHECK_THROWS_AS(a_strata(*bank, 0), InvalidArgument);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "detail/bank_grid.hpp"
+#include "cat/selection_support.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/session.hpp"
 #include "test_support.hpp"
@@ -51,7 +52,7 @@ TEST_CASE("selector: a design's best items are those its scores name, for every 
       CHECK(design.best_items(at.state, at.eligible, 5) == best_items(scores, 5));
       // The same scores as a grid with every table.
       const BankGrid full(bank, config.estimation.grid);
-      CHECK((scores == item_scores(rule, full, at.state, at.eligible)).all());
+      CHECK((scores == item_scores(rule, full, at.state, at.eligible, test_workspace())).all());
     }
   }
 }
@@ -76,9 +77,9 @@ TEST_CASE("selector: a design builds only the tables its rule reads") {
   SelectionState state;
   state.posterior = &posterior;
   const std::vector<char> eligible(bank->size(), 1);
-  CHECK_THROWS_AS(item_scores(SelectionRule::mlwi, lean, state, eligible), InvalidArgument);
-  CHECK_THROWS_AS(best_item(SelectionRule::kl, lean, state, eligible), InvalidArgument);
-  CHECK(item_scores(SelectionRule::mfi, lean, state, eligible).size() == 40);
+  CHECK_THROWS_AS(item_scores(SelectionRule::mlwi, lean, state, eligible, test_workspace()), InvalidArgument);
+  CHECK_THROWS_AS(best_item(SelectionRule::kl, lean, state, eligible, test_workspace()), InvalidArgument);
+  CHECK(item_scores(SelectionRule::mfi, lean, state, eligible, test_workspace()).size() == 40);
 }
 
 TEST_CASE("selector: a design's scores are refused for the rules that choose by step or at random") {

@@ -77,6 +77,46 @@ TEST_CASE("session: sessions on many threads equal serial runs") {
   CHECK(parallel_theta == serial_theta);
 }
 
+TEST_CASE("session: a workspace lent to many sessions changes nothing") {
+  // One workspace shared by sessions that take turns step by step (as sessions on one thread of a study or a server
+  // do), against each session on its own: the same items and estimates to the bit. The rules cover every buffer:
+  // KL's and MEPV's screens and exact rows, MLWI's single-precision screen, MEI's means, randomesque's k best.
+  for (SelectionRule rule : {SelectionRule::kl, SelectionRule::mepv, SelectionRule::mlwi, SelectionRule::mei}) {
+    CAPTURE(to_string(rule));
+    SessionConfig config = config_with(rule, Estimator::eap, 10);
+    if (rule == SelectionRule::mlwi) config.exposure.method = ExposureMethod::randomesque;
+    const auto design = std::make_shared<const TestDesign>(bank_of(Model::three_pl, 90, 21), config);
+    constexpr int kSessions = 3;
+    std::vector<std::vector<std::size_t>> alone(kSessions);
+    std::vector<double> alone_theta(kSessions);
+    for (int s = 0; s < kSessions; ++s) {
+      Session session(design, static_cast<std::uint64_t>(s));
+      alone[static_cast<std::size_t>(s)] = run_to_end(session, -1.0 + s, 50 + static_cast<std::uint64_t>(s));
+      alone_theta[static_cast<std::size_t>(s)] = session.estimate().theta;
+    }
+    const auto shared = std::make_shared<Workspace>();
+    std::vector<Session> sessions;
+    std::vector<std::mt19937_64> answers;
+    for (int s = 0; s < kSessions; ++s) {
+      sessions.emplace_back(design, static_cast<std::uint64_t>(s), shared);
+      answers.emplace_back(50 + static_cast<std::uint64_t>(s));
+    }
+    std::vector<std::vector<std::size_t>> taking_turns(kSessions);
+    for (bool any = true; any;) {
+      any = false;
+      for (std::size_t s = 0; s < sessions.size(); ++s) {
+        const auto item = sessions[s].next_item();
+        if (!item) continue;
+        any = true;
+        taking_turns[s].push_back(item->value);
+        sessions[s].record(*item, draw_response(design->bank().item(*item), -1.0 + static_cast<double>(s), 1.0, answers[s]));
+      }
+    }
+    CHECK(taking_turns == alone);
+    for (std::size_t s = 0; s < sessions.size(); ++s) CHECK(sessions[s].estimate().theta == alone_theta[s]);
+  }
+}
+
 TEST_CASE("session: a-stratified stages, and an empty stratum handing over to the nearest ones") {
   // 40 items in 4 strata, a test of 8: steps 0–1 serve stratum 0, 2–3 stratum 1, and so on; each step takes the
   // eligible item of the serving stratum whose b is closest to the estimate. Stratum 1 is made inactive, so its

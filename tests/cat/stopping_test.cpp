@@ -1,6 +1,8 @@
 // The stopping rules (src/cat/stopping.cpp) as sessions apply them.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
@@ -72,6 +74,45 @@ TEST_CASE("session: stopping rules") {
     config.exposure.sympson_hetter = {0.5};
     CHECK_THROWS_AS(Session(bank, config, 1), InvalidArgument);
     CHECK_THROWS_AS(Session(std::shared_ptr<const TestDesign>(), 1), InvalidArgument);
+  }
+}
+
+TEST_CASE("stopping: the information target stops at the first step where no eligible item reaches it") {
+  // Whatever finds the greatest remaining information (the rule's MFI search, a search built for the stopping
+  // rule under another rule, a pass over a bank with polytomous items), the session stops exactly when the
+  // greatest information at the estimate among the items not yet given falls below the target.
+  struct Case {
+    Model model;
+    SelectionRule rule;
+  };
+  for (const Case& c : {Case{Model::three_pl, SelectionRule::mfi}, Case{Model::three_pl, SelectionRule::kl},
+                        Case{Model::two_pl, SelectionRule::closest}, Case{Model::grm, SelectionRule::mfi},
+                        Case{Model::gpcm, SelectionRule::mpwi}}) {
+    CAPTURE(to_string(c.model));
+    CAPTURE(to_string(c.rule));
+    SessionConfig config = config_with(c.rule, Estimator::eap, 60);
+    config.stopping.information_target = c.model == Model::grm || c.model == Model::gpcm ? 0.8 : 0.35;
+    const auto design = std::make_shared<const TestDesign>(bank_of(c.model, 70, 13), config);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      Session session(design, seed);
+      std::mt19937_64 rng(seed + 100);
+      const auto greatest_left = [&] {
+        const Eigen::ArrayXd information = design->bank().information(session.estimate().theta);
+        std::vector<char> given(design->bank().size(), 0);
+        for (const Response& response : session.responses()) given[response.item.value] = 1;
+        double greatest = -std::numeric_limits<double>::infinity();
+        for (std::size_t i = 0; i < given.size(); ++i) {
+          if (!given[i]) greatest = std::max(greatest, information(static_cast<Eigen::Index>(i)));
+        }
+        return greatest;
+      };
+      while (const auto item = session.next_item()) {
+        CHECK(greatest_left() >= *config.stopping.information_target);
+        session.record(*item, draw_response(design->bank().item(*item), 2.5, 1.0, rng));
+      }
+      REQUIRE(session.stop_reason() == StopReason::information_target);
+      CHECK(greatest_left() < *config.stopping.information_target);
+    }
   }
 }
 
