@@ -188,6 +188,28 @@ void BM_Cat20(benchmark::State& state) {
 }
 BENCHMARK(BM_Cat20)->Unit(benchmark::kMicrosecond);
 
+// The same CAT with an information-target stop that is never met (10⁻⁹), on banks of 200 and 10,000 items: after
+// every answer the session asks for the greatest information left among the eligible items.
+void BM_Cat20InformationTarget(benchmark::State& state) {
+  SessionConfig config;
+  config.stopping.max_length = 20;
+  config.stopping.information_target = 1e-9;
+  const auto design = std::make_shared<const TestDesign>(bank_3pl(static_cast<int>(state.range(0)), 7), config);
+  std::mt19937_64 rng(3);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    Session session(design, ++seed);
+    const double theta = static_cast<double>(seed % 9) * 0.5 - 2.0;
+    while (const auto item = session.next_item()) {
+      const double p = probability(design->bank().item(*item), theta);
+      session.record(*item, static_cast<double>(rng() >> 11) * 0x1.0p-53 < p ? 1 : 0);
+    }
+    benchmark::DoNotOptimize(session.estimate());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Cat20InformationTarget)->Arg(200)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
 // The six-domain battery (shipped banks, 20-item EAP + MFI tests) on `threads` threads: items_per_second is
 // candidates per second.
 void BM_Battery(benchmark::State& state) {
