@@ -1,4 +1,4 @@
-// `irtcat score`: person_id,theta,se for every person and estimator, the library's numbers.
+// `irtcat score`: person_id,theta,se,status for every person and estimator, the library's numbers.
 
 #include <doctest/doctest.h>
 
@@ -19,7 +19,7 @@
 namespace fs = std::filesystem;
 using namespace irtcat::testing;
 
-TEST_CASE("cli: score prints person_id,theta,se for every person and estimator") {
+TEST_CASE("cli: score prints person_id,theta,se,status for every person and estimator") {
   const Scratch scratch;
   const std::string items = scratch.write("items.csv", kItems);
   const std::string responses = scratch.write("responses.csv", kResponses);
@@ -29,13 +29,19 @@ TEST_CASE("cli: score prints person_id,theta,se for every person and estimator")
     CAPTURE(run.err);
     CHECK(run.status == 0);
     CHECK(run.err.empty());
-    CHECK(run.out.starts_with("person_id,theta,se\np1,"));
+    CHECK(run.out.starts_with("person_id,theta,se,status\np1,"));
     CHECK(lines_in(run.out) == 4);
   }
-  // The all-correct person under ML ends at the upper bound, which --bounds sets.
+  // The all-correct person under ML ends at the upper bound, which --bounds sets, and says so; an interior
+  // estimate says converged.
   const Run bounded = scratch.irtcat("score --items " + items + " --responses " + responses +
                                      " --estimator ml --bounds -3:3.5");
   CHECK(bounded.out.find("\np2,3.5,") != std::string::npos);
+  const std::size_t p2 = bounded.out.find("\np2,");
+  REQUIRE(p2 != std::string::npos);
+  CHECK(bounded.out.substr(p2 + 1, bounded.out.find('\n', p2 + 1) - p2 - 1).ends_with(",upper_bound"));
+  const std::size_t p1 = bounded.out.find("p1,");
+  CHECK(bounded.out.substr(p1, bounded.out.find('\n', p1) - p1).ends_with(",converged"));
 }
 
 TEST_CASE("cli: score's numbers are the library's") {
@@ -54,7 +60,8 @@ TEST_CASE("cli: score's numbers are the library's") {
   options.prior = irtcat::NormalPrior{0.5, 2.0};
   const irtcat::AbilityEstimate p1 = irtcat::estimate_ability(bank, patterns[0], options);
   CHECK(slurp(out).find("p1," + irtcat::detail::format_double(p1.theta) + "," +
-                        irtcat::detail::format_double(p1.se) + "\n") != std::string::npos);
+                        irtcat::detail::format_double(p1.se) + "," + std::string(irtcat::to_string(p1.status)) +
+                        "\n") != std::string::npos);
 
   const Run grid = scratch.irtcat("score --items " + items + " --responses " + responses +
                                   " --estimator eap --grid -6:6:61 --prior uniform --prior-bounds -5:5");
