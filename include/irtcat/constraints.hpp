@@ -2,7 +2,8 @@
 // Content balancing and eligibility: which items a test may offer next.
 //
 //   per topic   at most `max` and at least `min` items (the minimums are enforced by restricting the last
-//               free slots to topics still short), and a target proportion (Kingsbury & Zara 1989: the next item
+//               free slots to topics still short, and a test that would stop early waits for them), and a
+//               target proportion (Kingsbury & Zara 1989: the next item
 //               comes from the topic furthest below its target share)
 //   enemies     at most one item of each enemy set per test
 //   inactive    items marked inactive in the bank are never offered
@@ -42,6 +43,11 @@ class ContentPlan {
   /// The same into `ok` (resized to the bank), reusing its storage: a session's per-step call allocates nothing.
   void eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside, int remaining,
                 std::vector<char>& ok) const;
+
+  /// True when a topic is still below its minimum after `administered` and `ok` (the eligible items) holds an
+  /// item of it. A test that its stopping rule would end before its length goes on while this holds, offering
+  /// only the topics still short (eligible with no slot left).
+  bool owes(const std::vector<ItemIndex>& administered, const std::vector<char>& ok) const;
 
  private:
   const ItemBank* bank_;

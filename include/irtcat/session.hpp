@@ -154,8 +154,9 @@ class Session {
   static Session replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
                         const std::vector<std::pair<std::string, int>>& log);
   void apply(ItemIndex item, int response);
-  /// Recomputes eligible_ for the current step (update_stop does, after every change of state).
-  void refresh_eligible();
+  /// Recomputes eligible_ for the current step (update_stop does, after every change of state); `no_slot_left`:
+  /// the stopping rule is met but topic minimums are owed, so only the topics still short may come.
+  void refresh_eligible(bool no_slot_left = false);
   std::optional<ItemIndex> select(const ExposureCounts* exposure);
   void update_stop();
   double current_theta() const;

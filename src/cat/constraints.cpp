@@ -48,6 +48,19 @@ std::vector<char> ContentPlan::eligible(const std::vector<ItemIndex>& administer
   return ok;
 }
 
+bool ContentPlan::owes(const std::vector<ItemIndex>& administered, const std::vector<char>& ok) const {
+  if (topics_.empty()) return false;
+  std::vector<int> short_by(topics_.size());
+  for (std::size_t t = 0; t < topics_.size(); ++t) short_by[t] = topics_[t].min;
+  for (ItemIndex item : administered) {
+    if (topic_of_[item.value] >= 0) --short_by[static_cast<std::size_t>(topic_of_[item.value])];
+  }
+  for (std::size_t i = 0; i < ok.size(); ++i) {
+    if (ok[i] && topic_of_[i] >= 0 && short_by[static_cast<std::size_t>(topic_of_[i])] > 0) return true;
+  }
+  return false;
+}
+
 void ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
                            int remaining, std::vector<char>& ok) const {
   const std::size_t n = bank_->size();

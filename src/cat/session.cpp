@@ -130,8 +130,8 @@ Workspace& Session::workspace() {
   return *workspace_;
 }
 
-void Session::refresh_eligible() {
-  const int remaining = design_->config().stopping.max_length - static_cast<int>(responses_.size());
+void Session::refresh_eligible(bool no_slot_left) {
+  const int remaining = no_slot_left ? 0 : design_->config().stopping.max_length - static_cast<int>(responses_.size());
   design_->content().eligible(administered_, set_aside_, remaining, eligible_);
 }
 
@@ -241,6 +241,14 @@ void Session::update_stop() {
                                  likelihood_terms(design_->bank(), responses_, rule.cut - rule.indifference).log_likelihood;
   }
   stop_ = irtcat::stop_reason(config.stopping, state);
+  // A stop before the test's length (SE, information, classification) waits for the topics' minimums: the test
+  // goes on with only the topics still short, for as many items as they are owed (or while the bank has them).
+  const bool early = stop_ != StopReason::not_stopped && stop_ != StopReason::max_length &&
+                     stop_ != StopReason::bank_exhausted;
+  if (early && design_->content().owes(administered_, eligible_)) {
+    stop_ = StopReason::not_stopped;
+    refresh_eligible(true);
+  }
 }
 
 }  // namespace irtcat

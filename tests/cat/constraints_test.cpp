@@ -50,6 +50,48 @@ TEST_CASE("session: content constraints are never violated") {
   CHECK(violations == 0);
 }
 
+TEST_CASE("session: topic minimums hold under every stopping rule, the early stops waiting for them") {
+  // 2,000 tests per stopping rule on a 90-item bank whose topics cycle algebra, geometry, statistics; geometry
+  // needs 4 items and statistics 3. An SE, information or classification stop that comes before a minimum is met
+  // waits for it (offering only the topics still short), so no test ends short, and none runs past its length.
+  const auto bank = bank_of(Model::two_pl, 90, 31);
+  SessionConfig base = config_with(SelectionRule::mfi, Estimator::eap, 20);
+  base.content.topics["geometry"] = {4, 20, 0.0};
+  base.content.topics["statistics"] = {3, 20, 0.0};
+  std::vector<std::pair<std::string, SessionConfig>> rules;
+  rules.emplace_back("length", base);
+  rules.back().second.stopping.max_length = 8;
+  rules.emplace_back("se", base);
+  rules.back().second.stopping.se_target = 0.45;
+  rules.emplace_back("information", base);
+  rules.back().second.stopping.information_target = 0.6;
+  rules.emplace_back("classification", base);
+  rules.back().second.stopping.classification = ClassificationRule{};
+#ifdef __SANITIZE_ADDRESS__
+  constexpr int kTests = 400;
+#else
+  constexpr int kTests = 2000;
+#endif
+  for (const auto& [name, config] : rules) {
+    CAPTURE(name);
+    const auto design = std::make_shared<const TestDesign>(bank, config);
+    std::mt19937_64 abilities(5);
+    std::normal_distribution<double> population(0.0, 1.0);
+    int violations = 0, early = 0;
+    for (int t = 0; t < kTests; ++t) {
+      Session session(design, static_cast<std::uint64_t>(t));
+      const auto items = run_to_end(session, population(abilities), static_cast<std::uint64_t>(t) + 900);
+      std::map<std::string, int> count;
+      for (std::size_t item : items) ++count[bank->metadata(ItemIndex{item}).topic];
+      violations += count["geometry"] < 4 || count["statistics"] < 3 ||
+                    static_cast<int>(items.size()) > config.stopping.max_length;
+      early += session.stop_reason() != StopReason::max_length;
+    }
+    CHECK(violations == 0);
+    if (name != "length") CHECK(early > kTests / 2);  // the rule does end tests before their length
+  }
+}
+
 TEST_CASE("session: Kingsbury-Zara proportions steer the topics") {
   SessionConfig config = config_with(SelectionRule::mfi, Estimator::eap, 10);
   config.content.topics["algebra"] = {0, 10, 0.5};
