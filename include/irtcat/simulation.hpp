@@ -74,8 +74,12 @@ struct StudyOptions {
 Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
                                                                      const std::vector<SimulatedCandidate>& simulees);
 
+/// Candidates a study runs between updates of the exposure counts that progressive-restricted control reads.
+inline constexpr std::size_t kExposureWave = 16;
+
 /// Runs every candidate through every domain's session. Candidate i's sessions and answers use streams derived
-/// from (seed, i), so the outcomes are the same for any number of threads. With a catalog (whose domains must be
+/// from (seed, i), so the outcomes are the same for any number of threads. A domain with progressive-restricted
+/// exposure control gets the counts of the candidates before the current wave of kExposureWave (in order). With a catalog (whose domains must be
 /// the designs' domains in the same order) each outcome carries the role fit. Throws InvalidArgument when a
 /// candidate's abilities do not match the domains, and DataError when a post-hoc matrix lacks a response.
 std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
@@ -84,9 +88,11 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
 
 /// One candidate through every domain's session, in the designs' order, exactly as run_study runs candidate number
 /// `index` (its sessions' and answers' streams derived from (options.seed, index); with post-hoc matrices, row
-/// `index`). options.threads and progress are not used. Throws as run_study.
+/// `index`). `exposure`: the counts progressive-restricted control reads, one per domain (as run_study had them
+/// for the candidate's wave), or none. options.threads and progress are not used. Throws as run_study.
 CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
-                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options);
+                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
+                               const std::vector<const ExposureCounts*>& exposure = {});
 
 /// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper).
 struct ConditionalStatistics {

@@ -51,6 +51,7 @@ struct SimulateFlags {
   std::string out_dir = "study";
   std::string exposure = "none";
   int randomesque = 3;
+  double max_rate = 0.25;
   bool balance_topics = true;
   std::string out;
   EstimatorFlags estimation;
@@ -80,6 +81,7 @@ SessionConfig session_config(const SimulateFlags& flags) {
   config.start.most_informative = flags.start_select == "mfi";
   config.exposure.method = exposure_method_from_string(flags.exposure);
   config.exposure.randomesque_count = flags.randomesque;
+  config.exposure.max_rate = flags.max_rate;
   return config;
 }
 
@@ -211,6 +213,9 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--exposure", flags->exposure, "Exposure control: none, randomesque, progressive_restricted")
       ->capture_default_str();
   command->add_option("--randomesque", flags->randomesque, "Randomesque: choose among this many best")->capture_default_str();
+  command->add_option("--max-rate", flags->max_rate,
+                      "Progressive-restricted: the highest exposure rate an item may reach over the study")
+      ->capture_default_str();
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
   command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();

@@ -42,7 +42,8 @@ std::string candidate_id(std::size_t number) {
 // matrices were checked.
 CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
                                        std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
-                                       const std::shared_ptr<Workspace>& workspace) {
+                                       const std::shared_ptr<Workspace>& workspace,
+                                       const std::vector<const ExposureCounts*>& exposure) {
   CandidateOutcome outcome;
   outcome.domains.reserve(designs.size());
   std::vector<const GridPosterior*> posteriors;
@@ -53,7 +54,8 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
     Session session(designs[d].design, stream, workspace);
     std::vector<std::size_t> items;
     items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
-    while (const auto item = session.next_item()) {
+    const ExposureCounts* counts = exposure.empty() ? nullptr : exposure[d];
+    while (const auto item = session.next_item(counts)) {
       int response = 0;
       if (options.responses.empty()) {
         response = draw_response(design.bank().item(*item), candidate.theta(static_cast<Eigen::Index>(d)),
@@ -164,7 +166,8 @@ void check_study(const std::vector<DomainDesign>& designs, const std::vector<Sim
 }  // namespace
 
 CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
-                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options) {
+                               std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
+                               const std::vector<const ExposureCounts*>& exposure) {
   StudyOptions without_matrices;
   without_matrices.seed = options.seed;
   check_study(designs, {candidate}, catalog, without_matrices);
@@ -178,7 +181,10 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
       }
     }
   }
-  return run_checked_candidate(designs, candidate, index, catalog, options, std::make_shared<Workspace>());
+  if (!exposure.empty() && exposure.size() != designs.size()) {
+    throw InvalidArgument("run_candidate: one set of exposure counts per domain");
+  }
+  return run_checked_candidate(designs, candidate, index, catalog, options, std::make_shared<Workspace>(), exposure);
 }
 
 Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
@@ -215,37 +221,66 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
                                         const StudyOptions& options) {
   check_study(designs, candidates, catalog, options);
 
+  // Progressive-restricted control reads how often each item has been given. The study keeps those counts per
+  // domain and gives every candidate of a wave the counts of all the candidates before the wave (in candidate
+  // order), so that the outcomes are the same on any number of threads. Other designs need no counts: one wave.
+  const bool counted = std::any_of(designs.begin(), designs.end(), [](const DomainDesign& domain) {
+    return domain.design->config().exposure.method == ExposureMethod::progressive_restricted;
+  });
+  std::vector<std::unique_ptr<ExposureCounts>> counts;
+  std::vector<const ExposureCounts*> exposure;
+  if (counted) {
+    for (const DomainDesign& domain : designs) {
+      counts.push_back(std::make_unique<ExposureCounts>(domain.design->bank().size()));
+      exposure.push_back(counts.back().get());
+    }
+  }
+  const std::size_t wave = counted ? kExposureWave : std::max<std::size_t>(1, candidates.size());
+  unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, wave));
+
   std::vector<CandidateOutcome> outcomes(candidates.size());
-  std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
-  const auto work = [&] {
-    const auto workspace = std::make_shared<Workspace>();  // this thread's, lent to each of its sessions
-    while (!failed.load()) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= candidates.size()) return;
-      try {
-        outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options, workspace);
-      } catch (...) {
-        if (!failed.exchange(true)) failure = std::current_exception();
-        return;
+  for (std::size_t begin = 0; begin < candidates.size(); begin += wave) {
+    const std::size_t end = std::min(begin + wave, candidates.size());
+    std::atomic<std::size_t> next{begin};
+    const auto work = [&] {
+      const auto workspace = std::make_shared<Workspace>();  // this thread's, lent to each of its sessions
+      while (!failed.load()) {
+        const std::size_t i = next.fetch_add(1);
+        if (i >= end) return;
+        try {
+          outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure);
+        } catch (...) {
+          if (!failed.exchange(true)) failure = std::current_exception();
+          return;
+        }
+        done.fetch_add(1);
       }
-      done.fetch_add(1);
+    };
+    const auto pool_size = static_cast<unsigned>(std::min<std::size_t>(threads, end - begin));
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < pool_size; ++t) pool.emplace_back(work);
+    if (options.progress && !counted) {
+      while (done.load() < end && !failed.load()) {
+        options.progress(done.load(), candidates.size());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
-  };
-  unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, candidates.size())));
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
-  if (options.progress) {
-    while (done.load() < candidates.size() && !failed.load()) {
-      options.progress(done.load(), candidates.size());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (std::thread& thread : pool) thread.join();
+    if (failure) std::rethrow_exception(failure);
+    if (counted) {
+      for (std::size_t i = begin; i < end; ++i) {
+        for (std::size_t d = 0; d < designs.size(); ++d) {
+          for (std::size_t item : outcomes[i].domains[d].items) counts[d]->record_item(ItemIndex{item});
+          counts[d]->record_test();
+        }
+      }
+      if (options.progress) options.progress(end, candidates.size());
     }
   }
-  for (std::thread& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
   if (options.progress) options.progress(candidates.size(), candidates.size());
   return outcomes;
 }

@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -81,6 +83,51 @@ TEST_CASE("cli: simulate stops on the SE target, not before the minimum length")
   CHECK(persons == 3);
   const Run bad = scratch.irtcat("simulate --items " + scratch.write("items2.csv", items) + " --thetas " + thetas +
                                  " --length 10 --min-length 11");
+  CHECK(bad.status == 1);
+  CHECK(lines_in(bad.err) == 1);
+}
+
+TEST_CASE("cli: simulate holds progressive-restricted's rate over the study") {
+  // 400 simulees of one ability on a 60-item bank: without the rate cap the same few items would serve them all.
+  // The study feeds the counts between waves of 16 candidates, so an item ends at most 16/400 above the cap.
+  const Scratch scratch;
+  std::string items = "id,model,a,b\n";
+  for (int i = 0; i < 60; ++i) {  // appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "i" + std::string
+    items += 'i';
+    items += std::to_string(i);
+    items += ",2pl,1.5,";
+    items += std::to_string(-3.0 + i * 0.1);
+    items += '\n';
+  }
+  std::string thetas = "id,theta\n";
+  for (int p = 0; p < 400; ++p) {
+    thetas += 'p';
+    thetas += std::to_string(p);
+    thetas += ",0.2\n";
+  }
+  const Run run = scratch.irtcat("simulate --items " + scratch.write("items.csv", items) + " --thetas " +
+                                 scratch.write("thetas.csv", thetas) +
+                                 " --length 10 --exposure progressive_restricted --max-rate 0.3 --seed 2 --threads 2");
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  std::map<std::string, int> given;
+  std::istringstream rows(run.out);
+  std::string row;
+  std::getline(rows, row);  // header
+  int persons = 0;
+  while (std::getline(rows, row)) {
+    std::istringstream ids(row.substr(row.rfind(',') + 1));
+    for (std::string id; ids >> id;) ++given[id];
+    ++persons;
+  }
+  REQUIRE(persons == 400);
+  int most = 0;
+  for (const auto& [id, count] : given) most = std::max(most, count);
+  CHECK(most <= 0.3 * 400 + 16);
+  CHECK(most >= 0.3 * 400 - 16);  // the cap binds
+  const Run bad = scratch.irtcat("simulate --items " + scratch.write("items2.csv", items) + " --thetas " +
+                                 scratch.write("thetas2.csv", "id,theta\np1,0\n") +
+                                 " --length 5 --exposure progressive_restricted --max-rate 1.5");
   CHECK(bad.status == 1);
   CHECK(lines_in(bad.err) == 1);
 }
