@@ -139,7 +139,9 @@ class Session {
   const TestDesign& design() const noexcept { return *design_; }
   const std::shared_ptr<const TestDesign>& shared_design() const noexcept { return design_; }
 
-  /// The session as JSON: {"format": "irtcat.session", "version": 1, bank, config, seed, log}.
+  /// The session as JSON: {"format": "irtcat.session", "version": 1, bank, config, seed, log}, and "offered" (the
+  /// item on offer) when progressive-restricted control chose it: that choice read exposure counts the log does not
+  /// hold, so a restored session offers the same item instead of choosing again.
   std::string to_json() const;
   /// Restores a session saved by to_json, replaying its log on `design`. Throws SessionError when the stored
   /// bank name or version differs from the design's, or when the stored configuration differs from the design's
@@ -150,9 +152,10 @@ class Session {
   static Session from_json(std::shared_ptr<const ItemBank> bank, const std::string& json);
 
  private:
-  /// A session on `design` with `seed` that has answered `log` (item id, response), replayed in order.
+  /// A session on `design` with `seed` that has answered `log` (item id, response), replayed in order, offering
+  /// `offered` next when given (progressive-restricted: the item offered before it was saved).
   static Session replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
-                        const std::vector<std::pair<std::string, int>>& log);
+                        const std::vector<std::pair<std::string, int>>& log, const std::optional<std::string>& offered);
   void apply(ItemIndex item, int response);
   /// Recomputes eligible_ for the current step (update_stop does, after every change of state); `no_slot_left`:
   /// the stopping rule is met but topic minimums are owed, so only the topics still short may come.

@@ -157,6 +157,9 @@ struct StoredSession {
   std::optional<double> theta;   ///< the final estimate, once finished
   std::optional<double> se;
   std::string stop_reason;       ///< once finished
+  /// The item offered after the last response, where the log does not decide it (progressive-restricted
+  /// control: see offer_item); empty otherwise.
+  std::string offered_item;
   /// The response log in order: seq 1, 2, ... (item id, category).
   std::vector<std::pair<std::string, int>> responses;
 };
@@ -165,7 +168,7 @@ struct StoredSession {
 class Store {
  public:
   /// The schema version this irtcat writes; older databases are migrated on open.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   /// PRAGMA application_id of an irtcat database ("IRTC").
   static constexpr std::int32_t kApplicationId = 0x49525443;
 
@@ -218,6 +221,10 @@ class Store {
   /// Appends the response with number `seq` (1, 2, ... without gaps) to an active session and counts the item's
   /// exposure, in one committed transaction. Throws StoreError for a gap, a repeat or a finished session.
   void append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response);
+  /// Records the item an active session offers after its last response, for a session whose choice the log does
+  /// not decide (progressive-restricted control reads exposure counts): restore_session offers it again. The next
+  /// append_response or finish_session clears it. Throws StoreError for an unknown or finished session.
+  void offer_item(std::int64_t session, const std::string& item_id);
   /// Marks the session finished with its final estimate and counts a finished test for the bank's exposure.
   void finish_session(std::int64_t session, const AbilityEstimate& estimate, StopReason reason);
   /// The session and its responses in order. Throws StoreError for an unknown id.

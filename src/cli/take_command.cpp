@@ -96,6 +96,8 @@ void add_take_command(CLI::App& app) {
     int length = 20;
     std::string rule = "mfi";
     std::string estimator = "eap";
+    std::string exposure = "none";
+    double max_rate = 0.25;
     std::optional<std::uint64_t> seed;
   };
   auto flags = std::make_shared<Flags>();
@@ -114,6 +116,12 @@ void add_take_command(CLI::App& app) {
   command->add_option("--estimator", flags->estimator, "Ability estimator: ml, map, eap or wle")
       ->capture_default_str()
       ->check(CLI::IsMember({"ml", "map", "eap", "wle"}, CLI::ignore_case));
+  command->add_option("--exposure", flags->exposure,
+                      "Exposure control across the bank's stored tests: none or progressive_restricted")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "progressive_restricted"}));
+  command->add_option("--max-rate", flags->max_rate, "Progressive-restricted: the highest exposure rate of an item")
+      ->capture_default_str();
   command->add_option("--seed", flags->seed, "Seed of the test's random choices (default: random)");
   command->add_option("--roles", flags->roles, "The reporting scale and levels (roles file)")->capture_default_str();
   command->callback([flags] {
@@ -152,6 +160,8 @@ void add_take_command(CLI::App& app) {
       config.estimation.estimator = estimator_from_string(flags->estimator);
       config.selection.rule = selection_rule_from_string(flags->rule);
       config.stopping.max_length = flags->length;
+      config.exposure.method = exposure_method_from_string(flags->exposure);
+      config.exposure.max_rate = flags->max_rate;
       std::uint64_t seed = 0;
       if (flags->seed) {
         seed = *flags->seed;
@@ -165,8 +175,18 @@ void add_take_command(CLI::App& app) {
           << ".\nIf interrupted, resume with: " << resume_hint(info.name, id) << '\n';
     }
     const int max_length = session->design().config().stopping.max_length;
+    // Progressive-restricted control chooses with the bank's exposure counts over its stored tests, and the item it
+    // offers is stored, so that a resumed test offers it again whatever the counts are by then.
+    const bool counted = session->design().config().exposure.method == ExposureMethod::progressive_restricted;
+    const auto offer = [&]() -> std::optional<ItemIndex> {
+      if (!counted) return session->next_item();
+      const ExposureCounts counts = store.exposure_counts(info.name);
+      const std::optional<ItemIndex> item = session->next_item(&counts);
+      if (item) store.offer_item(id, bank->item(*item).id().str());
+      return item;
+    };
 
-    while (const std::optional<ItemIndex> next = session->next_item()) {
+    while (const std::optional<ItemIndex> next = offer()) {
       const Item& item = bank->item(*next);
       const ItemContent& content = bank->metadata(*next).content;
       const std::size_t number = session->history().size() + 1;

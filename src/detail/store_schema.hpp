@@ -35,13 +35,17 @@
 // Version 4:
 //   service_tokens   gains section_id: NULL for a platform's token (every call of its client), or the one section a
 //                    candidate's token may take (create its own sessions, answer, read their reports).
+// Version 5:
+//   sessions         gains offered_item: the item an active session offers after its last response, stored where
+//                    the log alone does not decide it (progressive-restricted control read exposure counts); NULL
+//                    otherwise. Appending a response or finishing the session clears it.
 // Times are UTC, ISO 8601 with milliseconds.
 
 #include <array>
 
 namespace irtcat::detail {
 
-inline constexpr std::array<const char*, 4> kStoreMigrations = {
+inline constexpr std::array<const char*, 5> kStoreMigrations = {
     // ---- 0 -> 1: banks, items, sessions, responses ----
     R"sql(
 PRAGMA application_id = 1230132291;
@@ -169,6 +173,10 @@ CREATE TABLE service_sessions (
     // ---- 3 -> 4: candidate tokens, limited to taking one section ----
     R"sql(
 ALTER TABLE service_tokens ADD COLUMN section_id TEXT REFERENCES service_sections (section_id);
+)sql",
+    // ---- 4 -> 5: the item a session offers, where its log does not decide it ----
+    R"sql(
+ALTER TABLE sessions ADD COLUMN offered_item TEXT;
 )sql",
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -186,6 +187,7 @@ struct StoredSession {
   std::uint64_t seed;
   json config;
   std::vector<std::pair<std::string, int>> log;
+  std::optional<std::string> offered;  ///< the item offered after the log, when the document names it
 };
 
 StoredSession read_session(const std::string& text) {
@@ -194,10 +196,11 @@ StoredSession read_session(const std::string& text) {
     if (j.at("format").get<std::string>() != kFormat) throw DataError("session", JsonPath{"format"}, "not an irtcat session");
     check_version(j);
     StoredSession stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
-                         seed_of(j.at("seed")), j.at("config"), {}};
+                         seed_of(j.at("seed")), j.at("config"), {}, std::nullopt};
     for (const json& entry : j.at("log")) {
       stored.log.emplace_back(entry.at("item").get<std::string>(), whole(entry.at("response"), "log.response"));
     }
+    if (const auto offered = j.find("offered"); offered != j.end()) stored.offered = offered->get<std::string>();
     return stored;
   } catch (const json::exception& error) {
     throw DataError("session", JsonPath{}, std::string("malformed session: ") + error.what());
@@ -232,12 +235,17 @@ std::string Session::to_json() const {
     log.push_back({{"item", design_->bank().item(step.item).id().str()}, {"response", step.response}});
   }
   const BankIdentity& bank = design_->bank().identity();
-  const ordered document{{"format", kFormat},
-                         {"version", kVersion},
-                         {"bank", {{"name", bank.name}, {"version", bank.version}}},
-                         {"seed", seed_},
-                         {"config", config_json(design_->config())},
-                         {"log", log}};
+  ordered document{{"format", kFormat},
+                   {"version", kVersion},
+                   {"bank", {{"name", bank.name}, {"version", bank.version}}},
+                   {"seed", seed_},
+                   {"config", config_json(design_->config())},
+                   {"log", log}};
+  // The item on offer, where the log alone does not decide it: progressive-restricted choices read exposure
+  // counts that change after the session is saved.
+  if (pending_ && design_->config().exposure.method == ExposureMethod::progressive_restricted) {
+    document["offered"] = design_->bank().item(*pending_).id().str();
+  }
   return document.dump();
 }
 
@@ -248,7 +256,7 @@ Session Session::from_json(std::shared_ptr<const TestDesign> design, const std::
     throw SessionError("Session::from_json: the stored configuration differs from the design's");
   }
   require_same_bank(*design, stored);
-  return replay(std::move(design), stored.seed, stored.log);
+  return replay(std::move(design), stored.seed, stored.log, stored.offered);
 }
 
 Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::string& json_text) {
@@ -261,11 +269,11 @@ Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::stri
   }
   auto design = std::make_shared<const TestDesign>(std::move(bank), std::move(config));
   require_same_bank(*design, stored);
-  return replay(std::move(design), stored.seed, stored.log);
+  return replay(std::move(design), stored.seed, stored.log, stored.offered);
 }
 
 Session Session::replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
-                        const std::vector<std::pair<std::string, int>>& log) {
+                        const std::vector<std::pair<std::string, int>>& log, const std::optional<std::string>& offered) {
   Session session(std::move(design), seed);
   for (const auto& [id, response] : log) {
     const auto index = session.design().bank().find(ItemId(id));
@@ -281,6 +289,24 @@ Session Session::replay(std::shared_ptr<const TestDesign> design, std::uint64_t 
       session.pending_ = *index;
     }
     session.record(*index, response);
+  }
+  if (offered) {
+    const auto index = session.design().bank().find(ItemId(*offered));
+    if (!index) {
+      throw SessionError("Session::from_json: the offered item " + detail::quoted_value(*offered) + " is not in the bank");
+    }
+    if (session.finished()) throw SessionError("Session::from_json: an item is offered after the test stopped");
+    if (session.design().config().exposure.method == ExposureMethod::progressive_restricted) {
+      // The counts the choice read are gone: the item offered stays on offer if the test may still give it.
+      if (!session.eligible_[index->value]) {
+        throw SessionError("Session::from_json: the offered item " + detail::quoted_value(*offered) +
+                           " may not come next (given already, or outside the content plan)");
+      }
+      session.pending_ = *index;
+    } else if (session.next_item() != index) {
+      throw SessionError("Session::from_json: the offered item " + detail::quoted_value(*offered) +
+                         " is not the item this design offers");
+    }
   }
   return session;
 }

@@ -530,6 +530,15 @@ json CatService::next_items_reply(const Section& section, const std::string& key
           {"assessmentResult", outcome(section, session)}};
 }
 
+// The exposure counts a progressive-restricted section chooses with, read afresh (other sessions, here or on other
+// servers, finish tests meanwhile); null for other sections, whose choices do not read them.
+std::unique_ptr<ExposureCounts> CatService::exposure_of(const Section& section) {
+  if (section.design->config().exposure.method != ExposureMethod::progressive_restricted) return nullptr;
+  StorePool::Lease store = stores_.acquire();
+  const ExposureCounts counts = store->exposure_counts(section.row.bank);
+  return std::make_unique<ExposureCounts>(counts.counts(), counts.tests());
+}
+
 Reply CatService::create_session(const std::string& client, const std::string& id, const json& body) {
   if (!body.is_object() && !body.is_null()) refuse(400, "the body must be a JSON object");
   const std::uint64_t seed = seed_of(body);
@@ -540,11 +549,16 @@ Reply CatService::create_session(const std::string& client, const std::string& i
   }
   if (section->row.ended) refuse(409, "section '" + id + "' has ended: it starts no sessions");
   Session session(section->design, seed, workspaces_.acquire());
-  const bool finished = !session.next_item();
+  const std::unique_ptr<ExposureCounts> exposure = exposure_of(*section);
+  const std::optional<ItemIndex> first = session.next_item(exposure.get());
   SessionRow row;
   writer_.run([&](Store& store) {
     row = add_session(store, section->row, section->design->config(), seed);
-    if (finished) store.finish_session(row.session_id, session.estimate(), session.stop_reason());
+    if (!first) {
+      store.finish_session(row.session_id, session.estimate(), session.stop_reason());
+    } else if (exposure) {
+      store.offer_item(row.session_id, section->design->bank().item(*first).id().str());
+    }
   });
   Reply reply{201, next_items_reply(*section, row.key, session)};
   StorePool::Lease store = stores_.acquire();
@@ -631,11 +645,16 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
   // on only once they are.
   Session next = session;
   next.record(*offered, response);
-  const bool finished = !next.next_item();
+  const std::unique_ptr<ExposureCounts> exposure = exposure_of(*section);
+  const std::optional<ItemIndex> following = next.next_item(exposure.get());
   try {
     writer_.run([&](Store& store) {
       store.append_response(row->session_id, static_cast<std::int64_t>(recorded) + 1, item.id().str(), response);
-      if (finished) store.finish_session(row->session_id, next.estimate(), next.stop_reason());
+      if (!following) {
+        store.finish_session(row->session_id, next.estimate(), next.stop_reason());
+      } else if (exposure) {
+        store.offer_item(row->session_id, bank.item(*following).id().str());
+      }
     });
   } catch (const StoreError& error) {
     kept->session.reset();

@@ -110,6 +110,7 @@ class CatService {
   /// else rebuilt from the store, with `lent`'s workspace for this call. Call with running.mutex held.
   struct Lent;
   Session& current(Running& running, const Section& section, const SessionRow& row, const Lent& lent);
+  std::unique_ptr<ExposureCounts> exposure_of(const Section& section);
   json next_items_reply(const Section& section, const std::string& key, Session& session) const;
   json outcome(const Section& section, const Session& session) const;
 

@@ -31,7 +31,7 @@ std::uint64_t parse_seed(const Database& database, const std::string& text) {
 // The columns every session query selects, in the order session_row reads them.
 constexpr const char* kSessionColumns =
     "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
-    "s.se, s.stop_reason FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
+    "s.se, s.stop_reason, s.offered_item FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
 
 // A row of a query that starts with kSessionColumns (responses left empty).
 StoredSession session_row(const Database& database, const Statement& select) {
@@ -47,6 +47,7 @@ StoredSession session_row(const Database& database, const Statement& select) {
   if (!select.is_null(8)) row.theta = select.column_double(8);
   if (!select.is_null(9)) row.se = select.column_double(9);
   row.stop_reason = select.column_text(10);
+  if (!select.is_null(11)) row.offered_item = select.column_text(11);
   return row;
 }
 
@@ -81,7 +82,8 @@ void Store::append_response(std::int64_t session, std::int64_t seq, const std::s
     Statement insert(database_, "INSERT INTO responses (session_id, seq, item_id, response) VALUES (?, ?, ?, ?)");
     insert.bind(1, session).bind(2, seq).bind(3, item_id).bind(4, response).run();
     Statement touch(database_,
-                    "UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
+                    "UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), offered_item = NULL "
+                    "WHERE session_id = ?");
     touch.bind(1, session).run();
   } catch (const StoreError& error) {
     std::string message = reason(database_, error);
@@ -90,6 +92,16 @@ void Store::append_response(std::int64_t session, std::int64_t seq, const std::s
     }
     fail(database_, "session " + std::to_string(session) + ", response " + std::to_string(seq) + ": " + message,
          error.code());
+  }
+  transaction.commit();
+}
+
+void Store::offer_item(std::int64_t session, const std::string& item_id) {
+  Transaction transaction(database_);
+  Statement update(database_, "UPDATE sessions SET offered_item = ? WHERE session_id = ? AND status = 'active'");
+  update.bind(1, item_id).bind(2, session).run();
+  if (database_.changes() != 1) {
+    fail(database_, "has no active session " + std::to_string(session) + " to offer an item in", SQLITE_NOTFOUND);
   }
   transaction.commit();
 }
@@ -106,7 +118,7 @@ void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate
   const bool current_version = select.column_int(2) != 0;
 
   Statement update(database_,
-                   "UPDATE sessions SET status = 'finished', theta = ?, se = ?, stop_reason = ?, "
+                   "UPDATE sessions SET status = 'finished', theta = ?, se = ?, stop_reason = ?, offered_item = NULL, "
                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
   update.bind(1, estimate.theta);
   if (std::isfinite(estimate.se)) {
@@ -167,12 +179,13 @@ std::string session_document(const StoredSession& stored) {
   } catch (const json::exception& error) {
     throw DataError("session " + std::to_string(stored.id), 0, "config", error.what());
   }
-  const json document{{"format", "irtcat.session"},
-                      {"version", 1},
-                      {"bank", {{"name", stored.bank}, {"version", stored.bank_version}}},
-                      {"seed", stored.seed},
-                      {"config", config},
-                      {"log", log}};
+  json document{{"format", "irtcat.session"},
+                {"version", 1},
+                {"bank", {{"name", stored.bank}, {"version", stored.bank_version}}},
+                {"seed", stored.seed},
+                {"config", config},
+                {"log", log}};
+  if (!stored.offered_item.empty()) document["offered"] = stored.offered_item;
   return document.dump();
 }
 

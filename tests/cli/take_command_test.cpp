@@ -321,3 +321,58 @@ TEST_CASE("take: a session is not resumed on a bank re-imported with another ver
   CHECK(other.wait() == 1);
   CHECK(slurp(scratch.path("third.out")).find("not on 'nonesuch'") != std::string::npos);
 }
+
+TEST_CASE("take: progressive-restricted tests hold the rate over the bank's stored tests, and resume on the item offered") {
+  // Twelve 4-item tests one after another, at most 10 % exposure over the bank's finished tests: an item reaches
+  // test k only while its count is below 0.1·(k − 1), so no item is given more than twice.
+  const Scratch scratch;
+  const std::string db = scratch.database("restricted.db", {"mathematics"});
+  const auto take = [&](int seed, const std::string& input, const std::string& out) {
+    Child child({"take", "--bank", "mathematics", "--db", db, "--seed", std::to_string(seed), "--length", "4",
+                 "--exposure", "progressive_restricted", "--max-rate", "0.1"},
+                scratch.path(out));
+    child.write(input);
+    child.close_input();
+    return child.wait();
+  };
+  for (int seed = 1; seed <= 12; ++seed) REQUIRE(take(seed, "A\nB\nC\nD\n", "full.out") == 0);
+  {
+    Store store(db, OpenMode::read_only);
+    const ExposureCounts counts = store.exposure_counts("mathematics");
+    REQUIRE(counts.tests() == 12);
+    const std::vector<std::uint64_t> given = counts.counts();
+    CHECK(*std::max_element(given.begin(), given.end()) <= 2);
+  }
+
+  // Stopped after two answers: the third item is on offer and stored. More tests change the counts; the resumed
+  // test offers the same third item all the same.
+  REQUIRE(take(99, "A\nB\n", "stopped.out") == 0);
+  std::string offered;
+  {
+    Store store(db, OpenMode::read_only);
+    const StoredSession stopped = store.load_session(13);
+    REQUIRE(stopped.responses.size() == 2);
+    offered = stopped.offered_item;
+    REQUIRE(!offered.empty());
+  }
+  for (int seed = 20; seed <= 23; ++seed) REQUIRE(take(seed, "D\nC\nB\nA\n", "more.out") == 0);
+  {
+    // As if the other tests had all given the offered item: its rate is now 1, far over the cap, and a new choice
+    // would pass it over.
+    Store store(db, OpenMode::read_write);
+    Statement raise(store.database(),
+                    "INSERT INTO exposure_counts (bank_id, item_id, administered) "
+                    "SELECT bank_id, ?, tests FROM banks WHERE name = 'mathematics' AND true "
+                    "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = excluded.administered");
+    raise.bind(1, offered).run();
+  }
+  Child resumed({"take", "--db", db, "--resume", "13"}, scratch.path("resumed.out"));
+  resumed.write("A\nA\n");
+  resumed.close_input();
+  REQUIRE(resumed.wait() == 0);
+  Store store(db, OpenMode::read_only);
+  const StoredSession finished = store.load_session(13);
+  REQUIRE(finished.responses.size() == 4);
+  CHECK(finished.responses[2].first == offered);
+  CHECK(finished.offered_item.empty());
+}

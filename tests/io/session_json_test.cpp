@@ -138,3 +138,55 @@ TEST_CASE("session: a tampered format version is refused, not rounded to one tha
   }
   CHECK(Session::from_json(design, saved).history().size() == 1);
 }
+
+TEST_CASE("session json: a progressive-restricted session offers again the item it offered when it was saved") {
+  // The choice read exposure counts that the log does not hold. Saved with an item on offer, then restored when
+  // that item has passed the rate: a new choice would pass it over, the restored session offers it all the same.
+  SessionConfig config = config_with(SelectionRule::mfi, Estimator::eap, 8);
+  config.exposure.method = ExposureMethod::progressive_restricted;
+  config.exposure.max_rate = 0.2;
+  const auto design = std::make_shared<const TestDesign>(bank_of(Model::two_pl, 40, 3), config);
+  ExposureCounts counts(40);
+  for (int t = 0; t < 10; ++t) counts.record_test();
+  Session session(design, 7);
+  std::mt19937_64 rng(1);
+  for (int step = 0; step < 3; ++step) {
+    const auto item = session.next_item(&counts);
+    session.record(*item, draw_response(design->bank().item(*item), 0.0, 1.0, rng));
+  }
+  const ItemIndex offered = *session.next_item(&counts);
+  const std::string saved = session.to_json();
+  const std::string id = design->bank().item(offered).id().str();
+  CHECK(saved.find("\"offered\":\"" + id + "\"") != std::string::npos);
+
+  ExposureCounts later(40);
+  for (int t = 0; t < 10; ++t) {
+    later.record_item(offered);
+    later.record_test();
+  }
+  const std::string without = replaced(saved, ",\"offered\":\"" + id + "\"", "");
+  Session chosen_again = Session::from_json(design, without);
+  CHECK(chosen_again.next_item(&later) != offered);
+  Session restored = Session::from_json(design, saved);
+  CHECK(restored.next_item(&later) == offered);
+  CHECK(restored.to_json() == saved);
+
+  // An item on offer that the test may not give (answered already), or that is not in the bank, is refused.
+  const std::string answered = design->bank().item(session.responses().front().item).id().str();
+  CHECK_THROWS_AS(Session::from_json(design, replaced(saved, "\"offered\":\"" + id, "\"offered\":\"" + answered)),
+                  SessionError);
+  CHECK_THROWS_AS(Session::from_json(design, replaced(saved, "\"offered\":\"" + id, "\"offered\":\"nonesuch")),
+                  SessionError);
+
+  // Where the log decides the choice, an offered item must be the design's choice.
+  const auto plain = std::make_shared<const TestDesign>(bank_of(Model::two_pl, 40, 3), config_with(SelectionRule::mfi));
+  Session other(plain, 7);
+  other.record(*other.next_item(), 1);
+  const std::string next = plain->bank().item(*other.next_item()).id().str();
+  std::string document = other.to_json();
+  CHECK(document.find("offered") == std::string::npos);
+  document.insert(document.size() - 1, ",\"offered\":\"" + next + "\"");
+  CHECK(Session::from_json(plain, document).next_item() == other.next_item());
+  CHECK_THROWS_AS(Session::from_json(plain, replaced(document, "\"offered\":\"" + next, "\"offered\":\"" + answered)),
+                  SessionError);
+}

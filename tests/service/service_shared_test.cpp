@@ -2,6 +2,7 @@
 // so a session whose log moved on in the other server must be rebuilt from the store, never continued from a
 // stale copy. Calls alternate between the servers, and every reply must be the library twin's.
 
+#include <algorithm>
 #include <random>
 #include <thread>
 #include <vector>
@@ -78,6 +79,64 @@ TEST_CASE("service: two servers on one database take turns on a session and both
   const std::string last = reply.at("sessionState").get<std::string>();
   const Answer refused = second.post(results, results_body(score_result("none", 1), last));
   CHECK(refused.status == 409);
+}
+
+TEST_CASE("service: progressive-restricted sections hold the rate over the store's tests, on two servers") {
+  // Twelve 4-item sessions, one after another, at most 10 % exposure: every choice reads the bank's counts in the
+  // store, so no item is given more than twice (an item reaches test k only below 0.1·(k − 1) uses). Calls
+  // alternate between two servers; a session whose offered item passed the rate meanwhile is rebuilt on the other
+  // server and still offers that item (the store keeps it).
+  Scratch scratch;
+  ServiceFixture first(scratch);
+  ServiceFixture second(scratch, {}, first.options().database);
+  second.token = first.token;
+  const std::string section = first.section(
+      {{"bank", "mathematics"},
+       {"config", {{"exposure", {{"method", "progressive_restricted"}, {"max_rate", 0.1}}},
+                   {"stopping", {{"max_length", 4}, {"se_target", nullptr}}}}}});
+  Store reader(first.options().database, OpenMode::read_only);
+  const auto run = [&](std::uint64_t seed, int answers) {
+    ServiceFixture* server = &first;
+    const Answer created = server->post(kSections + "/" + section + "/sessions", {{"seed", seed}});
+    REQUIRE_MESSAGE(created.status == 201, created.text);
+    const std::string key = created.body.at("sessionIdentifier").get<std::string>();
+    json reply = created.body;
+    for (int step = 0; step < answers && !reply.at("nextItems").at("itemIdentifiers").empty(); ++step) {
+      server = server == &first ? &second : &first;
+      const std::string item = reply.at("nextItems").at("itemIdentifiers").at(0).get<std::string>();
+      const Answer answer = server->post(kSections + "/" + section + "/sessions/" + key + "/results",
+                                         results_body(score_result(item, step % 2), reply.at("sessionState")));
+      REQUIRE_MESSAGE(answer.status == 200, answer.text);
+      reply = answer.body;
+    }
+    return std::make_pair(key, reply);
+  };
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) run(seed, 4);
+  const ExposureCounts counts = reader.exposure_counts("mathematics");
+  REQUIRE(counts.tests() == 12);
+  const std::vector<std::uint64_t> given = counts.counts();
+  CHECK(*std::max_element(given.begin(), given.end()) <= 2);
+
+  // Two answers in, the third item on offer; then its count rises past the rate (as if other tests had all given
+  // it). Both servers still offer it: the one that served the session last, and the other, which rebuilds it.
+  const auto [key, reply] = run(99, 2);
+  const std::string offered = reply.at("nextItems").at("itemIdentifiers").at(0).get<std::string>();
+  {
+    Store writer(first.options().database, OpenMode::read_write);
+    Statement raise(writer.database(),
+                    "INSERT INTO exposure_counts (bank_id, item_id, administered) "
+                    "SELECT bank_id, ?, tests FROM banks WHERE name = 'mathematics' AND true "
+                    "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = excluded.administered");
+    raise.bind(1, offered).run();
+  }
+  for (ServiceFixture* server : {&first, &second}) {
+    const Answer report = server->call("GET", kSections + "/" + section + "/sessions/" + key);
+    REQUIRE(report.status == 200);
+    CHECK(report.body.at("nextItem").at("identifier") == offered);
+  }
+  const Answer answer = first.post(kSections + "/" + section + "/sessions/" + key + "/results",
+                                   results_body(score_result(offered, 1), reply.at("sessionState")));
+  CHECK_MESSAGE(answer.status == 200, answer.text);
 }
 
 TEST_CASE("service: sessions driven on many connections at once each give their library twin's items") {

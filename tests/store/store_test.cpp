@@ -133,6 +133,24 @@ TEST_CASE("store: an import is one transaction: on any error nothing changes") {
   CHECK(store.import_banks({&fresh}) == std::vector<ImportOutcome>{ImportOutcome::added});
 }
 
+TEST_CASE("store: the item a session offers is kept until its next answer or its end") {
+  Store store(":memory:");
+  store.import_bank(read_bank_json_file(shipped("mathematics")));
+  const std::int64_t id = store.create_session("mathematics", 1, SessionConfig{}, 1);
+  CHECK(store.load_session(id).offered_item.empty());
+  store.offer_item(id, "math-0003");
+  CHECK(store.load_session(id).offered_item == "math-0003");
+  store.offer_item(id, "math-0004");  // chosen again before an answer (a retried call): the latest stands
+  CHECK(store.load_session(id).offered_item == "math-0004");
+  store.append_response(id, 1, "math-0004", 1);
+  CHECK(store.load_session(id).offered_item.empty());
+  store.offer_item(id, "math-0007");
+  store.finish_session(id, AbilityEstimate{0.5, 0.4, 0, EstimateStatus::converged}, StopReason::max_length);
+  CHECK(store.load_session(id).offered_item.empty());
+  CHECK_THROWS_AS(store.offer_item(id, "math-0008"), StoreError);  // finished
+  CHECK_THROWS_AS(store.offer_item(id + 1, "math-0008"), StoreError);  // no such session
+}
+
 TEST_CASE("store: a session round-trips and resumes exactly") {
   Store store(":memory:");
   store.import_bank(read_bank_json_file(shipped("mathematics")));
