@@ -219,6 +219,22 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
     }
     case ExposureMethod::sympson_hetter: {
       // Sympson & Hetter (1985): the best item is given with probability K_j, else set aside for this test.
+      if (const MaxInformationSearch* search = rule_.search()) {
+        // The search names the item best_item(scores) would, so each item passed over is taken out of a copy of
+        // the mask and the search asked again: the same items as below, without scoring the bank.
+        std::vector<char> left = ok;
+        std::ptrdiff_t best = search->best(at.state.theta, left);
+        while (true) {
+          const double k = exposure_.sympson_hetter.empty() ? 1.0 : exposure_.sympson_hetter[static_cast<std::size_t>(best)];
+          if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
+          if (set_aside.empty()) set_aside.assign(grid_.bank().size(), 0);
+          set_aside[static_cast<std::size_t>(best)] = 1;
+          left[static_cast<std::size_t>(best)] = 0;
+          const std::ptrdiff_t next = search->best(at.state.theta, left);
+          if (next < 0) return ItemIndex{static_cast<std::size_t>(best)};  // every item passed over: give the last
+          best = next;
+        }
+      }
       Eigen::ArrayXd scores = rule_.scores(at, ok, workspace);
       std::ptrdiff_t best = best_item(scores);
       while (true) {
