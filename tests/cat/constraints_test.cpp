@@ -72,7 +72,9 @@ TEST_CASE("session: topic minimums hold under every stopping rule, the early sto
 #else
   constexpr int kTests = 2000;
 #endif
-  for (const auto& [name, config] : rules) {
+  for (const auto& rule : rules) {
+    const std::string& name = rule.first;  // named, not bound: clang 14's CAPTURE cannot take a structured binding
+    const SessionConfig& config = rule.second;
     CAPTURE(name);
     const auto design = std::make_shared<const TestDesign>(bank, config);
     std::mt19937_64 abilities(5);
