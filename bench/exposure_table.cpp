@@ -106,6 +106,10 @@ int main(int argc, char** argv) {
   restricted.exposure.method = ExposureMethod::progressive_restricted;
   restricted.exposure.max_rate = 0.25;
   rows.push_back(measure("progressive-restricted (0.25)", bank, restricted, population, seed));
+  SessionConfig eligibility = base;
+  eligibility.exposure.method = ExposureMethod::item_eligibility;
+  eligibility.exposure.max_rate = 0.25;
+  rows.push_back(measure("item eligibility (0.25)", bank, eligibility, population, seed));
 
   std::printf("| method | max exposure | overlap | items never used | RMSE | bias |\n|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {

@@ -6,6 +6,11 @@
 //                           and the next best tried (Sympson & Hetter 1985); K_j from calibrate_sympson_hetter
 //   progressive_restricted  score (1 − s/L)·R + (s/L)·score with R ~ U(0, range of scores), s items given of L;
 //                           items whose exposure rate has reached max_rate are not offered (Revuelta & Ponsoda 1998)
+//   item_eligibility        at the start of a test each item is eligible with probability
+//                           min(1, max_rate·ε_j/α_j), ε_j the earlier tests it was eligible in and α_j those that gave
+//                           it (1 before it was first given): P(A_j) = P(A_j | E_j)·P(E_j) is then held to max_rate
+//                           without a simulation beforehand (van der Linden & Veldkamp 2004). The draw never leaves
+//                           fewer eligible items than the test's length.
 
 #include <atomic>
 #include <cstdint>
@@ -16,7 +21,7 @@
 
 namespace irtcat {
 
-enum class ExposureMethod { none, randomesque, sympson_hetter, progressive_restricted };
+enum class ExposureMethod { none, randomesque, sympson_hetter, progressive_restricted, item_eligibility };
 
 std::string_view to_string(ExposureMethod method) noexcept;
 /// Throws InvalidArgument for an unknown name.
@@ -26,13 +31,14 @@ struct ExposureOptions {
   ExposureMethod method = ExposureMethod::none;
   int randomesque_count = 5;               ///< randomesque: choose among this many best items
   std::vector<double> sympson_hetter;      ///< K_j per item in bank order, in [0, 1]; empty means all 1
-  double max_rate = 0.25;                  ///< progressive_restricted: the highest exposure rate allowed
+  double max_rate = 0.25;                  ///< progressive_restricted, item_eligibility: the highest rate allowed
   /// Throws InvalidArgument for a count below 1, a K_j outside [0, 1], a K vector of the wrong size, or a rate
   /// outside (0, 1].
   void validate(std::size_t items) const;
 };
 
-/// How often each item was administered, over how many tests: shared by concurrent sessions (atomic counters).
+/// How often each item was administered (and, for the item-eligibility method, eligible), over how many tests:
+/// shared by concurrent sessions (atomic counters).
 class ExposureCounts {
  public:
   explicit ExposureCounts(std::size_t items);
@@ -41,6 +47,12 @@ class ExposureCounts {
 
   void record_item(ItemIndex item);
   void record_test();
+  /// A test in which `item` was eligible (item_eligibility).
+  void record_eligible(ItemIndex item);
+  std::uint64_t eligible_count(ItemIndex item) const;
+  /// The probability that `item` is eligible in the next test: min(1, max_rate·eligible/count), 1 before it was
+  /// ever given.
+  double eligibility(ItemIndex item, double max_rate) const;
   std::uint64_t count(ItemIndex item) const;
   std::uint64_t tests() const noexcept { return tests_.load(std::memory_order_relaxed); }
   /// count / tests (0 before the first test).
@@ -50,6 +62,7 @@ class ExposureCounts {
 
  private:
   std::vector<std::atomic<std::uint64_t>> counts_;
+  std::vector<std::atomic<std::uint64_t>> eligible_;
   std::atomic<std::uint64_t> tests_{0};
 };
 

@@ -133,6 +133,9 @@ class Session {
   StopReason stop_reason() const noexcept { return stop_; }
   const std::vector<SessionStep>& history() const noexcept { return history_; }
   const std::vector<Response>& responses() const noexcept { return responses_; }
+  /// Per bank item, 1 for the items set aside for this test: passed over by Sympson–Hetter, or drawn ineligible
+  /// by the item-eligibility method at its start (empty before either happened).
+  const std::vector<char>& set_aside() const noexcept { return set_aside_; }
   /// The posterior on the design's grid (prior times the likelihood of the answers so far).
   const GridPosterior& posterior() const noexcept { return posterior_; }
   std::uint64_t seed() const noexcept { return seed_; }
@@ -140,8 +143,9 @@ class Session {
   const std::shared_ptr<const TestDesign>& shared_design() const noexcept { return design_; }
 
   /// The session as JSON: {"format": "irtcat.session", "version": 1, bank, config, seed, log}, and "offered" (the
-  /// item on offer) when progressive-restricted control chose it: that choice read exposure counts the log does not
-  /// hold, so a restored session offers the same item instead of choosing again.
+  /// item on offer) when progressive-restricted control chose it, "ineligible" (the items drawn ineligible) under
+  /// the item-eligibility method: those read exposure counts the log does not hold, so a restored session keeps
+  /// them instead of drawing or choosing again.
   std::string to_json() const;
   /// Restores a session saved by to_json, replaying its log on `design`. Throws SessionError when the stored
   /// bank name or version differs from the design's, or when the stored configuration differs from the design's
@@ -155,7 +159,8 @@ class Session {
   /// A session on `design` with `seed` that has answered `log` (item id, response), replayed in order, offering
   /// `offered` next when given (progressive-restricted: the item offered before it was saved).
   static Session replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
-                        const std::vector<std::pair<std::string, int>>& log, const std::optional<std::string>& offered);
+                        const std::vector<std::pair<std::string, int>>& log, const std::optional<std::string>& offered,
+                        const std::optional<std::vector<std::string>>& ineligible);
   void apply(ItemIndex item, int response);
   /// Recomputes eligible_ for the current step (update_stop does, after every change of state); `no_slot_left`:
   /// the stopping rule is met but topic minimums are owed, so only the topics still short may come.
@@ -171,7 +176,8 @@ class Session {
   std::vector<Response> responses_;
   std::vector<ItemIndex> administered_;
   std::vector<SessionStep> history_;
-  std::vector<char> set_aside_;  ///< Sympson–Hetter: items passed over for this test
+  std::vector<char> set_aside_;  ///< Sympson–Hetter: items passed over for this test; item eligibility: ineligible
+  bool eligibility_drawn_ = false;  ///< item eligibility: the start's draw was made (or restored)
   std::vector<char> eligible_;   ///< the items that may come next (content plan, administered, set aside)
   std::optional<ItemIndex> pending_;
   std::shared_ptr<Workspace> workspace_;  ///< scratch, lent or made on first use

@@ -50,6 +50,7 @@ struct DomainOutcome {
   StopReason stop_reason = StopReason::not_stopped;
   std::vector<std::size_t> items;  ///< bank positions, in the order given
   GridPosterior posterior;
+  std::vector<std::size_t> set_aside;  ///< bank positions set aside for the test (Session::set_aside), in bank order
 };
 
 struct CandidateOutcome {
@@ -79,7 +80,8 @@ inline constexpr std::size_t kExposureWave = 16;
 
 /// Runs every candidate through every domain's session. Candidate i's sessions and answers use streams derived
 /// from (seed, i), so the outcomes are the same for any number of threads. A domain with progressive-restricted
-/// exposure control gets the counts of the candidates before the current wave of kExposureWave (in order). With a catalog (whose domains must be
+/// or item-eligibility exposure control gets the counts of the candidates before the current wave of
+/// kExposureWave (in order). With a catalog (whose domains must be
 /// the designs' domains in the same order) each outcome carries the role fit. Throws InvalidArgument when a
 /// candidate's abilities do not match the domains, and DataError when a post-hoc matrix lacks a response.
 std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,

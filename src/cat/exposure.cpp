@@ -16,6 +16,7 @@ std::string_view to_string(ExposureMethod method) noexcept {
     case ExposureMethod::randomesque: return "randomesque";
     case ExposureMethod::sympson_hetter: return "sympson_hetter";
     case ExposureMethod::progressive_restricted: return "progressive_restricted";
+    case ExposureMethod::item_eligibility: return "item_eligibility";
   }
   return "unknown";
 }
@@ -26,11 +27,11 @@ ExposureMethod exposure_method_from_string(std::string_view name) {
     return ch == '-' ? '_' : static_cast<char>(std::tolower(ch));
   });
   for (ExposureMethod method : {ExposureMethod::none, ExposureMethod::randomesque, ExposureMethod::sympson_hetter,
-                                ExposureMethod::progressive_restricted}) {
+                                ExposureMethod::progressive_restricted, ExposureMethod::item_eligibility}) {
     if (lower == to_string(method)) return method;
   }
   throw InvalidArgument("exposure_method_from_string: unknown method " + detail::quoted_value(name) +
-                        " (expected none, randomesque, sympson_hetter or progressive_restricted)");
+                        " (expected none, randomesque, sympson_hetter, progressive_restricted or item_eligibility)");
 }
 
 void ExposureOptions::validate(std::size_t items) const {
@@ -49,10 +50,10 @@ void ExposureOptions::validate(std::size_t items) const {
   }
 }
 
-ExposureCounts::ExposureCounts(std::size_t items) : counts_(items) {}
+ExposureCounts::ExposureCounts(std::size_t items) : counts_(items), eligible_(items) {}
 
 ExposureCounts::ExposureCounts(const std::vector<std::uint64_t>& counts, std::uint64_t tests)
-    : counts_(counts.size()), tests_(tests) {
+    : counts_(counts.size()), eligible_(counts.size()), tests_(tests) {
   for (std::size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] > tests) throw InvalidArgument("ExposureCounts: an item was shown more often than there were tests");
     counts_[i].store(counts[i], std::memory_order_relaxed);
@@ -65,6 +66,22 @@ void ExposureCounts::record_item(ItemIndex item) {
 }
 
 void ExposureCounts::record_test() { tests_.fetch_add(1, std::memory_order_relaxed); }
+
+void ExposureCounts::record_eligible(ItemIndex item) {
+  if (item.value >= eligible_.size()) throw UnknownItem("ExposureCounts::record_eligible: index outside the bank");
+  eligible_[item.value].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t ExposureCounts::eligible_count(ItemIndex item) const {
+  if (item.value >= eligible_.size()) throw UnknownItem("ExposureCounts::eligible_count: index outside the bank");
+  return eligible_[item.value].load(std::memory_order_relaxed);
+}
+
+double ExposureCounts::eligibility(ItemIndex item, double max_rate) const {
+  const std::uint64_t given = count(item);
+  if (given == 0) return 1.0;
+  return std::min(1.0, max_rate * static_cast<double>(eligible_count(item)) / static_cast<double>(given));
+}
 
 std::uint64_t ExposureCounts::count(ItemIndex item) const {
   if (item.value >= counts_.size()) throw UnknownItem("ExposureCounts::count: index outside the bank");

@@ -148,6 +148,22 @@ SelectionPolicy::SelectionPolicy(std::shared_ptr<const ItemBank> bank, const Ses
   }
 }
 
+void SelectionPolicy::draw_ineligible(const ExposureCounts* exposure, const std::vector<char>& eligible, std::size_t keep,
+                                      SplitMix64& rng, std::vector<char>& set_aside) const {
+  if (exposure_.method != ExposureMethod::item_eligibility) return;
+  std::size_t left = static_cast<std::size_t>(std::count(eligible.begin(), eligible.end(), 1));
+  if (set_aside.empty()) set_aside.assign(eligible.size(), 0);
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    if (!eligible[i]) continue;
+    const double u = uniform01(rng);  // drawn for every eligible item, so that one item's draw moves no other's
+    const double p = exposure ? exposure->eligibility(ItemIndex{i}, exposure_.max_rate) : 1.0;
+    if (u >= p && left > keep) {
+      set_aside[i] = 1;
+      --left;
+    }
+  }
+}
+
 double SelectionPolicy::highest_information(double theta, const std::vector<char>& eligible,
                                             WorkspaceBuffers& workspace) const {
   const MaxInformationSearch* search = rule_.search() ? rule_.search() : stopping_search_.get();
@@ -195,7 +211,9 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
   // there is no other control: the selector finds them without scoring every item exactly where it can.
   if (!rule_.scored()) return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng, workspace))};
   switch (exposure_.method) {
-    case ExposureMethod::none: return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng, workspace))};
+    case ExposureMethod::none:
+    case ExposureMethod::item_eligibility:  // the ineligible items are out of `eligible` already
+      return ItemIndex{static_cast<std::size_t>(rule_.best(at, ok, rng, workspace))};
     case ExposureMethod::randomesque:
       return uniform_among(rule_.best(at, ok, static_cast<std::size_t>(exposure_.randomesque_count), workspace), rng);
     case ExposureMethod::progressive_restricted: {

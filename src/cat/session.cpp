@@ -143,6 +143,14 @@ std::optional<ItemIndex> Session::next_item(const ExposureCounts* exposure) {
 
 std::optional<ItemIndex> Session::select(const ExposureCounts* exposure) {
   const std::size_t step = responses_.size();
+  if (step == 0 && !eligibility_drawn_ && design_->config().exposure.method == ExposureMethod::item_eligibility) {
+    // The test's eligible items, from a stream of their own (the step's draws stay as they are).
+    detail::SplitMix64 draw(mix_seed(seed_, 0x656c6967ULL));
+    const auto keep = static_cast<std::size_t>(design_->config().stopping.max_length);
+    design_->policy().draw_ineligible(exposure, eligible_, keep, draw, set_aside_);
+    eligibility_drawn_ = true;
+    refresh_eligible();
+  }
   detail::SplitMix64 rng(mix_seed(seed_, step));  // this step's draws: they depend on the seed and the step only
   detail::SelectionStep at;
   at.state.theta = current_theta();

@@ -210,11 +210,11 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--rule", flags->rule, "Selection rule: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified, random")
       ->capture_default_str();
   command->add_option("--start-theta", flags->start_theta, "Ability the first item is chosen at (default: the prior mean)");
-  command->add_option("--exposure", flags->exposure, "Exposure control: none, randomesque, progressive_restricted")
+  command->add_option("--exposure", flags->exposure, "Exposure control: none, randomesque, progressive_restricted, item_eligibility")
       ->capture_default_str();
   command->add_option("--randomesque", flags->randomesque, "Randomesque: choose among this many best")->capture_default_str();
   command->add_option("--max-rate", flags->max_rate,
-                      "Progressive-restricted: the highest exposure rate an item may reach over the study")
+                      "Progressive-restricted and item eligibility: the highest exposure rate an item may reach over the study")
       ->capture_default_str();
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();

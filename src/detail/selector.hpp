@@ -108,6 +108,13 @@ class SelectionPolicy {
                                   const ExposureCounts* exposure, std::vector<char>& set_aside, SplitMix64& rng,
                                   WorkspaceBuffers& workspace) const;
 
+  /// item_eligibility, at the start of a test: marks in `set_aside` (sized to the bank on use) the items not eligible
+  /// in it. Each item of `eligible` is eligible with probability exposure->eligibility(item, max_rate) (1 without
+  /// counts), drawn from `rng` in bank order, and none is made ineligible once only `keep` eligible items are left.
+  /// Nothing for other methods.
+  void draw_ineligible(const ExposureCounts* exposure, const std::vector<char>& eligible, std::size_t keep,
+                       SplitMix64& rng, std::vector<char>& set_aside) const;
+
   /// The greatest information at θ among the eligible items, −infinity if none: what the information-target
   /// stopping rule compares with its target. Found by the MFI search where the bank allows (the rule's, or one
   /// built for the stopping rule), else by an information pass over the bank into `workspace`.

@@ -188,6 +188,7 @@ struct StoredSession {
   json config;
   std::vector<std::pair<std::string, int>> log;
   std::optional<std::string> offered;  ///< the item offered after the log, when the document names it
+  std::optional<std::vector<std::string>> ineligible;  ///< the items drawn ineligible, when the document names them
 };
 
 StoredSession read_session(const std::string& text) {
@@ -196,11 +197,14 @@ StoredSession read_session(const std::string& text) {
     if (j.at("format").get<std::string>() != kFormat) throw DataError("session", JsonPath{"format"}, "not an irtcat session");
     check_version(j);
     StoredSession stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
-                         seed_of(j.at("seed")), j.at("config"), {}, std::nullopt};
+                         seed_of(j.at("seed")), j.at("config"), {}, std::nullopt, std::nullopt};
     for (const json& entry : j.at("log")) {
       stored.log.emplace_back(entry.at("item").get<std::string>(), whole(entry.at("response"), "log.response"));
     }
     if (const auto offered = j.find("offered"); offered != j.end()) stored.offered = offered->get<std::string>();
+    if (const auto ineligible = j.find("ineligible"); ineligible != j.end()) {
+      stored.ineligible = ineligible->get<std::vector<std::string>>();
+    }
     return stored;
   } catch (const json::exception& error) {
     throw DataError("session", JsonPath{}, std::string("malformed session: ") + error.what());
@@ -246,6 +250,13 @@ std::string Session::to_json() const {
   if (pending_ && design_->config().exposure.method == ExposureMethod::progressive_restricted) {
     document["offered"] = design_->bank().item(*pending_).id().str();
   }
+  if (eligibility_drawn_) {
+    ordered ineligible = ordered::array();
+    for (std::size_t i = 0; i < set_aside_.size(); ++i) {
+      if (set_aside_[i]) ineligible.push_back(design_->bank().items()[i].id().str());
+    }
+    document["ineligible"] = ineligible;
+  }
   return document.dump();
 }
 
@@ -256,7 +267,7 @@ Session Session::from_json(std::shared_ptr<const TestDesign> design, const std::
     throw SessionError("Session::from_json: the stored configuration differs from the design's");
   }
   require_same_bank(*design, stored);
-  return replay(std::move(design), stored.seed, stored.log, stored.offered);
+  return replay(std::move(design), stored.seed, stored.log, stored.offered, stored.ineligible);
 }
 
 Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::string& json_text) {
@@ -269,12 +280,27 @@ Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::stri
   }
   auto design = std::make_shared<const TestDesign>(std::move(bank), std::move(config));
   require_same_bank(*design, stored);
-  return replay(std::move(design), stored.seed, stored.log, stored.offered);
+  return replay(std::move(design), stored.seed, stored.log, stored.offered, stored.ineligible);
 }
 
 Session Session::replay(std::shared_ptr<const TestDesign> design, std::uint64_t seed,
-                        const std::vector<std::pair<std::string, int>>& log, const std::optional<std::string>& offered) {
+                        const std::vector<std::pair<std::string, int>>& log, const std::optional<std::string>& offered,
+                        const std::optional<std::vector<std::string>>& ineligible) {
   Session session(std::move(design), seed);
+  if (ineligible) {
+    // The item-eligibility draw read exposure counts the log does not hold: the stored one stands.
+    if (session.design().config().exposure.method != ExposureMethod::item_eligibility) {
+      throw SessionError("Session::from_json: ineligible items are stored for a method that draws none");
+    }
+    session.set_aside_.assign(session.design().bank().size(), 0);
+    for (const std::string& id : *ineligible) {
+      const auto index = session.design().bank().find(ItemId(id));
+      if (!index) throw SessionError("Session::from_json: the ineligible item " + detail::quoted_value(id) + " is not in the bank");
+      session.set_aside_[index->value] = 1;
+    }
+    session.eligibility_drawn_ = true;
+    session.refresh_eligible();
+  }
   for (const auto& [id, response] : log) {
     const auto index = session.design().bank().find(ItemId(id));
     if (!index) throw SessionError("Session::from_json: the log names item " + detail::quoted_value(id) + ", which the bank lacks");

@@ -93,6 +93,11 @@ SessionConfig section_config(const json& document, const BankDocument& bank) {
   } catch (const std::exception& error) {
     refuse(400, std::string("sectionConfiguration.config: ") + error.what());
   }
+  // The item-eligibility draw at a test's start reads exposure counts the store does not keep per session yet.
+  if (config.exposure.method == ExposureMethod::item_eligibility) {
+    refuse(400, "sectionConfiguration.config: the service does not offer the item-eligibility method yet "
+                "(progressive_restricted holds a rate across sessions)");
+  }
   // A section's design is built on a call: its grid is bounded so that no request costs more than a moment.
   if (config.estimation.grid.points > kMaxSectionGridPoints) {
     refuse(400, "sectionConfiguration.config: the service takes grids of at most " +

@@ -71,7 +71,12 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
       items.push_back(item->value);
       session.record(*item, response);
     }
-    outcome.domains.push_back({session.estimate(), session.stop_reason(), std::move(items), session.posterior()});
+    std::vector<std::size_t> set_aside;
+    for (std::size_t i = 0; i < session.set_aside().size(); ++i) {
+      if (session.set_aside()[i]) set_aside.push_back(i);
+    }
+    outcome.domains.push_back(
+        {session.estimate(), session.stop_reason(), std::move(items), session.posterior(), std::move(set_aside)});
   }
   if (catalog != nullptr) {
     for (const DomainOutcome& domain : outcome.domains) posteriors.push_back(&domain.posterior);
@@ -221,11 +226,13 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
                                         const StudyOptions& options) {
   check_study(designs, candidates, catalog, options);
 
-  // Progressive-restricted control reads how often each item has been given. The study keeps those counts per
-  // domain and gives every candidate of a wave the counts of all the candidates before the wave (in candidate
-  // order), so that the outcomes are the same on any number of threads. Other designs need no counts: one wave.
+  // Progressive-restricted and item-eligibility control read how often each item has been given (and eligible).
+  // The study keeps those counts per domain and gives every candidate of a wave the counts of all the candidates
+  // before the wave (in candidate order), so that the outcomes are the same on any number of threads. Other
+  // designs need no counts: one wave.
   const bool counted = std::any_of(designs.begin(), designs.end(), [](const DomainDesign& domain) {
-    return domain.design->config().exposure.method == ExposureMethod::progressive_restricted;
+    const ExposureMethod method = domain.design->config().exposure.method;
+    return method == ExposureMethod::progressive_restricted || method == ExposureMethod::item_eligibility;
   });
   std::vector<std::unique_ptr<ExposureCounts>> counts;
   std::vector<const ExposureCounts*> exposure;
@@ -274,8 +281,19 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
     if (counted) {
       for (std::size_t i = begin; i < end; ++i) {
         for (std::size_t d = 0; d < designs.size(); ++d) {
-          for (std::size_t item : outcomes[i].domains[d].items) counts[d]->record_item(ItemIndex{item});
+          const DomainOutcome& outcome = outcomes[i].domains[d];
+          for (std::size_t item : outcome.items) counts[d]->record_item(ItemIndex{item});
           counts[d]->record_test();
+          if (designs[d].design->config().exposure.method != ExposureMethod::item_eligibility) continue;
+          // Eligible: every item not drawn ineligible (set_aside is in bank order).
+          auto ineligible = outcome.set_aside.begin();
+          for (std::size_t item = 0; item < designs[d].design->bank().size(); ++item) {
+            if (ineligible != outcome.set_aside.end() && *ineligible == item) {
+              ++ineligible;
+            } else {
+              counts[d]->record_eligible(ItemIndex{item});
+            }
+          }
         }
       }
       if (options.progress) options.progress(end, candidates.size());

@@ -190,3 +190,55 @@ TEST_CASE("session json: a progressive-restricted session offers again the item 
   CHECK_THROWS_AS(Session::from_json(plain, replaced(document, "\"offered\":\"" + next, "\"offered\":\"" + answered)),
                   SessionError);
 }
+
+TEST_CASE("session json: the item-eligibility draw is kept: a restored session has the same ineligible items") {
+  // The draw at the start read exposure counts; restored with other counts (or none), the stored draw stands and
+  // the session continues exactly, ineligible items never offered.
+  SessionConfig config = config_with(SelectionRule::mfi, Estimator::eap, 8);
+  config.exposure.method = ExposureMethod::item_eligibility;
+  config.exposure.max_rate = 0.2;
+  const auto design = std::make_shared<const TestDesign>(bank_of(Model::two_pl, 40, 3), config);
+  ExposureCounts counts(40);
+  for (std::size_t i = 0; i < 40; ++i) {
+    for (int t = 0; t < 10; ++t) {
+      counts.record_eligible(ItemIndex{i});
+      if (i % 2 == 0) counts.record_item(ItemIndex{i});  // the even items given in every test: P(E) = 0.2
+    }
+  }
+  for (int t = 0; t < 10; ++t) counts.record_test();
+  CHECK(counts.eligibility(ItemIndex{0}, 0.2) == doctest::Approx(0.2));
+  CHECK(counts.eligibility(ItemIndex{1}, 0.2) == 1.0);  // never given: always eligible
+
+  Session session(design, 11);
+  std::mt19937_64 rng(2);
+  auto item = session.next_item(&counts);
+  REQUIRE(session.set_aside().size() == 40);
+  int ineligible = 0;
+  for (std::size_t i = 0; i < 40; ++i) {
+    ineligible += session.set_aside()[i];
+    if (i % 2 == 1) CHECK(session.set_aside()[i] == 0);
+  }
+  CHECK(ineligible > 8);  // about 16 of the 20 even items
+  for (int step = 0; step < 3; ++step) {
+    session.record(*item, draw_response(design->bank().item(*item), 0.5, 1.0, rng));
+    item = session.next_item(&counts);
+  }
+  const std::string saved = session.to_json();
+  CHECK(saved.find("\"ineligible\":[") != std::string::npos);
+  Session restored = Session::from_json(design, saved);
+  CHECK(restored.set_aside() == session.set_aside());
+  CHECK(restored.to_json() == saved);
+  while (const auto next = session.next_item(&counts)) {
+    REQUIRE(restored.next_item() == next);
+    CHECK(!session.set_aside()[next->value]);
+    const int response = draw_response(design->bank().item(*next), 0.5, 1.0, rng);
+    session.record(*next, response);
+    restored.record(*next, response);
+  }
+  CHECK(restored.finished());
+  // Ineligible items stored for a method that draws none are refused.
+  const auto plain = std::make_shared<const TestDesign>(bank_of(Model::two_pl, 40, 3), config_with(SelectionRule::mfi));
+  std::string other = Session(plain, 1).to_json();
+  other.insert(other.size() - 1, ",\"ineligible\":[\"i0\"]");
+  CHECK_THROWS_AS(Session::from_json(plain, other), SessionError);
+}

@@ -222,6 +222,11 @@ TEST_CASE("service: bad requests get a 4xx with a JSON body naming the problem a
                         .dump())}}
            .dump(),
        "application/json", own, 400, "at most 2001 points"},
+      {"the item-eligibility method, which the service does not offer", "POST", kSections,
+       json{{"sectionConfiguration",
+             base64(json{{"bank", "mathematics"}, {"config", {{"exposure", {{"method", "item_eligibility"}}}}}}.dump())}}
+           .dump(),
+       "application/json", own, 400, "item-eligibility"},
       {"an unknown route", "GET", "/ims/cat/v1p0/nothing", "", "", own, 404, "no route"},
   };
   for (const Case& c : cases) {

@@ -134,6 +134,44 @@ TEST_CASE("simulation: progressive-restricted keeps every item under its rate, t
   CHECK(highest_rate(uncounted) > 0.35);
 }
 
+TEST_CASE("simulation: the item-eligibility method brings the rates to the target without a simulation beforehand") {
+  // van der Linden & Veldkamp (2004) on the bank above, 8,000 simulees. Each item is eligible in a test with
+  // probability min(1, 0.25·ε/α), ε and α counted over all the tests before the current wave. The first wave has
+  // every item eligible, and the counts lag: an item that grows popular as others turn ineligible keeps its old,
+  // low α/ε (and so P(E) = 1) until its counts catch up. So the rates come down to the target as the tests
+  // accumulate: the highest over the first 2,000 tests is above the highest over all 8,000, which is within 0.03.
+  SessionConfig config;
+  config.stopping.max_length = 20;
+  config.exposure.method = ExposureMethod::item_eligibility;
+  config.exposure.max_rate = 0.25;
+  const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::three_pl, 200, 41));
+  const std::vector<DomainDesign> designs{{"x", std::make_shared<const TestDesign>(bank, config)}};
+  const auto candidates = one_domain_candidates(8000, 8);
+  StudyOptions options;
+  options.seed = 4;
+  options.threads = 1;
+  const auto serial = run_study(designs, candidates, nullptr, options);
+  options.threads = 2;
+  const auto parallel = run_study(designs, candidates, nullptr, options);
+  std::vector<int> given(bank->size(), 0);
+  double early = 0;
+  for (std::size_t i = 0; i < serial.size(); ++i) {
+    const DomainOutcome& outcome = serial[i].domains[0];
+    for (std::size_t item : outcome.items) ++given[item];
+    if (i + 1 == 2000) early = *std::max_element(given.begin(), given.end()) / 2000.0;
+    CHECK(outcome.items == parallel[i].domains[0].items);
+    CHECK(outcome.items.size() == 20);
+    for (std::size_t item : outcome.items) {  // an ineligible item is never given
+      CHECK(!std::binary_search(outcome.set_aside.begin(), outcome.set_aside.end(), item));
+    }
+  }
+  const double highest = *std::max_element(given.begin(), given.end()) / 8000.0;
+  MESSAGE("item eligibility: highest rate " << early << " over 2,000 tests, " << highest << " over 8,000");
+  CHECK(highest <= 0.25 + 0.03);
+  CHECK(highest < early);
+  CHECK(highest >= 0.23);  // the most informative items are held near the target, not far below it
+}
+
 TEST_CASE("simulation: post-hoc answers come from the response matrix") {
   const auto design = design_of(6, 8);
   const auto candidates = one_domain_candidates(5, 10);
