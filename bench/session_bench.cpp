@@ -168,11 +168,8 @@ void BM_MfiSearch(benchmark::State& state) {
 }
 BENCHMARK(BM_MfiSearch)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
-// A whole 20-item CAT, EAP + MFI, 200-item 3PL bank, answers drawn from the model.
-void BM_Cat20(benchmark::State& state) {
-  SessionConfig config;
-  config.stopping.max_length = 20;
-  const auto design = std::make_shared<const TestDesign>(bank_3pl(200, 7), config);
+// Whole CATs on `design`, one per iteration, answers drawn from the model at abilities cycling over −2..2.
+void run_cats(benchmark::State& state, const std::shared_ptr<const TestDesign>& design) {
   std::mt19937_64 rng(3);
   std::uint64_t seed = 0;
   for (auto _ : state) {
@@ -186,6 +183,13 @@ void BM_Cat20(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+// A whole 20-item CAT, EAP + MFI, 200-item 3PL bank.
+void BM_Cat20(benchmark::State& state) {
+  SessionConfig config;
+  config.stopping.max_length = 20;
+  run_cats(state, std::make_shared<const TestDesign>(bank_3pl(200, 7), config));
+}
 BENCHMARK(BM_Cat20)->Unit(benchmark::kMicrosecond);
 
 // The same CAT with an information-target stop that is never met (10⁻⁹), on banks of 200 and 10,000 items: after
@@ -194,19 +198,7 @@ void BM_Cat20InformationTarget(benchmark::State& state) {
   SessionConfig config;
   config.stopping.max_length = 20;
   config.stopping.information_target = 1e-9;
-  const auto design = std::make_shared<const TestDesign>(bank_3pl(static_cast<int>(state.range(0)), 7), config);
-  std::mt19937_64 rng(3);
-  std::uint64_t seed = 0;
-  for (auto _ : state) {
-    Session session(design, ++seed);
-    const double theta = static_cast<double>(seed % 9) * 0.5 - 2.0;
-    while (const auto item = session.next_item()) {
-      const double p = probability(design->bank().item(*item), theta);
-      session.record(*item, static_cast<double>(rng() >> 11) * 0x1.0p-53 < p ? 1 : 0);
-    }
-    benchmark::DoNotOptimize(session.estimate());
-  }
-  state.SetItemsProcessed(state.iterations());
+  run_cats(state, std::make_shared<const TestDesign>(bank_3pl(static_cast<int>(state.range(0)), 7), config));
 }
 BENCHMARK(BM_Cat20InformationTarget)->Arg(200)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
