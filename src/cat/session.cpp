@@ -81,23 +81,23 @@ const detail::Selector& stepless(const TestDesign& design, const char* function)
 Eigen::ArrayXd TestDesign::item_scores(const SelectionState& state, const std::vector<char>& eligible,
                                        Workspace* workspace) const {
   const detail::Selector& rule = stepless(*this, "TestDesign::item_scores");
-  Workspace fresh;
-  return rule.scores({state, 0}, eligible, (workspace ? *workspace : fresh).buffers());
+  std::optional<Workspace> fresh;  // made only when the caller lends none
+  return rule.scores({state, 0}, eligible, (workspace ? *workspace : fresh.emplace()).buffers());
 }
 
 std::ptrdiff_t TestDesign::best_item(const SelectionState& state, const std::vector<char>& eligible,
                                      Workspace* workspace) const {
   const detail::Selector& rule = stepless(*this, "TestDesign::best_item");
   detail::SplitMix64 unused(0);
-  Workspace fresh;
-  return rule.best({state, 0}, eligible, unused, (workspace ? *workspace : fresh).buffers());
+  std::optional<Workspace> fresh;
+  return rule.best({state, 0}, eligible, unused, (workspace ? *workspace : fresh.emplace()).buffers());
 }
 
 std::vector<std::size_t> TestDesign::best_items(const SelectionState& state, const std::vector<char>& eligible,
                                                 std::size_t count, Workspace* workspace) const {
   const detail::Selector& rule = stepless(*this, "TestDesign::best_items");
-  Workspace fresh;
-  return rule.best({state, 0}, eligible, count, (workspace ? *workspace : fresh).buffers());
+  std::optional<Workspace> fresh;
+  return rule.best({state, 0}, eligible, count, (workspace ? *workspace : fresh.emplace()).buffers());
 }
 
 void TestDesign::add_response(GridPosterior& posterior, ItemIndex item, int category) const {
