@@ -49,10 +49,25 @@ SympsonHetterResult calibrate_sympson_hetter(std::shared_ptr<const ItemBank> ban
                                              const SympsonHetterOptions& options,
                                              const std::function<void(int iteration, double max_rate)>& progress = {});
 
+/// Conditional Sympson–Hetter (Stocking & Lewis 1998): K per θ stratum of config.exposure.theta_cuts (which must
+/// be set), items × strata values stratum by stratum, so that P(A_j | θ in stratum g) <= r in every stratum. The
+/// same procedure as above, each iteration simulating `candidates` fresh candidates per stratum, their abilities
+/// drawn from the population within the stratum; during a test the K of the estimate's stratum apply.
+SympsonHetterResult calibrate_conditional_sympson_hetter(
+    std::shared_ptr<const ItemBank> bank, SessionConfig config, const SympsonHetterOptions& options,
+    const std::function<void(int iteration, double max_rate)>& progress = {});
+
 /// Simulates `candidates` tests with responses drawn from the model at abilities θ ~ N(mean, sd²) and returns the
 /// administration rate of each item (count / candidates), the same on any number of `threads` (0: every core).
 std::vector<double> simulate_exposure_rates(const std::shared_ptr<const TestDesign>& design, int candidates,
                                             double theta_mean, double theta_sd, std::uint64_t seed,
                                             unsigned threads = 0);
+
+/// The same per θ stratum of `cuts`: `candidates` tests in each, abilities drawn from N(mean, sd²) within the
+/// stratum; one vector of rates per stratum, lowest first.
+std::vector<std::vector<double>> simulate_conditional_exposure_rates(const std::shared_ptr<const TestDesign>& design,
+                                                                     int candidates, double theta_mean,
+                                                                     double theta_sd, const std::vector<double>& cuts,
+                                                                     std::uint64_t seed, unsigned threads = 0);
 
 }  // namespace irtcat

@@ -17,6 +17,7 @@ std::string_view to_string(ExposureMethod method) noexcept {
     case ExposureMethod::sympson_hetter: return "sympson_hetter";
     case ExposureMethod::progressive_restricted: return "progressive_restricted";
     case ExposureMethod::item_eligibility: return "item_eligibility";
+    case ExposureMethod::conditional_sympson_hetter: return "conditional_sympson_hetter";
   }
   return "unknown";
 }
@@ -27,20 +28,33 @@ ExposureMethod exposure_method_from_string(std::string_view name) {
     return ch == '-' ? '_' : static_cast<char>(std::tolower(ch));
   });
   for (ExposureMethod method : {ExposureMethod::none, ExposureMethod::randomesque, ExposureMethod::sympson_hetter,
-                                ExposureMethod::progressive_restricted, ExposureMethod::item_eligibility}) {
+                                ExposureMethod::progressive_restricted, ExposureMethod::item_eligibility,
+                                ExposureMethod::conditional_sympson_hetter}) {
     if (lower == to_string(method)) return method;
   }
   throw InvalidArgument("exposure_method_from_string: unknown method " + detail::quoted_value(name) +
-                        " (expected none, randomesque, sympson_hetter, progressive_restricted or item_eligibility)");
+                        " (expected none, randomesque, sympson_hetter, progressive_restricted, item_eligibility or "
+                        "conditional_sympson_hetter)");
 }
 
 void ExposureOptions::validate(std::size_t items) const {
   if (randomesque_count < 1) {
     throw InvalidArgument("ExposureOptions: randomesque_count must be >= 1, got " + std::to_string(randomesque_count));
   }
-  if (!sympson_hetter.empty() && sympson_hetter.size() != items) {
+  for (std::size_t g = 0; g < theta_cuts.size(); ++g) {
+    if (!std::isfinite(theta_cuts[g]) || (g > 0 && !(theta_cuts[g] > theta_cuts[g - 1]))) {
+      throw InvalidArgument("ExposureOptions: theta_cuts must be finite and increasing");
+    }
+  }
+  const bool conditional = method == ExposureMethod::conditional_sympson_hetter;
+  if (conditional && theta_cuts.empty()) {
+    throw InvalidArgument("ExposureOptions: conditional Sympson-Hetter needs theta_cuts (the strata's bounds)");
+  }
+  const std::size_t expected = conditional ? items * (theta_cuts.size() + 1) : items;
+  if (!sympson_hetter.empty() && sympson_hetter.size() != expected) {
     throw InvalidArgument("ExposureOptions: " + std::to_string(sympson_hetter.size()) +
-                          " Sympson-Hetter parameters for " + std::to_string(items) + " items");
+                          " Sympson-Hetter parameters for " + std::to_string(items) + " items" +
+                          (conditional ? " in " + std::to_string(theta_cuts.size() + 1) + " strata" : std::string()));
   }
   for (double k : sympson_hetter) {
     if (!(k >= 0 && k <= 1)) throw InvalidArgument("ExposureOptions: Sympson-Hetter parameters must be in [0, 1]");
@@ -48,6 +62,16 @@ void ExposureOptions::validate(std::size_t items) const {
   if (!(max_rate > 0 && max_rate <= 1)) {
     throw InvalidArgument("ExposureOptions: max_rate must be in (0, 1], got " + std::to_string(max_rate));
   }
+}
+
+std::size_t ExposureOptions::stratum(double theta) const noexcept {
+  return static_cast<std::size_t>(std::upper_bound(theta_cuts.begin(), theta_cuts.end(), theta) - theta_cuts.begin());
+}
+
+double ExposureOptions::sympson_hetter_k(std::size_t item, std::size_t items, double theta) const noexcept {
+  if (sympson_hetter.empty()) return 1.0;
+  if (method != ExposureMethod::conditional_sympson_hetter) return sympson_hetter[item];
+  return sympson_hetter[stratum(theta) * items + item];
 }
 
 ExposureCounts::ExposureCounts(std::size_t items) : counts_(items), eligible_(items) {}

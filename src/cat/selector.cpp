@@ -235,15 +235,18 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
       }
       return ItemIndex{static_cast<std::size_t>(best_item(scores))};
     }
-    case ExposureMethod::sympson_hetter: {
-      // Sympson & Hetter (1985): the best item is given with probability K_j, else set aside for this test.
+    case ExposureMethod::sympson_hetter:
+    case ExposureMethod::conditional_sympson_hetter: {
+      // Sympson & Hetter (1985): the best item is given with probability K_j (conditional: the K of the current
+      // estimate's θ stratum, Stocking & Lewis 1998), else set aside for this test.
+      const std::size_t items = grid_.bank().size();
       if (const MaxInformationSearch* search = rule_.search()) {
         // The search names the item best_item(scores) would, so each item passed over is taken out of a copy of
         // the mask and the search asked again: the same items as below, without scoring the bank.
         std::vector<char> left = ok;
         std::ptrdiff_t best = search->best(at.state.theta, left);
         while (true) {
-          const double k = exposure_.sympson_hetter.empty() ? 1.0 : exposure_.sympson_hetter[static_cast<std::size_t>(best)];
+          const double k = exposure_.sympson_hetter_k(static_cast<std::size_t>(best), items, at.state.theta);
           if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
           if (set_aside.empty()) set_aside.assign(grid_.bank().size(), 0);
           set_aside[static_cast<std::size_t>(best)] = 1;
@@ -256,7 +259,7 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
       Eigen::ArrayXd scores = rule_.scores(at, ok, workspace);
       std::ptrdiff_t best = best_item(scores);
       while (true) {
-        const double k = exposure_.sympson_hetter.empty() ? 1.0 : exposure_.sympson_hetter[static_cast<std::size_t>(best)];
+        const double k = exposure_.sympson_hetter_k(static_cast<std::size_t>(best), items, at.state.theta);
         if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
         if (set_aside.empty()) set_aside.assign(grid_.bank().size(), 0);
         set_aside[static_cast<std::size_t>(best)] = 1;

@@ -56,6 +56,12 @@ ordered config_json(const SessionConfig& config) {
                       {"alpha", rule->alpha},
                       {"beta", rule->beta}};
   }
+  ordered exposure{{"method", to_string(config.exposure.method)},
+                   {"randomesque_count", config.exposure.randomesque_count},
+                   {"sympson_hetter", config.exposure.sympson_hetter},
+                   {"max_rate", config.exposure.max_rate}};
+  // Only where set: a configuration stored before the conditional method existed reads back as written.
+  if (!config.exposure.theta_cuts.empty()) exposure["theta_cuts"] = config.exposure.theta_cuts;
   const EstimationOptions& e = config.estimation;
   return ordered{
       {"selection", {{"rule", to_string(config.selection.rule)}, {"strata", config.selection.strata}}},
@@ -64,11 +70,7 @@ ordered config_json(const SessionConfig& config) {
         {"prior", prior_json(e.prior)},
         {"bounds", {e.bounds.lower, e.bounds.upper}},
         {"grid", {{"lower", e.grid.lower}, {"upper", e.grid.upper}, {"points", e.grid.points}}}}},
-      {"exposure",
-       {{"method", to_string(config.exposure.method)},
-        {"randomesque_count", config.exposure.randomesque_count},
-        {"sympson_hetter", config.exposure.sympson_hetter},
-        {"max_rate", config.exposure.max_rate}}},
+      {"exposure", exposure},
       {"content", {{"topics", topics}, {"enemies", enemies}}},
       {"start",
        {{"theta", optional_json(config.start.theta)},
@@ -121,6 +123,9 @@ SessionConfig config_from(const json& j) {
   config.exposure.randomesque_count = whole(x.at("randomesque_count"), "config.exposure.randomesque_count");
   config.exposure.sympson_hetter = x.at("sympson_hetter").get<std::vector<double>>();
   config.exposure.max_rate = x.at("max_rate").get<double>();
+  if (const auto cuts = x.find("theta_cuts"); cuts != x.end()) {  // written only where set
+    config.exposure.theta_cuts = cuts->get<std::vector<double>>();
+  }
   for (const auto& [topic, rule] : j.at("content").at("topics").items()) {
     config.content.topics[topic] = {whole(rule.at("min"), "config.content.topics.min"),
                                     whole(rule.at("max"), "config.content.topics.max"),
