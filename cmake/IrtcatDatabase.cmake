@@ -11,6 +11,9 @@ set(_irtcat_bank_files "")
 foreach(_bank IN LISTS IRTCAT_SHIPPED_BANKS)
   list(APPEND _irtcat_bank_files "${PROJECT_SOURCE_DIR}/item_banks/${_bank}.json")
 endforeach()
+# The shipped designs, stored for every bank (a design file that did not change stores nothing new).
+file(GLOB _irtcat_design_files CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/item_banks/designs/*.json")
+list(SORT _irtcat_design_files)
 list(JOIN IRTCAT_SHIPPED_BANKS "," _irtcat_bank_names)
 
 target_compile_definitions(irtcat_cli PRIVATE
@@ -23,8 +26,9 @@ target_compile_definitions(irtcat_cli PRIVATE
 add_custom_command(
   OUTPUT "${IRTCAT_DEFAULT_DB}"
   COMMAND irtcat_cli bank import --replace --db "${IRTCAT_DEFAULT_DB}" ${_irtcat_bank_files}
+  COMMAND irtcat_cli design import --db "${IRTCAT_DEFAULT_DB}" ${_irtcat_design_files}
   COMMAND ${CMAKE_COMMAND} -E touch "${IRTCAT_DEFAULT_DB}"
-  DEPENDS irtcat_cli ${_irtcat_bank_files}
+  DEPENDS irtcat_cli ${_irtcat_bank_files} ${_irtcat_design_files}
   COMMENT "Building the default database ${IRTCAT_DEFAULT_DB} from item_banks/"
   VERBATIM)
 add_custom_target(irtcat_database ALL DEPENDS "${IRTCAT_DEFAULT_DB}")

@@ -7,6 +7,8 @@
 #include "irtcat/calibration.hpp"
 #include "irtcat/calibration_csv.hpp"
 #include "irtcat/constraints.hpp"
+#include "irtcat/design.hpp"
+#include "irtcat/design_json.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/exposure.hpp"
 #include "irtcat/grid_posterior.hpp"

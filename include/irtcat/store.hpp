@@ -21,6 +21,7 @@
 
 #include "irtcat/ability.hpp"
 #include "irtcat/bank_json.hpp"
+#include "irtcat/design.hpp"
 #include "irtcat/exposure.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/session.hpp"
@@ -162,13 +163,40 @@ struct StoredSession {
   std::string offered_item;
   /// The response log in order: seq 1, 2, ... (item id, category).
   std::vector<std::pair<std::string, int>> responses;
+  /// The option chosen at each response (0-based), where it was stored; beside `responses`, one per response.
+  std::vector<std::optional<int>> options;
+  std::string design;      ///< the stored design the session runs; empty for an ad-hoc configuration
+  int design_version = 0;  ///< its version (0 when `design` is empty)
+  std::string candidate;   ///< the identifier the platform gave, if any
+};
+
+/// What a session is labelled with when it starts: the stored design it runs, and the candidate taking it.
+struct SessionLabels {
+  std::string design;      ///< empty: an ad-hoc configuration
+  int design_version = 0;
+  std::string candidate;   ///< an opaque identifier (the platform's), at most 256 bytes; empty: none
+};
+
+/// A test design as stored for one bank.
+struct StoredDesign {
+  DesignDocument document;
+  std::string bank;       ///< bank name
+  int version = 0;        ///< 1, 2, ... per (bank, name)
+  int bank_version = 0;   ///< the bank's version when this design version was stored
+  std::string note;       ///< how it was made
+  std::string created_at;
+
+  /// The configuration of a test on `bank` (the document's, with balanced topics where it says so). Throws
+  /// InvalidArgument when the design holds per-item Sympson–Hetter K of another version of the bank (calibrate
+  /// the exposure again), or the configuration does not fit the bank.
+  SessionConfig config_on(const BankDocument& bank) const;
 };
 
 /// The irtcat database: banks, items, sessions, responses and exposure counts.
 class Store {
  public:
   /// The schema version this irtcat writes; older databases are migrated on open.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
   /// PRAGMA application_id of an irtcat database ("IRTC").
   static constexpr std::int32_t kApplicationId = 0x49525443;
 
@@ -214,13 +242,27 @@ class Store {
   /// How often each item was administered (bank order) and how many tests finished.
   ExposureCounts exposure_counts(const std::string& bank);
 
+  // ---- designs ----
+  /// Stores `design` for the bank `bank` as the next version of its name (1 for a new name), with `note`, and
+  /// returns that version; when the latest version is the same design (description, topic balance and
+  /// configuration), nothing is stored and its version is returned. The configuration is checked against the
+  /// bank first (InvalidArgument). Throws StoreError for an unknown bank.
+  int save_design(const std::string& bank, const DesignDocument& design, const std::string& note = {});
+  /// The design `name` of `bank`: its latest version, or `version`. Throws StoreError naming what is missing.
+  StoredDesign load_design(const std::string& bank, const std::string& name, std::optional<int> version = {});
+  /// The latest version of every design, of one bank when `bank` is not empty, by bank then name.
+  std::vector<StoredDesign> designs(const std::string& bank = {});
+
   // ---- sessions ----
-  /// Starts a session on the stored bank `bank` (whose version must be `bank_version`), committed. Returns its id.
+  /// Starts a session on the stored bank `bank` (whose version must be `bank_version`), committed, with its
+  /// labels. Returns its id. Throws InvalidArgument for a candidate identifier over 256 bytes.
   std::int64_t create_session(const std::string& bank, int bank_version, const SessionConfig& config,
-                              std::uint64_t seed);
+                              std::uint64_t seed, const SessionLabels& labels = {});
   /// Appends the response with number `seq` (1, 2, ... without gaps) to an active session and counts the item's
-  /// exposure, in one committed transaction. Throws StoreError for a gap, a repeat or a finished session.
-  void append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response);
+  /// exposure, in one committed transaction; `option` is the option chosen (0-based) where the answer was one.
+  /// Throws StoreError for a gap, a repeat or a finished session.
+  void append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response,
+                       std::optional<int> option = std::nullopt);
   /// Records the item an active session offers after its last response, for a session whose choice the log does
   /// not decide (progressive-restricted control reads exposure counts): restore_session offers it again. The next
   /// append_response or finish_session clears it. Throws StoreError for an unknown or finished session.

@@ -25,6 +25,11 @@ std::optional<double> parse_double(std::string_view text) noexcept;
 /// The shortest decimal text that reads back as exactly `value` ("inf", "-inf", "nan" for the others).
 std::string format_double(double value);
 
+/// `text` broken into lines of at most `width` characters (UTF-8 code points) at blanks, each line after the first starting with `indent`
+/// (counted in the width); a word longer than a line stays whole on a line of its own. Line breaks in `text` are
+/// kept; runs of blanks between words become one space. For a terminal, where a line cut mid-word is hard to read.
+std::string wrap_words(std::string_view text, std::size_t width, std::string_view indent = {});
+
 /// `text` quoted for a CSV cell if it needs to be (comma, quote, line break, leading or trailing blank).
 std::string csv_quoted(std::string_view text);
 

@@ -50,6 +50,7 @@ void create_default_database(const std::string& path) {
     std::vector<const BankDocument*> pointers;
     for (const BankDocument& document : documents) pointers.push_back(&document);
     store.import_banks(pointers);
+    import_shipped_designs(store, (fs::path(IRTCAT_ITEM_BANKS) / "designs").string());
   }
   std::error_code ignored;
   if (fs::exists(path)) {

@@ -54,6 +54,14 @@ void add_calibrate_command(CLI::App& app);
 void add_bank_command(CLI::App& app);
 void add_take_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_design_command(CLI::App& app);
+}  // namespace irtcat::cli
+namespace irtcat {
+class Store;
+}
+namespace irtcat::cli {
+/// Stores every design file of `directory` (item_banks/designs) for every bank of `store`, in one transaction.
+void import_shipped_designs(Store& store, const std::string& directory);
 /// The database: `db_option` if given, else $IRTCAT_DB, else the build's irtcat.db (made from item_banks/ if absent).
 std::string database_path(const std::string& db_option);
 

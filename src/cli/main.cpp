@@ -11,6 +11,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"irtcat: computerized adaptive testing with item response theory"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("irtcat ") + IRTCAT_VERSION);
   irtcat::cli::add_score_command(app);
   irtcat::cli::add_info_command(app);
   irtcat::cli::add_next_command(app);
@@ -19,12 +20,15 @@ int main(int argc, char** argv) {
   irtcat::cli::add_bank_command(app);
   irtcat::cli::add_take_command(app);
   irtcat::cli::add_serve_command(app);
+  irtcat::cli::add_design_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
   } catch (const CLI::CallForAllHelp& help) {
     return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
   } catch (const CLI::ParseError& error) {
     std::cerr << "irtcat: " << irtcat::one_line(error.what()) << " (see --help)\n";
     return 1;

@@ -25,9 +25,9 @@ void add_next_command(CLI::App& app) {
       app.add_subcommand("next", "The item a rule picks next for each person: person_id,item_id");
   command->add_option("--items", flags->items, "Items CSV")->required();
   command->add_option("--responses", flags->responses, "Responses CSV of the items given so far")->required();
-  command->add_option("--rule", flags->rule, "mfi, kl, klp, mlwi, mpwi, mepv, mei, closest or random")
+  command->add_option("--rule", flags->rule, "mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random")
       ->capture_default_str()
-      ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "random"}, CLI::ignore_case));
+      ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "a_stratified", "random"}, CLI::ignore_case));
   command->add_option("--seed", flags->seed, "Seed of the random rule")->capture_default_str();
   command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
   flags->estimation.add_to(*command);

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cli/cli_common.hpp"
+#include "cli/design_flags.hpp"
 #include "irtcat/battery_files.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
@@ -19,6 +20,7 @@
 #include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/study_report.hpp"
+#include "irtcat/sympson_hetter.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/thetas_csv.hpp"
 
@@ -33,13 +35,6 @@ struct SimulateFlags {
   std::string items;
   std::string thetas;
   std::string responses;
-  int length = 20;
-  int min_length = 0;
-  std::optional<double> se_target;
-  int start_random = 0;
-  std::string start_select = "rule";
-  std::string rule = "mfi";
-  std::optional<double> start_theta;
   std::uint64_t seed = 1;
   unsigned threads = 0;
   int candidates = 1000;
@@ -49,12 +44,8 @@ struct SimulateFlags {
   std::string db;
   std::string roles;
   std::string out_dir = "study";
-  std::string exposure = "none";
-  int randomesque = 3;
-  double max_rate = 0.25;
-  bool balance_topics = true;
   std::string out;
-  EstimatorFlags estimation;
+  DesignFlags design;
 };
 
 std::function<void(std::size_t, std::size_t)> terminal_progress() {
@@ -68,26 +59,34 @@ std::function<void(std::size_t, std::size_t)> terminal_progress() {
   };
 }
 
-SessionConfig session_config(const SimulateFlags& flags) {
-  SessionConfig config;
-  config.estimation = flags.estimation.options();
-  config.selection.rule = selection_rule_from_string(flags.rule);
-  if (flags.length < 1) throw InvalidArgument("--length: must be >= 1");
-  config.stopping.max_length = flags.length;
-  config.stopping.min_length = flags.min_length;
-  config.stopping.se_target = flags.se_target;
-  config.start.theta = flags.start_theta;
-  config.start.random_among = flags.start_random;
-  config.start.most_informative = flags.start_select == "mfi";
-  config.exposure.method = exposure_method_from_string(flags.exposure);
-  config.exposure.randomesque_count = flags.randomesque;
-  config.exposure.max_rate = flags.max_rate;
-  return config;
+// Sympson-Hetter without parameters has nothing to apply: they are set first, for the target --max-rate, by the
+// iterative simulation (as irtcat design calibrate-exposure does for a stored design).
+void set_exposure_parameters(const std::string& domain, std::shared_ptr<const ItemBank> bank, SessionConfig& config,
+                             const SimulateFlags& flags) {
+  const ExposureMethod method = config.exposure.method;
+  const bool conditional = method == ExposureMethod::conditional_sympson_hetter;
+  if ((method != ExposureMethod::sympson_hetter && !conditional) || !config.exposure.sympson_hetter.empty()) return;
+  SympsonHetterOptions options;
+  options.target_rate = config.exposure.max_rate;
+  options.seed = flags.seed;
+  options.threads = flags.threads;
+  const SympsonHetterResult result = conditional ? calibrate_conditional_sympson_hetter(bank, config, options)
+                                                 : calibrate_sympson_hetter(bank, config, options);
+  std::fprintf(stderr, "%s: Sympson-Hetter parameters for r = %g: highest rate %.4f (SE %.4f) on %d fresh candidates%s\n",
+               domain.c_str(), options.target_rate, result.max_rate, result.max_rate_se, result.candidates,
+               result.converged ? "" : ", not converged");
+  config.exposure.sympson_hetter = result.parameters;
 }
 
 void run_single_bank(const SimulateFlags& flags) {
-  const SessionConfig config = session_config(flags);
-  auto bank = std::make_shared<const ItemBank>(read_items_csv_file(flags.items, flags.estimation.scaling));
+  if (flags.design.has_design() && !flags.design.design_is_file()) {
+    throw InvalidArgument("--design: the single-bank form takes a design file (*.json), not a stored design's name");
+  }
+  BankDocument document{BankInfo{}, read_items_csv_file(flags.items, flags.design.estimation.scaling)};
+  document.info.name = "bank";
+  SessionConfig config = resolve_design(flags.design, nullptr, document, "").config;
+  auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
+  set_exposure_parameters("bank", bank, config, flags);
   const std::vector<SimulatedCandidate> simulees = read_thetas_csv_file(flags.thetas);
   StudyOptions options;
   options.seed = flags.seed;
@@ -141,16 +140,26 @@ void run_battery(const SimulateFlags& flags) {
   if (flags.candidates < 1) throw InvalidArgument("--candidates: must be >= 1");
   const std::string roles_path = flags.roles.empty() ? flags.banks + "/roles.json" : flags.roles;
   const RoleCatalog roles = read_role_catalog_file(roles_path);
-  const SessionConfig config = session_config(flags);
+  // Each domain runs its bank's design: --design (a stored design with --db, a design file, or the name of a file
+  // in <banks>/designs/), else the standard design; options change what they name.
+  std::optional<Store> store;
+  if (!flags.db.empty()) store.emplace(database_path(flags.db), OpenMode::read_only);
+  DesignFlags design_flags = flags.design;
+  if (!store && !design_flags.design_is_file()) {
+    const std::string name = design_flags.has_design() ? design_flags.design : "standard";
+    const std::string file = flags.banks + "/designs/" + name + ".json";
+    if (design_flags.has_design() || std::filesystem::exists(file)) design_flags.design = file;
+  }
   std::vector<DomainDesign> battery;
-  if (flags.db.empty()) {
-    battery = battery_from_bank_files(flags.banks, roles.domains, config, flags.balance_topics);
-  } else {
+  std::string label;
+  for (const std::string& domain : roles.domains) {
     // The stored banks are named after their domains, as the default database built from item_banks/ has them.
-    Store store(database_path(flags.db), OpenMode::read_only);
-    for (const std::string& domain : roles.domains) {
-      battery.push_back(domain_design(domain, store.load_bank(domain), config, flags.balance_topics));
-    }
+    BankDocument document = store ? store->load_bank(domain) : read_bank_json_file(flags.banks + "/" + domain + ".json");
+    ResolvedDesign design = resolve_design(design_flags, store ? &*store : nullptr, document, "standard");
+    auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
+    set_exposure_parameters(domain, bank, design.config, flags);
+    battery.push_back({domain, std::make_shared<const TestDesign>(std::move(bank), std::move(design.config))});
+    if (label.empty()) label = design.label;
   }
   const auto candidates = battery_candidates(flags, roles);
   StudyOptions options;
@@ -159,12 +168,20 @@ void run_battery(const SimulateFlags& flags) {
   options.progress = terminal_progress();
   const auto outcomes = run_study(battery, candidates, &roles, options);
   const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
+  const SessionConfig& config = battery.front().design->config();
+  const bool balanced = std::any_of(config.content.topics.begin(), config.content.topics.end(),
+                                    [](const auto& topic) { return topic.second.proportion > 0; });
+  std::string exposure(to_string(config.exposure.method));
+  if (config.exposure.method == ExposureMethod::randomesque) exposure += " " + std::to_string(config.exposure.randomesque_count);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
-                           {{"candidates", std::to_string(candidates.size())},
+                           {{"design", label},
+                            {"candidates", std::to_string(candidates.size())},
                             {"population", flags.true_thetas.empty() ? flags.population : flags.true_thetas},
-                            {"rule", flags.rule},
-                            {"estimator", flags.estimation.estimator}, {"length", std::to_string(flags.length)},
-                            {"exposure", flags.exposure}, {"topics balanced", flags.balance_topics ? "yes" : "no"},
+                            {"rule", std::string(to_string(config.selection.rule))},
+                            {"estimator", std::string(to_string(config.estimation.estimator))},
+                            {"length", std::to_string(config.stopping.max_length)},
+                            {"exposure", exposure},
+                            {"topics balanced", balanced ? "yes" : "no"},
                             {"seed", std::to_string(flags.seed)}}};
   const std::filesystem::path dir = flags.out_dir;
   std::filesystem::create_directories(dir);
@@ -197,25 +214,6 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--items", flags->items, "Items CSV (single-bank form)");
   command->add_option("--thetas", flags->thetas, "True abilities, CSV id,theta (single-bank form)");
   command->add_option("--responses", flags->responses, "Complete response matrix: post-hoc simulation");
-  command->add_option("--length", flags->length, "Test length (maximum)")->capture_default_str();
-  command->add_option("--min-length", flags->min_length, "Minimum test length (with --se)")->capture_default_str();
-  command->add_option("--se", flags->se_target, "Stop once the SE is at most this (variable-length tests)");
-  command->add_option("--start-random", flags->start_random,
-                      "First item: random among this many most informative at the start theta (0: by the rule)")
-      ->capture_default_str();
-  command->add_option("--start-select", flags->start_select,
-                      "First item: by the rule, or mfi (most informative at the start theta, catR's default)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"rule", "mfi"}));
-  command->add_option("--rule", flags->rule, "Selection rule: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified, random")
-      ->capture_default_str();
-  command->add_option("--start-theta", flags->start_theta, "Ability the first item is chosen at (default: the prior mean)");
-  command->add_option("--exposure", flags->exposure, "Exposure control: none, randomesque, progressive_restricted, item_eligibility")
-      ->capture_default_str();
-  command->add_option("--randomesque", flags->randomesque, "Randomesque: choose among this many best")->capture_default_str();
-  command->add_option("--max-rate", flags->max_rate,
-                      "Progressive-restricted and item eligibility: the highest exposure rate an item may reach over the study")
-      ->capture_default_str();
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
   command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();
@@ -232,9 +230,8 @@ void add_simulate_command(CLI::App& app) {
                       "Battery: roles file (default: <banks>/roles.json, also with --db)");
   command->add_option("--out-dir", flags->out_dir, "Battery: where candidates.csv, study.json and report.html go")
       ->capture_default_str();
-  command->add_flag("!--no-balance", flags->balance_topics, "Battery: do not balance topics");
   command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
-  flags->estimation.add_to(*command);
+  flags->design.add_to(*command);
   command->callback([flags] {
     if (flags->items.empty() != flags->thetas.empty()) {
       throw InvalidArgument("--items and --thetas go together (the single-bank form)");

@@ -3,12 +3,14 @@
 // answered is lost or asked again, and the items are those an uninterrupted test would have chosen.
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <cmath>
 #include <iomanip>
 #include <random>
 
 #include "cli/cli_common.hpp"
+#include "cli/design_flags.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/profiles.hpp"
 #include "irtcat/roles_json.hpp"
@@ -22,6 +24,13 @@
 namespace irtcat::cli {
 namespace {
 
+// The terminal's width from $COLUMNS (which shells set), else 80; lines are kept a column short of it.
+std::size_t terminal_width() {
+  const char* columns = std::getenv("COLUMNS");
+  const std::optional<double> width = columns != nullptr ? parse_double(columns) : std::nullopt;
+  return width && *width >= 20 && *width <= 1000 ? static_cast<std::size_t>(*width) - 1 : 79;
+}
+
 std::string resume_hint(const std::string& bank, std::int64_t session) {
   std::string hint = "irtcat take --bank '";
   hint += bank;
@@ -30,20 +39,41 @@ std::string resume_hint(const std::string& bank, std::int64_t session) {
   return hint;
 }
 
-// The category an answer line stands for, if it is a valid answer to `item`: a letter of an option (scored
-// against the key), or for an item without options a category number 0..K.
-std::optional<int> parse_answer(const std::string& line, const Item& item, const ItemContent& content) {
+struct Answer {
+  int category = 0;           // the scored response
+  std::optional<int> option;  // the option chosen, for an item with options
+};
+
+// What an answer line stands for, if it is a valid answer to `item`: a letter of an option (scored against the
+// key), or for an item without options a category number 0..K.
+std::optional<Answer> parse_answer(const std::string& line, const Item& item, const ItemContent& content) {
   const std::string answer = std::string(trim(line));
   if (!content.options.empty()) {
     if (answer.size() != 1) return std::nullopt;
     const int letter = std::toupper(static_cast<unsigned char>(answer[0])) - 'A';
     if (letter < 0) return std::nullopt;
-    return option_category(item, content, static_cast<std::size_t>(letter));
+    const std::optional<int> category = option_category(item, content, static_cast<std::size_t>(letter));
+    if (!category) return std::nullopt;
+    return Answer{*category, letter};
   }
   if (answer.empty() || answer.size() > 2 || !std::all_of(answer.begin(), answer.end(), ::isdigit)) return std::nullopt;
   const int category = std::stoi(answer);
   if (category >= item.category_count()) return std::nullopt;
-  return category;
+  return Answer{category, std::nullopt};
+}
+
+// The exposure controls a live test can run: Sympson-Hetter needs its parameters (design calibrate-exposure), and
+// item eligibility counts the tests each item was eligible in, which the store does not keep.
+void check_live_exposure(const SessionConfig& config) {
+  const ExposureMethod method = config.exposure.method;
+  if ((method == ExposureMethod::sympson_hetter || method == ExposureMethod::conditional_sympson_hetter) &&
+      config.exposure.sympson_hetter.empty()) {
+    throw InvalidArgument("take: " + std::string(to_string(method)) +
+                          " needs the design's parameters: run irtcat design calibrate-exposure first");
+  }
+  if (method == ExposureMethod::item_eligibility) {
+    throw InvalidArgument("take: item_eligibility is for simulations (the store does not count eligibility)");
+  }
 }
 
 std::string answer_prompt(const Item& item, const ItemContent& content) {
@@ -64,9 +94,13 @@ void show_item(std::ostream& out, const ItemBank& bank, ItemIndex index, std::si
   const ItemMetadata& meta = bank.metadata(index);
   out << "\nQuestion " << number << " of at most " << max_length;
   if (!meta.topic.empty()) out << "  [" << meta.topic << "]";
-  out << '\n' << (meta.content.stem.empty() ? bank.item(index).id().str() : meta.content.stem) << '\n';
+  const std::size_t width = terminal_width();
+  out << '\n' << wrap_words(meta.content.stem.empty() ? bank.item(index).id().str() : meta.content.stem, width) << '\n';
   for (std::size_t k = 0; k < meta.content.options.size(); ++k) {
-    out << "  " << static_cast<char>('A' + k) << ") " << meta.content.options[k] << '\n';
+    std::string option(1, static_cast<char>('A' + k));
+    option += ") ";
+    option += meta.content.options[k];
+    out << "  " << wrap_words(option, width - 2, "     ") << '\n';
   }
 }
 
@@ -76,8 +110,13 @@ void report(std::ostream& out, const BankInfo& info, const RoleCatalog& catalog,
   const std::string& level = catalog.levels[static_cast<std::size_t>(catalog.level_of(estimate.theta))].name;
   out << "\nTest finished: " << session.history().size() << " items (" << to_string(session.stop_reason()) << ").\n"
       << std::fixed << std::setprecision(3) << "theta " << estimate.theta << ", SE " << estimate.se << '\n'
-      << std::setprecision(0) << "scale score " << score << " of " << catalog.scale.max << ", level " << level << '\n'
-      << std::defaultfloat << std::setprecision(6);
+      << std::setprecision(0) << "scale score " << score << " of " << catalog.scale.max;
+  if (std::isfinite(estimate.se)) {
+    // theta ± 1.96 SE, mapped to the scale (which clips at its ends).
+    out << " (95 % interval " << catalog.scale.score(estimate.theta - 1.96 * estimate.se) << " to "
+        << catalog.scale.score(estimate.theta + 1.96 * estimate.se) << ')';
+  }
+  out << ", level " << level << '\n' << std::defaultfloat << std::setprecision(6);
   out << "by topic:\n";
   for (const TopicScore& topic : topic_scores(session.design().bank(), session.history(), info.topics)) {
     out << "  " << (topic.topic.empty() ? "(no topic)" : topic.topic) << ": " << topic.items
@@ -92,38 +131,23 @@ void add_take_command(CLI::App& app) {
     std::string bank;
     std::string db;
     std::string roles = std::string(IRTCAT_ITEM_BANKS) + "/roles.json";
+    std::string candidate;
     std::int64_t resume = 0;
-    int length = 20;
-    std::string rule = "mfi";
-    std::string estimator = "eap";
-    std::string exposure = "none";
-    double max_rate = 0.25;
     std::optional<std::uint64_t> seed;
+    DesignFlags design;
   };
   auto flags = std::make_shared<Flags>();
-  CLI::App* command = app.add_subcommand("take", "Take an adaptive test in the terminal (answers are stored at once)");
+  CLI::App* command = app.add_subcommand(
+      "take", "Take an adaptive test in the terminal (answers are stored at once); the bank's standard design unless "
+              "--design or options say otherwise");
   command->add_option("--bank", flags->bank, "The stored bank to test on (irtcat bank list)");
   command->add_option("--db", flags->db, "The database file (default: $IRTCAT_DB, else the build's irtcat.db)");
   command->add_option("--resume", flags->resume, "Continue the stored session with this id")
       ->check(CLI::PositiveNumber);
-  command->add_option("--length", flags->length, "Maximum number of items")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
-  command->add_option("--rule", flags->rule, "Item selection: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest or random")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "random"},
-                            CLI::ignore_case));
-  command->add_option("--estimator", flags->estimator, "Ability estimator: ml, map, eap or wle")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"ml", "map", "eap", "wle"}, CLI::ignore_case));
-  command->add_option("--exposure", flags->exposure,
-                      "Exposure control across the bank's stored tests: none or progressive_restricted")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"none", "progressive_restricted"}));
-  command->add_option("--max-rate", flags->max_rate, "Progressive-restricted: the highest exposure rate of an item")
-      ->capture_default_str();
+  command->add_option("--candidate", flags->candidate, "The candidate's identifier, stored with the session");
   command->add_option("--seed", flags->seed, "Seed of the test's random choices (default: random)");
   command->add_option("--roles", flags->roles, "The reporting scale and levels (roles file)")->capture_default_str();
+  flags->design.add_to(*command);
   command->callback([flags] {
     if (flags->bank.empty() && flags->resume == 0) throw InvalidArgument("take: give --bank NAME (or --resume ID)");
     const RoleCatalog catalog = read_role_catalog_file(flags->roles);
@@ -144,24 +168,25 @@ void add_take_command(CLI::App& app) {
         message += "'";
         throw InvalidArgument(message);
       }
+      if (flags->design.has_design() || flags->design.any_given()) {
+        throw InvalidArgument("take: a resumed test keeps its design: --resume goes without --design and its options");
+      }
     }
     const std::string bank_name = stored ? stored->bank : flags->bank;
     BankDocument document = store.load_bank(bank_name);
     const BankInfo info = document.info;
-    auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
 
     std::optional<Session> session;
+    std::shared_ptr<const ItemBank> bank;
     if (stored) {
+      bank = std::make_shared<const ItemBank>(std::move(document.bank));
       session.emplace(restore_session(*stored, bank));
       out << "Resuming session " << id << " on bank " << info.name << " (version " << info.version << ") after "
           << stored->responses.size() << " answers.\n";
     } else {
-      SessionConfig config;
-      config.estimation.estimator = estimator_from_string(flags->estimator);
-      config.selection.rule = selection_rule_from_string(flags->rule);
-      config.stopping.max_length = flags->length;
-      config.exposure.method = exposure_method_from_string(flags->exposure);
-      config.exposure.max_rate = flags->max_rate;
+      const ResolvedDesign design = resolve_design(flags->design, &store, document, "standard");
+      check_live_exposure(design.config);
+      bank = std::make_shared<const ItemBank>(std::move(document.bank));
       std::uint64_t seed = 0;
       if (flags->seed) {
         seed = *flags->seed;
@@ -169,10 +194,13 @@ void add_take_command(CLI::App& app) {
         std::random_device device;
         seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
       }
-      session.emplace(bank, config, seed);
-      id = store.create_session(info.name, info.version, config, seed);
-      out << "Session " << id << " on bank " << info.name << " (version " << info.version << "), seed " << seed
-          << ".\nIf interrupted, resume with: " << resume_hint(info.name, id) << '\n';
+      session.emplace(bank, design.config, seed);
+      SessionLabels labels = design.labels;
+      labels.candidate = flags->candidate;
+      id = store.create_session(info.name, info.version, design.config, seed, labels);
+      out << "Session " << id << " on bank " << info.name << " (version " << info.version << "), design "
+          << design.label << ", seed " << seed << ".\nIf interrupted, resume with: " << resume_hint(info.name, id)
+          << '\n';
     }
     const int max_length = session->design().config().stopping.max_length;
     // Progressive-restricted control chooses with the bank's exposure counts over its stored tests, and the item it
@@ -191,20 +219,21 @@ void add_take_command(CLI::App& app) {
       const ItemContent& content = bank->metadata(*next).content;
       const std::size_t number = session->history().size() + 1;
       show_item(out, *bank, *next, number, max_length);
-      std::optional<int> response;
-      while (!response) {
+      std::optional<Answer> answer;
+      while (!answer) {
         out << answer_prompt(item, content) << std::flush;
         std::string line;
         if (!std::getline(std::cin, line)) {
           out << "\nStopped after " << number - 1 << " answers; resume with: " << resume_hint(info.name, id) << '\n';
           return;
         }
-        response = parse_answer(line, item, content);
-        if (!response) out << "Please answer with one of the letters or numbers shown.\n";
+        answer = parse_answer(line, item, content);
+        if (!answer) out << "Please answer with one of the letters or numbers shown.\n";
       }
-      // Committed before the next item is chosen or shown.
-      store.append_response(id, static_cast<std::int64_t>(number), item.id().str(), *response);
-      session->record(*next, *response);
+      const int response = answer->category;
+      // Committed before the next item is chosen or shown, with the option chosen beside its score.
+      store.append_response(id, static_cast<std::int64_t>(number), item.id().str(), response, answer->option);
+      session->record(*next, response);
     }
     store.finish_session(id, session->estimate(), session->stop_reason());
     report(out, info, catalog, *session);

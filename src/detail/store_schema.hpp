@@ -39,13 +39,23 @@
 //   sessions         gains offered_item: the item an active session offers after its last response, stored where
 //                    the log alone does not decide it (progressive-restricted control read exposure counts); NULL
 //                    otherwise. Appending a response or finishing the session clears it.
+// Version 6:
+//   designs          the test designs of a bank (design.hpp), keyed (bank_id, name, version): versions 1, 2, ... are
+//                    never changed (a trigger refuses updates), a new one is stored instead. bank_version is the
+//                    bank's version when it was stored (Sympson–Hetter K are per item of that version);
+//                    description, balance_topics (0/1), config (irtcat::to_json(SessionConfig), topics unbalanced),
+//                    note (how it was made: "imported from FILE", the exposure calibration's result), created_at.
+//   sessions         gains design and design_version (the stored design it runs, NULL for an ad-hoc
+//                    configuration) and candidate (an opaque identifier the platform gives, NULL if none).
+//   responses        gains option_index: the option chosen (0-based) where the item has options, beside the
+//                    scored category in `response`; NULL for answers stored before version 6 or given as a score.
 // Times are UTC, ISO 8601 with milliseconds.
 
 #include <array>
 
 namespace irtcat::detail {
 
-inline constexpr std::array<const char*, 5> kStoreMigrations = {
+inline constexpr std::array<const char*, 6> kStoreMigrations = {
     // ---- 0 -> 1: banks, items, sessions, responses ----
     R"sql(
 PRAGMA application_id = 1230132291;
@@ -177,6 +187,27 @@ ALTER TABLE service_tokens ADD COLUMN section_id TEXT REFERENCES service_section
     // ---- 4 -> 5: the item a session offers, where its log does not decide it ----
     R"sql(
 ALTER TABLE sessions ADD COLUMN offered_item TEXT;
+)sql",
+    // ---- 5 -> 6: stored test designs; a session's design and candidate; the option chosen beside its score ----
+    R"sql(
+CREATE TABLE designs (
+  bank_id        INTEGER NOT NULL REFERENCES banks (bank_id) ON DELETE CASCADE,
+  name           TEXT NOT NULL CHECK (name <> ''),
+  version        INTEGER NOT NULL CHECK (version >= 1),
+  bank_version   INTEGER NOT NULL,
+  description    TEXT NOT NULL,
+  balance_topics INTEGER NOT NULL CHECK (balance_topics IN (0, 1)),
+  config         TEXT NOT NULL,
+  note           TEXT NOT NULL DEFAULT '',
+  created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (bank_id, name, version)
+) WITHOUT ROWID;
+CREATE TRIGGER designs_no_update BEFORE UPDATE ON designs
+  BEGIN SELECT RAISE(ABORT, 'a stored design version is never changed: store a new version'); END;
+ALTER TABLE sessions ADD COLUMN design TEXT;
+ALTER TABLE sessions ADD COLUMN design_version INTEGER;
+ALTER TABLE sessions ADD COLUMN candidate TEXT;
+ALTER TABLE responses ADD COLUMN option_index INTEGER CHECK (option_index IS NULL OR option_index >= 0);
 )sql",
 };
 

@@ -51,6 +51,55 @@ std::string format_double(double value) {
   return error == std::errc{} ? std::string(buffer, end) : std::string("nan");
 }
 
+namespace {
+
+std::size_t code_points(std::string_view text) noexcept {
+  std::size_t count = 0;
+  for (const char ch : text) count += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return count;
+}
+
+}  // namespace
+
+std::string wrap_words(std::string_view text, std::size_t width, std::string_view indent) {
+  std::string out;
+  std::size_t column = 0;  // code points on the current line
+  bool line_has_word = false;
+  const auto new_line = [&] {
+    out += '\n';
+    out += indent;
+    column = code_points(indent);
+    line_has_word = false;
+  };
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const char ch = text[pos];
+    if (ch == '\n') {
+      new_line();
+      ++pos;
+      continue;
+    }
+    if (ch == ' ' || ch == '\t' || ch == '\r') {
+      ++pos;
+      continue;
+    }
+    std::size_t end = pos;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\r' && text[end] != '\n') ++end;
+    const std::string_view word = text.substr(pos, end - pos);
+    const std::size_t length = code_points(word);
+    if (line_has_word && column + 1 + length > width) new_line();
+    if (line_has_word) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += length;
+    line_has_word = true;
+    pos = end;
+  }
+  return out;
+}
+
 std::string csv_quoted(std::string_view text) {
   const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
                             (!text.empty() && (text.front() == ' ' || text.back() == ' '));

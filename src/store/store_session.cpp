@@ -31,7 +31,8 @@ std::uint64_t parse_seed(const Database& database, const std::string& text) {
 // The columns every session query selects, in the order session_row reads them.
 constexpr const char* kSessionColumns =
     "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
-    "s.se, s.stop_reason, s.offered_item FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
+    "s.se, s.stop_reason, s.offered_item, s.design, s.design_version, s.candidate "
+    "FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
 
 // A row of a query that starts with kSessionColumns (responses left empty).
 StoredSession session_row(const Database& database, const Statement& select) {
@@ -48,6 +49,9 @@ StoredSession session_row(const Database& database, const Statement& select) {
   if (!select.is_null(9)) row.se = select.column_double(9);
   row.stop_reason = select.column_text(10);
   if (!select.is_null(11)) row.offered_item = select.column_text(11);
+  row.design = select.column_text(12);
+  if (!select.is_null(13)) row.design_version = select.column_int(13);
+  row.candidate = select.column_text(14);
   return row;
 }
 
@@ -56,8 +60,12 @@ StoredSession session_row(const Database& database, const Statement& select) {
 // ---- sessions ----------------------------------------------------------------------------------------------
 
 std::int64_t Store::create_session(const std::string& bank, int bank_version, const SessionConfig& config,
-                                   std::uint64_t seed) {
+                                   std::uint64_t seed, const SessionLabels& labels) {
   const std::string config_text = to_json(config);
+  if (labels.candidate.size() > 256) throw InvalidArgument("Store::create_session: a candidate identifier over 256 bytes");
+  if (labels.design.empty() != (labels.design_version == 0)) {
+    throw InvalidArgument("Store::create_session: a design is named with its version (or neither is given)");
+  }
   Transaction transaction(database_);
   Statement select(database_, "SELECT bank_id, version FROM banks WHERE name = ?");
   select.bind(1, bank);
@@ -69,18 +77,39 @@ std::int64_t Store::create_session(const std::string& bank, int bank_version, co
              std::to_string(bank_version),
          SQLITE_CONSTRAINT);
   }
-  Statement insert(database_, "INSERT INTO sessions (bank_id, bank_version, config, seed) VALUES (?, ?, ?, ?)");
-  insert.bind(1, id).bind(2, bank_version).bind(3, config_text).bind(4, std::to_string(seed)).run();
+  Statement insert(database_,
+                   "INSERT INTO sessions (bank_id, bank_version, config, seed, design, design_version, candidate) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, id).bind(2, bank_version).bind(3, config_text).bind(4, std::to_string(seed));
+  if (labels.design.empty()) {
+    insert.bind_null(5).bind_null(6);
+  } else {
+    insert.bind(5, labels.design).bind(6, labels.design_version);
+  }
+  if (labels.candidate.empty()) {
+    insert.bind_null(7);
+  } else {
+    insert.bind(7, labels.candidate);
+  }
+  insert.run();
   const std::int64_t session = database_.last_insert_rowid();
   transaction.commit();
   return session;
 }
 
-void Store::append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response) {
+void Store::append_response(std::int64_t session, std::int64_t seq, const std::string& item_id, int response,
+                            std::optional<int> option) {
   Transaction transaction(database_);
   try {
-    Statement insert(database_, "INSERT INTO responses (session_id, seq, item_id, response) VALUES (?, ?, ?, ?)");
-    insert.bind(1, session).bind(2, seq).bind(3, item_id).bind(4, response).run();
+    Statement insert(database_,
+                     "INSERT INTO responses (session_id, seq, item_id, response, option_index) VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, session).bind(2, seq).bind(3, item_id).bind(4, response);
+    if (option) {
+      insert.bind(5, *option);
+    } else {
+      insert.bind_null(5);
+    }
+    insert.run();
     Statement touch(database_,
                     "UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), offered_item = NULL "
                     "WHERE session_id = ?");
@@ -145,13 +174,15 @@ StoredSession Store::load_session(std::int64_t session) {
   select.bind(1, session);
   if (!select.step()) fail(database_, "has no session " + std::to_string(session), SQLITE_NOTFOUND);
   StoredSession out = session_row(database_, select);
-  Statement responses(database_, "SELECT seq, item_id, response FROM responses WHERE session_id = ? ORDER BY seq");
+  Statement responses(database_,
+                      "SELECT seq, item_id, response, option_index FROM responses WHERE session_id = ? ORDER BY seq");
   responses.bind(1, session);
   while (responses.step()) {
     if (responses.column_int64(0) != static_cast<std::int64_t>(out.responses.size()) + 1) {
       fail(database_, "the response log of session " + std::to_string(session) + " has a gap", SQLITE_CORRUPT);
     }
     out.responses.emplace_back(responses.column_text(1), responses.column_int(2));
+    out.options.push_back(responses.is_null(3) ? std::nullopt : std::optional<int>(responses.column_int(3)));
   }
   snapshot.commit();
   return out;

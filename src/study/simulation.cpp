@@ -1,5 +1,7 @@
 #include "irtcat/simulation.hpp"
 
+#include "irtcat/design.hpp"
+
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <atomic>
@@ -126,12 +128,7 @@ std::vector<SimulatedCandidate> draw_role_candidates(const RoleCatalog& catalog,
 
 DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> bank,
                            const std::vector<std::string>& topics, const SessionConfig& config, bool balance_topics) {
-  SessionConfig domain_config = config;
-  if (balance_topics && !topics.empty()) {
-    for (const std::string& topic : topics) {
-      domain_config.content.topics[topic].proportion = 1.0 / static_cast<double>(topics.size());
-    }
-  }
+  SessionConfig domain_config = balance_topics ? with_balanced_topics(config, topics) : config;
   return {std::move(domain), std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))};
 }
 

@@ -148,7 +148,7 @@ TEST_CASE("take: a piped test asks again on unknown answers and reports theta, S
   REQUIRE(child.wait() == 0);
   const std::string out = slurp(scratch.path("out"));
   CAPTURE(out);
-  CHECK(out.find("Session 1 on bank mathematics (version 1), seed 5.") != std::string::npos);
+  CHECK(out.find("Session 1 on bank mathematics (version 1), design ad hoc, seed 5.") != std::string::npos);
   CHECK(out.find("--resume 1") != std::string::npos);
   CHECK(out.find("  A) ") != std::string::npos);
   std::size_t asked_again = 0;
@@ -175,8 +175,13 @@ TEST_CASE("take: a piped test asks again on unknown answers and reports theta, S
   std::ostringstream scale;
   scale << std::fixed;
   scale.precision(0);
-  scale << "scale score " << score << " of 300, level " << level << '\n';
+  const auto scaled = [](double theta) { return std::clamp(150.0 + 50.0 * theta, 0.0, 300.0); };
+  scale << "scale score " << score << " of 300 (95 % interval " << scaled(*stored.theta - 1.96 * *stored.se) << " to "
+        << scaled(*stored.theta + 1.96 * *stored.se) << "), level " << level << '\n';
   CHECK(out.find(scale.str()) != std::string::npos);
+  // The option chosen is stored beside its score.
+  REQUIRE(stored.options.size() == 6);
+  for (std::size_t i = 0; i < 6; ++i) CHECK(stored.options[i] == std::optional<int>("ABCDAB"[i] - 'A'));
   // The answers given were scored against each item's key.
   const BankDocument bank = store.load_bank("mathematics");
   const std::string letters = "ABCDAB";

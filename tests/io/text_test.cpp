@@ -23,3 +23,15 @@ TEST_CASE("text: numbers read back exactly, cells quoted when they need it") {
   CHECK(csv_quoted("plain") == "plain");
   CHECK(csv_quoted("a,\"b\"") == "\"a,\"\"b\"\"\"");
 }
+
+TEST_CASE("text: words wrapped at blanks, never inside a word") {
+  CHECK(wrap_words("the quick brown fox", 10) == "the quick\nbrown fox");
+  CHECK(wrap_words("the quick brown fox", 9) == "the quick\nbrown fox");
+  CHECK(wrap_words("the quick brown fox", 8) == "the\nquick\nbrown\nfox");
+  CHECK(wrap_words("a  b\tc", 80) == "a b c");
+  CHECK(wrap_words("first\nsecond line", 7, "  ") == "first\n  second\n  line");
+  CHECK(wrap_words("an extraordinarily long word", 6) == "an\nextraordinarily\nlong\nword");
+  // Characters, not bytes: "θ̂ ≤ 0.5" is 7 code points though 12 bytes.
+  CHECK(wrap_words("\xce\xb8\xcc\x82 \xe2\x89\xa4 0.5 x", 9) == "\xce\xb8\xcc\x82 \xe2\x89\xa4 0.5\nx");
+  CHECK(wrap_words("", 5).empty());
+}

@@ -1,0 +1,24 @@
+#pragma once
+// Design files: a test design as JSON (docs/designs.md).
+//
+//   {"format": "irtcat.design", "version": 1, "name": "standard", "description": "...", "balance_topics": true,
+//    "config": {"selection": {"rule": "mfi"}, "stopping": {"max_length": 20}, ...}}
+//
+// "config" is a session configuration as stored with a session (to_json(SessionConfig)); a design file may give
+// only the parts it changes from the defaults, and a key the configuration does not have is an error.
+
+#include <iosfwd>
+#include <string>
+
+#include "irtcat/design.hpp"
+
+namespace irtcat {
+
+/// Throws DataError naming `file` and the JSON path of a missing, misspelt or ill-typed value, and InvalidArgument
+/// for a configuration that is not valid.
+DesignDocument read_design_json(std::istream& in, const std::string& file);
+DesignDocument read_design_json_file(const std::string& path);
+/// The whole configuration is written, every default included, so that the file reads back as the same design.
+void write_design_json(std::ostream& out, const DesignDocument& design);
+
+}  // namespace irtcat
