@@ -191,7 +191,7 @@ void add_calibrate_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--fit", flags->fit,
                       "m2: also the overall fit M2 (M2* with polytomous items), its RMSEA and the SRMSR, on standard "
-                      "error");
+                      "error and in --summary");
   command->add_option("--min-responses", flags->min_responses, "Items with fewer responses are not estimated")
       ->capture_default_str();
   CLI::Option* scaling =
@@ -221,7 +221,8 @@ void add_calibrate_command(CLI::App& app) {
                       "parameters, log_likelihood, aic, bic, max_score, latent_mean, latent_variance, model_fit (null "
                       "or statistic, value, df, p, rmsea, srmsr, persons, parameters; with --fit m2), "
                       "model_fit_message, standard_errors, standard_error_message, items (count per status, total), "
-                      "flagged [{id, status, message}], scoring_range, outside_scoring_range [{id, parameter, value}]");
+                      "flagged [{id, status, message}], scoring_range, outside_scoring_range [{id, parameter, value}] "
+                      "(docs/calibrating_item_banks.md)");
   command->callback([flags, scaling] {
     CalibrationOptions options;
     const QuadratureGrid grid = parse_grid(flags->quadrature, "--quadrature");
