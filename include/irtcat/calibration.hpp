@@ -26,6 +26,7 @@
 
 #include "irtcat/item_bank.hpp"
 #include "irtcat/model.hpp"
+#include "irtcat/prior.hpp"
 #include "irtcat/response_table.hpp"
 
 namespace irtcat {
@@ -137,7 +138,7 @@ struct CalibrationOptions {
 enum class CalibrationStatus {
   converged,    ///< no parameter moved more than `tolerance` in the last cycle
   cycle_limit,  ///< `max_cycles` cycles ran without convergence; the estimates are the last ones
-  no_items,     ///< nothing could be estimated (every item fixed or inestimable)
+  no_items,     ///< nothing could be estimated (every item fixed or inestimable); `message` says why, item by status
 };
 /// "converged", "cycle_limit", "no_items".
 std::string_view to_string(CalibrationStatus status) noexcept;
@@ -219,8 +220,9 @@ struct CalibrationResult {
   std::string standard_error_method;        ///< empty when standard errors were not asked for
   std::string standard_error_message;       ///< why some or all standard errors are missing, if they are
   int parameters = 0;                       ///< free parameters estimated (not those held at a bound)
+  std::size_t persons = 0;                  ///< persons with a response to an item in the likelihood (BIC's N)
   double aic = 0.0;                         ///< −2 log-likelihood + 2·parameters
-  double bic = 0.0;                         ///< −2 log-likelihood + parameters·log(persons with a response)
+  double bic = 0.0;                         ///< −2 log-likelihood + parameters·log(persons)
   std::optional<ModelFit> model_fit;        ///< when asked for (`CalibrationOptions::model_fit`) and computable
   std::string model_fit_message;            ///< why it is missing, if asked for
   std::vector<CalibratedItem> items;        ///< one per response column, in column order
@@ -239,6 +241,20 @@ struct CalibrationResult {
 /// statuses in the result.
 CalibrationResult calibrate(const ResponseTable& table, const std::vector<CalibrationModel>& models,
                             const CalibrationOptions& options = {}, const ItemBank* fixed = nullptr);
+
+/// A reported location parameter of an estimated item that lies outside a range of θ.
+struct ParameterOutsideRange {
+  ItemId id;
+  std::string parameter;  ///< "b" (dichotomous items) or "b1".."bK" (polytomous thresholds or steps)
+  double value = 0.0;
+};
+
+/// The location parameters (b, or b_1..b_K) of the items of `result` with status estimated or at_bound that lie
+/// outside `range`, item by item in column order. An item located beyond the θ range a bank is scored on is
+/// measured by nobody that scoring can report (b = 5.6 against [−4, 4]); usually the data did not determine it
+/// (few responses, a slope near 0). Fixed and inestimable items are not looked at. Throws InvalidArgument for an
+/// invalid range.
+std::vector<ParameterOutsideRange> parameters_outside(const CalibrationResult& result, const Interval& range);
 
 /// Checks, before calibrating new items into a stored bank `target` (named `bank` in messages) with the items of
 /// `fixed` held fixed (read from `fixed_file`; null for none), that nothing would be computed in vain: every column

@@ -6,6 +6,7 @@
 #include "irtcat/battery_files.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/calibration_csv.hpp"
+#include "irtcat/calibration_json.hpp"
 #include "irtcat/constraints.hpp"
 #include "irtcat/design.hpp"
 #include "irtcat/design_json.hpp"

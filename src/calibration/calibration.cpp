@@ -148,6 +148,9 @@ void report_item(const ItemSpec& spec, const Eigen::VectorXd& par, double scalin
   }
 }
 
+// How close to a bound of its box (relative to the bound, at least absolutely) a parameter counts as on it.
+constexpr double kOnBound = 1e-9;
+
 // The free parameters of an estimated item that sit on a bound of their box. Each is reported (status at_bound, a
 // message naming it and the one-sided score that holds it there) and then held fixed, so that the standard errors
 // are those of the interior parameters. `counts` are the item's expected counts at `par`.
@@ -160,8 +163,11 @@ void flag_parameters_at_bounds(ItemSpec& spec, const Eigen::VectorXd& par, const
   std::string message;
   for (int k = 0; k < spec.parameter_count(); ++k) {
     if (!spec.free[static_cast<std::size_t>(k)]) continue;
-    const bool low = par[k] <= box.lower[k];
-    if (!low && par[k] < box.upper[k]) continue;
+    // On the bound up to rounding: a step cut at the box's edge, x + ((upper − x)/d)·d, can land an ulp or so inside
+    // it (a slope of 29.99999999999999 then had a standard error of 50 to 100 and the status estimated).
+    const auto near = [](double bound) { return kOnBound * std::max(1.0, std::abs(bound)); };
+    const bool low = par[k] <= box.lower[k] + near(box.lower[k]);
+    if (!low && par[k] < box.upper[k] - near(box.upper[k])) continue;
     std::string name;
     double value = par[k];
     if (k == 0) {
@@ -180,6 +186,26 @@ void flag_parameters_at_bounds(ItemSpec& spec, const Eigen::VectorXd& par, const
   if (message.empty()) return;
   out.status = ItemCalibrationStatus::at_bound;
   out.message = message + "; no standard error for it";
+}
+
+// Why nothing could be estimated: the columns counted by status, e.g. "no item could be estimated (4 items with
+// fewer than 10 responses, 1 held fixed)".
+std::string no_items_message(const std::vector<CalibratedItem>& items, int min_responses) {
+  const std::pair<ItemCalibrationStatus, std::string> reasons[] = {
+      {ItemCalibrationStatus::too_few_responses, "with fewer than " + std::to_string(min_responses) + " responses"},
+      {ItemCalibrationStatus::all_correct, "with every response in the top category"},
+      {ItemCalibrationStatus::all_incorrect, "with every response in category 0"},
+      {ItemCalibrationStatus::empty_category, "with a category nobody chose"},
+      {ItemCalibrationStatus::fixed, "held fixed"},
+  };
+  std::string counts;
+  for (const auto& [status, words] : reasons) {
+    const auto n = std::count_if(items.begin(), items.end(), [&](const CalibratedItem& i) { return i.status == status; });
+    if (n == 0) continue;
+    counts += counts.empty() ? "" : ", ";
+    counts += std::to_string(n) + (n == 1 ? " item " : " items ") + words;
+  }
+  return "no item could be estimated (" + counts + ")";
 }
 
 ItemStandardErrors item_standard_errors(const ItemSpec& spec, const Eigen::VectorXd& par, Eigen::Index offset,
@@ -452,7 +478,7 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
   }
   if (!any_estimated) {
     result.status = CalibrationStatus::no_items;
-    result.message = "no item could be estimated";
+    result.message = no_items_message(result.items, options.min_responses);
     return result;
   }
   if (any_fixed && options.estimate_latent_with_fixed_items) {
@@ -578,6 +604,7 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
     double persons = 0.0;
     for (double f : problem.frequencies) persons += f;
     result.parameters = static_cast<int>(layout.size);
+    result.persons = static_cast<std::size_t>(persons);
     result.aic = -2.0 * result.log_likelihood + 2.0 * result.parameters;
     result.bic = -2.0 * result.log_likelihood + result.parameters * std::log(persons);
   }
@@ -596,6 +623,30 @@ CalibrationResult calibrate(const ResponseTable& table, const std::vector<Calibr
     }
   }
   return result;
+}
+
+std::vector<ParameterOutsideRange> parameters_outside(const CalibrationResult& result, const Interval& range) {
+  range.validate();
+  std::vector<ParameterOutsideRange> outside;
+  for (const CalibratedItem& calibrated : result.items) {
+    const bool estimated = calibrated.status == ItemCalibrationStatus::estimated ||
+                           calibrated.status == ItemCalibrationStatus::at_bound;
+    if (!estimated || !calibrated.item) continue;
+    const Item& item = *calibrated.item;
+    const auto check = [&](const std::string& name, double value) {
+      if (value < range.lower || value > range.upper) outside.push_back({calibrated.id, name, value});
+    };
+    if (is_dichotomous(item.model())) {
+      check("b", item.b());
+    } else {
+      for (std::size_t k = 0; k < item.thresholds().size(); ++k) {
+        std::string name = "b";  // not "b" + to_string(...): GCC 12 then warns, wrongly, of overlapping memcpy
+        name += std::to_string(k + 1);
+        check(name, item.thresholds()[k]);
+      }
+    }
+  }
+  return outside;
 }
 
 namespace {

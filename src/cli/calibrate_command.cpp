@@ -1,7 +1,9 @@
 // irtcat calibrate: item parameters from a response matrix by marginal maximum likelihood (EM), written in the items
-// CSV format with standard-error and fit columns. A summary line goes to standard error; a progress line too, but
-// only when standard error is a terminal. With --store BANK the estimated items' parameters also replace those of
-// the same items in the stored bank, as its next version.
+// CSV format with standard-error and fit columns. A summary line goes to standard error, with a warning line for
+// parameters on a bound or outside the scoring range; a progress line too, but only when standard error is a
+// terminal. --summary FILE writes the overall results as JSON. With --store BANK the estimated items' parameters also
+// replace those of the same items in the stored bank, as its next version. A calibration that estimated no item is
+// an error (exit status 1, nothing written).
 
 #include <unistd.h>
 
@@ -10,11 +12,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "cli/cli_common.hpp"
+#include "irtcat/ability.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/calibration_csv.hpp"
-#include "irtcat/text.hpp"
+#include "irtcat/calibration_json.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -30,6 +34,40 @@ std::pair<double, double> number_pair(const std::string& text, const std::string
   return {values[0], values[1]};
 }
 
+// The θ range a stored bank is scored on: `irtcat take` and `irtcat serve` estimate with EstimationOptions' interval
+// and grid, [−4, 4] (a bank does not keep a range of its own). An item located outside it is not stored unless forced.
+const Interval kScoringRange = EstimationOptions{}.bounds;
+
+// "'i3' (b = 5.6), 'i7' (b2 = -4.3)": the first few, then how many more.
+std::string describe_outside(const std::vector<ParameterOutsideRange>& outside) {
+  constexpr std::size_t kShown = 5;
+  std::string text;
+  for (std::size_t k = 0; k < outside.size() && k < kShown; ++k) {
+    text += k == 0 ? "" : ", ";
+    text += quoted_value(outside[k].id.str()) + " (" + outside[k].parameter + " = " + format_double(outside[k].value) + ")";
+  }
+  if (outside.size() > kShown) text += " and " + std::to_string(outside.size() - kShown) + " more";
+  return text;
+}
+
+std::string range_text(const Interval& range) {
+  return "[" + format_double(range.lower) + ", " + format_double(range.upper) + "]";
+}
+
+// Ids of the items with `status`, the first few, then how many more.
+std::string ids_with(const CalibrationResult& result, ItemCalibrationStatus status, std::size_t& count) {
+  constexpr std::size_t kShown = 5;
+  std::string text;
+  count = 0;
+  for (const CalibratedItem& item : result.items) {
+    if (item.status != status) continue;
+    if (count < kShown) text += (count == 0 ? "" : ", ") + quoted_value(item.id.str());
+    ++count;
+  }
+  if (count > kShown) text += " and " + std::to_string(count - kShown) + " more";
+  return text;
+}
+
 // Today's date (UTC) as YYYY-MM-DD, for the provenance of stored parameters.
 std::string today() {
   const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
@@ -41,10 +79,17 @@ std::string today() {
 
 // Replaces the estimated items' parameters in the stored bank (a new version) and says so on standard error.
 void store_calibrated(Store& store, const BankDocument& target, const CalibrationResult& result,
-                      const ResponseTable& table, std::size_t fixed_count) {
+                      const ResponseTable& table, std::size_t fixed_count, bool force) {
   if (result.status != CalibrationStatus::converged) {
     throw InvalidArgument("--store: the calibration did not converge (" + result.message + "); bank '" +
                           target.info.name + "' is left unchanged (raise --max-cycles)");
+  }
+  if (const std::vector<ParameterOutsideRange> outside = parameters_outside(result, kScoringRange);
+      !outside.empty() && !force) {
+    throw InvalidArgument("--store: " + std::to_string(outside.size()) +
+                          (outside.size() == 1 ? " parameter lies" : " parameters lie") + " outside the scoring range " +
+                          range_text(kScoringRange) + " of bank " + quoted_value(target.info.name) + ": " +
+                          describe_outside(outside) + "; nothing was stored (--force stores them anyway)");
   }
   std::vector<Item> items;
   std::vector<std::string> models;
@@ -120,6 +165,8 @@ void add_calibrate_command(CLI::App& app) {
     std::string prior_b;
     std::string store;
     std::string db;
+    std::string summary;
+    bool force = false;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
@@ -144,7 +191,7 @@ void add_calibrate_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--fit", flags->fit,
                       "m2: also the overall fit M2 (M2* with polytomous items), its RMSEA and the SRMSR, on standard "
-                      "error");
+                      "error and in --summary");
   command->add_option("--min-responses", flags->min_responses, "Items with fewer responses are not estimated")
       ->capture_default_str();
   CLI::Option* scaling =
@@ -166,6 +213,16 @@ void add_calibrate_command(CLI::App& app) {
       "Also replace the estimated items' parameters in this stored bank, as its next version (content kept)");
   command->add_option("--db", flags->db, "With --store: the database file (default: $IRTCAT_DB, else the build's irtcat.db)")
       ->needs(store);
+  command->add_flag("--force", flags->force,
+                    "With --store: store items whose b (or a threshold) lies outside the scoring range [-4, 4] too")
+      ->needs(store);
+  command->add_option("--summary", flags->summary,
+                      "Write the overall results here as JSON: format, version, status, message, cycles, persons, "
+                      "parameters, log_likelihood, aic, bic, max_score, latent_mean, latent_variance, model_fit (null "
+                      "or statistic, value, df, p, rmsea, srmsr, persons, parameters; with --fit m2), "
+                      "model_fit_message, standard_errors, standard_error_message, items (count per status, total), "
+                      "flagged [{id, status, message}], scoring_range, outside_scoring_range [{id, parameter, value}] "
+                      "(docs/calibrating_item_banks.md)");
   command->callback([flags, scaling] {
     CalibrationOptions options;
     const QuadratureGrid grid = parse_grid(flags->quadrature, "--quadrature");
@@ -249,6 +306,28 @@ void add_calibrate_command(CLI::App& app) {
     }
     const CalibrationResult result = calibrate(table, models, options, fixed ? &*fixed : nullptr);
     if (options.progress) std::fputs("\n", stderr);
+    // Nothing estimated is an error, not an empty items CSV: one line, nothing written.
+    if (result.status == CalibrationStatus::no_items) {
+      std::string message = result.message;
+      if (message.find("fewer than") != std::string::npos) message += "; --min-responses sets the limit";
+      throw DataError(table.file, 0, "", message);
+    }
+    const auto valid = [](const CalibratedItem& item) {
+      return item.status == ItemCalibrationStatus::estimated || item.status == ItemCalibrationStatus::at_bound;
+    };
+    if (std::none_of(result.items.begin(), result.items.end(), valid)) {
+      std::size_t count = 0;
+      const std::string ids = ids_with(result, ItemCalibrationStatus::negative_slope, count);
+      throw DataError(table.file, 0, "",
+                      "no item could be estimated: the estimated slope of " + std::to_string(count) +
+                          (count == 1 ? " item" : " items") + " (" + ids + ") is not positive");
+    }
+    if (!flags->summary.empty()) {
+      std::ofstream file(flags->summary, std::ios::binary);
+      if (!file) throw InvalidArgument("--summary: cannot write to " + quoted_value(flags->summary));
+      write_calibration_summary_json(file, result, kScoringRange);
+      if (!file.flush()) throw InvalidArgument("--summary: cannot write to " + quoted_value(flags->summary));
+    }
     Output output(flags->out);
     write_calibration_csv(output.stream(), result);
     std::string summary = "calibrate: ";
@@ -281,7 +360,20 @@ void add_calibrate_command(CLI::App& app) {
                      std::string(to_string(item.status)).c_str(), item.message.c_str());
       }
     }
-    if (target) store_calibrated(*store, *target, result, table, fixed_count);
+    // Warnings: what the status column says, once more where a script's reader sees it.
+    std::size_t count = 0;
+    if (const std::string ids = ids_with(result, ItemCalibrationStatus::at_bound, count); count > 0) {
+      std::fprintf(stderr,
+                   "calibrate: warning: %zu %s a parameter on its bound (%s): the data do not determine it and it has "
+                   "no standard error\n",
+                   count, count == 1 ? "item has" : "items have", ids.c_str());
+    }
+    if (const std::vector<ParameterOutsideRange> outside = parameters_outside(result, kScoringRange); !outside.empty()) {
+      std::fprintf(stderr, "calibrate: warning: %zu %s outside the scoring range %s: %s\n", outside.size(),
+                   outside.size() == 1 ? "parameter lies" : "parameters lie", range_text(kScoringRange).c_str(),
+                   describe_outside(outside).c_str());
+    }
+    if (target) store_calibrated(*store, *target, result, table, fixed_count, flags->force);
   });
 }
 

@@ -333,8 +333,87 @@ TEST_CASE("calibration: degenerate items get a status and the others are still e
   SUBCASE("nothing estimable") {
     ResponseTable none = table;
     none.responses.setConstant(1);
-    CHECK(calibrate(none, {CalibrationModel::two_pl}).status == CalibrationStatus::no_items);
+    none.responses.col(3).setConstant(0);
+    none.responses(0, 4) = 0;
+    none.responses.col(4).tail(none.responses.rows() - 3).setConstant(ResponseTable::kMissingResponse);
+    const CalibrationResult result = calibrate(none, {CalibrationModel::two_pl});
+    CHECK(result.status == CalibrationStatus::no_items);
+    // The reason, counted by status, so that a caller can say it in one line.
+    CHECK(result.message == "no item could be estimated (1 item with fewer than 10 responses, 10 items with every "
+                            "response in the top category, 1 item with every response in category 0)");
   }
+}
+
+TEST_CASE("calibration: a slope the data cannot bound is reported at_bound (5 persons, 2PL)") {
+  // Items 1 and 2 split the five persons exactly by their sum score: the likelihood rises with a without limit.
+  ResponseTable table;
+  table.file = "tiny.csv";
+  table.item_ids = {"i1", "i2", "i3", "i4"};
+  table.person_ids = {"p1", "p2", "p3", "p4", "p5"};
+  table.responses.resize(5, 4);
+  table.responses << 1, 0, 1, 1,  //
+      0, 0, 1, 0,                 //
+      1, 1, 1, 1,                 //
+      0, 0, 0, 1,                 //
+      1, 1, 0, 0;
+  CalibrationOptions options;
+  options.min_responses = 1;
+  options.fit_statistics = false;
+  options.threads = 1;
+  const CalibrationResult result = calibrate(table, {CalibrationModel::two_pl}, options);
+  REQUIRE(result.status == CalibrationStatus::converged);
+  for (std::size_t j : {0u, 1u}) {
+    CAPTURE(j);
+    const CalibratedItem& item = result.items[j];
+    CHECK(item.status == ItemCalibrationStatus::at_bound);
+    CHECK(item.message.starts_with("a = 30 is at its upper bound"));
+    REQUIRE(item.se);
+    CHECK(item.se->a == 0.0);  // held at the bound: no standard error (it was 51-97 when reported as estimated)
+    CHECK(std::isfinite(item.se->b));
+  }
+  // The other two are interior but located far outside any scoring range (a near 0): parameters_outside says so.
+  CHECK(result.items[2].status == ItemCalibrationStatus::estimated);
+  const std::vector<ParameterOutsideRange> outside = parameters_outside(result, Interval{});
+  REQUIRE(outside.size() == 2);
+  CHECK(outside[0].id == ItemId("i3"));
+  CHECK(outside[1].id == ItemId("i4"));
+  CHECK(outside[0].parameter == "b");
+  CHECK(outside[0].value < -4.0);
+  // Overall fit: AIC and BIC from the log-likelihood, the free parameters (not those held at a bound) and the persons.
+  CHECK(result.persons == 5);
+  CHECK(result.parameters == 6);
+  CHECK(result.aic == doctest::Approx(-2.0 * result.log_likelihood + 2.0 * 6));
+  CHECK(result.bic == doctest::Approx(-2.0 * result.log_likelihood + 6 * std::log(5.0)));
+}
+
+TEST_CASE("calibration: parameters_outside lists the estimated items' locations beyond a range") {
+  CalibrationResult result;
+  auto add = [&](Item item, ItemCalibrationStatus status) {
+    CalibratedItem calibrated;
+    calibrated.id = item.id();
+    calibrated.status = status;
+    calibrated.item = std::move(item);
+    result.items.push_back(std::move(calibrated));
+  };
+  add(Item::dichotomous(ItemId("inside"), Model::two_pl, 1.0, 3.9), ItemCalibrationStatus::estimated);
+  add(Item::dichotomous(ItemId("hard"), Model::two_pl, 1.0, 5.6), ItemCalibrationStatus::estimated);
+  add(Item::dichotomous(ItemId("steep"), Model::three_pl, 30.0, -4.5, 0.2), ItemCalibrationStatus::at_bound);
+  add(Item::dichotomous(ItemId("fixed"), Model::two_pl, 1.0, 9.0), ItemCalibrationStatus::fixed);
+  add(Item::polytomous(ItemId("graded"), Model::grm, 1.0, {-4.2, 0.0, 4.0}), ItemCalibrationStatus::estimated);
+  result.items.push_back(CalibratedItem{});  // inestimable: no item
+  result.items.back().status = ItemCalibrationStatus::all_correct;
+
+  const std::vector<ParameterOutsideRange> outside = parameters_outside(result, Interval{-4.0, 4.0});
+  REQUIRE(outside.size() == 3);
+  CHECK(outside[0].id == ItemId("hard"));
+  CHECK(outside[0].parameter == "b");
+  CHECK(outside[0].value == 5.6);
+  CHECK(outside[1].id == ItemId("steep"));
+  CHECK(outside[1].value == -4.5);
+  CHECK(outside[2].id == ItemId("graded"));
+  CHECK(outside[2].parameter == "b1");  // 4.0 itself is inside: the range is closed
+  CHECK(parameters_outside(result, Interval{-10.0, 10.0}).empty());
+  CHECK_THROWS_AS(parameters_outside(result, Interval{1.0, -1.0}), InvalidArgument);
 }
 
 TEST_CASE("calibration: fixed-item calibration puts new items on the bank's scale") {

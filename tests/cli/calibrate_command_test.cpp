@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/store.hpp"
@@ -218,6 +220,17 @@ TEST_CASE("cli: calibrate --store refuses with one line and leaves the database 
     arguments = "--responses " + data.responses + " --model 2pl --max-cycles 2 --no-accelerate" + fixed + store;
     expected = "did not converge";
   }
+  SUBCASE("estimates outside the scoring range [-4, 4]") {
+    // A tight prior on b at 5.6 puts the new items beyond the range that take and serve score on (the easiest one
+    // then has a negative slope and is not stored in any case).
+    arguments = "--responses " + data.responses + " --model 2pl --prior-b 5.6,0.05 --no-se --no-fit" + fixed + store;
+    expected = "--store: 2 parameters lie outside the scoring range [-4, 4] of bank 'mathematics': '" +
+               data.new_ids[1] + "' (b = 5.";
+  }
+  SUBCASE("--force without --store") {
+    arguments = "--responses " + data.responses + " --model 2pl --force";
+    expected = "--store";
+  }
   SUBCASE("--db without --store") {
     arguments = "--responses " + data.responses + " --model 2pl --db " + db;
     expected = "--store";
@@ -230,6 +243,136 @@ TEST_CASE("cli: calibrate --store refuses with one line and leaves the database 
   // One line from the tool (a calibration that ran also prints its summary line before the refusal).
   CHECK(run.err.substr(run.err.rfind('\n', run.err.size() - 2) + 1).starts_with("irtcat: "));
   CHECK(database_state(scratch, db) == before);
+}
+
+TEST_CASE("cli: calibrate --store --force stores estimates outside the scoring range, with a warning") {
+  const Scratch scratch;
+  const std::string db = scratch.database("irtcat.db", {"mathematics"});
+  const CalibrationData data = calibration_data(scratch, 300, 5);
+  const std::string arguments = "calibrate --responses " + data.responses + " --fixed " + data.fixed +
+                                " --model 2pl --prior-b 5.6,0.05 --no-se --no-fit --store mathematics --db " + db;
+  const Run refused = scratch.irtcat(arguments);
+  CAPTURE(refused.err);
+  REQUIRE(refused.status == 1);
+  // Each item outside is named with its b, and the refusal says how to override it. (The prior leaves the easiest new
+  // item, new_ids[0], with a negative slope: not a valid item, never stored.)
+  const std::vector<std::string> outside(data.new_ids.begin() + 1, data.new_ids.end());
+  for (const std::string& id : outside) CHECK(refused.err.find("'" + id + "' (b = 5.") != std::string::npos);
+  CHECK(refused.err.find("nothing was stored (--force stores them anyway)") != std::string::npos);
+
+  const Run forced = scratch.irtcat(arguments + " --force");
+  CAPTURE(forced.err);
+  REQUIRE(forced.status == 0);
+  CHECK(forced.err.find("calibrate: warning: 2 parameters lie outside the scoring range [-4, 4]: '" +
+                        data.new_ids[1] + "' (b = 5.") != std::string::npos);
+  CHECK(forced.err.find("stored the parameters of 2 items in bank 'mathematics' version 2") != std::string::npos);
+  Store store(db, OpenMode::read_only);
+  const BankDocument after = store.load_bank("mathematics");
+  CHECK(after.info.version == 2);
+  for (const std::string& id : outside) {
+    CAPTURE(id);
+    CHECK(after.bank.item(after.bank.index_of(ItemId(id))).b() > 5.0);
+  }
+}
+
+namespace {
+
+// Five persons, four items: i1 and i2 split the persons exactly by their sum score (a slope the data cannot bound),
+// i3 and i4 hardly relate to it (a slope near 0, so b far outside [-4, 4]).
+const std::string kTinyResponses =
+    "person_id,i1,i2,i3,i4\np1,1,0,1,1\np2,0,0,1,0\np3,1,1,1,1\np4,0,0,0,1\np5,1,1,0,0\n";
+
+// The number after `label` in the summary line on standard error ("log-likelihood -12.0047...,").
+double number_after(const std::string& text, const std::string& label) {
+  const std::size_t at = text.find(label);
+  REQUIRE(at != std::string::npos);
+  return std::stod(text.substr(at + label.size()));
+}
+
+}  // namespace
+
+TEST_CASE("cli: calibrate that estimates no item exits 1 with one line and writes nothing") {
+  const Scratch scratch;
+  const std::string responses = scratch.write("tiny.csv", kTinyResponses);
+  const std::string out = scratch.path("items.csv");
+  const std::string summary = scratch.path("summary.json");
+  const Run run = scratch.irtcat("calibrate --responses " + responses + " --model 2pl --out " + out + " --summary " +
+                                 summary);
+  CHECK(run.status == 1);
+  CHECK(run.out.empty());
+  CHECK(run.err == "irtcat: " + responses +
+                       ": no item could be estimated (4 items with fewer than 10 responses); --min-responses sets the "
+                       "limit\n");
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(summary));
+}
+
+TEST_CASE("cli: calibrate warns of slopes on their bound on standard error and writes the --summary JSON") {
+  const Scratch scratch;
+  const std::string responses = scratch.write("tiny.csv", kTinyResponses);
+  const std::string summary = scratch.path("summary.json");
+  const Run run = scratch.irtcat("calibrate --responses " + responses +
+                                 " --model 2pl --min-responses 1 --no-fit --threads 1 --summary " + summary);
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.find("\ni1,2pl,30,") != std::string::npos);
+  CHECK(run.out.find(",at_bound\ni2,2pl,30,") != std::string::npos);
+  CHECK(run.out.find("warning") == std::string::npos);  // warnings go to standard error only
+  CHECK(run.err.find("calibrate: warning: 2 items have a parameter on its bound ('i1', 'i2'): the data do not "
+                     "determine it and it has no standard error\n") != std::string::npos);
+  CHECK(run.err.find("calibrate: warning: 2 parameters lie outside the scoring range [-4, 4]: 'i3' (b = -") !=
+        std::string::npos);
+
+  const nlohmann::json j = nlohmann::json::parse(slurp(summary));
+  CHECK(j["format"] == "irtcat.calibration_summary");
+  CHECK(j["status"] == "converged");
+  CHECK(j["persons"] == 5);
+  CHECK(j["parameters"] == 6);  // a and b of i3 and i4, b of i1 and i2: the slopes on the bound are held
+  // The same numbers as the summary line, in full precision.
+  const double log_likelihood = j["log_likelihood"].get<double>();
+  CHECK(log_likelihood == number_after(run.err, "log-likelihood "));
+  CHECK(j["aic"].get<double>() == number_after(run.err, "AIC "));
+  CHECK(j["bic"].get<double>() == number_after(run.err, "BIC "));
+  CHECK(j["aic"].get<double>() == doctest::Approx(-2.0 * log_likelihood + 2.0 * 6));
+  CHECK(j["bic"].get<double>() == doctest::Approx(-2.0 * log_likelihood + 6.0 * std::log(5.0)));
+  CHECK(j["model_fit"].is_null());
+  CHECK(j["items"]["at_bound"] == 2);
+  CHECK(j["items"]["estimated"] == 2);
+  REQUIRE(j["flagged"].size() == 2);
+  CHECK(j["flagged"][0]["id"] == "i1");
+  CHECK(j["flagged"][0]["message"].get<std::string>().starts_with("a = 30 is at its upper bound"));
+  REQUIRE(j["outside_scoring_range"].size() == 2);
+  CHECK(j["outside_scoring_range"][1]["id"] == "i4");
+}
+
+TEST_CASE("cli: calibrate --fit m2 --summary writes M2, its df, RMSEA and SRMSR") {
+  const Scratch scratch;
+  const CalibrationData data = calibration_data(scratch, 300, 5);
+  const std::string summary = scratch.path("summary.json");
+  const Run run = scratch.irtcat("calibrate --responses " + data.responses +
+                                 " --model 2pl --no-se --no-fit --fit m2 --summary " + summary);
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  const nlohmann::json j = nlohmann::json::parse(slurp(summary));
+  REQUIRE(j["model_fit"].is_object());
+  CHECK(j["model_fit"]["statistic"] == "M2");
+  CHECK(j["model_fit"]["df"] == 8 + 28 - 16);  // 8 items: 8 + 28 margins, 16 parameters
+  CHECK(j["model_fit"]["persons"] == 300);
+  CHECK(j["model_fit"]["value"].get<double>() == number_after(run.err, "; M2 "));
+  CHECK(j["model_fit"]["rmsea"].get<double>() == number_after(run.err, "RMSEA "));
+  CHECK(j["model_fit"]["srmsr"].get<double>() == number_after(run.err, "SRMSR "));
+  CHECK(j["model_fit"]["p"].get<double>() >= 0.0);
+  CHECK(j["parameters"] == 16);
+  CHECK(j["persons"] == 300);
+  CHECK(j["standard_errors"].is_null());
+
+  SUBCASE("an unwritable --summary is refused in one line") {
+    const Run bad = scratch.irtcat("calibrate --responses " + data.responses + " --model 2pl --no-se --no-fit "
+                                   "--summary " + scratch.path("absent/summary.json"));
+    CHECK(bad.status == 1);
+    CHECK(lines_in(bad.err) == 1);  // refused before anything else is written
+    CHECK(bad.err.find("irtcat: --summary: cannot write to") != std::string::npos);
+  }
 }
 
 TEST_CASE("cli: simulate --db runs the battery on the stored banks, the same study as from the bank files") {
