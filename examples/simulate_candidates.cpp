@@ -62,8 +62,7 @@ int main(int argc, char** argv) try {
 
   std::filesystem::create_directories(output);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat: six-domain battery, 1,000 candidates",
-                           {{"rule", "mfi"}, {"estimator", "eap"}, {"length", "20"}, {"exposure", "randomesque 3"},
-                           {"content", "topics balanced"}, {"seed", "20261124"}}};
+                           study_settings(config, options.seed, candidates.size(), "roles", true)};
   std::ofstream csv(output / "candidates.csv");
   write_candidates_csv(csv, report);
   std::ofstream json(output / "study.json");

@@ -160,12 +160,9 @@ void run_battery(const SimulateFlags& flags) {
   const auto outcomes = run_study(battery, candidates, &roles, options);
   const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
-                           {{"candidates", std::to_string(candidates.size())},
-                            {"population", flags.true_thetas.empty() ? flags.population : flags.true_thetas},
-                            {"rule", flags.rule},
-                            {"estimator", flags.estimation.estimator}, {"length", std::to_string(flags.length)},
-                            {"exposure", flags.exposure}, {"topics balanced", flags.balance_topics ? "yes" : "no"},
-                            {"seed", std::to_string(flags.seed)}}};
+                           study_settings(config, flags.seed, candidates.size(),
+                                          flags.true_thetas.empty() ? flags.population : flags.true_thetas,
+                                          flags.balance_topics)};
   const std::filesystem::path dir = flags.out_dir;
   std::filesystem::create_directories(dir);
   const auto write = [&](const char* name, auto writer) {
