@@ -466,21 +466,23 @@ void write_lengths(std::ostream& out, const StudyReport& report) {
   out << "<p>Bars are " << width << " item" << (width == 1 ? "" : "s") << " wide"
       << (width == 1 ? "" : " (a bar at n counts the lengths n to n + " + std::to_string(width - 1) + ")") << ".</p>\n"
       << "<div class=\"grid\">\n";
+  // Candidates per bin (keyed by the bin's first length) in every domain, then one y axis for all panels.
+  std::vector<std::vector<std::pair<std::size_t, int>>> counts(report.summary.domains.size());
+  int top = 0;
   for (std::size_t d = 0; d < report.summary.domains.size(); ++d) {
-    const DomainStatistics& s = report.summary.domains[d];
-    std::vector<std::pair<std::size_t, int>> counts;  // bin start, candidates
-    int top = 0;
+    const std::vector<int>& lengths = report.summary.domains[d].length_counts;
     for (std::size_t start = static_cast<std::size_t>(bins.low); start <= longest; start += width) {
       int count = 0;
-      for (std::size_t length = start; length < start + width && length < s.length_counts.size(); ++length) {
-        count += s.length_counts[length];
-      }
-      counts.emplace_back(start, count);
+      for (std::size_t length = start; length < start + width && length < lengths.size(); ++length) count += lengths[length];
+      counts[d].emplace_back(start, count);
       top = std::max(top, count);
     }
+  }
+  for (std::size_t d = 0; d < report.summary.domains.size(); ++d) {
+    const DomainStatistics& s = report.summary.domains[d];
     Chart chart(nice_axis(bins.low - 0.5 * bins.step, static_cast<double>(longest) + 1, "test length (items)", 6, true),
                 nice_axis(0, top, "candidates", 4, true), Frame{420, 240, 48, 12, 12, 42});
-    for (const auto& [start, count] : counts) {
+    for (const auto& [start, count] : counts[d]) {
       if (count == 0) continue;
       const double x0 = static_cast<double>(start) - 0.5;
       chart.bar(x0 + 0.05, x0 + static_cast<double>(width) - 0.05, count, d);
@@ -517,25 +519,28 @@ void write_scores(std::ostream& out, const StudyReport& report) {
       << (catalog ? "; dashed lines are the level cut-offs" : "") << ".</p>\n"
       << legend({{"estimated", 0, LegendEntry::Mark::bar}, {"true", 5, LegendEntry::Mark::line}})
       << "<div class=\"grid\">\n";
-  for (std::size_t d = 0; d < report.designs.size(); ++d) {
-    std::vector<int> estimated(bin_count, 0), truth(bin_count, 0);
-    double mean = 0.0;
+  // Candidates per bin in every domain, estimated and true, then one y axis for all panels.
+  const std::size_t domains = report.designs.size();
+  std::vector<std::vector<int>> estimated(domains, std::vector<int>(bin_count, 0)), truth = estimated;
+  std::vector<double> mean(domains, 0.0);
+  int top = 0;
+  for (std::size_t d = 0; d < domains; ++d) {
     for (std::size_t c = 0; c < report.candidates.size(); ++c) {
       const double score = to_scale(report.outcomes[c].domains[d].estimate.theta);
-      mean += score / static_cast<double>(report.candidates.size());
-      ++estimated[bin_of(score)];
-      ++truth[bin_of(to_scale(report.candidates[c].theta(static_cast<Eigen::Index>(d))))];
+      mean[d] += score / static_cast<double>(report.candidates.size());
+      top = std::max(top, ++estimated[d][bin_of(score)]);
+      top = std::max(top, ++truth[d][bin_of(to_scale(report.candidates[c].theta(static_cast<Eigen::Index>(d))))]);
     }
-    const int top = std::max(*std::max_element(estimated.begin(), estimated.end()),
-                             *std::max_element(truth.begin(), truth.end()));
+  }
+  for (std::size_t d = 0; d < domains; ++d) {
     Chart chart(nice_axis(bins.low, bins.high, "estimated " + unit, 5), nice_axis(0, top, "candidates", 4, true),
                 Frame{420, 240, 48, 12, 12, 42});
     std::vector<double> step_x, step_y;
     for (std::size_t b = 0; b < bin_count; ++b) {
       const double x0 = bins.low + static_cast<double>(b) * bins.step;
-      if (estimated[b] > 0) chart.bar(x0, x0 + bins.step, estimated[b], 0);
+      if (estimated[d][b] > 0) chart.bar(x0, x0 + bins.step, estimated[d][b], 0);
       step_x.insert(step_x.end(), {x0, x0 + bins.step});
-      step_y.insert(step_y.end(), {static_cast<double>(truth[b]), static_cast<double>(truth[b])});
+      step_y.insert(step_y.end(), {static_cast<double>(truth[d][b]), static_cast<double>(truth[d][b])});
     }
     chart.line(step_x, step_y, 5, false, 1.5);
     if (catalog) {
@@ -543,7 +548,7 @@ void write_scores(std::ostream& out, const StudyReport& report) {
         chart.vertical_rule(to_scale(catalog->levels[level].min_theta), catalog->levels[level].name);
       }
     }
-    out << figure(report.designs[d].domain + ": mean " + fixed(mean, catalog ? 1 : 2),
+    out << figure(report.designs[d].domain + ": mean " + fixed(mean[d], catalog ? 1 : 2),
                   chart.svg("Distribution of estimated and true " + unit + "s: " + report.designs[d].domain));
   }
   out << "</div>\n";
@@ -583,7 +588,11 @@ void write_role_confusion(std::ostream& out, const StudyReport& report) {
 /// Horizontal bars, one per role with its name on the axis: P(meets the role) of one candidate.
 std::string role_fit_svg(const StudyReport& report, std::size_t c) {
   const auto& roles = report.catalog->roles;
-  const Frame frame{560, 0, 236, 16, 8, 40};
+  // Room on the left for the longest role name in bold (about 6.6 user units a character at 11 px).
+  std::size_t longest = 0;
+  for (const RoleProfile& role : roles) longest = std::max(longest, role.title.size());
+  const double left = std::clamp(12 + 6.6 * static_cast<double>(longest), 80.0, 320.0);
+  const Frame frame{left + 336, 0, left, 16, 8, 40};
   const double row = 24;
   const double height = frame.top + row * static_cast<double>(roles.size()) + frame.bottom;
   Chart chart(nice_axis(0, 1, "P(meets every level of the role)", 5), nice_axis(0, 1, ""),
@@ -671,7 +680,7 @@ void write_glossary(std::ostream& out, const StudyReport& report) {
            "demanding; otherwise the most probable.</dd>";
   }
   out << "<dt>test information</dt><dd>The sum of the items' Fisher information at a theta; one over its square "
-         "root is the smallest SE a test of those items can reach there.</dd></dl>\n";
+         "root is about the SE (of maximum likelihood) a test of all those items would reach there.</dd></dl>\n";
 }
 
 }  // namespace
