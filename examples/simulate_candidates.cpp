@@ -23,12 +23,12 @@ int main(int argc, char** argv) try {
   const std::filesystem::path output = argc > 2 ? argv[2] : "study";
   const RoleCatalog roles = read_role_catalog_file(banks + "/roles.json");
 
-  SessionConfig config;  // EAP with N(0, 1) on 33 points, as catR
-  config.selection.rule = SelectionRule::mfi;
-  config.stopping.max_length = 20;
-  config.exposure.method = ExposureMethod::randomesque;
-  config.exposure.randomesque_count = 3;
-  const std::vector<DomainDesign> battery = battery_from_bank_files(banks, roles.domains, config, true);
+  // The shipped standard design, which `irtcat take` and the service run on the stored banks: 20 items by maximum
+  // information at the EAP estimate, randomesque among the 3 best, topics balanced.
+  const DesignDocument design = read_design_json_file(banks + "/designs/standard.json");
+  const SessionConfig& config = design.config;
+  const std::vector<DomainDesign> battery =
+      battery_from_bank_files(banks, roles.domains, config, design.balance_topics);
 
   const std::vector<SimulatedCandidate> candidates = draw_role_candidates(roles, 1000, 20261124);
   StudyOptions options;
@@ -62,8 +62,8 @@ int main(int argc, char** argv) try {
 
   std::filesystem::create_directories(output);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat: six-domain battery, 1,000 candidates",
-                           {{"rule", "mfi"}, {"estimator", "eap"}, {"length", "20"}, {"exposure", "randomesque 3"},
-                           {"content", "topics balanced"}, {"seed", "20261124"}}};
+                           study_settings(design.name + " (designs/standard.json)", battery.front().design->config(),
+                                          options.seed, candidates.size(), "roles", design.balance_topics)};
   std::ofstream csv(output / "candidates.csv");
   write_candidates_csv(csv, report);
   std::ofstream json(output / "study.json");

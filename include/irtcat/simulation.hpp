@@ -96,7 +96,9 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
                                std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
                                const std::vector<const ExposureCounts*>& exposure = {});
 
-/// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper).
+/// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper), with the sampling error of bias
+/// and RMSE over those candidates. Every statistic is 0 in an empty bin, and both standard errors with fewer than
+/// two candidates: look at `count` first.
 struct ConditionalStatistics {
   double lower = 0.0;
   double upper = 0.0;
@@ -104,6 +106,9 @@ struct ConditionalStatistics {
   double bias = 0.0;
   double rmse = 0.0;
   double mean_se = 0.0;
+  double bias_se = 0.0;  ///< s(e)/√n, s the sample SD of the errors e = θ̂ − θ
+  /// By the delta method: SE(MSE)/(2·RMSE) with SE(MSE) = s(e²)/√n (0 when the RMSE is 0)
+  double rmse_se = 0.0;
 };
 
 struct DomainStatistics {
@@ -126,6 +131,11 @@ struct StudySummary {
   std::vector<DomainStatistics> domains;
   double role_fit_accuracy = 0.0;   ///< (candidate, role) pairs whose predicted fit (P >= 0.5) matches the truth
   double best_role_matches = 0.0;   ///< share of candidates whose best role is the role they were drawn from
+  /// Candidates by the role they were drawn from (row; SimulatedCandidate::population names it) and their
+  /// best-fitting role (column), both indices into the catalog's roles. Empty without a catalog; candidates
+  /// whose population is not a role of the catalog are not counted (see candidates_outside_roles).
+  std::vector<std::vector<int>> role_confusion;
+  int candidates_outside_roles = 0;  ///< candidates without a role row in role_confusion
 };
 
 /// The study statistics. Conditional bins are 0.5 wide from −3 to 3, the tails pooled into the end bins.

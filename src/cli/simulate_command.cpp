@@ -171,18 +171,10 @@ void run_battery(const SimulateFlags& flags) {
   const SessionConfig& config = battery.front().design->config();
   const bool balanced = std::any_of(config.content.topics.begin(), config.content.topics.end(),
                                     [](const auto& topic) { return topic.second.proportion > 0; });
-  std::string exposure(to_string(config.exposure.method));
-  if (config.exposure.method == ExposureMethod::randomesque) exposure += " " + std::to_string(config.exposure.randomesque_count);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
-                           {{"design", label},
-                            {"candidates", std::to_string(candidates.size())},
-                            {"population", flags.true_thetas.empty() ? flags.population : flags.true_thetas},
-                            {"rule", std::string(to_string(config.selection.rule))},
-                            {"estimator", std::string(to_string(config.estimation.estimator))},
-                            {"length", std::to_string(config.stopping.max_length)},
-                            {"exposure", exposure},
-                            {"topics balanced", balanced ? "yes" : "no"},
-                            {"seed", std::to_string(flags.seed)}}};
+                           study_settings(label, config, flags.seed, candidates.size(),
+                                          flags.true_thetas.empty() ? flags.population : flags.true_thetas,
+                                          balanced)};
   const std::filesystem::path dir = flags.out_dir;
   std::filesystem::create_directories(dir);
   const auto write = [&](const char* name, auto writer) {

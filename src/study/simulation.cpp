@@ -314,6 +314,8 @@ StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vect
     stats.conditional.resize(kBins);
     for (int b = 0; b < kBins; ++b) stats.conditional[static_cast<std::size_t>(b)] = {-3.0 + 0.5 * b, -2.5 + 0.5 * b};
     std::vector<double> counts(bank.size(), 0.0);
+    std::vector<double> error_squares(kBins, 0.0);  // Σ e² per bin, for the SEs of bias and MSE
+    std::vector<double> error_fourths(kBins, 0.0);  // Σ e⁴ per bin
     int level_hits = 0;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const DomainOutcome& outcome = outcomes[c].domains[d];
@@ -325,20 +327,31 @@ StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vect
       stats.mean_length += static_cast<double>(outcome.items.size());
       ++stats.length_counts[std::min(outcome.items.size(), stats.length_counts.size() - 1)];
       for (std::size_t item : outcome.items) counts[item] += 1;
-      ConditionalStatistics& bin = stats.conditional[static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor((truth + 3.0) / 0.5)), 0, kBins - 1))];
+      const auto b = static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor((truth + 3.0) / 0.5)), 0, kBins - 1));
+      ConditionalStatistics& bin = stats.conditional[b];
       ++bin.count;
       bin.bias += error;
-      bin.rmse += error * error;
       bin.mean_se += outcome.estimate.se;
+      error_squares[b] += error * error;
+      error_fourths[b] += error * error * error * error;
       if (catalog != nullptr) level_hits += catalog->level_of(outcome.estimate.theta) == catalog->level_of(truth);
     }
     stats.rmse = std::sqrt(stats.rmse);
     stats.mean_length /= n;
-    for (ConditionalStatistics& bin : stats.conditional) {
+    for (std::size_t b = 0; b < stats.conditional.size(); ++b) {
+      ConditionalStatistics& bin = stats.conditional[b];
       if (bin.count == 0) continue;
-      bin.bias /= bin.count;
-      bin.rmse = std::sqrt(bin.rmse / bin.count);
-      bin.mean_se /= bin.count;
+      const double count = bin.count;
+      const double mse = error_squares[b] / count;
+      bin.bias /= count;
+      bin.rmse = std::sqrt(mse);
+      bin.mean_se /= count;
+      if (bin.count < 2) continue;
+      // Sample variances of e and e² from the sums (n − 1 in the denominator), floored at 0 against rounding.
+      const double variance = std::max(0.0, (error_squares[b] - count * bin.bias * bin.bias) / (count - 1));
+      const double variance_of_squares = std::max(0.0, (error_fourths[b] - count * mse * mse) / (count - 1));
+      bin.bias_se = std::sqrt(variance / count);
+      if (bin.rmse > 0) bin.rmse_se = std::sqrt(variance_of_squares / count) / (2 * bin.rmse);
     }
     // Exposure and overlap: the mean number of items two candidates share is Σ_j c_j(c_j − 1) / (N(N − 1)),
     // divided by the mean test length.
@@ -358,6 +371,9 @@ StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vect
     stats.level_accuracy = n > 0 ? level_hits / n : 0.0;
     summary.domains.push_back(std::move(stats));
   }
+  if (catalog != nullptr) {
+    summary.role_confusion.assign(catalog->roles.size(), std::vector<int>(catalog->roles.size(), 0));
+  }
   if (catalog != nullptr && !candidates.empty()) {
     int agree = 0;
     int pairs = 0;
@@ -369,6 +385,13 @@ StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vect
         ++pairs;
       }
       if (!outcomes[c].fit.empty() && catalog->roles[outcomes[c].fit.front().role].name == candidates[c].population) ++best;
+      const auto drawn = std::find_if(catalog->roles.begin(), catalog->roles.end(),
+                                      [&](const RoleProfile& role) { return role.name == candidates[c].population; });
+      if (drawn == catalog->roles.end() || outcomes[c].fit.empty()) {
+        ++summary.candidates_outside_roles;
+      } else {
+        ++summary.role_confusion[static_cast<std::size_t>(drawn - catalog->roles.begin())][outcomes[c].fit.front().role];
+      }
     }
     summary.role_fit_accuracy = pairs > 0 ? static_cast<double>(agree) / pairs : 0.0;
     summary.best_role_matches = static_cast<double>(best) / n;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 #include <sstream>
 
 #include "irtcat/battery_files.hpp"
@@ -217,7 +218,22 @@ TEST_CASE("simulation: candidates from a role's population fit that role best mo
   std::ostringstream csv;
   std::ostringstream json;
   std::ostringstream html;
-  const StudyReport report{battery, candidates, outcomes, summary, &roles, "test", {{"seed", "5"}}};
+  // The confusion matrix counts every candidate once, by drawn role and best-fitting role; its diagonal is the
+  // best-role matches.
+  REQUIRE(summary.role_confusion.size() == roles.roles.size());
+  int counted = 0, diagonal = 0;
+  for (std::size_t drawn = 0; drawn < roles.roles.size(); ++drawn) {
+    REQUIRE(summary.role_confusion[drawn].size() == roles.roles.size());
+    for (int count : summary.role_confusion[drawn]) counted += count;
+    diagonal += summary.role_confusion[drawn][drawn];
+    CHECK(std::accumulate(summary.role_confusion[drawn].begin(), summary.role_confusion[drawn].end(), 0) == 20);
+  }
+  CHECK(counted == 140);
+  CHECK(summary.candidates_outside_roles == 0);
+  CHECK(diagonal / 140.0 == doctest::Approx(summary.best_role_matches));
+
+  const StudyReport report{battery, candidates, outcomes, summary, &roles, "test",
+                           study_settings("ad hoc", config, 5, candidates.size(), "roles", false)};
   write_candidates_csv(csv, report);
   write_study_json(json, report);
   write_study_html(html, report);
@@ -227,6 +243,15 @@ TEST_CASE("simulation: candidates from a role's population fit that role best mo
   CHECK(json.str().find("\"format\": \"irtcat.study\"") != std::string::npos);
   CHECK(html.str().find("<svg") != std::string::npos);
   CHECK(html.str().find("<script") == std::string::npos);  // self-contained, nothing to run
+  CHECK(json.str().find("\"drawn_by_best_fit\"") != std::string::npos);
+  // Role names on the role axis, the confusion matrix, no table the text cannot point to.
+  const std::string page = html.str();
+  const std::size_t axis = page.find("<g class=\"role-axis\">");
+  REQUIRE(axis != std::string::npos);
+  const std::string role_axis = page.substr(axis, page.find("</g>", axis) - axis);
+  for (const RoleProfile& role : roles.roles) CHECK(role_axis.find(">" + role.title) != std::string::npos);
+  CHECK(page.find("class=\"confusion\"") != std::string::npos);
+  CHECK(page.find("table below") == std::string::npos);
 }
 
 TEST_CASE("simulation: bad calls") {
