@@ -168,6 +168,15 @@ struct StoredSession {
   std::string design;      ///< the stored design the session runs; empty for an ad-hoc configuration
   int design_version = 0;  ///< its version (0 when `design` is empty)
   std::string candidate;   ///< the identifier the platform gave, if any
+  /// The score a key correction gave each response, where one changed it (Store::rescore_item); one per response.
+  /// `responses` keeps the scores as logged: they are what the test was run with, and what replays it.
+  std::vector<std::optional<int>> rescored;
+  /// The final estimate as the test ended, where a rescoring has since replaced `theta` and `se`.
+  std::optional<double> first_theta;
+  std::optional<double> first_se;
+
+  /// The score of response `k` (0-based) as it stands: the rescored one, else the logged one.
+  int score(std::size_t k) const { return k < rescored.size() && rescored[k] ? *rescored[k] : responses.at(k).second; }
 };
 
 /// What a session is labelled with when it starts: the stored design it runs, and the candidate taking it.
@@ -175,6 +184,16 @@ struct SessionLabels {
   std::string design;      ///< empty: an ad-hoc configuration
   int design_version = 0;
   std::string candidate;   ///< an opaque identifier (the platform's), at most 256 bytes; empty: none
+};
+
+/// What a key correction did (Store::rescore_item). Sessions are counted once each, by what happened to their
+/// answer to the item.
+struct RescoreSummary {
+  int previous_key = -1;               ///< the key before the correction (0-based option)
+  std::size_t rescored = 0;            ///< finished sessions whose score changed, their final estimate recomputed
+  std::size_t unchanged = 0;           ///< finished sessions whose answer scores the same under the corrected key
+  std::size_t without_option = 0;      ///< finished sessions whose answer was stored as a score only: left as they are
+  std::size_t active = 0;              ///< sessions still running: left; rescore again once they have finished
 };
 
 /// A test design as stored for one bank.
@@ -196,7 +215,7 @@ struct StoredDesign {
 class Store {
  public:
   /// The schema version this irtcat writes; older databases are migrated on open.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
   /// PRAGMA application_id of an irtcat database ("IRTC").
   static constexpr std::int32_t kApplicationId = 0x49525443;
 
@@ -273,6 +292,18 @@ class Store {
   StoredSession load_session(std::int64_t session);
   /// Every session's row (responses left empty), newest last; of one bank when `bank` is not empty.
   std::vector<StoredSession> sessions(const std::string& bank = {});
+
+  // ---- rescoring ----
+  /// Corrects the key of the dichotomous item `item_id` of `bank` to option `key` (0-based) and rescores every
+  /// finished session that answered it with a stored option, in one transaction: a score that changes is added
+  /// beside the logged one (the log is never changed) and the session's final estimate is recomputed with its own
+  /// estimator on the bank's current parameters (the first estimate is kept in first_theta/first_se). The key is
+  /// changed in place and the bank keeps its version: a key never enters a session's replay, so running sessions
+  /// resume as before and score the item with the new key from now on. Running again with the same key rescores
+  /// only what is left (sessions finished since). Throws UnknownItem for an unknown item, InvalidArgument for a
+  /// polytomous item, an item without options or a key outside them, StoreError for an unknown bank.
+  RescoreSummary rescore_item(const std::string& bank, const std::string& item_id, int key,
+                              const std::string& note = {});
 
  private:
   void prepare_schema(OpenMode mode);

@@ -31,7 +31,7 @@ std::uint64_t parse_seed(const Database& database, const std::string& text) {
 // The columns every session query selects, in the order session_row reads them.
 constexpr const char* kSessionColumns =
     "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
-    "s.se, s.stop_reason, s.offered_item, s.design, s.design_version, s.candidate "
+    "s.se, s.stop_reason, s.offered_item, s.design, s.design_version, s.candidate, s.first_theta, s.first_se "
     "FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
 
 // A row of a query that starts with kSessionColumns (responses left empty).
@@ -52,6 +52,8 @@ StoredSession session_row(const Database& database, const Statement& select) {
   row.design = select.column_text(12);
   if (!select.is_null(13)) row.design_version = select.column_int(13);
   row.candidate = select.column_text(14);
+  if (!select.is_null(15)) row.first_theta = select.column_double(15);
+  if (!select.is_null(16)) row.first_se = select.column_double(16);
   return row;
 }
 
@@ -183,6 +185,18 @@ StoredSession Store::load_session(std::int64_t session) {
     }
     out.responses.emplace_back(responses.column_text(1), responses.column_int(2));
     out.options.push_back(responses.is_null(3) ? std::nullopt : std::optional<int>(responses.column_int(3)));
+  }
+  out.rescored.assign(out.responses.size(), std::nullopt);
+  Statement rescored(database_,
+                     "SELECT seq, response FROM rescored_responses WHERE session_id = ? ORDER BY seq, rescoring_id");
+  rescored.bind(1, session);
+  while (rescored.step()) {
+    const std::int64_t seq = rescored.column_int64(0);
+    if (seq < 1 || seq > static_cast<std::int64_t>(out.responses.size())) {
+      fail(database_, "a rescored response of session " + std::to_string(session) + " is not in its log",
+           SQLITE_CORRUPT);
+    }
+    out.rescored[static_cast<std::size_t>(seq - 1)] = rescored.column_int(1);  // the latest rescoring last
   }
   snapshot.commit();
   return out;
