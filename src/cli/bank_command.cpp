@@ -131,10 +131,12 @@ void add_bank_command(CLI::App& app) {
     std::string name;
     std::string item;
     std::string out;
+    std::string from;
+    std::string to;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* bank =
-      app.add_subcommand("bank", "Banks in the SQLite store: import, export, validate, list, show, responses, rescore");
+      app.add_subcommand("bank", "Banks in the store: import, export, validate, list, show, responses, rescore, copy");
   bank->require_subcommand(1);
   const std::string db_help = "The database file (default: $IRTCAT_DB, else the build's irtcat.db)";
 
@@ -198,6 +200,19 @@ void add_bank_command(CLI::App& app) {
                 << csv_quoted(join(models, "; ")) << ','
                 << csv_quoted(join(document.info.topics, "; ")) << '\n';
     }
+  });
+
+  // A whole database into another: an SQLite file into the PostgreSQL database that several servers share.
+  CLI::App* copy = bank->add_subcommand(
+      "copy", "Copy a whole database (banks, designs, sessions and their logs) into an empty one, e.g. to PostgreSQL");
+  copy->add_option("--from", flags->from, "The database to copy: a file, or a postgresql:// URI")->required();
+  copy->add_option("--to", flags->to, "The empty database to copy into: a postgresql:// URI, or a file")->required();
+  copy->callback([flags] {
+    Store from(flags->from, OpenMode::read_only);
+    Store to(flags->to, OpenMode::create);
+    const StoreCopy copied = copy_store(from, to);
+    std::cout << "copied " << copied.banks << " banks, " << copied.sessions << " sessions and " << copied.responses
+              << " responses from " << from.database().path() << " to " << to.database().path() << '\n';
   });
 
   CLI::App* list = bank->add_subcommand("list", "Every stored bank: name,title,version,items,models,topics");

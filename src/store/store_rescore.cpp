@@ -116,7 +116,7 @@ RescoreSummary Store::rescore_item(const std::string& bank_name, const std::stri
   Statement estimate(database_,
                      "UPDATE sessions SET first_se = CASE WHEN first_theta IS NULL THEN se ELSE first_se END, "
                      "first_theta = COALESCE(first_theta, theta), theta = ?, se = ?, "
-                     "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
+                     "updated_at = utc_now() WHERE session_id = ?");
   for (const LoggedAnswer* answer : changed) {
     rescore.reset();
     rescore.bind(1, answer->session).bind(2, answer->seq).bind(3, rescoring).bind(4, *answer->option == key ? 1 : 0);

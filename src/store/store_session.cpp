@@ -113,12 +113,13 @@ void Store::append_response(std::int64_t session, std::int64_t seq, const std::s
     }
     insert.run();
     Statement touch(database_,
-                    "UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), offered_item = NULL "
+                    "UPDATE sessions SET updated_at = utc_now(), offered_item = NULL "
                     "WHERE session_id = ?");
     touch.bind(1, session).run();
   } catch (const StoreError& error) {
     std::string message = reason(database_, error);
-    if (error.code() == SQLITE_CONSTRAINT && message.find("FOREIGN KEY") != std::string::npos) {
+    if (error.code() == SQLITE_CONSTRAINT &&
+        (message.find("FOREIGN KEY") != std::string::npos || message.find("foreign key") != std::string::npos)) {
       message = "there is no session " + std::to_string(session);
     }
     fail(database_, "session " + std::to_string(session) + ", response " + std::to_string(seq) + ": " + message,
@@ -150,7 +151,7 @@ void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate
 
   Statement update(database_,
                    "UPDATE sessions SET status = 'finished', theta = ?, se = ?, stop_reason = ?, offered_item = NULL, "
-                   "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
+                   "updated_at = utc_now() WHERE session_id = ?");
   update.bind(1, estimate.theta);
   if (std::isfinite(estimate.se)) {
     update.bind(2, estimate.se);
@@ -162,7 +163,7 @@ void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate
     Statement counts(database_,
                      "INSERT INTO exposure_counts (bank_id, item_id, administered) "
                      "SELECT ?, item_id, 1 FROM responses WHERE session_id = ? AND true "
-                     "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = administered + 1");
+                     "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = exposure_counts.administered + 1");
     counts.bind(1, bank).bind(2, session).run();
     Statement tests(database_, "UPDATE banks SET tests = tests + 1 WHERE bank_id = ?");
     tests.bind(1, bank).run();

@@ -7,6 +7,7 @@
 
 #include "detail/csv.hpp"
 #include "service/service_support.hpp"
+#include "store/engines.hpp"
 
 namespace irtcat::testing {
 namespace {
@@ -26,10 +27,9 @@ StoredSession newest_session(const std::string& database) {
   return store.load_session(sessions.back().id);
 }
 
-TEST_CASE("service: a section through the binding gives the items and estimates of a library session with the "
-          "same seed, across a server restart") {
-  Scratch scratch;
-  ServiceFixture service(scratch);
+// A section's session through the binding, checked step by step against a library Session with the same seed,
+// with a server restart half way.
+void check_against_library_session(ServiceFixture& service) {
   const std::string section = service.section({{"bank", "mathematics"}});
   constexpr std::uint64_t kSeed = 20261205;
   const Answer created = service.post(kSections + "/" + section + "/sessions", {{"seed", kSeed}});
@@ -83,6 +83,27 @@ TEST_CASE("service: a section through the binding gives the items and estimates 
   const StoredSession finished = newest_session(service.options().database);
   CHECK(finished.status == "finished");
   CHECK(finished.responses.size() == twin.history().size());
+}
+
+TEST_CASE("service: a section through the binding gives the items and estimates of a library session with the "
+          "same seed, across a server restart") {
+  Scratch scratch;
+  ServiceFixture service(scratch);
+  check_against_library_session(service);
+}
+
+TEST_CASE("service: on PostgreSQL too, across a server restart") {
+  if (!postgresql_cases_run()) return;
+  Scratch scratch;
+  const PostgresTestDatabase database;
+  {
+    Store store(database.uri());
+    for (const char* bank : {"mathematics", "data_science"}) {
+      store.import_bank(read_bank_json_file(std::string(IRTCAT_ITEM_BANKS) + "/" + bank + ".json"));
+    }
+  }
+  ServiceFixture service(scratch, {}, database.uri());
+  check_against_library_session(service);
 }
 
 TEST_CASE("service: section defaults, overrides, and what GET returns") {
