@@ -8,6 +8,7 @@
 // re-established before the next statement outside a transaction.
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -185,6 +186,8 @@ class PostgresConnection final : public Connection {
   }
   int changes() const noexcept override { return changes_; }
   bool in_transaction() const noexcept override {
+    // On a connection that broke, the transaction this side opened is still to be ended (by rollback()).
+    if (PQstatus(handle_) != CONNECTION_OK) return transaction_open_;
     const PGTransactionStatusType status = PQtransactionStatus(handle_);
     return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
   }
@@ -192,6 +195,7 @@ class PostgresConnection final : public Connection {
     // A reading transaction sees one snapshot, as SQLite's deferred transaction does; a writing one holds the
     // writers' lock, as SQLite's BEGIN IMMEDIATE holds the write lock.
     execute(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    transaction_open_ = true;
     if (write) {
       try {
         execute(kWriterLock);
@@ -202,7 +206,8 @@ class PostgresConnection final : public Connection {
     }
   }
   void rollback() noexcept override {
-    if (in_transaction()) PQclear(PQexec(handle_, "ROLLBACK"));
+    if (PQstatus(handle_) == CONNECTION_OK && in_transaction()) PQclear(PQexec(handle_, "ROLLBACK"));
+    transaction_open_ = false;
   }
   void commit() override {
     // A transaction one of whose statements failed ends in a rollback that COMMIT reports as done: refuse it.
@@ -211,7 +216,13 @@ class PostgresConnection final : public Connection {
       throw StoreError("database '" + shown_ + "': a statement of the transaction failed: nothing was committed",
                        kError);
     }
-    execute("COMMIT");
+    try {
+      execute("COMMIT");  // on a lost connection: refused, not sent on a new one (reconnect_if_dropped)
+    } catch (...) {
+      transaction_open_ = false;  // rolled back by the server
+      throw;
+    }
+    transaction_open_ = false;
   }
 
   // Runs a cursor's statement; the result holds its rows.
@@ -242,7 +253,21 @@ class PostgresConnection final : public Connection {
     check(result.get(), settings);
   }
   void reconnect_if_dropped() {
+    // Between transactions, read what the server sent meanwhile: a server that shut down or restarted has
+    // closed the connection, which libpq notices only on reading (the connection then turns bad).
+    if (PQstatus(handle_) == CONNECTION_OK && PQtransactionStatus(handle_) == PQTRANS_IDLE) {
+      // The server's last message, then the end of the stream: read while the socket has something to read.
+      pollfd socket{PQsocket(handle_), POLLIN, 0};
+      for (int reads = 0; reads < 4 && PQstatus(handle_) == CONNECTION_OK && ::poll(&socket, 1, 0) > 0; ++reads) {
+        if (PQconsumeInput(handle_) == 0) break;
+      }
+    }
     if (PQstatus(handle_) == CONNECTION_OK) return;
+    // A transaction the lost connection held is gone with it: its statements must not go on without it.
+    if (transaction_open_) {
+      throw StoreError("database '" + shown_ + "': the connection was lost in a transaction: nothing of it was "
+                       "committed", kBusy);
+    }
     PQreset(handle_);
     if (PQstatus(handle_) != CONNECTION_OK) {
       throw StoreError("database '" + shown_ + "' is unavailable: " + first_line(PQerrorMessage(handle_)), kBusy);
@@ -268,6 +293,7 @@ class PostgresConnection final : public Connection {
   int busy_timeout_ms_;
   PGconn* handle_ = nullptr;
   int changes_ = 0;
+  bool transaction_open_ = false;  // begin() .. commit() or rollback(), as this side knows it
 };
 
 PostgresCursor::PostgresCursor(PostgresConnection& connection, std::string_view sql) : connection_(connection) {
