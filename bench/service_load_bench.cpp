@@ -64,7 +64,9 @@ class ScratchDatabase {
     irtcat::Database admin(server_);
     admin.execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
     admin.execute("CREATE DATABASE " + name_);
-    location_ = server_.substr(0, server_.find('/', server_.find("://") + 3)) + "/" + name_;
+    const std::size_t slash = server_.find('/', server_.find("://") + 3);
+    const std::size_t query = server_.find('?');
+    location_ = server_.substr(0, slash) + "/" + name_ + (query == std::string::npos ? "" : server_.substr(query));
   }
   ~ScratchDatabase() {
     if (server_.empty()) {

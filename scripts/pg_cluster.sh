@@ -30,7 +30,8 @@ case "$command" in
       echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" >"$dir/options"
       if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" start \
            >/dev/null; then
-        echo "postgresql://postgres@127.0.0.1:$port/postgres"
+        # No TLS or GSSAPI on loopback: a throw-away server has neither, and libpq need not try them.
+        echo "postgresql://postgres@127.0.0.1:$port/postgres?sslmode=disable&gssencmode=disable"
         exit 0
       fi
     done
