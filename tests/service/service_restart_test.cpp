@@ -253,7 +253,7 @@ TEST_CASE("service: two servers on one PostgreSQL database, one killed at random
     store.import_bank(read_bank_json_file(std::string(IRTCAT_ITEM_BANKS) + "/mathematics.json"));
   }
 #ifdef IRTCAT_UNDER_SANITIZERS
-  constexpr int kSessions = 40;  // the same check, at a size the sanitizers' slowdown keeps to seconds
+  constexpr int kSessions = 20;  // the same check, at a size the sanitizers' slowdown keeps to a minute
 #else
   constexpr int kSessions = 200;
 #endif
