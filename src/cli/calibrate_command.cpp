@@ -172,7 +172,8 @@ void add_calibrate_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "calibrate", "Estimate item parameters by marginal maximum likelihood (EM, mirt's defaults): items CSV");
   command->add_option("--responses", flags->responses,
-                      "Responses CSV: person_id,<item id>,... or a plain matrix whose header is the item ids")
+                      "Responses CSV: person_id,<item id>,... or a plain matrix whose header is the item ids; - reads "
+                      "standard input")
       ->required();
   command->add_option("--model", flags->model,
                       "rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm; or one per item, comma-separated")
@@ -274,7 +275,7 @@ void add_calibrate_command(CLI::App& app) {
                               "' (expected rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm)");
       }
     }
-    const ResponseTable table = read_responses_csv_file(flags->responses);
+    const ResponseTable table = read_responses_argument(flags->responses);
     std::optional<Store> store;
     std::optional<BankDocument> target;
     if (!flags->store.empty()) {

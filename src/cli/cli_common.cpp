@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "irtcat/error.hpp"
+#include "irtcat/responses_csv.hpp"
 #include "irtcat/text.hpp"
 
 namespace irtcat::cli {
@@ -21,6 +22,11 @@ Output::Output(const std::string& path) {
   if (path.empty()) return;
   file_ = std::make_unique<std::ofstream>(path, std::ios::binary);
   if (!*file_) throw InvalidArgument("--out: cannot write to " + quoted_value(path));
+}
+
+ResponseTable read_responses_argument(const std::string& path) {
+  if (path == kStandardInput) return read_responses_csv(std::cin, "standard input");
+  return read_responses_csv_file(path);
 }
 
 Interval parse_interval(const std::string& text, const std::string& option) {

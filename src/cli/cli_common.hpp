@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "irtcat/ability.hpp"
+#include "irtcat/response_table.hpp"
 
 namespace irtcat::cli {
 
@@ -21,6 +22,12 @@ class Output {
  private:
   std::unique_ptr<std::ofstream> file_;
 };
+
+/// What --responses names: "-" for standard input, else a file.
+inline constexpr const char* kStandardInput = "-";
+/// A responses CSV from the file `path`, or from standard input when `path` is "-" (errors then name "standard
+/// input"). Throws as read_responses_csv.
+ResponseTable read_responses_argument(const std::string& path);
 
 /// "lo:hi" as an interval; throws InvalidArgument naming `option` otherwise.
 Interval parse_interval(const std::string& text, const std::string& option);

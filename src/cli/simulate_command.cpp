@@ -93,7 +93,7 @@ void run_single_bank(const SimulateFlags& flags) {
   options.threads = flags.threads;
   options.progress = terminal_progress();
   if (!flags.responses.empty()) {
-    options.responses.push_back(post_hoc_responses(read_responses_csv_file(flags.responses), *bank, simulees));
+    options.responses.push_back(post_hoc_responses(read_responses_argument(flags.responses), *bank, simulees));
   }
   const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank, config)}};
   const auto outcomes = run_study(designs, simulees, nullptr, options);
@@ -205,7 +205,8 @@ void add_simulate_command(CLI::App& app) {
       "items). Without: the six-domain battery over the shipped banks with role profiles (files in --out-dir)");
   command->add_option("--items", flags->items, "Items CSV (single-bank form)");
   command->add_option("--thetas", flags->thetas, "True abilities, CSV id,theta (single-bank form)");
-  command->add_option("--responses", flags->responses, "Complete response matrix: post-hoc simulation");
+  command->add_option("--responses", flags->responses,
+                      "Complete response matrix: post-hoc simulation (- for standard input)");
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
   command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();
