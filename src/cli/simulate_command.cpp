@@ -2,8 +2,6 @@
 // row per simulee, or the six-domain battery with role profiles over the shipped banks (bank JSON files in --banks,
 // or the banks of a database with --db), writing the per-candidate CSV, the study JSON and the HTML report.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +10,7 @@
 
 #include "cli/cli_common.hpp"
 #include "cli/design_flags.hpp"
+#include "cli/progress.hpp"
 #include "irtcat/battery_files.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
@@ -48,14 +47,13 @@ struct SimulateFlags {
   DesignFlags design;
 };
 
+// The study's progress callback: a bar on standard error when it is a terminal, else none (nothing is drawn).
 std::function<void(std::size_t, std::size_t)> terminal_progress() {
-  if (!isatty(STDERR_FILENO)) return {};
-  return [](std::size_t done, std::size_t total) {
-    const int width = 40;
-    const int filled = total ? static_cast<int>(width * done / total) : width;
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, total);
-    if (done == total) std::fprintf(stderr, "\n");
+  auto bar = std::make_shared<TerminalProgress>("simulate", "candidates");
+  if (!bar->active()) return {};
+  return [bar](std::size_t done, std::size_t total) {
+    bar->show(total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0, done, total);
+    if (done == total) bar->finish();
   };
 }
 
