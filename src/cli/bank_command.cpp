@@ -60,7 +60,8 @@ void create_default_database(const std::string& path) {
   fs::rename(scratch, path);
 }
 
-std::string format_number(double value) { return format_double(value); }
+// For people: parameters and rates to 3 decimals (the shipped banks give no more), trailing zeros dropped.
+std::string format_number(double value) { return rounded_decimals(value, 3); }
 
 void show_bank(std::ostream& out, const BankSummary& summary, const BankDocument& document) {
   const BankInfo& info = summary.info;

@@ -29,6 +29,13 @@ inline constexpr const char* kStandardInput = "-";
 /// input"). Throws as read_responses_csv.
 ResponseTable read_responses_argument(const std::string& path);
 
+/// A number for people (reports, summaries), with `decimals` digits after the point: "0.123", "174.9". A value that
+/// rounds to zero prints as "0.000", never "-0.000" or 1.7e-19; infinities print as "inf" and "-inf". CSV and JSON
+/// keep format_double's round-trip digits instead.
+std::string fixed_decimals(double value, int decimals);
+/// The same with trailing zeros dropped: 1.239 -> "1.239", 0.2 -> "0.2", 1 -> "1", 1.23456 -> "1.235".
+std::string rounded_decimals(double value, int decimals);
+
 /// "lo:hi" as an interval; throws InvalidArgument naming `option` otherwise.
 Interval parse_interval(const std::string& text, const std::string& option);
 /// "lo:hi:points" as a quadrature grid.

@@ -205,7 +205,10 @@ void add_design_command(CLI::App& app) {
     auto items = std::make_shared<const ItemBank>(std::move(bank.bank));
     const bool terminal = isatty(STDERR_FILENO) != 0;
     const auto progress = [terminal](int iteration, double max_rate) {
-      if (terminal) std::cerr << "\rexposure calibration: iteration " << iteration << ", highest rate " << max_rate << std::flush;
+      if (terminal) {
+        std::cerr << "\rexposure calibration: iteration " << iteration << ", highest rate "
+                  << fixed_decimals(max_rate, 4) << std::flush;
+      }
     };
     const SympsonHetterResult result = conditional
                                            ? calibrate_conditional_sympson_hetter(items, config, options, progress)

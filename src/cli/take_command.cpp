@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cctype>
 #include <cmath>
-#include <iomanip>
 #include <random>
 
 #include "cli/cli_common.hpp"
@@ -108,15 +107,16 @@ void report(std::ostream& out, const BankInfo& info, const RoleCatalog& catalog,
   const AbilityEstimate& estimate = session.estimate();
   const double score = catalog.scale.score(estimate.theta);
   const std::string& level = catalog.levels[static_cast<std::size_t>(catalog.level_of(estimate.theta))].name;
+  // For people: θ and SE to 3 decimals, the scale score to 1 (150 + 50θ moves 0.05 per 0.001 of θ).
   out << "\nTest finished: " << session.history().size() << " items (" << to_string(session.stop_reason()) << ").\n"
-      << std::fixed << std::setprecision(3) << "theta " << estimate.theta << ", SE " << estimate.se << '\n'
-      << std::setprecision(0) << "scale score " << score << " of " << catalog.scale.max;
+      << "theta " << fixed_decimals(estimate.theta, 3) << ", SE " << fixed_decimals(estimate.se, 3) << '\n'
+      << "scale score " << fixed_decimals(score, 1) << " of " << rounded_decimals(catalog.scale.max, 1);
   if (std::isfinite(estimate.se)) {
     // theta ± 1.96 SE, mapped to the scale (which clips at its ends).
-    out << " (95 % interval " << catalog.scale.score(estimate.theta - 1.96 * estimate.se) << " to "
-        << catalog.scale.score(estimate.theta + 1.96 * estimate.se) << ')';
+    out << " (95 % interval " << fixed_decimals(catalog.scale.score(estimate.theta - 1.96 * estimate.se), 1) << " to "
+        << fixed_decimals(catalog.scale.score(estimate.theta + 1.96 * estimate.se), 1) << ')';
   }
-  out << ", level " << level << '\n' << std::defaultfloat << std::setprecision(6);
+  out << ", level " << level << '\n';
   out << "by topic:\n";
   for (const TopicScore& topic : topic_scores(session.design().bank(), session.history(), info.topics)) {
     out << "  " << (topic.topic.empty() ? "(no topic)" : topic.topic) << ": " << topic.items
