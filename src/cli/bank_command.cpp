@@ -1,5 +1,6 @@
 // irtcat bank import|export|validate|list|show: the banks of the SQLite store, and the database every store
-// command opens (--db FILE, else $IRTCAT_DB, else the build's irtcat.db, made from item_banks/ when absent).
+// command opens (--db FILE, else $IRTCAT_DB, else the default database of default_database.cpp, made from the
+// shipped banks when absent).
 
 #include <algorithm>
 #include <cstdlib>
@@ -39,7 +40,7 @@ void create_default_database(const std::string& path) {
   std::vector<BankDocument> documents;
   for (const std::string& name : split(IRTCAT_DEFAULT_BANKS, ',')) {
     if (name.empty()) continue;
-    documents.push_back(read_bank_json_file((fs::path(IRTCAT_ITEM_BANKS) / (name + ".json")).string()));
+    documents.push_back(read_bank_json_file((fs::path(shipped_data_directory()) / (name + ".json")).string()));
   }
   if (!fs::path(path).parent_path().empty()) fs::create_directories(fs::path(path).parent_path());
   std::string scratch = path;
@@ -50,7 +51,7 @@ void create_default_database(const std::string& path) {
     std::vector<const BankDocument*> pointers;
     for (const BankDocument& document : documents) pointers.push_back(&document);
     store.import_banks(pointers);
-    import_shipped_designs(store, (fs::path(IRTCAT_ITEM_BANKS) / "designs").string());
+    import_shipped_designs(store, (fs::path(shipped_data_directory()) / "designs").string());
   }
   std::error_code ignored;
   if (fs::exists(path)) {
@@ -117,7 +118,7 @@ std::string database_path(const std::string& db_option) {
   if (const char* environment = std::getenv("IRTCAT_DB"); environment != nullptr && *environment != '\0') {
     return environment;
   }
-  const std::string path = IRTCAT_DEFAULT_DB;
+  const std::string path = default_database_path();
   if (!fs::exists(path)) create_default_database(path);
   return path;
 }
@@ -135,7 +136,7 @@ void add_bank_command(CLI::App& app) {
   CLI::App* bank =
       app.add_subcommand("bank", "Banks in the SQLite store: import, export, validate, list, show, responses");
   bank->require_subcommand(1);
-  const std::string db_help = "The database file (default: $IRTCAT_DB, else the build's irtcat.db)";
+  const std::string db_help = kDatabaseHelp;
 
   CLI::App* import = bank->add_subcommand("import", "Import bank JSON files in one transaction: all or nothing");
   import->add_option("files", flags->files, "Bank JSON files (item_banks/*.json)")->required();

@@ -245,7 +245,7 @@ void add_calibrate_command(CLI::App& app) {
   CLI::Option* store = command->add_option(
       "--store", flags->store,
       "Also replace the estimated items' parameters in this stored bank, as its next version (content kept)");
-  command->add_option("--db", flags->db, "With --store: the database file (default: $IRTCAT_DB, else the build's irtcat.db)")
+  command->add_option("--db", flags->db, kStoreDatabaseHelp)
       ->needs(store);
   command->add_flag("--force", flags->force,
                     "With --store: store items whose b (or a threshold) lies outside the scoring range [-4, 4] too")

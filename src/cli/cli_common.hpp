@@ -76,7 +76,26 @@ class Store;
 namespace irtcat::cli {
 /// Stores every design file of `directory` (item_banks/designs) for every bank of `store`, in one transaction.
 void import_shipped_designs(Store& store, const std::string& directory);
-/// The database: `db_option` if given, else $IRTCAT_DB, else the build's irtcat.db (made from item_banks/ if absent).
+/// The help text of --db (calibrate's with "With --store:" before it).
+inline constexpr const char* kDatabaseHelp =
+    "The database file (default: $IRTCAT_DB; else the build's irtcat.db for a built irtcat, "
+    "$XDG_DATA_HOME/irtcat/irtcat.db for an installed one)";
+inline constexpr const char* kStoreDatabaseHelp =
+    "With --store: the database file (default: $IRTCAT_DB; else the build's irtcat.db for a built irtcat, "
+    "$XDG_DATA_HOME/irtcat/irtcat.db for an installed one)";
+
+/// The database: `db_option` if given, else $IRTCAT_DB, else default_database_path(), made from the shipped banks and
+/// designs (shipped_data_directory()) when it does not exist yet.
 std::string database_path(const std::string& db_option);
+
+/// The folder of the shipped banks, roles.json and designs/: share/irtcat of the install prefix for an installed
+/// irtcat (found from the executable's location), else the source tree's item_banks/ (src/cli/default_database.cpp).
+std::string shipped_data_directory();
+/// True when this executable is the one in the build folder that holds the build's irtcat.db.
+bool running_from_build_tree();
+/// The default database: the build's irtcat.db when running_from_build_tree(), else
+/// $XDG_DATA_HOME/irtcat/irtcat.db, or ~/.local/share/irtcat/irtcat.db when XDG_DATA_HOME is unset or not absolute.
+/// Throws InvalidArgument when neither XDG_DATA_HOME nor HOME gives a place.
+std::string default_database_path();
 
 }  // namespace irtcat::cli

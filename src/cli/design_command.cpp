@@ -84,7 +84,7 @@ void add_design_command(CLI::App& app) {
     DesignFlags design;
   };
   auto flags = std::make_shared<Flags>();
-  const std::string db_help = "The database file (default: $IRTCAT_DB, else the build's irtcat.db)";
+  const std::string db_help = kDatabaseHelp;
   CLI::App* design = app.add_subcommand(
       "design", "Test designs stored per bank (rule, estimator, exposure, content, start, stop): import, create, list, "
                 "show, calibrate-exposure");

@@ -23,10 +23,6 @@
 #include "irtcat/text.hpp"
 #include "irtcat/thetas_csv.hpp"
 
-#ifndef IRTCAT_ITEM_BANKS
-#define IRTCAT_ITEM_BANKS "item_banks"
-#endif
-
 namespace irtcat::cli {
 namespace {
 
@@ -39,7 +35,7 @@ struct SimulateFlags {
   int candidates = 1000;
   std::string population = "roles";
   std::string true_thetas;
-  std::string banks = IRTCAT_ITEM_BANKS;
+  std::string banks = shipped_data_directory();
   std::string db;
   std::string roles;
   std::string out_dir = "study";

@@ -16,10 +16,6 @@
 #include "irtcat/store.hpp"
 #include "irtcat/text.hpp"
 
-#ifndef IRTCAT_ITEM_BANKS
-#define IRTCAT_ITEM_BANKS "item_banks"
-#endif
-
 namespace irtcat::cli {
 namespace {
 
@@ -130,7 +126,7 @@ void add_take_command(CLI::App& app) {
   struct Flags {
     std::string bank;
     std::string db;
-    std::string roles = std::string(IRTCAT_ITEM_BANKS) + "/roles.json";
+    std::string roles = shipped_data_directory() + "/roles.json";
     std::string candidate;
     std::int64_t resume = 0;
     std::optional<std::uint64_t> seed;
@@ -141,7 +137,7 @@ void add_take_command(CLI::App& app) {
       "take", "Take an adaptive test in the terminal (answers are stored at once); the bank's standard design unless "
               "--design or options say otherwise");
   command->add_option("--bank", flags->bank, "The stored bank to test on (irtcat bank list)");
-  command->add_option("--db", flags->db, "The database file (default: $IRTCAT_DB, else the build's irtcat.db)");
+  command->add_option("--db", flags->db, kDatabaseHelp);
   command->add_option("--resume", flags->resume, "Continue the stored session with this id")
       ->check(CLI::PositiveNumber);
   command->add_option("--candidate", flags->candidate, "The candidate's identifier, stored with the session");
