@@ -27,6 +27,12 @@ if(NOT CPP_HTTPLIB_FOUND)
     "(apt-get install libcpp-httplib-dev, or run scripts/setup.sh)")
 endif()
 irtcat_require(OpenSSL libssl-dev)
+# The PostgreSQL store (src/store/store_postgresql.cpp): libpq, through its pkg-config file.
+pkg_check_modules(LIBPQ QUIET IMPORTED_TARGET libpq)
+if(NOT LIBPQ_FOUND)
+  message(FATAL_ERROR
+    "irtcat needs libpq: install the Debian package 'libpq-dev' (apt-get install libpq-dev, or run scripts/setup.sh)")
+endif()
 if(IRTCAT_BUILD_TESTS)
   irtcat_require(doctest doctest-dev CONFIG)
 endif()

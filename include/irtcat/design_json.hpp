@@ -9,6 +9,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include "irtcat/design.hpp"
 
@@ -18,6 +19,11 @@ namespace irtcat {
 /// for a configuration that is not valid.
 DesignDocument read_design_json(std::istream& in, const std::string& file);
 DesignDocument read_design_json_file(const std::string& path);
+/// `base` with what `partial` (a JSON object: any part of a session configuration, as a design file's "config")
+/// gives laid over it, object by object; a prior, classification, topic rules, enemies, strata cuts and
+/// Sympson–Hetter parameters given replace the base's whole. Throws DataError naming `source` and the JSON path
+/// ("config.selection.rul") of a key the configuration does not have or an ill-typed value.
+SessionConfig overlay_config(const SessionConfig& base, std::string_view partial, const std::string& source);
 /// The whole configuration is written, every default included, so that the file reads back as the same design.
 void write_design_json(std::ostream& out, const DesignDocument& design);
 

@@ -1,14 +1,16 @@
 #pragma once
-// The SQLite store (DESIGN.md, "SQLite store"): one database file holds banks, their items, sessions and an
-// append-only response log keyed by (session, seq). WAL mode, foreign keys on, a busy timeout, every write in a
-// transaction, prepared statements only, and a schema version with ordered migrations.
+// The store (DESIGN.md, "SQLite store"): one database holds banks, their items, sessions and an append-only
+// response log keyed by (session, seq); every write in a transaction, prepared statements only, and a schema
+// version with ordered migrations. The database is an SQLite file (the default: WAL mode, foreign keys on, a busy
+// timeout) or a PostgreSQL database, named by a libpq URI, that several servers share (docs/postgresql.md).
 //
 // The handles follow SQLiteCpp: RAII for the connection and each statement, a Transaction guard that rolls back
-// unless committed, destructors that never throw, and StoreError carrying SQLite's result code. <sqlite3.h> is
-// included by src/store*.cpp only: the handles are forward-declared here.
+// unless committed, destructors that never throw, and StoreError carrying SQLite's result code (PostgreSQL's
+// errors are given the SQLite code of the same kind). Neither engine's header reaches users: the connections are
+// in src/store/.
 //
 // One Store (connection) belongs to one thread at a time; open one per thread or process. Readers never block
-// the writer (WAL), and a writer waits up to the busy timeout for another writer.
+// the writer, and a writer waits up to the busy timeout for another writer.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,59 +29,84 @@
 #include "irtcat/session.hpp"
 #include "irtcat/stopping.hpp"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace irtcat {
 
-/// How a database file is opened.
+namespace detail {
+class Connection;
+class Cursor;
+}  // namespace detail
+
+/// How a database is opened.
 enum class OpenMode {
-  read_only,   ///< reads only; the file must exist
-  read_write,  ///< reads and writes; the file must exist
-  create,      ///< reads and writes; an absent file is created (":memory:" is a private in-memory database)
+  read_only,   ///< reads only; the database must exist
+  read_write,  ///< reads and writes; the database must exist
+  create,      ///< reads and writes; an absent SQLite file is created (":memory:" is a private in-memory database)
 };
 
-/// A connection to one SQLite database file (SQLiteCpp's Database). Move-only; closes on destruction.
+/// The engine behind a store.
+enum class Engine {
+  sqlite,      ///< a database file (the default)
+  postgresql,  ///< a PostgreSQL server, through libpq
+};
+/// The engine a location names: a libpq connection URI (postgresql://... or postgres://...) is PostgreSQL's,
+/// anything else is an SQLite file.
+Engine engine_of(std::string_view location) noexcept;
+
+/// A connection to one database: an SQLite file, or a PostgreSQL database (SQLiteCpp's Database). Move-only;
+/// closes on destruction.
 class Database {
  public:
-  /// Opens `path` with foreign keys on and a busy timeout of `busy_timeout_ms`. Throws StoreError (naming the
-  /// path) if it cannot be opened. Opening is lazy in SQLite: a file that is not a database is detected by the
-  /// first statement, which Store runs at once.
-  explicit Database(const std::string& path, OpenMode mode = OpenMode::create, int busy_timeout_ms = 5000);
+  /// Opens `location` (a file path, ":memory:", or a PostgreSQL URI) with foreign keys on and a busy timeout of
+  /// `busy_timeout_ms` (how long a writer waits for another). Throws StoreError (naming the location, a URI
+  /// without its password) if it cannot be opened. SQLite opens lazily: a file that is not a database is detected
+  /// by the first statement, which Store runs at once.
+  explicit Database(const std::string& location, OpenMode mode = OpenMode::create, int busy_timeout_ms = 5000);
+  ~Database();
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
 
   /// Runs one or more SQL statements without parameters (schema, pragmas). Throws StoreError.
   void execute(std::string_view sql);
-  /// The rowid of the last INSERT on this connection.
-  std::int64_t last_insert_rowid() const noexcept;
+  /// The key the last INSERT on this connection generated (an INTEGER PRIMARY KEY, or an identity column).
+  std::int64_t last_insert_rowid();
   /// The number of rows the last INSERT, UPDATE or DELETE changed.
   int changes() const noexcept;
   /// True while a transaction is open on this connection (SQLite rolls one back by itself after an I/O error, a
   /// full disk or a lost lock, so a caller holding several writes in one checks this after a failure).
   bool in_transaction() const noexcept;
-  /// Rolls back the open transaction, if any. Never throws: a rollback SQLite already did is nothing to report.
+  /// Opens a transaction; `write`: one that takes the write lock at once (SQLite's BEGIN IMMEDIATE; on
+  /// PostgreSQL an advisory lock every irtcat writer takes), so that a read-then-write never fails to upgrade.
+  void begin(bool write);
+  /// Rolls back the open transaction, if any. Never throws: a rollback the engine already did is nothing to report.
   void rollback() noexcept;
+  /// Commits the open transaction. Throws StoreError, the transaction then rolled back; on PostgreSQL also when a
+  /// statement of the transaction failed (the server would roll back silently).
+  void commit();
+  /// The location as messages name it (a PostgreSQL URI without its password).
   const std::string& path() const noexcept { return path_; }
-  sqlite3* handle() const noexcept { return handle_.get(); }
+  Engine engine() const noexcept { return engine_; }
 
  private:
-  struct Closer {
-    void operator()(sqlite3* handle) const noexcept;
-  };
+  friend class Statement;
   std::string path_;
-  std::unique_ptr<sqlite3, Closer> handle_;
+  Engine engine_ = Engine::sqlite;
+  std::unique_ptr<detail::Connection> connection_;
 };
 
-/// One prepared statement (SQLiteCpp's Statement). Parameters are bound by 1-based position; columns are read
-/// by 0-based position. Move-only; finalized on destruction.
+/// One prepared statement (SQLiteCpp's Statement), in SQL both engines read, with `?` placeholders. Parameters
+/// are bound by 1-based position; columns are read by 0-based position. Move-only; finalized on destruction.
 class Statement {
  public:
   /// Prepares exactly one statement; throws StoreError naming the SQL if it does not compile.
   Statement(Database& database, std::string_view sql);
+  ~Statement();
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
   Statement& bind(int index, double value);
-  /// Binds a copy of the text (SQLITE_TRANSIENT): the argument may die before step().
+  /// Binds a copy of the text: the argument may die before step().
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
@@ -94,17 +121,14 @@ class Statement {
 
   bool is_null(int column) const noexcept;
   std::int64_t column_int64(int column) const noexcept;
+  /// The column as an int; a PostgreSQL boolean reads as 1 or 0.
   int column_int(int column) const noexcept;
   double column_double(int column) const noexcept;
   /// The column's text; empty for NULL. Text may hold any bytes, NUL included.
   std::string column_text(int column) const;
 
  private:
-  struct Finalizer {
-    void operator()(sqlite3_stmt* statement) const noexcept;
-  };
-  Database* database_;
-  std::unique_ptr<sqlite3_stmt, Finalizer> handle_;
+  std::unique_ptr<detail::Cursor> cursor_;
 };
 
 /// A transaction that rolls back unless commit() was called (SQLiteCpp's Transaction). `immediate` takes the
@@ -168,6 +192,15 @@ struct StoredSession {
   std::string design;      ///< the stored design the session runs; empty for an ad-hoc configuration
   int design_version = 0;  ///< its version (0 when `design` is empty)
   std::string candidate;   ///< the identifier the platform gave, if any
+  /// The score a key correction gave each response, where one changed it (Store::rescore_item); one per response.
+  /// `responses` keeps the scores as logged: they are what the test was run with, and what replays it.
+  std::vector<std::optional<int>> rescored;
+  /// The final estimate as the test ended, where a rescoring has since replaced `theta` and `se`.
+  std::optional<double> first_theta;
+  std::optional<double> first_se;
+
+  /// The score of response `k` (0-based) as it stands: the rescored one, else the logged one.
+  int score(std::size_t k) const { return k < rescored.size() && rescored[k] ? *rescored[k] : responses.at(k).second; }
 };
 
 /// What a session is labelled with when it starts: the stored design it runs, and the candidate taking it.
@@ -175,6 +208,16 @@ struct SessionLabels {
   std::string design;      ///< empty: an ad-hoc configuration
   int design_version = 0;
   std::string candidate;   ///< an opaque identifier (the platform's), at most 256 bytes; empty: none
+};
+
+/// What a key correction did (Store::rescore_item). Sessions are counted once each, by what happened to their
+/// answer to the item.
+struct RescoreSummary {
+  int previous_key = -1;               ///< the key before the correction (0-based option)
+  std::size_t rescored = 0;            ///< finished sessions whose score changed, their final estimate recomputed
+  std::size_t unchanged = 0;           ///< finished sessions whose answer scores the same under the corrected key
+  std::size_t without_option = 0;      ///< finished sessions whose answer was stored as a score only: left as they are
+  std::size_t active = 0;              ///< sessions still running: left; rescore again once they have finished
 };
 
 /// A test design as stored for one bank.
@@ -196,15 +239,16 @@ struct StoredDesign {
 class Store {
  public:
   /// The schema version this irtcat writes; older databases are migrated on open.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
   /// PRAGMA application_id of an irtcat database ("IRTC").
   static constexpr std::int32_t kApplicationId = 0x49525443;
 
-  /// Opens the database at `path` (":memory:" for a private in-memory one), sets WAL mode, and creates or
+  /// Opens the database at `location`: an SQLite file (":memory:" for a private in-memory one), in WAL mode, or a
+  /// PostgreSQL database named by a libpq URI (postgresql://user@host/dbname), which must exist; creates or
   /// migrates the schema (unless read-only). Throws StoreError for a file that cannot be opened, is corrupt or
   /// not an SQLite database, is another program's database, or was written by a newer irtcat (or, read-only,
   /// by an older one).
-  explicit Store(const std::string& path, OpenMode mode = OpenMode::create);
+  explicit Store(const std::string& location, OpenMode mode = OpenMode::create);
 
   /// The schema version of the open database.
   int schema_version();
@@ -274,12 +318,39 @@ class Store {
   /// Every session's row (responses left empty), newest last; of one bank when `bank` is not empty.
   std::vector<StoredSession> sessions(const std::string& bank = {});
 
+  // ---- rescoring ----
+  /// Corrects the key of the dichotomous item `item_id` of `bank` to option `key` (0-based) and rescores every
+  /// finished session that answered it with a stored option, in one transaction: a score that changes is added
+  /// beside the logged one (the log is never changed) and the session's final estimate is recomputed with its own
+  /// estimator on the bank's current parameters (the first estimate is kept in first_theta/first_se). The key is
+  /// changed in place and the bank keeps its version: a key never enters a session's replay, so running sessions
+  /// resume as before and score the item with the new key from now on. Running again with the same key rescores
+  /// only what is left (sessions finished since). Throws UnknownItem for an unknown item, InvalidArgument for a
+  /// polytomous item, an item without options or a key outside them, StoreError for an unknown bank.
+  RescoreSummary rescore_item(const std::string& bank, const std::string& item_id, int key,
+                              const std::string& note = {});
+
  private:
   void prepare_schema(OpenMode mode);
+  void prepare_postgresql_schema(OpenMode mode);
+  void check_readable_version(int version);
   std::int64_t bank_id(const std::string& name);
 
   Database database_;
 };
+
+/// What copy_store copied.
+struct StoreCopy {
+  std::size_t banks = 0;
+  std::size_t sessions = 0;
+  std::size_t responses = 0;
+};
+
+/// Copies every table of `from` into `to` (banks, items, designs, sessions and their logs, exposure counts,
+/// rescorings, the service's clients, sections and sessions) with the same keys, in one transaction on `to`, so
+/// that every session resumes on the copy exactly as on the original: an SQLite file into the PostgreSQL
+/// database several servers will share, or back. Throws StoreError, copying nothing, when `to` holds banks.
+StoreCopy copy_store(Store& from, Store& to);
 
 /// Rebuilds a stored session on `bank` by replaying its log with its stored configuration and seed, so that it
 /// continues exactly as if never interrupted. Throws SessionError when the bank's name or version differs from

@@ -199,11 +199,12 @@ std::string no_items_message(const std::vector<CalibratedItem>& items, int min_r
       {ItemCalibrationStatus::fixed, "held fixed"},
   };
   std::string counts;
-  for (const auto& [status, words] : reasons) {
+  for (const auto& reason : reasons) {
+    const auto status = reason.first;
     const auto n = std::count_if(items.begin(), items.end(), [&](const CalibratedItem& i) { return i.status == status; });
     if (n == 0) continue;
     counts += counts.empty() ? "" : ", ";
-    counts += std::to_string(n) + (n == 1 ? " item " : " items ") + words;
+    counts += std::to_string(n) + (n == 1 ? " item " : " items ") + reason.second;
   }
   return "no item could be estimated (" + counts + ")";
 }

@@ -1,6 +1,6 @@
 // irtcat bank import|export|validate|list|show: the banks of the SQLite store, and the database every store
 // command opens (--db FILE, else $IRTCAT_DB, else the default database of default_database.cpp, made from the
-// shipped banks when absent).
+// shipped banks when absent). bank responses and bank rescore are in bank_answers_command.cpp.
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <utility>
 
+#include "cli/bank_answers.hpp"
 #include "cli/cli_common.hpp"
 #include "irtcat/bank_json.hpp"
 #include "irtcat/text.hpp"
@@ -131,10 +132,12 @@ void add_bank_command(CLI::App& app) {
     std::string name;
     std::string item;
     std::string out;
+    std::string from;
+    std::string to;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* bank =
-      app.add_subcommand("bank", "Banks in the SQLite store: import, export, validate, list, show, responses");
+      app.add_subcommand("bank", "Banks in the store: import, export, validate, list, show, responses, rescore, copy");
   bank->require_subcommand(1);
   const std::string db_help = kDatabaseHelp;
 
@@ -200,6 +203,19 @@ void add_bank_command(CLI::App& app) {
     }
   });
 
+  // A whole database into another: an SQLite file into the PostgreSQL database that several servers share.
+  CLI::App* copy = bank->add_subcommand(
+      "copy", "Copy a whole database (banks, designs, sessions and their logs) into an empty one, e.g. to PostgreSQL");
+  copy->add_option("--from", flags->from, "The database to copy: a file, or a postgresql:// URI")->required();
+  copy->add_option("--to", flags->to, "The empty database to copy into: a postgresql:// URI, or a file")->required();
+  copy->callback([flags] {
+    Store from(flags->from, OpenMode::read_only);
+    Store to(flags->to, OpenMode::create);
+    const StoreCopy copied = copy_store(from, to);
+    std::cout << "copied " << copied.banks << " banks, " << copied.sessions << " sessions and " << copied.responses
+              << " responses from " << from.database().path() << " to " << to.database().path() << '\n';
+  });
+
   CLI::App* list = bank->add_subcommand("list", "Every stored bank: name,title,version,items,models,topics");
   list->add_option("--db", flags->db, db_help);
   list->callback([flags] {
@@ -213,49 +229,7 @@ void add_bank_command(CLI::App& app) {
     }
   });
 
-  // The stored response log as the wide responses CSV that `irtcat calibrate` reads: one row per finished test
-  // (person_id = the session id), a column per item of the bank answered at least once, in bank order, empty
-  // where the test did not give the item. Item ids keep their meaning across bank versions, so every version's
-  // tests count.
-  CLI::App* responses = bank->add_subcommand(
-      "responses", "The stored answers to a bank's items as a responses CSV (finished tests), for irtcat calibrate");
-  responses->add_option("name", flags->name, "The bank's name")->required();
-  responses->add_option("--db", flags->db, db_help);
-  responses->add_option("--out", flags->out, "Write the CSV here instead of standard output");
-  responses->callback([flags] {
-    Store store(database_path(flags->db), OpenMode::read_only);
-    const BankDocument document = store.load_bank(flags->name);
-    const ItemBank& items = document.bank;
-    std::vector<StoredSession> tests;
-    std::vector<char> answered(items.size(), 0);
-    for (const StoredSession& row : store.sessions(flags->name)) {
-      if (row.status != "finished") continue;
-      tests.push_back(store.load_session(row.id));
-      for (const auto& [id, response] : tests.back().responses) {
-        if (const auto index = items.find(ItemId(id))) answered[index->value] = 1;
-      }
-    }
-    Output output(flags->out);
-    std::ostream& out = output.stream();
-    out << "person_id";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (answered[i]) out << ',' << csv_quoted(items.items()[i].id().str());
-    }
-    out << '\n';
-    for (const StoredSession& test : tests) {
-      std::vector<int> cells(items.size(), -1);
-      for (const auto& [id, response] : test.responses) {
-        if (const auto index = items.find(ItemId(id))) cells[index->value] = response;
-      }
-      out << test.id;
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!answered[i]) continue;
-        out << ',';
-        if (cells[i] >= 0) out << cells[i];
-      }
-      out << '\n';
-    }
-  });
+  add_bank_answer_commands(*bank, db_help);
 
   CLI::App* show = bank->add_subcommand("show", "Show one stored bank, or one of its items");
   show->add_option("name", flags->name, "The bank's name")->required();

@@ -49,13 +49,23 @@
 //                    configuration) and candidate (an opaque identifier the platform gives, NULL if none).
 //   responses        gains option_index: the option chosen (0-based) where the item has options, beside the
 //                    scored category in `response`; NULL for answers stored before version 6 or given as a score.
+// Version 7:
+//   rescorings       one row per key correction (Store::rescore_item): the bank, the item, the key before and after
+//                    (0-based options), the note, created_at. The item's answer_key is updated in place: a key
+//                    never enters a session's replay (the log holds scores), so the bank keeps its version.
+//   rescored_responses  the score a rescoring gave a logged response it changed, keyed (session_id, seq,
+//                    rescoring_id); never updated or deleted. A response's score is its latest rescored one, else
+//                    the logged one.
+//   sessions         gains first_theta and first_se: the final estimate as the test ended, kept when a rescoring
+//                    replaces theta and se (NULL until then).
+//   service_sections gains design and design_version: the stored design a section runs (NULL: its own config).
 // Times are UTC, ISO 8601 with milliseconds.
 
 #include <array>
 
 namespace irtcat::detail {
 
-inline constexpr std::array<const char*, 6> kStoreMigrations = {
+inline constexpr std::array<const char*, 7> kStoreMigrations = {
     // ---- 0 -> 1: banks, items, sessions, responses ----
     R"sql(
 PRAGMA application_id = 1230132291;
@@ -208,6 +218,34 @@ ALTER TABLE sessions ADD COLUMN design TEXT;
 ALTER TABLE sessions ADD COLUMN design_version INTEGER;
 ALTER TABLE sessions ADD COLUMN candidate TEXT;
 ALTER TABLE responses ADD COLUMN option_index INTEGER CHECK (option_index IS NULL OR option_index >= 0);
+)sql",
+    // ---- 6 -> 7: key corrections and the scores they changed ----
+    R"sql(
+CREATE TABLE rescorings (
+  rescoring_id INTEGER PRIMARY KEY,
+  bank_id      INTEGER NOT NULL REFERENCES banks (bank_id) ON DELETE CASCADE,
+  item_id      TEXT NOT NULL,
+  previous_key INTEGER NOT NULL,
+  answer_key   INTEGER NOT NULL CHECK (answer_key >= 0),
+  note         TEXT NOT NULL DEFAULT '',
+  created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE rescored_responses (
+  session_id   INTEGER NOT NULL,
+  seq          INTEGER NOT NULL,
+  rescoring_id INTEGER NOT NULL REFERENCES rescorings (rescoring_id),
+  response     INTEGER NOT NULL CHECK (response >= 0),
+  PRIMARY KEY (session_id, seq, rescoring_id),
+  FOREIGN KEY (session_id, seq) REFERENCES responses (session_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER rescored_responses_no_update BEFORE UPDATE ON rescored_responses
+  BEGIN SELECT RAISE(ABORT, 'rescored responses are append-only'); END;
+CREATE TRIGGER rescored_responses_no_delete BEFORE DELETE ON rescored_responses
+  BEGIN SELECT RAISE(ABORT, 'rescored responses are append-only'); END;
+ALTER TABLE sessions ADD COLUMN first_theta REAL;
+ALTER TABLE sessions ADD COLUMN first_se REAL;
+ALTER TABLE service_sections ADD COLUMN design TEXT;
+ALTER TABLE service_sections ADD COLUMN design_version INTEGER;
 )sql",
 };
 

@@ -79,16 +79,26 @@ DesignDocument read_design_json(std::istream& in, const std::string& file) {
     if (!document["balance_topics"].is_boolean()) throw DataError(file, JsonPath{"balance_topics"}, "expected true or false");
     design.balance_topics = document["balance_topics"].get<bool>();
   }
-  json config = json::parse(to_json(SessionConfig{}));
-  overlay(config, member("config"), "config", file);
-  try {
-    design.config = session_config_from_json(config.dump());
-  } catch (const DataError& error) {
-    throw DataError(file, JsonPath{"config"}, error.what());
-  }
+  design.config = overlay_config(SessionConfig{}, member("config").dump(), file);
   // What holds on any bank; the rest (topic names, enemy ids, K per item) is checked against the bank it runs on.
   design.config.stopping.validate();
   return design;
+}
+
+SessionConfig overlay_config(const SessionConfig& base, std::string_view partial, const std::string& source) {
+  json patch;
+  try {
+    patch = json::parse(partial);
+  } catch (const json::exception& error) {
+    throw DataError(source, JsonPath{"config"}, std::string("not valid JSON: ") + error.what());
+  }
+  json config = json::parse(to_json(base));
+  overlay(config, patch, "config", source);
+  try {
+    return session_config_from_json(config.dump());
+  } catch (const DataError& error) {
+    throw DataError(source, JsonPath{"config"}, error.what());
+  }
 }
 
 DesignDocument read_design_json_file(const std::string& path) {

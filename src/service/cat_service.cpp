@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "detail/csv.hpp"
+#include "irtcat/design_json.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/roles_json.hpp"
 #include "service/credentials.hpp"
@@ -60,61 +61,102 @@ std::string string_member(const json& object, const char* name, const std::strin
   return value->get<std::string>();
 }
 
-// `part` written over `base`: objects member by member, anything else (null included: "se_target": null
-// removes the SE stop) replaces. Not RFC 7386's merge patch, where null would delete the member.
-void overlay(json& base, const json& part) {
-  if (!base.is_object() || !part.is_object()) {
-    base = part;
-    return;
-  }
-  for (const auto& [name, value] : part.items()) overlay(base[name], value);
+// What a section runs: its configuration and the stored design it was made from.
+struct SectionDesign {
+  SessionConfig config;
+  std::string design;  ///< empty: the built-in defaults
+  int design_version = 0;
+};
+
+// The service's own defaults, for a bank with no stored "standard" design: EAP, maximum Fisher information with
+// randomesque exposure control among the 5 best, 20 items or SE <= 0.3, every topic of the bank an equal share.
+SessionConfig builtin_config(const BankDocument& bank) {
+  SessionConfig config;
+  config.estimation.estimator = Estimator::eap;
+  config.selection.rule = SelectionRule::mfi;
+  config.exposure.method = ExposureMethod::randomesque;
+  config.exposure.randomesque_count = 5;
+  config.stopping.max_length = 20;
+  config.stopping.se_target = 0.3;
+  return with_balanced_topics(std::move(config), bank.info.topics);
 }
 
 // The section configuration (irtcat's own JSON inside the binding's base64 sectionConfiguration):
-//   {"bank": NAME, "config": {...any part of DESIGN.md's session configuration...}, "balanceTopics": true}
-// Defaults a platform can use as they are: EAP, maximum Fisher information with randomesque exposure control
-// among the 5 best, 20 items or SE <= 0.3, every topic of the bank an equal share.
-SessionConfig section_config(const json& document, const BankDocument& bank) {
-  SessionConfig defaults;
-  defaults.estimation.estimator = Estimator::eap;
-  defaults.selection.rule = SelectionRule::mfi;
-  defaults.exposure.method = ExposureMethod::randomesque;
-  defaults.exposure.randomesque_count = 5;
-  defaults.stopping.max_length = 20;
-  defaults.stopping.se_target = 0.3;
-  json merged = json::parse(to_json(defaults));
+//   {"bank": NAME, "design": NAME, "designVersion": N, "config": {...any part of a session configuration...},
+//    "balanceTopics": true}
+// A section runs the bank's stored design `design` (its latest version, or designVersion), else the bank's
+// "standard" design where the store holds one, else builtin_config. "config" changes parts of it (design_json.hpp's
+// overlay: a misspelt key is refused). balanceTopics (default true) is for sections without a stored design: a
+// design says itself whether its topics are balanced.
+SectionDesign section_design(Store& store, const json& document, const BankDocument& bank) {
+  SectionDesign out;
+  std::string name = string_member(document, "design", "sectionConfiguration");
+  std::optional<int> version;
+  if (const json* given = member(document, "designVersion")) {
+    if (name.empty()) refuse(400, "sectionConfiguration.designVersion is given without a design");
+    if (!given->is_number_integer() || given->get<std::int64_t>() < 1 || given->get<std::int64_t>() > 1000000) {
+      refuse(400, "sectionConfiguration.designVersion must be a version number 1, 2, ...");
+    }
+    version = static_cast<int>(given->get<std::int64_t>());
+  }
+  const json* balance = member(document, "balanceTopics");
+  if (balance && !balance->is_boolean()) refuse(400, "sectionConfiguration.balanceTopics must be true or false");
+  if (balance && !name.empty()) {
+    refuse(400, "sectionConfiguration.balanceTopics is for sections without a design: design '" + name +
+                    "' says whether its topics are balanced");
+  }
+  if (name.empty() && !balance) {
+    const std::vector<StoredDesign> stored = store.designs(bank.info.name);
+    const bool standard = std::any_of(stored.begin(), stored.end(),
+                                      [](const StoredDesign& design) { return design.document.name == "standard"; });
+    if (standard) name = "standard";
+  }
+  if (name.empty()) {
+    out.config = builtin_config(bank);
+    if (balance && !balance->get<bool>()) out.config.content.topics.clear();
+  } else {
+    StoredDesign design;
+    try {
+      design = store.load_design(bank.info.name, name, version);
+    } catch (const StoreError&) {
+      refuse(400, "sectionConfiguration.design: bank '" + bank.info.name + "' has no design '" + name + "'" +
+                      (version ? " version " + std::to_string(*version) : std::string()));
+    }
+    try {
+      out.config = design.config_on(bank);
+    } catch (const InvalidArgument& error) {
+      refuse(400, std::string("sectionConfiguration.design: ") + error.what());
+    }
+    out.design = name;
+    out.design_version = design.version;
+  }
   if (const json* config = member(document, "config")) {
     if (!config->is_object()) refuse(400, "sectionConfiguration.config must be an object");
-    overlay(merged, *config);
-  }
-  SessionConfig config;
-  try {
-    config = session_config_from_json(merged.dump());
-  } catch (const std::exception& error) {
-    refuse(400, std::string("sectionConfiguration.config: ") + error.what());
+    try {
+      out.config = overlay_config(out.config, config->dump(), "sectionConfiguration");
+    } catch (const std::exception& error) {
+      refuse(400, error.what());
+    }
   }
   // The item-eligibility draw at a test's start reads exposure counts the store does not keep per session yet.
-  if (config.exposure.method == ExposureMethod::item_eligibility) {
+  if (out.config.exposure.method == ExposureMethod::item_eligibility) {
     refuse(400, "sectionConfiguration.config: the service does not offer the item-eligibility method yet "
                 "(progressive_restricted holds a rate across sessions)");
   }
+  const ExposureMethod method = out.config.exposure.method;
+  if ((method == ExposureMethod::sympson_hetter || method == ExposureMethod::conditional_sympson_hetter) &&
+      out.config.exposure.sympson_hetter.empty()) {
+    refuse(400, "sectionConfiguration: " + std::string(to_string(method)) +
+                    " needs its parameters: name a design whose exposure was calibrated (irtcat design "
+                    "calibrate-exposure)");
+  }
   // A section's design is built on a call: its grid is bounded so that no request costs more than a moment.
-  if (config.estimation.grid.points > kMaxSectionGridPoints) {
+  if (out.config.estimation.grid.points > kMaxSectionGridPoints) {
     refuse(400, "sectionConfiguration.config: the service takes grids of at most " +
                     std::to_string(kMaxSectionGridPoints) + " points, not " +
-                    std::to_string(config.estimation.grid.points));
+                    std::to_string(out.config.estimation.grid.points));
   }
-  bool balance = true;
-  if (const json* value = member(document, "balanceTopics")) {
-    if (!value->is_boolean()) refuse(400, "sectionConfiguration.balanceTopics must be true or false");
-    balance = value->get<bool>();
-  }
-  if (balance && config.content.topics.empty()) {
-    for (const std::string& topic : bank.info.topics) {
-      config.content.topics[topic].proportion = 1.0 / static_cast<double>(bank.info.topics.size());
-    }
-  }
-  return config;
+  return out;
 }
 
 // One result of the binding's assessmentResult.itemResult: the item and what was answered.
@@ -175,9 +217,15 @@ std::vector<ItemResult> item_results(const json& body) {
   return out;
 }
 
+// What a result stands for on an item: its category, and the option chosen where the result named one.
+struct Scored {
+  int category = 0;
+  std::optional<int> option;
+};
+
 // The category a result stands for on `item`: the chosen option scored against the stored key (or, for a
 // polytomous item, the option's position), else the SCORE the platform sent.
-int scored(const ItemResult& result, const Item& item, const ItemContent& content) {
+Scored scored(const ItemResult& result, const Item& item, const ItemContent& content) {
   const std::string& id = result.identifier;
   const int categories = item.category_count();
   if (result.response && !content.options.empty()) {
@@ -194,7 +242,7 @@ int scored(const ItemResult& result, const Item& item, const ItemContent& conten
     if (!category) {
       refuse(400, "item '" + id + "': option " + answer + " is beyond its " + std::to_string(categories) + " categories");
     }
-    return *category;
+    return {*category, letter};
   }
   if (!result.score) refuse(400, "item '" + id + "': the result has neither a SCORE outcome nor a RESPONSE");
   double value = 0.0;
@@ -208,7 +256,7 @@ int scored(const ItemResult& result, const Item& item, const ItemContent& conten
   if (!(value >= 0.0 && value <= categories - 1) || value != std::floor(value)) {
     refuse(400, "item '" + id + "': SCORE " + *result.score + " is not a category 0.." + std::to_string(categories - 1));
   }
-  return static_cast<int>(value);
+  return {static_cast<int>(value), std::nullopt};
 }
 
 json variable_json(const char* identifier, const char* base_type, const std::string& value) {
@@ -216,6 +264,22 @@ json variable_json(const char* identifier, const char* base_type, const std::str
           {"cardinality", "single"},
           {"baseType", base_type},
           {"value", json::array({{{"baseType", base_type}, {"value", value}}})}};
+}
+
+// irtcat's own: the platform's identifier of the person taking the session, "candidate" at the top or as priorData
+// {"key": "candidate"}; an opaque string of at most 256 bytes, stored with the session. Empty when not given.
+std::string candidate_of(const json& body) {
+  const json* candidate = member(body, "candidate");
+  if (const json* prior = member(body, "priorData"); !candidate && prior && prior->is_array()) {
+    for (const json& entry : *prior) {
+      if (entry.is_object() && entry.value("key", "") == "candidate") candidate = member(entry, "value");
+    }
+  }
+  if (!candidate) return {};
+  if (!candidate->is_string() || candidate->get<std::string>().size() > 256) {
+    refuse(400, "candidate must be a string of at most 256 bytes");
+  }
+  return candidate->get<std::string>();
 }
 
 std::uint64_t seed_of(const json& body) {
@@ -461,25 +525,28 @@ Reply CatService::create_section(const std::string& client, const json& body) {
   const std::string usage = string_member(body, "qtiUsagedata", "body");
 
   std::optional<BankDocument> bank;
-  try {
+  SectionDesign design;
+  {
     StorePool::Lease store = stores_.acquire();
-    bank = store->load_bank(bank_name);
-  } catch (const StoreError&) {
-    refuse(400, "sectionConfiguration.bank: the store holds no bank '" + bank_name + "'");
+    try {
+      bank = store->load_bank(bank_name);
+    } catch (const StoreError&) {
+      refuse(400, "sectionConfiguration.bank: the store holds no bank '" + bank_name + "'");
+    }
+    design = section_design(*store, document, *bank);
   }
-  const SessionConfig config = section_config(document, *bank);
   auto section = std::make_shared<Section>();
   section->info = bank->info;
   try {
     auto items = std::make_shared<const ItemBank>(std::move(bank->bank));
-    section->design = std::make_shared<const TestDesign>(std::move(items), config);
+    section->design = std::make_shared<const TestDesign>(std::move(items), design.config);
   } catch (const std::invalid_argument& error) {
     refuse(400, std::string("sectionConfiguration.config: ") + error.what());
   } catch (const std::out_of_range& error) {
     refuse(400, std::string("sectionConfiguration.config: ") + error.what());
   }
   section->row = SectionRow{random_hex(16), client,   bank_name, section->info.version, encoded,
-                            to_json(config), metadata, usage,     false};
+                            to_json(design.config), metadata, usage,     false, design.design, design.design_version};
   writer_.run([&](Store& store) { add_section(store, section->row); });
   remember(section->row.id, section);
   return {201, {{"sectionIdentifier", section->row.id}}};
@@ -547,6 +614,7 @@ std::unique_ptr<ExposureCounts> CatService::exposure_of(const Section& section) 
 Reply CatService::create_session(const std::string& client, const std::string& id, const json& body) {
   if (!body.is_object() && !body.is_null()) refuse(400, "the body must be a JSON object");
   const std::uint64_t seed = seed_of(body);
+  const std::string candidate = candidate_of(body);
   std::shared_ptr<const Section> section;
   {
     StorePool::Lease store = stores_.acquire();
@@ -558,7 +626,7 @@ Reply CatService::create_session(const std::string& client, const std::string& i
   const std::optional<ItemIndex> first = session.next_item(exposure.get());
   SessionRow row;
   writer_.run([&](Store& store) {
-    row = add_session(store, section->row, section->design->config(), seed);
+    row = add_session(store, section->row, section->design->config(), seed, candidate);
     if (!first) {
       store.finish_session(row.session_id, session.estimate(), session.stop_reason());
     } else if (exposure) {
@@ -623,7 +691,7 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
     const ItemResult& result = results[known];
     const std::optional<ItemIndex> index = bank.find(ItemId(result.identifier));
     if (result.identifier != logged_item || !index ||
-        scored(result, bank.item(*index), bank.metadata(*index).content) != logged.response) {
+        scored(result, bank.item(*index), bank.metadata(*index).content).category != logged.response) {
       refuse(409, "session '" + key + "' has moved on: result " + std::to_string(start + known + 1) +
                       " was recorded for item '" + logged_item + "' with another answer; resend from sessionState " +
                       std::to_string(recorded));
@@ -645,7 +713,8 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
   if (result.identifier != item.id().str()) {
     refuse(400, "item '" + result.identifier + "' was not offered: the session offers '" + item.id().str() + "'");
   }
-  const int response = scored(result, item, bank.metadata(*offered).content);
+  const Scored answer = scored(result, item, bank.metadata(*offered).content);
+  const int response = answer.category;
   // The answer and, when it ends the test, the test's end are committed together; the session in memory moves
   // on only once they are.
   Session next = session;
@@ -654,7 +723,8 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
   const std::optional<ItemIndex> following = next.next_item(exposure.get());
   try {
     writer_.run([&](Store& store) {
-      store.append_response(row->session_id, static_cast<std::int64_t>(recorded) + 1, item.id().str(), response);
+      store.append_response(row->session_id, static_cast<std::int64_t>(recorded) + 1, item.id().str(), response,
+                            answer.option);
       if (!following) {
         store.finish_session(row->session_id, next.estimate(), next.stop_reason());
       } else if (exposure) {

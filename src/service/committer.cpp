@@ -53,7 +53,7 @@ void Committer::commit(const std::vector<Job*>& batch) {
   };
   for (Job* job : batch) {
     try {
-      if (!database.in_transaction()) database.execute("BEGIN IMMEDIATE");
+      if (!database.in_transaction()) database.begin(true);
       database.execute("SAVEPOINT job");
     } catch (...) {
       job->error = std::current_exception();
@@ -80,7 +80,7 @@ void Committer::commit(const std::vector<Job*>& batch) {
   }
   if (!database.in_transaction()) return;
   try {
-    database.execute("COMMIT");
+    database.commit();
   } catch (...) {
     fail_written(std::current_exception());
     database.rollback();

@@ -58,23 +58,30 @@ void add_section(Store& store, const SectionRow& section) {
   if (!bank.step()) throw InvalidArgument("the store holds no bank '" + section.bank + "'");
   Statement insert(store.database(),
                    "INSERT INTO service_sections (section_id, client_id, bank_id, bank_version, configuration, config, "
-                   "qti_metadata, qti_usagedata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                   "qti_metadata, qti_usagedata, design, design_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, section.id).bind(2, section.client).bind(3, bank.column_int64(0)).bind(4, section.bank_version);
   insert.bind(5, section.configuration).bind(6, section.config).bind(7, section.qti_metadata);
-  insert.bind(8, section.qti_usagedata).run();
+  insert.bind(8, section.qti_usagedata);
+  if (section.design.empty()) {
+    insert.bind_null(9).bind_null(10);
+  } else {
+    insert.bind(9, section.design).bind(10, section.design_version);
+  }
+  insert.run();
   transaction.commit();
 }
 
 std::optional<SectionRow> find_section(Store& store, const std::string& id) {
   Statement select(store.database(),
                    "SELECT s.section_id, s.client_id, b.name, s.bank_version, s.configuration, s.config, "
-                   "s.qti_metadata, s.qti_usagedata, s.status FROM service_sections s "
+                   "s.qti_metadata, s.qti_usagedata, s.status, s.design, s.design_version FROM service_sections s "
                    "JOIN banks b ON b.bank_id = s.bank_id WHERE s.section_id = ?");
   select.bind(1, id);
   if (!select.step()) return std::nullopt;
   return SectionRow{select.column_text(0), select.column_text(1), select.column_text(2), select.column_int(3),
                     select.column_text(4), select.column_text(5), select.column_text(6), select.column_text(7),
-                    select.column_text(8) == "ended"};
+                    select.column_text(8) == "ended", select.column_text(9),
+                    select.is_null(10) ? 0 : select.column_int(10)};
 }
 
 void end_section(Store& store, const std::string& id) {
@@ -82,10 +89,12 @@ void end_section(Store& store, const std::string& id) {
   update.bind(1, id).run();
 }
 
-SessionRow add_session(Store& store, const SectionRow& section, const SessionConfig& config, std::uint64_t seed) {
+SessionRow add_session(Store& store, const SectionRow& section, const SessionConfig& config, std::uint64_t seed,
+                       const std::string& candidate) {
   Transaction transaction(store.database());
   SessionRow row{random_hex(16), section.id, 0, false};
-  row.session_id = store.create_session(section.bank, section.bank_version, config, seed);
+  row.session_id = store.create_session(section.bank, section.bank_version, config, seed,
+                                        SessionLabels{section.design, section.design_version, candidate});
   Statement insert(store.database(), "INSERT INTO service_sessions (session_key, section_id, session_id) VALUES (?, ?, ?)");
   insert.bind(1, row.key).bind(2, section.id).bind(3, row.session_id).run();
   transaction.commit();

@@ -1,5 +1,5 @@
 #pragma once
-// The service's rows in the irtcat database (schema versions 3 and 4, src/detail/store_schema.hpp): clients, tokens,
+// The service's rows in the irtcat database (schema versions 3, 4 and 7, src/detail/store_schema.hpp): clients, tokens,
 // sections and the sessions of each section. Each function runs on one Store connection, in its own
 // transaction unless it is called inside one.
 
@@ -23,6 +23,8 @@ struct SectionRow {
   std::string qti_metadata;   ///< base64, as sent
   std::string qti_usagedata;  ///< base64, as sent
   bool ended = false;
+  std::string design;      ///< the stored design the section runs; empty for the service's built-in defaults
+  int design_version = 0;
 };
 
 struct SessionRow {
@@ -53,8 +55,10 @@ void add_section(Store& store, const SectionRow& section);
 std::optional<SectionRow> find_section(Store& store, const std::string& id);
 void end_section(Store& store, const std::string& id);
 
-/// Starts the store's session and the section's session row in one transaction; returns the row.
-SessionRow add_session(Store& store, const SectionRow& section, const SessionConfig& config, std::uint64_t seed);
+/// Starts the store's session (labelled with the section's design and `candidate`, the platform's identifier of
+/// the person, if any) and the section's session row in one transaction; returns the row.
+SessionRow add_session(Store& store, const SectionRow& section, const SessionConfig& config, std::uint64_t seed,
+                       const std::string& candidate = {});
 std::optional<SessionRow> find_session(Store& store, const std::string& section, const std::string& key);
 void end_session(Store& store, const std::string& key);
 

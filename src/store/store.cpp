@@ -12,6 +12,7 @@
 
 #include "detail/sqlite_store.hpp"
 #include "detail/store_schema.hpp"
+#include "detail/store_schema_postgresql.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -24,6 +25,9 @@ using detail::reason;
 
 static_assert(Store::kSchemaVersion == static_cast<int>(detail::kStoreMigrations.size()),
               "one migration per schema version");
+static_assert(Store::kSchemaVersion ==
+                  detail::kPostgresBaselineVersion + static_cast<int>(detail::kPostgresMigrations.size()),
+              "PostgreSQL's schema follows every version");
 
 constexpr Model kModelOrder[] = {Model::one_pl, Model::two_pl, Model::three_pl, Model::four_pl,
                                  Model::grm,    Model::gpcm,   Model::pcm};
@@ -77,7 +81,61 @@ std::string_view to_string(ImportOutcome outcome) noexcept {
 
 // ---- opening and the schema --------------------------------------------------------------------------------
 
-Store::Store(const std::string& path, OpenMode mode) : database_(path, mode) { prepare_schema(mode); }
+Store::Store(const std::string& location, OpenMode mode) : database_(location, mode) {
+  if (database_.engine() == Engine::postgresql) {
+    prepare_postgresql_schema(mode);
+  } else {
+    prepare_schema(mode);
+  }
+}
+
+void Store::check_readable_version(int version) {
+  if (version > kSchemaVersion) {
+    fail(database_,
+         "was written by a newer irtcat (schema version " + std::to_string(version) + ", this irtcat reads up to " +
+             std::to_string(kSchemaVersion) + ")",
+         SQLITE_CANTOPEN);
+  }
+  if (version < kSchemaVersion) {
+    fail(database_, "has schema version " + std::to_string(version) + ": open it for writing once to migrate it",
+         SQLITE_READONLY);
+  }
+}
+
+void Store::prepare_postgresql_schema(OpenMode mode) {
+  // The version, or 0 for a database without irtcat's tables (refused when it holds other tables).
+  const auto current_version = [this] {
+    Statement table(database_, "SELECT to_regclass('schema_version') IS NOT NULL");
+    table.step();
+    if (table.column_int(0) != 0) return schema_version();
+    Statement count(database_, "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()");
+    count.step();
+    if (count.column_int64(0) > 0) fail(database_, "is not an irtcat database (no schema version)", SQLITE_NOTADB);
+    return 0;
+  };
+  if (mode == OpenMode::read_only) {
+    const int version = current_version();
+    if (version == 0) fail(database_, "is empty, not an irtcat database", SQLITE_NOTADB);
+    check_readable_version(version);
+    return;
+  }
+  if (current_version() == kSchemaVersion) return;
+  // Under the writers' lock, again: another process may have created or migrated the schema meanwhile.
+  Transaction transaction(database_);
+  int version = current_version();
+  if (version > kSchemaVersion) check_readable_version(version);
+  if (version == kSchemaVersion) return;
+  if (version == 0) {
+    database_.execute(detail::kPostgresBaseline);
+    version = detail::kPostgresBaselineVersion;
+  }
+  for (int step = version; step < kSchemaVersion; ++step) {
+    database_.execute(detail::kPostgresMigrations[static_cast<std::size_t>(step - detail::kPostgresBaselineVersion)]);
+  }
+  Statement update(database_, "UPDATE schema_version SET version = ?");
+  update.bind(1, kSchemaVersion).run();
+  transaction.commit();
+}
 
 void Store::prepare_schema(OpenMode mode) {
   // The first statement reads the file's header: a file that is not a database, or is damaged, fails here.
@@ -98,17 +156,7 @@ void Store::prepare_schema(OpenMode mode) {
   }
   if (mode == OpenMode::read_only) {
     if (empty) fail(database_, "is empty, not an irtcat database", SQLITE_NOTADB);
-    const int version = schema_version();
-    if (version > kSchemaVersion) {
-      fail(database_,
-           "was written by a newer irtcat (schema version " + std::to_string(version) + ", this irtcat reads up to " +
-               std::to_string(kSchemaVersion) + ")",
-           SQLITE_CANTOPEN);
-    }
-    if (version < kSchemaVersion) {
-      fail(database_, "has schema version " + std::to_string(version) + ": open it for writing once to migrate it",
-           SQLITE_READONLY);
-    }
+    check_readable_version(schema_version());
     return;
   }
   try {
@@ -213,7 +261,7 @@ std::vector<ImportOutcome> Store::import_banks(const std::vector<const BankDocum
       id = *existing;
       Statement update(database_,
                        "UPDATE banks SET title = ?, domain = ?, version = ?, scaling = ?, provenance = ?, topics = ?, "
-                       "imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), tests = 0 WHERE bank_id = ?");
+                       "imported_at = utc_now(), tests = 0 WHERE bank_id = ?");
       update.bind(1, info.title).bind(2, info.domain).bind(3, info.version).bind(4, bank.scaling());
       update.bind(5, info.provenance).bind(6, topics).bind(7, id).run();
       Statement items(database_, "DELETE FROM items WHERE bank_id = ?");
@@ -337,7 +385,8 @@ std::optional<BankSummary> Store::bank_summary(const std::string& name) {
   summary.imported_at = select.column_text(7);
 
   Statement models(database_,
-                   "SELECT model, COUNT(*), SUM(status = 'active') FROM items WHERE bank_id = ? GROUP BY model");
+                   "SELECT model, COUNT(*), SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) FROM items WHERE bank_id = ? "
+                   "GROUP BY model");
   models.bind(1, id);
   std::vector<std::string> present;
   while (models.step()) {

@@ -79,9 +79,10 @@ int Store::save_design(const std::string& bank, const DesignDocument& design, co
 }
 
 StoredDesign Store::load_design(const std::string& bank, const std::string& name, std::optional<int> version) {
+  // The CAST gives the parameter a type where it is NULL (PostgreSQL needs one).
   Statement select(database_, std::string(kDesignColumns) +
-                                  "WHERE b.name = ? AND d.name = ? AND (? IS NULL OR d.version = ?) "
-                                  "ORDER BY d.version DESC LIMIT 1");
+                                  "WHERE b.name = ? AND d.name = ? AND "
+                                  "(CAST(? AS INTEGER) IS NULL OR d.version = ?) ORDER BY d.version DESC LIMIT 1");
   select.bind(1, bank).bind(2, name);
   if (version) {
     select.bind(3, *version).bind(4, *version);

@@ -31,7 +31,7 @@ std::uint64_t parse_seed(const Database& database, const std::string& text) {
 // The columns every session query selects, in the order session_row reads them.
 constexpr const char* kSessionColumns =
     "SELECT s.session_id, b.name, s.bank_version, s.config, s.seed, s.status, s.started_at, s.updated_at, s.theta, "
-    "s.se, s.stop_reason, s.offered_item, s.design, s.design_version, s.candidate "
+    "s.se, s.stop_reason, s.offered_item, s.design, s.design_version, s.candidate, s.first_theta, s.first_se "
     "FROM sessions s JOIN banks b ON b.bank_id = s.bank_id ";
 
 // A row of a query that starts with kSessionColumns (responses left empty).
@@ -52,6 +52,8 @@ StoredSession session_row(const Database& database, const Statement& select) {
   row.design = select.column_text(12);
   if (!select.is_null(13)) row.design_version = select.column_int(13);
   row.candidate = select.column_text(14);
+  if (!select.is_null(15)) row.first_theta = select.column_double(15);
+  if (!select.is_null(16)) row.first_se = select.column_double(16);
   return row;
 }
 
@@ -111,12 +113,13 @@ void Store::append_response(std::int64_t session, std::int64_t seq, const std::s
     }
     insert.run();
     Statement touch(database_,
-                    "UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), offered_item = NULL "
+                    "UPDATE sessions SET updated_at = utc_now(), offered_item = NULL "
                     "WHERE session_id = ?");
     touch.bind(1, session).run();
   } catch (const StoreError& error) {
     std::string message = reason(database_, error);
-    if (error.code() == SQLITE_CONSTRAINT && message.find("FOREIGN KEY") != std::string::npos) {
+    if (error.code() == SQLITE_CONSTRAINT &&
+        (message.find("FOREIGN KEY") != std::string::npos || message.find("foreign key") != std::string::npos)) {
       message = "there is no session " + std::to_string(session);
     }
     fail(database_, "session " + std::to_string(session) + ", response " + std::to_string(seq) + ": " + message,
@@ -148,7 +151,7 @@ void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate
 
   Statement update(database_,
                    "UPDATE sessions SET status = 'finished', theta = ?, se = ?, stop_reason = ?, offered_item = NULL, "
-                   "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = ?");
+                   "updated_at = utc_now() WHERE session_id = ?");
   update.bind(1, estimate.theta);
   if (std::isfinite(estimate.se)) {
     update.bind(2, estimate.se);
@@ -160,7 +163,7 @@ void Store::finish_session(std::int64_t session, const AbilityEstimate& estimate
     Statement counts(database_,
                      "INSERT INTO exposure_counts (bank_id, item_id, administered) "
                      "SELECT ?, item_id, 1 FROM responses WHERE session_id = ? AND true "
-                     "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = administered + 1");
+                     "ON CONFLICT (bank_id, item_id) DO UPDATE SET administered = exposure_counts.administered + 1");
     counts.bind(1, bank).bind(2, session).run();
     Statement tests(database_, "UPDATE banks SET tests = tests + 1 WHERE bank_id = ?");
     tests.bind(1, bank).run();
@@ -183,6 +186,18 @@ StoredSession Store::load_session(std::int64_t session) {
     }
     out.responses.emplace_back(responses.column_text(1), responses.column_int(2));
     out.options.push_back(responses.is_null(3) ? std::nullopt : std::optional<int>(responses.column_int(3)));
+  }
+  out.rescored.assign(out.responses.size(), std::nullopt);
+  Statement rescored(database_,
+                     "SELECT seq, response FROM rescored_responses WHERE session_id = ? ORDER BY seq, rescoring_id");
+  rescored.bind(1, session);
+  while (rescored.step()) {
+    const std::int64_t seq = rescored.column_int64(0);
+    if (seq < 1 || seq > static_cast<std::int64_t>(out.responses.size())) {
+      fail(database_, "a rescored response of session " + std::to_string(session) + " is not in its log",
+           SQLITE_CORRUPT);
+    }
+    out.rescored[static_cast<std::size_t>(seq - 1)] = rescored.column_int(1);  // the latest rescoring last
   }
   snapshot.commit();
   return out;

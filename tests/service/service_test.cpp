@@ -7,6 +7,7 @@
 
 #include "detail/csv.hpp"
 #include "service/service_support.hpp"
+#include "store/engines.hpp"
 
 namespace irtcat::testing {
 namespace {
@@ -26,10 +27,9 @@ StoredSession newest_session(const std::string& database) {
   return store.load_session(sessions.back().id);
 }
 
-TEST_CASE("service: a section through the binding gives the items and estimates of a library session with the "
-          "same seed, across a server restart") {
-  Scratch scratch;
-  ServiceFixture service(scratch);
+// A section's session through the binding, checked step by step against a library Session with the same seed,
+// with a server restart half way.
+void check_against_library_session(ServiceFixture& service) {
   const std::string section = service.section({{"bank", "mathematics"}});
   constexpr std::uint64_t kSeed = 20261205;
   const Answer created = service.post(kSections + "/" + section + "/sessions", {{"seed", kSeed}});
@@ -85,6 +85,27 @@ TEST_CASE("service: a section through the binding gives the items and estimates 
   CHECK(finished.responses.size() == twin.history().size());
 }
 
+TEST_CASE("service: a section through the binding gives the items and estimates of a library session with the "
+          "same seed, across a server restart") {
+  Scratch scratch;
+  ServiceFixture service(scratch);
+  check_against_library_session(service);
+}
+
+TEST_CASE("service: on PostgreSQL too, across a server restart") {
+  if (!postgresql_cases_run()) return;
+  Scratch scratch;
+  const PostgresTestDatabase database;
+  {
+    Store store(database.uri());
+    for (const char* bank : {"mathematics", "data_science"}) {
+      store.import_bank(read_bank_json_file(std::string(IRTCAT_ITEM_BANKS) + "/" + bank + ".json"));
+    }
+  }
+  ServiceFixture service(scratch, {}, database.uri());
+  check_against_library_session(service);
+}
+
 TEST_CASE("service: section defaults, overrides, and what GET returns") {
   Scratch scratch;
   ServiceFixture service(scratch);
@@ -122,6 +143,80 @@ TEST_CASE("service: section defaults, overrides, and what GET returns") {
   }
   CHECK(reply.body.at("nextItems").at("itemIdentifiers").empty());
   CHECK(session_config_from_json(newest_session(service.options().database).config).content.topics.empty());
+}
+
+TEST_CASE("service: a section runs a stored design, and its sessions keep the candidate and the options chosen") {
+  Scratch scratch;
+  ServiceFixture service(scratch);
+  {
+    Store store(service.options().database);
+    SessionConfig config;
+    config.stopping.max_length = 4;
+    config.exposure.method = ExposureMethod::randomesque;
+    config.exposure.randomesque_count = 2;
+    REQUIRE(store.save_design("mathematics", DesignDocument{"short", "four items", config, true}) == 1);
+    config.stopping.max_length = 6;
+    REQUIRE(store.save_design("mathematics", DesignDocument{"short", "six items", config, true}) == 2);
+  }
+  const std::string section = service.section({{"bank", "mathematics"}, {"design", "short"}, {"designVersion", 1}});
+  Answer reply = service.post(kSections + "/" + section + "/sessions",
+                              {{"priorData", json::array({{{"key", "candidate"}, {"value", "person-42"}}})}});
+  REQUIRE_MESSAGE(reply.status == 201, reply.text);
+  const std::string key = reply.body.at("sessionIdentifier").get<std::string>();
+  Store reader(service.options().database, OpenMode::read_only);
+  const BankDocument bank = reader.load_bank("mathematics");
+  std::vector<int> chosen;
+  while (!reply.body.at("nextItems").at("itemIdentifiers").empty()) {
+    const std::string item = reply.body.at("nextItems").at("itemIdentifiers").at(0).get<std::string>();
+    const int letter = static_cast<int>(chosen.size() % 3);  // A, B, C, A: some right, some wrong
+    chosen.push_back(letter);
+    reply = service.post(kSections + "/" + section + "/sessions/" + key + "/results",
+                         results_body(option_result(item, static_cast<char>('A' + letter)),
+                                      reply.body.at("sessionState").get<std::string>()));
+    REQUIRE_MESSAGE(reply.status == 200, reply.text);
+  }
+  const StoredSession stored = newest_session(service.options().database);
+  CHECK(stored.design == "short");
+  CHECK(stored.design_version == 1);
+  CHECK(stored.candidate == "person-42");
+  REQUIRE(stored.responses.size() == 4);  // version 1's length, not the latest version's
+  for (std::size_t k = 0; k < chosen.size(); ++k) {
+    CHECK(stored.options[k] == chosen[k]);
+    const ItemContent& content = bank.bank.metadata(*bank.bank.find(ItemId(stored.responses[k].first))).content;
+    CHECK(stored.responses[k].second == (chosen[k] == content.key ? 1 : 0));
+  }
+  const SessionConfig config = session_config_from_json(stored.config);
+  CHECK(config.exposure.randomesque_count == 2);
+  CHECK(config.content.topics.size() == bank.info.topics.size());  // the design balances topics
+
+  // A section that names no design runs the bank's "standard" design once the store holds one.
+  {
+    Store store(service.options().database);
+    SessionConfig standard;
+    standard.stopping.max_length = 5;
+    store.save_design("mathematics", DesignDocument{"standard", "", standard, false});
+  }
+  const std::string plain = service.section({{"bank", "mathematics"}, {"config", {{"stopping", {{"max_length", 3}}}}}});
+  REQUIRE(service.post(kSections + "/" + plain + "/sessions", {{"candidate", "p-7"}}).status == 201);
+  const StoredSession standard = newest_session(service.options().database);
+  CHECK(standard.design == "standard");
+  CHECK(standard.candidate == "p-7");
+  CHECK(session_config_from_json(standard.config).stopping.max_length == 3);  // "config" changes the design
+  CHECK(session_config_from_json(standard.config).content.topics.empty());
+
+  const auto refused = [&](const json& configuration, const std::string& words) {
+    const Answer answer = service.post(kSections, {{"sectionConfiguration", base64(configuration.dump())}});
+    CHECK_MESSAGE(answer.status == 400, answer.text);
+    CHECK_MESSAGE(answer.text.find(words) != std::string::npos, answer.text);
+  };
+  refused({{"bank", "mathematics"}, {"design", "nope"}}, "has no design 'nope'");
+  refused({{"bank", "mathematics"}, {"design", "short"}, {"designVersion", 9}}, "version 9");
+  refused({{"bank", "mathematics"}, {"designVersion", 1}}, "without a design");
+  refused({{"bank", "mathematics"}, {"design", "short"}, {"balanceTopics", false}}, "says whether its topics");
+  refused({{"bank", "mathematics"}, {"config", {{"stopping", {{"max_lenght", 3}}}}}}, "config.stopping.max_lenght");
+  const Answer long_candidate =
+      service.post(kSections + "/" + plain + "/sessions", {{"candidate", std::string(300, 'x')}});
+  CHECK(long_candidate.status == 400);
 }
 
 TEST_CASE("service: a retried result is answered as before and stored once, and a conflicting one is refused") {

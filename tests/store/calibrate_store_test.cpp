@@ -17,6 +17,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/store.hpp"
+#include "store/engines.hpp"
 #include "scratch.hpp"
 #include "test_support.hpp"
 
@@ -55,59 +56,61 @@ std::string export_text(const BankDocument& document) {
 }  // namespace
 
 TEST_CASE("store: replace_item_parameters stores the next version with new parameters and the old content") {
-  Store store(":memory:");
-  store.import_bank(small_bank());
-  const std::int64_t session = store.create_session("demo", 4, SessionConfig{}, 7);
-  const Item calibrated = Item::dichotomous(ItemId("q2"), Model::two_pl, 1.7, -0.25);
+  for_each_engine([&](Store& store) {
+    store.import_bank(small_bank());
+    const std::int64_t session = store.create_session("demo", 4, SessionConfig{}, 7);
+    const Item calibrated = Item::dichotomous(ItemId("q2"), Model::two_pl, 1.7, -0.25);
 
-  CHECK(store.replace_item_parameters("demo", 4, {calibrated}, "calibrated today", "Version 5: q2 calibrated.") == 5);
-  const BankDocument next = store.load_bank("demo");
-  const BankDocument before = small_bank();
-  CHECK(next.info.version == 5);
-  CHECK(next.bank.identity().version == 5);
-  CHECK(next.info.provenance == "Provisional parameters. Version 5: q2 calibrated.");
-  CHECK(next.info.topics == before.info.topics);
-  REQUIRE(next.bank.size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) {
-    CAPTURE(i);
-    const ItemMetadata& is = next.bank.metadata(ItemIndex{i});
-    CHECK(next.bank.items()[i].id() == before.bank.items()[i].id());
-    testing::check_same_content(before.bank.metadata(ItemIndex{i}), is);
-    CHECK(is.parameter_source == (i == 1 ? "calibrated today" : "provisional"));
-  }
-  const Item& q2 = next.bank.items()[1];
-  CHECK(q2.model() == Model::two_pl);
-  CHECK(q2.a() == 1.7);
-  CHECK(q2.b() == -0.25);
-  CHECK(next.bank.items()[0].a() == 1.1);
-  CHECK(next.bank.items()[2].b() == 1.2);
-  // The session started on version 4 still names it, and is not resumed on version 5.
-  const StoredSession stored = store.load_session(session);
-  CHECK(stored.bank_version == 4);
-  CHECK_THROWS_AS(restore_session(stored, std::make_shared<const ItemBank>(next.bank)), SessionError);
+    CHECK(store.replace_item_parameters("demo", 4, {calibrated}, "calibrated today", "Version 5: q2 calibrated.") == 5);
+    const BankDocument next = store.load_bank("demo");
+    const BankDocument before = small_bank();
+    CHECK(next.info.version == 5);
+    CHECK(next.bank.identity().version == 5);
+    CHECK(next.info.provenance == "Provisional parameters. Version 5: q2 calibrated.");
+    CHECK(next.info.topics == before.info.topics);
+    REQUIRE(next.bank.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+      CAPTURE(i);
+      const ItemMetadata& is = next.bank.metadata(ItemIndex{i});
+      CHECK(next.bank.items()[i].id() == before.bank.items()[i].id());
+      testing::check_same_content(before.bank.metadata(ItemIndex{i}), is);
+      CHECK(is.parameter_source == (i == 1 ? "calibrated today" : "provisional"));
+    }
+    const Item& q2 = next.bank.items()[1];
+    CHECK(q2.model() == Model::two_pl);
+    CHECK(q2.a() == 1.7);
+    CHECK(q2.b() == -0.25);
+    CHECK(next.bank.items()[0].a() == 1.1);
+    CHECK(next.bank.items()[2].b() == 1.2);
+    // The session started on version 4 still names it, and is not resumed on version 5.
+    const StoredSession stored = store.load_session(session);
+    CHECK(stored.bank_version == 4);
+    CHECK_THROWS_AS(restore_session(stored, std::make_shared<const ItemBank>(next.bank)), SessionError);
+  });
 }
 
 TEST_CASE("store: replace_item_parameters refuses bad calls and then changes nothing") {
-  Store store(":memory:");
-  store.import_bank(small_bank());
-  const std::string before = export_text(store.load_bank("demo"));
-  const Item q1 = Item::dichotomous(ItemId("q1"), Model::two_pl, 1.2, 0.1);
-  const Item unknown = Item::dichotomous(ItemId("q9"), Model::two_pl, 1.2, 0.1);
+  for_each_engine([&](Store& store) {
+    store.import_bank(small_bank());
+    const std::string before = export_text(store.load_bank("demo"));
+    const Item q1 = Item::dichotomous(ItemId("q1"), Model::two_pl, 1.2, 0.1);
+    const Item unknown = Item::dichotomous(ItemId("q9"), Model::two_pl, 1.2, 0.1);
 
-  SUBCASE("an id the bank does not hold") {
-    CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {q1, unknown}, "calibrated", "note"), UnknownItem);
-  }
-  SUBCASE("another version than the one read") {
-    CHECK_THROWS_AS(store.replace_item_parameters("demo", 3, {q1}, "calibrated", "note"), StoreError);
-  }
-  SUBCASE("an unknown bank") {
-    CHECK_THROWS_AS(store.replace_item_parameters("other", 4, {q1}, "calibrated", "note"), StoreError);
-  }
-  SUBCASE("no items, an item twice, no source") {
-    CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {}, "calibrated", "note"), InvalidArgument);
-    CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {q1, q1}, "calibrated", "note"), InvalidArgument);
-    CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {q1}, "", "note"), InvalidArgument);
-  }
-  CHECK(export_text(store.load_bank("demo")) == before);
-  CHECK(store.load_bank("demo").info.version == 4);
+    SUBCASE("an id the bank does not hold") {
+      CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {q1, unknown}, "calibrated", "note"), UnknownItem);
+    }
+    SUBCASE("another version than the one read") {
+      CHECK_THROWS_AS(store.replace_item_parameters("demo", 3, {q1}, "calibrated", "note"), StoreError);
+    }
+    SUBCASE("an unknown bank") {
+      CHECK_THROWS_AS(store.replace_item_parameters("other", 4, {q1}, "calibrated", "note"), StoreError);
+    }
+    SUBCASE("no items, an item twice, no source") {
+      CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {}, "calibrated", "note"), InvalidArgument);
+      CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {q1, q1}, "calibrated", "note"), InvalidArgument);
+      CHECK_THROWS_AS(store.replace_item_parameters("demo", 4, {q1}, "", "note"), InvalidArgument);
+    }
+    CHECK(export_text(store.load_bank("demo")) == before);
+    CHECK(store.load_bank("demo").info.version == 4);
+  });
 }
