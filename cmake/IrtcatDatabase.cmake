@@ -1,6 +1,7 @@
 # The default database: build/irtcat.db made from the shipped text banks by the built irtcat tool, so that a
 # fresh `cmake --build` gives a ready store. The tool finds it at the path compiled in here (IRTCAT_DEFAULT_DB),
-# unless --db FILE or $IRTCAT_DB names another, and makes it itself on first use if it was deleted.
+# unless --db FILE or $IRTCAT_DB names another, and makes it itself on first use if it was deleted. An installed irtcat
+# does not use it: its default database is $XDG_DATA_HOME/irtcat/irtcat.db (src/cli/default_database.cpp).
 # Included after the irtcat_cli target is defined.
 
 set(IRTCAT_SHIPPED_BANKS

@@ -48,7 +48,7 @@ int main(int argc, char** argv) try {
   std::printf("  best-fitting role (P meets)\n");
   for (std::size_t c = 0; c < roles.roles.size() && c < candidates.size(); ++c) {
     std::printf("%-6s %-28s", candidates[c].id.c_str(), candidates[c].population.c_str());
-    for (const DomainOutcome& domain : outcomes[c].domains) std::printf(" %8.0f", roles.scale.score(domain.estimate.theta));
+    for (const DomainOutcome& domain : outcomes[c].domains) std::printf(" %8.1f", roles.scale.score(domain.estimate.theta));
     const RoleFit& best = outcomes[c].fit.front();
     std::printf("  %s (%.2f)\n", roles.roles[best.role].title.c_str(), best.probability);
   }

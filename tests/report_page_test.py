@@ -1,5 +1,5 @@
 """The HTML report of a small battery study in headless Chromium at 800 and 1400 px wide, driven over the DevTools
-protocol (a pipe: Python's standard library only, as tests/service/candidate_page_test.py). At each width:
+protocol (tests/devtools_browser.py: a pipe, Python's standard library only). At each width:
 
 - nothing overflows sideways: document.documentElement.scrollWidth <= the window's width (wide tables scroll inside
   their own container);
@@ -12,127 +12,13 @@ protocol (a pipe: Python's standard library only, as tests/service/candidate_pag
 Usage: report_page_test.py IRTCAT CHROMIUM ROLES_JSON WORK_DIR
 """
 
-import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(condition, message):
-    if not condition:
-        fail(message)
-
-
-class Browser:
-    """Headless Chromium with the DevTools protocol on a pipe (--remote-debugging-pipe: commands in on fd 3,
-    replies and events out on fd 4, each message JSON ended by a NUL byte), one page attached in flat mode."""
-
-    def __init__(self, chromium, work):
-        to_browser_read, to_browser_write = os.pipe()
-        from_browser_read, from_browser_write = os.pipe()
-        command_fd = os.dup2(to_browser_read, 100)  # above any descriptor the child sets up
-        event_fd = os.dup2(from_browser_write, 101)
-
-        def descriptors():
-            os.dup2(command_fd, 3)
-            os.dup2(event_fd, 4)
-
-        self.process = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-proxy-server", "--hide-scrollbars", "--remote-debugging-pipe", "--window-size=800,1000",
-             "--user-data-dir=" + os.path.join(work, "profile"), "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chromium.log"), "w"),
-            preexec_fn=descriptors, close_fds=False)
-        for fd in (to_browser_read, from_browser_write, command_fd, event_fd):
-            os.close(fd)
-        self.writer = os.fdopen(to_browser_write, "wb", buffering=0)
-        self.reader = os.fdopen(from_browser_read, "rb", buffering=0)
-        self.buffer = b""
-        self.next_id = 0
-        self.session = None
-        self.console = []
-
-    def _receive(self):
-        while b"\0" not in self.buffer:
-            chunk = self.reader.read(65536)
-            if not chunk:
-                fail("Chromium closed the DevTools pipe")
-            self.buffer += chunk
-        message, self.buffer = self.buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method, params=None, page=True):
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params or {}}
-        if page and self.session:
-            message["sessionId"] = self.session
-        self.writer.write(json.dumps(message).encode() + b"\0")
-        while True:
-            reply = self._receive()
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    fail(method + ": " + json.dumps(reply["error"]))
-                return reply.get("result", {})
-            name = reply.get("method", "")
-            if name == "Runtime.consoleAPICalled":
-                self.console.append(" ".join(str(a.get("value", a.get("description", "")))
-                                             for a in reply["params"].get("args", [])))
-            elif name == "Runtime.exceptionThrown":
-                self.console.append(json.dumps(reply["params"]["exceptionDetails"])[:500])
-            elif name == "Log.entryAdded":
-                self.console.append(reply["params"]["entry"].get("text", ""))
-
-    def attach(self):
-        target = self.send("Target.createTarget", {"url": "about:blank"}, page=False)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 page=False)["sessionId"]
-        for domain in ("Runtime", "Page", "Log"):
-            self.send(domain + ".enable")
-
-    def resize(self, width, height):
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-
-    def load(self, url):
-        self.send("Page.navigate", {"url": url})
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.evaluate("document.readyState === 'complete' && location.href === %s" % json.dumps(url)):
-                return
-            time.sleep(0.05)
-        fail("timed out loading " + url)
-
-    def evaluate(self, expression):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            fail("evaluate " + expression[:200] + ": " + json.dumps(result["exceptionDetails"])[:500])
-        return result["result"].get("value")
-
-    def screenshot(self, path):
-        """The viewport (a whole-page capture of the report takes seconds to encode)."""
-        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
-        with open(path, "wb") as out:
-            out.write(base64.b64decode(data))
-        return os.path.getsize(path)
-
-    def close(self):
-        try:
-            self.send("Browser.close", page=False)
-        except SystemExit:
-            pass
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+from devtools_browser import Browser, check
 
 
 # Measured in the page: one object per property the report must have.
@@ -172,9 +58,9 @@ def main():
     with open(blank_page, "w") as blank:
         blank.write("<!DOCTYPE html><html><body></body></html>")
 
-    browser = Browser(chromium, work)
+    browser = Browser(chromium, work, window_size=(800, 1000), hide_scrollbars=True)
     try:
-        browser.attach()
+        browser.attach(("Runtime", "Page", "Log"))
         summary = []
         for width in (800, 1400):
             browser.resize(width, 1000)

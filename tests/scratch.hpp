@@ -62,13 +62,11 @@ class Scratch {
     return path(name);
   }
   /// Runs `irtcat <arguments>` with standard input from /dev/null.
-  Run irtcat(const std::string& arguments) const {
-    std::string command = IRTCAT_CLI;
-    command += ' ';
-    command += arguments;
-    command += " > " + path("stdout") + " 2> " + path("stderr") + " < /dev/null";
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(path("stdout")), slurp(path("stderr"))};
+  Run irtcat(const std::string& arguments) const { return run_shell(command_line(arguments) + " < /dev/null"); }
+  /// Runs `irtcat <arguments>` with the file `input` piped to its standard input (`cat input | irtcat ...`: a pipe,
+  /// which cannot seek, as in a shell pipeline).
+  Run irtcat_piped(const std::string& arguments, const std::string& input) const {
+    return run_shell("cat '" + input + "' | " + command_line(arguments));
   }
   /// A database `name` in the folder holding the shipped banks named (all six when none are).
   std::string database(const std::string& name, const std::vector<std::string>& banks = {}) const {
@@ -89,6 +87,18 @@ class Scratch {
   }
 
  private:
+  std::string command_line(const std::string& arguments) const {
+    std::string command = IRTCAT_CLI;
+    command += ' ';
+    command += arguments;
+    command += " > " + path("stdout") + " 2> " + path("stderr");
+    return command;
+  }
+  Run run_shell(const std::string& command) const {
+    const int raw = std::system(command.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(path("stdout")), slurp(path("stderr"))};
+  }
+
   static inline int counter_ = 0;
   std::filesystem::path dir_;
 };

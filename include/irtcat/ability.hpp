@@ -2,7 +2,7 @@
 // Ability estimation: maximum likelihood (ML), maximum a posteriori (MAP, catR's "BM"), expected a posteriori
 // (EAP) and Warm's weighted likelihood (WLE), each with its standard error and a status.
 //
-// Conventions (DESIGN.md; they are catR's):
+// Conventions (docs/conventions.md; they are catR's):
 //   ML, MAP, WLE  the maximum on `bounds` (default [−4, 4]); when it lies at an end (constant patterns, some 3PL
 //                 patterns) that end is returned with status lower_bound / upper_bound.
 //   SE            ML and WLE: 1/√I(θ̂); MAP: 1/√(I(θ̂) + 1/σ²) (normal prior), 1/√I(θ̂) (uniform prior);

@@ -1,5 +1,5 @@
 #pragma once
-// The bank JSON format of item_banks/ (DESIGN.md): one file per domain, items with their content and their
+// The bank JSON format of item_banks/ (docs/conventions.md): one file per domain, items with their content and their
 // parameters with provenance. Reviewable as text; the build turns it into the SQLite store.
 //
 //   {"format": "irtcat.bank", "version": 1,

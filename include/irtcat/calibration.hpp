@@ -31,7 +31,7 @@
 
 namespace irtcat {
 
-/// The models an item can be calibrated with. Rasch and 1PL differ in what is estimated (DESIGN.md, mirt):
+/// The models an item can be calibrated with. Rasch and 1PL differ in what is estimated (docs/conventions.md, mirt):
 /// Rasch fixes a = 1 and estimates the latent variance; 1PL estimates one slope common to all its items.
 enum class CalibrationModel {
   rasch,     ///< a = 1, latent variance free (mean 0)

@@ -1,5 +1,5 @@
 #pragma once
-// The items CSV format (DESIGN.md): a header, then one item per row.
+// The items CSV format (docs/conventions.md): a header, then one item per row.
 //
 //   id,model,a,b,c,d[,b1,b2,...][,domain,topic]
 //

@@ -1,7 +1,7 @@
 #pragma once
 // Item response models: one item's category probabilities, their theta-derivatives and Fisher information.
 //
-// Conventions (DESIGN.md; catR and mirt agree with them):
+// Conventions (docs/conventions.md; catR and mirt agree with them):
 //   4PL   P(θ) = c + (d − c) / (1 + exp(−D·a·(θ − b)))       3PL: d = 1; 2PL: c = 0, d = 1; 1PL: common a
 //   GRM   P*_k = 1 / (1 + exp(−D·a·(θ − b_k))), P_k = P*_k − P*_{k+1}, P*_0 = 1, P*_{K+1} = 0 (Samejima 1969)
 //   GPCM  P_k ∝ exp(Σ_{v=1..k} D·a·(θ − b_v)), the empty sum for k = 0 (Muraki 1992); PCM: a = 1

@@ -1,5 +1,5 @@
 #pragma once
-// The wide responses CSV (DESIGN.md), as R users keep it: `person_id,<item id>,<item id>,...`, one person per
+// The wide responses CSV (docs/conventions.md), as R users keep it: `person_id,<item id>,<item id>,...`, one person per
 // row; a cell is 0/1 or a category 0..K, empty (or NA) where the item was not administered. A file whose first
 // column is not `person_id` is read as a plain matrix: every column is an item and persons are numbered 1, 2, ...
 

@@ -33,7 +33,7 @@ std::string wrap_words(std::string_view text, std::size_t width, std::string_vie
 /// `text` quoted for a CSV cell if it needs to be (comma, quote, line break, leading or trailing blank).
 std::string csv_quoted(std::string_view text);
 
-// Input values quoted in error messages, kept on one line: errors are one line (DESIGN.md's command-line
+// Input values quoted in error messages, kept on one line: errors are one line (docs/conventions.md's command-line
 // contract), but a value read from a file can hold anything, a quoted CSV cell a line break, a JSON string a tab.
 
 /// `text` with every control character (below 0x20, and 0x7f) written as an escape: \n, \r, \t, or \xHH.

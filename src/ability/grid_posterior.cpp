@@ -1,6 +1,8 @@
 #include "irtcat/grid_posterior.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "detail/check.hpp"
@@ -89,7 +91,14 @@ PosteriorMoments GridPosterior::moments(Workspace* workspace) const {
   Eigen::ArrayXd& w = workspace ? workspace->buffers().posterior_weights : own;
   exp_from_max(log_base_, log_likelihood_, w);
   const double total = w.sum();
-  const double mean = (w * nodes_).sum() / total;
+  double mean = (w * nodes_).sum() / total;
+  // Summing n terms w·θ, each at most max|θ| times its weight, is exact to within about n·ε·max|θ| of the mean: a
+  // mean closer to 0 than that is 0 as far as the arithmetic can tell. A posterior symmetric about 0 (no answers
+  // yet, a prior centred on the grid) then has mean 0, not 1.7e-19.
+  const double largest = std::max(std::abs(nodes_(0)), std::abs(nodes_(nodes_.size() - 1)));
+  if (std::abs(mean) <= static_cast<double>(nodes_.size()) * std::numeric_limits<double>::epsilon() * largest) {
+    mean = 0.0;
+  }
   const double variance = (w * (nodes_ - mean).square()).sum() / total;
   return {mean, std::sqrt(variance)};
 }

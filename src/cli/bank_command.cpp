@@ -1,6 +1,6 @@
 // irtcat bank import|export|validate|list|show: the banks of the SQLite store, and the database every store
-// command opens (--db FILE, else $IRTCAT_DB, else the build's irtcat.db, made from item_banks/ when absent).
-// bank responses and bank rescore are in bank_answers_command.cpp.
+// command opens (--db FILE, else $IRTCAT_DB, else the default database of default_database.cpp, made from the
+// shipped banks when absent). bank responses and bank rescore are in bank_answers_command.cpp.
 
 #include <algorithm>
 #include <cstdlib>
@@ -41,7 +41,7 @@ void create_default_database(const std::string& path) {
   std::vector<BankDocument> documents;
   for (const std::string& name : split(IRTCAT_DEFAULT_BANKS, ',')) {
     if (name.empty()) continue;
-    documents.push_back(read_bank_json_file((fs::path(IRTCAT_ITEM_BANKS) / (name + ".json")).string()));
+    documents.push_back(read_bank_json_file((fs::path(shipped_data_directory()) / (name + ".json")).string()));
   }
   if (!fs::path(path).parent_path().empty()) fs::create_directories(fs::path(path).parent_path());
   std::string scratch = path;
@@ -52,7 +52,7 @@ void create_default_database(const std::string& path) {
     std::vector<const BankDocument*> pointers;
     for (const BankDocument& document : documents) pointers.push_back(&document);
     store.import_banks(pointers);
-    import_shipped_designs(store, (fs::path(IRTCAT_ITEM_BANKS) / "designs").string());
+    import_shipped_designs(store, (fs::path(shipped_data_directory()) / "designs").string());
   }
   std::error_code ignored;
   if (fs::exists(path)) {
@@ -62,7 +62,8 @@ void create_default_database(const std::string& path) {
   fs::rename(scratch, path);
 }
 
-std::string format_number(double value) { return format_double(value); }
+// For people: parameters and rates to 3 decimals (the shipped banks give no more), trailing zeros dropped.
+std::string format_number(double value) { return rounded_decimals(value, 3); }
 
 void show_bank(std::ostream& out, const BankSummary& summary, const BankDocument& document) {
   const BankInfo& info = summary.info;
@@ -118,7 +119,7 @@ std::string database_path(const std::string& db_option) {
   if (const char* environment = std::getenv("IRTCAT_DB"); environment != nullptr && *environment != '\0') {
     return environment;
   }
-  const std::string path = IRTCAT_DEFAULT_DB;
+  const std::string path = default_database_path();
   if (!fs::exists(path)) create_default_database(path);
   return path;
 }
@@ -138,7 +139,7 @@ void add_bank_command(CLI::App& app) {
   CLI::App* bank =
       app.add_subcommand("bank", "Banks in the store: import, export, validate, list, show, responses, rescore, copy");
   bank->require_subcommand(1);
-  const std::string db_help = "The database file (default: $IRTCAT_DB, else the build's irtcat.db)";
+  const std::string db_help = kDatabaseHelp;
 
   CLI::App* import = bank->add_subcommand("import", "Import bank JSON files in one transaction: all or nothing");
   import->add_option("files", flags->files, "Bank JSON files (item_banks/*.json)")->required();

@@ -1,11 +1,9 @@
 // irtcat calibrate: item parameters from a response matrix by marginal maximum likelihood (EM), written in the items
 // CSV format with standard-error and fit columns. A summary line goes to standard error, with a warning line for
-// parameters on a bound or outside the scoring range; a progress line too, but only when standard error is a
+// parameters on a bound or outside the scoring range; a progress bar too, but only when standard error is a
 // terminal. --summary FILE writes the overall results as JSON. With --store BANK the estimated items' parameters also
 // replace those of the same items in the stored bank, as its next version. A calibration that estimated no item is
 // an error (exit status 1, nothing written).
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +13,7 @@
 #include <fstream>
 
 #include "cli/cli_common.hpp"
+#include "cli/progress.hpp"
 #include "irtcat/ability.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/calibration_csv.hpp"
@@ -138,6 +137,40 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
   }
 }
 
+// How close EM is to its convergence test, 0..1, for the progress bar: EM converges linearly, so the logarithm of the
+// largest change (and of the largest score) falls roughly in a straight line, and the share of the way from its first
+// value to the tolerance's is a fair measure of the work done. The two criteria must both hold: the lesser share
+// counts, and the bar never moves back.
+class ConvergenceCloseness {
+ public:
+  explicit ConvergenceCloseness(const CalibrationOptions& options)
+      : change_tolerance_(options.tolerance), gradient_tolerance_(options.gradient_tolerance) {}
+
+  double operator()(const CalibrationProgress& progress) {
+    if (first_change_ == 0) {
+      first_change_ = progress.max_change;
+      first_gradient_ = progress.max_gradient;
+    }
+    const double share = std::min(log_share(first_change_, progress.max_change, change_tolerance_),
+                                  log_share(first_gradient_, progress.max_gradient, gradient_tolerance_));
+    best_ = std::max(best_, share);
+    return best_;
+  }
+
+ private:
+  static double log_share(double first, double now, double tolerance) {
+    if (!(now > tolerance)) return 1.0;
+    if (!(first > tolerance) || !(now > 0)) return 0.0;
+    return std::clamp(std::log(first / now) / std::log(first / tolerance), 0.0, 1.0);
+  }
+
+  double change_tolerance_;
+  double gradient_tolerance_;
+  double first_change_ = 0.0;
+  double first_gradient_ = 0.0;
+  double best_ = 0.0;
+};
+
 }  // namespace
 
 void add_calibrate_command(CLI::App& app) {
@@ -172,7 +205,8 @@ void add_calibrate_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "calibrate", "Estimate item parameters by marginal maximum likelihood (EM, mirt's defaults): items CSV");
   command->add_option("--responses", flags->responses,
-                      "Responses CSV: person_id,<item id>,... or a plain matrix whose header is the item ids")
+                      "Responses CSV: person_id,<item id>,... or a plain matrix whose header is the item ids; - reads "
+                      "standard input")
       ->required();
   command->add_option("--model", flags->model,
                       "rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm; or one per item, comma-separated")
@@ -211,7 +245,7 @@ void add_calibrate_command(CLI::App& app) {
   CLI::Option* store = command->add_option(
       "--store", flags->store,
       "Also replace the estimated items' parameters in this stored bank, as its next version (content kept)");
-  command->add_option("--db", flags->db, "With --store: the database file (default: $IRTCAT_DB, else the build's irtcat.db)")
+  command->add_option("--db", flags->db, kStoreDatabaseHelp)
       ->needs(store);
   command->add_flag("--force", flags->force,
                     "With --store: store items whose b (or a threshold) lies outside the scoring range [-4, 4] too")
@@ -274,7 +308,7 @@ void add_calibrate_command(CLI::App& app) {
                               "' (expected rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm)");
       }
     }
-    const ResponseTable table = read_responses_csv_file(flags->responses);
+    const ResponseTable table = read_responses_argument(flags->responses);
     std::optional<Store> store;
     std::optional<BankDocument> target;
     if (!flags->store.empty()) {
@@ -297,15 +331,20 @@ void add_calibrate_command(CLI::App& app) {
       throw InvalidArgument("--model: " + std::to_string(models.size()) + " models for " +
                             std::to_string(table.item_ids.size()) + " items; give one, or one per item");
     }
-    if (isatty(STDERR_FILENO)) {
-      options.progress = [](const CalibrationProgress& progress) {
-        std::fprintf(stderr, "\rcalibrate: cycle %d/%d, log-likelihood %.4f, largest change %.2e   ", progress.cycle,
-                     progress.max_cycles, progress.log_likelihood, progress.max_change);
-        std::fflush(stderr);
+    TerminalProgress bar("calibrate", "cycles");
+    if (bar.active()) {
+      options.progress = [&bar, closeness = ConvergenceCloseness(options)](const CalibrationProgress& progress) mutable {
+        char note[48];
+        std::snprintf(note, sizeof note, "largest change %.1e", progress.max_change);
+        bar.show(closeness(progress), static_cast<std::size_t>(progress.cycle),
+                 static_cast<std::size_t>(progress.max_cycles), note);
       };
     }
     const CalibrationResult result = calibrate(table, models, options, fixed ? &*fixed : nullptr);
-    if (options.progress) std::fputs("\n", stderr);
+    if (result.status == CalibrationStatus::converged) {
+      bar.show(1.0, static_cast<std::size_t>(result.cycles), static_cast<std::size_t>(options.max_cycles), "converged");
+    }
+    bar.finish();
     // Nothing estimated is an error, not an empty items CSV: one line, nothing written.
     if (result.status == CalibrationStatus::no_items) {
       std::string message = result.message;

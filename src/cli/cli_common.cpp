@@ -1,9 +1,11 @@
 #include "cli/cli_common.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "irtcat/error.hpp"
+#include "irtcat/responses_csv.hpp"
 #include "irtcat/text.hpp"
 
 namespace irtcat::cli {
@@ -21,6 +23,32 @@ Output::Output(const std::string& path) {
   if (path.empty()) return;
   file_ = std::make_unique<std::ofstream>(path, std::ios::binary);
   if (!*file_) throw InvalidArgument("--out: cannot write to " + quoted_value(path));
+}
+
+std::string fixed_decimals(double value, int decimals) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  const int size = std::snprintf(nullptr, 0, "%.*f", decimals, value);
+  std::string text(static_cast<std::size_t>(size) + 1, '\0');
+  std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
+  text.pop_back();
+  // Rounded to zero: no sign (a tiny negative value is zero for a reader).
+  if (text.front() == '-' && text.find_first_not_of("-0.") == std::string::npos) text.erase(0, 1);
+  return text;
+}
+
+std::string rounded_decimals(double value, int decimals) {
+  std::string text = fixed_decimals(value, decimals);
+  if (text.find('.') != std::string::npos && std::isfinite(value)) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+ResponseTable read_responses_argument(const std::string& path) {
+  if (path == kStandardInput) return read_responses_csv(std::cin, "standard input");
+  return read_responses_csv_file(path);
 }
 
 Interval parse_interval(const std::string& text, const std::string& option) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "irtcat/ability.hpp"
+#include "irtcat/response_table.hpp"
 
 namespace irtcat::cli {
 
@@ -21,6 +22,19 @@ class Output {
  private:
   std::unique_ptr<std::ofstream> file_;
 };
+
+/// What --responses names: "-" for standard input, else a file.
+inline constexpr const char* kStandardInput = "-";
+/// A responses CSV from the file `path`, or from standard input when `path` is "-" (errors then name "standard
+/// input"). Throws as read_responses_csv.
+ResponseTable read_responses_argument(const std::string& path);
+
+/// A number for people (reports, summaries), with `decimals` digits after the point: "0.123", "174.9". A value that
+/// rounds to zero prints as "0.000", never "-0.000" or 1.7e-19; infinities print as "inf" and "-inf". CSV and JSON
+/// keep format_double's round-trip digits instead.
+std::string fixed_decimals(double value, int decimals);
+/// The same with trailing zeros dropped: 1.239 -> "1.239", 0.2 -> "0.2", 1 -> "1", 1.23456 -> "1.235".
+std::string rounded_decimals(double value, int decimals);
 
 /// "lo:hi" as an interval; throws InvalidArgument naming `option` otherwise.
 Interval parse_interval(const std::string& text, const std::string& option);
@@ -62,7 +76,26 @@ class Store;
 namespace irtcat::cli {
 /// Stores every design file of `directory` (item_banks/designs) for every bank of `store`, in one transaction.
 void import_shipped_designs(Store& store, const std::string& directory);
-/// The database: `db_option` if given, else $IRTCAT_DB, else the build's irtcat.db (made from item_banks/ if absent).
+/// The help text of --db (calibrate's with "With --store:" before it).
+inline constexpr const char* kDatabaseHelp =
+    "The database file (default: $IRTCAT_DB; else the build's irtcat.db for a built irtcat, "
+    "$XDG_DATA_HOME/irtcat/irtcat.db for an installed one)";
+inline constexpr const char* kStoreDatabaseHelp =
+    "With --store: the database file (default: $IRTCAT_DB; else the build's irtcat.db for a built irtcat, "
+    "$XDG_DATA_HOME/irtcat/irtcat.db for an installed one)";
+
+/// The database: `db_option` if given, else $IRTCAT_DB, else default_database_path(), made from the shipped banks and
+/// designs (shipped_data_directory()) when it does not exist yet.
 std::string database_path(const std::string& db_option);
+
+/// The folder of the shipped banks, roles.json and designs/: share/irtcat of the install prefix for an installed
+/// irtcat (found from the executable's location), else the source tree's item_banks/ (src/cli/default_database.cpp).
+std::string shipped_data_directory();
+/// True when this executable is the one in the build folder that holds the build's irtcat.db.
+bool running_from_build_tree();
+/// The default database: the build's irtcat.db when running_from_build_tree(), else
+/// $XDG_DATA_HOME/irtcat/irtcat.db, or ~/.local/share/irtcat/irtcat.db when XDG_DATA_HOME is unset or not absolute.
+/// Throws InvalidArgument when neither XDG_DATA_HOME nor HOME gives a place.
+std::string default_database_path();
 
 }  // namespace irtcat::cli

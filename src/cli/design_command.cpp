@@ -84,7 +84,7 @@ void add_design_command(CLI::App& app) {
     DesignFlags design;
   };
   auto flags = std::make_shared<Flags>();
-  const std::string db_help = "The database file (default: $IRTCAT_DB, else the build's irtcat.db)";
+  const std::string db_help = kDatabaseHelp;
   CLI::App* design = app.add_subcommand(
       "design", "Test designs stored per bank (rule, estimator, exposure, content, start, stop): import, create, list, "
                 "show, calibrate-exposure");
@@ -205,7 +205,10 @@ void add_design_command(CLI::App& app) {
     auto items = std::make_shared<const ItemBank>(std::move(bank.bank));
     const bool terminal = isatty(STDERR_FILENO) != 0;
     const auto progress = [terminal](int iteration, double max_rate) {
-      if (terminal) std::cerr << "\rexposure calibration: iteration " << iteration << ", highest rate " << max_rate << std::flush;
+      if (terminal) {
+        std::cerr << "\rexposure calibration: iteration " << iteration << ", highest rate "
+                  << fixed_decimals(max_rate, 4) << std::flush;
+      }
     };
     const SympsonHetterResult result = conditional
                                            ? calibrate_conditional_sympson_hetter(items, config, options, progress)

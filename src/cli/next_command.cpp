@@ -24,7 +24,8 @@ void add_next_command(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("next", "The item a rule picks next for each person: person_id,item_id");
   command->add_option("--items", flags->items, "Items CSV")->required();
-  command->add_option("--responses", flags->responses, "Responses CSV of the items given so far")->required();
+  command->add_option("--responses", flags->responses, "Responses CSV of the items given so far (- for standard input)")
+      ->required();
   command->add_option("--rule", flags->rule, "mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random")
       ->capture_default_str()
       ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "a_stratified", "random"}, CLI::ignore_case));
@@ -36,7 +37,7 @@ void add_next_command(CLI::App& app) {
     config.selection.rule = selection_rule_from_string(flags->rule);
     config.estimation = flags->estimation.options();
     auto bank = std::make_shared<const ItemBank>(read_items_csv_file(flags->items, flags->estimation.scaling));
-    const ResponseTable table = read_responses_csv_file(flags->responses);
+    const ResponseTable table = read_responses_argument(flags->responses);
     const auto patterns = response_patterns(table, *bank);
     const TestDesign design(bank, config);
     Output output(flags->out);

@@ -19,13 +19,14 @@ void add_score_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand("score", "Estimate each person's ability: person_id,theta,se,status");
   command->add_option("--items", flags->items, "Items CSV (id,model,a,b,c,d or b1,b2,...)")->required();
-  command->add_option("--responses", flags->responses, "Responses CSV (person_id,<item id>,...)")->required();
+  command->add_option("--responses", flags->responses, "Responses CSV (person_id,<item id>,...; - for standard input)")
+      ->required();
   command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
   flags->estimation.add_to(*command);
   command->callback([flags] {
     const EstimationOptions options = flags->estimation.options();
     const ItemBank bank = read_items_csv_file(flags->items, flags->estimation.scaling);
-    const ResponseTable table = read_responses_csv_file(flags->responses);
+    const ResponseTable table = read_responses_argument(flags->responses);
     const auto patterns = response_patterns(table, bank);
     Output output(flags->out);
     std::ostream& out = output.stream();

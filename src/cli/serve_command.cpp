@@ -10,10 +10,6 @@
 #include "cli/cli_common.hpp"
 #include "irtcat/service.hpp"
 
-#ifndef IRTCAT_ITEM_BANKS
-#define IRTCAT_ITEM_BANKS "item_banks"
-#endif
-
 namespace irtcat::cli {
 
 void add_serve_command(CLI::App& app) {
@@ -24,13 +20,13 @@ void add_serve_command(CLI::App& app) {
     unsigned threads = 0;
     std::size_t max_body = 1 << 20;
     int token_lifetime = 3600;
-    std::string roles = std::string(IRTCAT_ITEM_BANKS) + "/roles.json";
+    std::string roles = shipped_data_directory() + "/roles.json";
     std::string client_name;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* command =
       app.add_subcommand("serve", "Serve adaptive tests over HTTP (1EdTech CAT REST binding; see docs/service.md)");
-  command->add_option("--db", flags->db, "The database file (default: $IRTCAT_DB, else the build's irtcat.db)");
+  command->add_option("--db", flags->db, kDatabaseHelp);
   command->add_option("--host", flags->host, "Address to listen on (TLS belongs to a reverse proxy)")
       ->capture_default_str();
   command->add_option("--port", flags->port, "Port to listen on (0: any free port)")

@@ -2,8 +2,6 @@
 // row per simulee, or the six-domain battery with role profiles over the shipped banks (bank JSON files in --banks,
 // or the banks of a database with --db), writing the per-candidate CSV, the study JSON and the HTML report.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +10,7 @@
 
 #include "cli/cli_common.hpp"
 #include "cli/design_flags.hpp"
+#include "cli/progress.hpp"
 #include "irtcat/battery_files.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
@@ -23,10 +22,6 @@
 #include "irtcat/sympson_hetter.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/thetas_csv.hpp"
-
-#ifndef IRTCAT_ITEM_BANKS
-#define IRTCAT_ITEM_BANKS "item_banks"
-#endif
 
 namespace irtcat::cli {
 namespace {
@@ -40,7 +35,7 @@ struct SimulateFlags {
   int candidates = 1000;
   std::string population = "roles";
   std::string true_thetas;
-  std::string banks = IRTCAT_ITEM_BANKS;
+  std::string banks = shipped_data_directory();
   std::string db;
   std::string roles;
   std::string out_dir = "study";
@@ -48,14 +43,13 @@ struct SimulateFlags {
   DesignFlags design;
 };
 
+// The study's progress callback: a bar on standard error when it is a terminal, else none (nothing is drawn).
 std::function<void(std::size_t, std::size_t)> terminal_progress() {
-  if (!isatty(STDERR_FILENO)) return {};
-  return [](std::size_t done, std::size_t total) {
-    const int width = 40;
-    const int filled = total ? static_cast<int>(width * done / total) : width;
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, total);
-    if (done == total) std::fprintf(stderr, "\n");
+  auto bar = std::make_shared<TerminalProgress>("simulate", "candidates");
+  if (!bar->active()) return {};
+  return [bar](std::size_t done, std::size_t total) {
+    bar->show(total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0, done, total);
+    if (done == total) bar->finish();
   };
 }
 
@@ -93,7 +87,7 @@ void run_single_bank(const SimulateFlags& flags) {
   options.threads = flags.threads;
   options.progress = terminal_progress();
   if (!flags.responses.empty()) {
-    options.responses.push_back(post_hoc_responses(read_responses_csv_file(flags.responses), *bank, simulees));
+    options.responses.push_back(post_hoc_responses(read_responses_argument(flags.responses), *bank, simulees));
   }
   const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank, config)}};
   const auto outcomes = run_study(designs, simulees, nullptr, options);
@@ -205,7 +199,8 @@ void add_simulate_command(CLI::App& app) {
       "items). Without: the six-domain battery over the shipped banks with role profiles (files in --out-dir)");
   command->add_option("--items", flags->items, "Items CSV (single-bank form)");
   command->add_option("--thetas", flags->thetas, "True abilities, CSV id,theta (single-bank form)");
-  command->add_option("--responses", flags->responses, "Complete response matrix: post-hoc simulation");
+  command->add_option("--responses", flags->responses,
+                      "Complete response matrix: post-hoc simulation (- for standard input)");
   command->add_option("--seed", flags->seed, "Seed: the same seed gives the same study on any thread count")->capture_default_str();
   command->add_option("--threads", flags->threads, "Worker threads (0: every core)")->capture_default_str();
   command->add_option("--candidates", flags->candidates, "Battery: simulated candidates")->capture_default_str();

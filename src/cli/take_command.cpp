@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cctype>
 #include <cmath>
-#include <iomanip>
 #include <random>
 
 #include "cli/cli_common.hpp"
@@ -16,10 +15,6 @@
 #include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/text.hpp"
-
-#ifndef IRTCAT_ITEM_BANKS
-#define IRTCAT_ITEM_BANKS "item_banks"
-#endif
 
 namespace irtcat::cli {
 namespace {
@@ -108,15 +103,16 @@ void report(std::ostream& out, const BankInfo& info, const RoleCatalog& catalog,
   const AbilityEstimate& estimate = session.estimate();
   const double score = catalog.scale.score(estimate.theta);
   const std::string& level = catalog.levels[static_cast<std::size_t>(catalog.level_of(estimate.theta))].name;
+  // For people: θ and SE to 3 decimals, the scale score to 1 (150 + 50θ moves 0.05 per 0.001 of θ).
   out << "\nTest finished: " << session.history().size() << " items (" << to_string(session.stop_reason()) << ").\n"
-      << std::fixed << std::setprecision(3) << "theta " << estimate.theta << ", SE " << estimate.se << '\n'
-      << std::setprecision(0) << "scale score " << score << " of " << catalog.scale.max;
+      << "theta " << fixed_decimals(estimate.theta, 3) << ", SE " << fixed_decimals(estimate.se, 3) << '\n'
+      << "scale score " << fixed_decimals(score, 1) << " of " << rounded_decimals(catalog.scale.max, 1);
   if (std::isfinite(estimate.se)) {
     // theta ± 1.96 SE, mapped to the scale (which clips at its ends).
-    out << " (95 % interval " << catalog.scale.score(estimate.theta - 1.96 * estimate.se) << " to "
-        << catalog.scale.score(estimate.theta + 1.96 * estimate.se) << ')';
+    out << " (95 % interval " << fixed_decimals(catalog.scale.score(estimate.theta - 1.96 * estimate.se), 1) << " to "
+        << fixed_decimals(catalog.scale.score(estimate.theta + 1.96 * estimate.se), 1) << ')';
   }
-  out << ", level " << level << '\n' << std::defaultfloat << std::setprecision(6);
+  out << ", level " << level << '\n';
   out << "by topic:\n";
   for (const TopicScore& topic : topic_scores(session.design().bank(), session.history(), info.topics)) {
     out << "  " << (topic.topic.empty() ? "(no topic)" : topic.topic) << ": " << topic.items
@@ -130,7 +126,7 @@ void add_take_command(CLI::App& app) {
   struct Flags {
     std::string bank;
     std::string db;
-    std::string roles = std::string(IRTCAT_ITEM_BANKS) + "/roles.json";
+    std::string roles = shipped_data_directory() + "/roles.json";
     std::string candidate;
     std::int64_t resume = 0;
     std::optional<std::uint64_t> seed;
@@ -141,7 +137,7 @@ void add_take_command(CLI::App& app) {
       "take", "Take an adaptive test in the terminal (answers are stored at once); the bank's standard design unless "
               "--design or options say otherwise");
   command->add_option("--bank", flags->bank, "The stored bank to test on (irtcat bank list)");
-  command->add_option("--db", flags->db, "The database file (default: $IRTCAT_DB, else the build's irtcat.db)");
+  command->add_option("--db", flags->db, kDatabaseHelp);
   command->add_option("--resume", flags->resume, "Continue the stored session with this id")
       ->check(CLI::PositiveNumber);
   command->add_option("--candidate", flags->candidate, "The candidate's identifier, stored with the session");

@@ -159,8 +159,17 @@ TEST_CASE("ability: no responses") {
   CHECK(map.se == doctest::Approx(2.0));
   const AbilityEstimate eap = expected_a_posteriori(bank, none, NormalPrior{0.0, 1.0});
   CHECK(eap.status == EstimateStatus::no_responses);
-  CHECK(eap.theta == doctest::Approx(0.0).scale(1));
+  // Exactly 0, not the summation's rounding noise (1.7e-19): the prior is symmetric about the grid's centre.
+  CHECK(eap.theta == 0.0);
   CHECK(eap.se == doctest::Approx(1.0).epsilon(0.01));  // the N(0, 1) SD on a 33-point grid
+  for (const int points : {21, 31, 61, 101}) {
+    CAPTURE(points);
+    CHECK(expected_a_posteriori(bank, none, NormalPrior{0.0, 1.0}, QuadratureGrid{-4.0, 4.0, points}).theta == 0.0);
+  }
+  // A prior off the centre keeps its mean on the grid (a truncated normal's, a little inside 1.5).
+  const double shifted = expected_a_posteriori(bank, none, NormalPrior{1.5, 1.0}).theta;
+  CHECK(shifted > 1.4);
+  CHECK(shifted < 1.5);
   CHECK(weighted_likelihood(bank, none).status == EstimateStatus::no_responses);
 }
 

@@ -5,7 +5,7 @@
 //
 // Where the objective has one maximum on [−4, 4] (376 of 384 rows) the estimates must agree. Where it has
 // several (some 3PL and 4PL patterns), catR's uniroot returns whichever root its bracketing reaches, while irtcat
-// returns the highest maximum (DESIGN.md): there irtcat's objective must be at least the reference's.
+// returns the highest maximum (docs/conventions.md): there irtcat's objective must be at least the reference's.
 
 #include <doctest/doctest.h>
 

@@ -72,3 +72,17 @@ TEST_CASE("cli: score's numbers are the library's") {
   const irtcat::AbilityEstimate eap = irtcat::estimate_ability(plain, patterns[1], options);
   CHECK(grid.out.find("p2," + irtcat::detail::format_double(eap.theta) + ",") != std::string::npos);
 }
+
+TEST_CASE("cli: score gives a person with no answers the prior's centre, 0 under N(0, 1), not rounding noise") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  const std::string responses = scratch.write("responses.csv", "person_id,x1,x2,x3\nnone,,,\n");
+  for (const char* estimator : {"ml", "map", "eap", "wle"}) {
+    const Run run = scratch.irtcat("score --items " + items + " --responses " + responses + " --estimator " + estimator);
+    CAPTURE(estimator);
+    CAPTURE(run.out);
+    CHECK(run.status == 0);
+    CHECK(run.out.starts_with("person_id,theta,se,status\nnone,0,"));
+    CHECK(run.out.ends_with(",no_responses\n"));
+  }
+}

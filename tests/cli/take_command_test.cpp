@@ -174,7 +174,7 @@ TEST_CASE("take: a piped test asks again on unknown answers and reports theta, S
   const char* level = *stored.theta < -0.5 ? "beginning" : *stored.theta < 1.0 ? "developing" : "accomplished";
   std::ostringstream scale;
   scale << std::fixed;
-  scale.precision(0);
+  scale.precision(1);
   const auto scaled = [](double theta) { return std::clamp(150.0 + 50.0 * theta, 0.0, 300.0); };
   scale << "scale score " << score << " of 300 (95 % interval " << scaled(*stored.theta - 1.96 * *stored.se) << " to "
         << scaled(*stored.theta + 1.96 * *stored.se) << "), level " << level << '\n';

@@ -12,7 +12,7 @@ using irtcat::testing::one_of_each_model;
 
 namespace {
 
-// Literal values computed independently (Python, the textbook formulas of DESIGN.md, double precision).
+// Literal values computed independently (Python, the textbook formulas of docs/conventions.md, double precision).
 // Tolerance 1e-13: the two computations differ only by rounding in a handful of operations.
 constexpr double kExact = 1e-13;
 

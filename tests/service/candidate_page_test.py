@@ -1,9 +1,10 @@
-"""The candidate's page of `irtcat serve` driven in headless Chromium over the DevTools protocol (a pipe, so only
-Python's standard library is needed): a platform makes a section and a candidate's token, the "candidate" opens the
-link, clicks an option and the submit button for every question, reloads the page halfway (the session must carry
-on), and reads the result. The page must agree with the service's own report of the session: the same items in
-the same order, each answer scored from the option clicked, the same scale score, level and topic counts. Screenshots
-of a question and of the result must not be blank, and the console must stay silent.
+"""The candidate's page of `irtcat serve` driven in headless Chromium over the DevTools protocol
+(tests/devtools_browser.py: a pipe, so only Python's standard library is needed): a platform makes a section and a
+candidate's token, the "candidate" opens the link, clicks an option and the submit button for every question,
+reloads the page halfway (the session must carry on), and reads the result. The page must agree with the service's
+own report of the session: the same items in the same order, each answer scored from the option clicked, the same
+scale score, level and topic counts. Screenshots of a question and of the result must not be blank, and the console
+must stay silent.
 
 Usage: candidate_page_test.py IRTCAT DATABASE BANK_JSON CHROMIUM WORK_DIR
 """
@@ -20,15 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(condition, message):
-    if not condition:
-        fail(message)
+from devtools_browser import Browser, check, fail
 
 
 class Service:
@@ -73,116 +66,6 @@ class Service:
         self.process.wait(timeout=30)
 
 
-class Browser:
-    """Headless Chromium with the DevTools protocol on a pipe (--remote-debugging-pipe: commands in on fd 3,
-    replies and events out on fd 4, each message JSON ended by a NUL byte), one page attached in flat mode."""
-
-    def __init__(self, chromium, work):
-        to_browser_read, to_browser_write = os.pipe()
-        from_browser_read, from_browser_write = os.pipe()
-        # Above any descriptor the child will set up, so that moving them to 3 and 4 cannot clobber one another.
-        command_fd = os.dup2(to_browser_read, 100)
-        event_fd = os.dup2(from_browser_write, 101)
-
-        def descriptors():
-            os.dup2(command_fd, 3)
-            os.dup2(event_fd, 4)
-
-        self.process = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-proxy-server", "--remote-debugging-pipe", "--window-size=1000,1100",
-             "--user-data-dir=" + os.path.join(work, "profile"), "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chromium.log"), "w"),
-            preexec_fn=descriptors, close_fds=False)
-        for fd in (to_browser_read, from_browser_write, command_fd, event_fd):
-            os.close(fd)
-        self.writer = os.fdopen(to_browser_write, "wb", buffering=0)
-        self.reader = os.fdopen(from_browser_read, "rb", buffering=0)
-        self.buffer = b""
-        self.next_id = 0
-        self.session = None
-        self.console = []  # console messages and uncaught exceptions of the page
-
-    def _receive(self):
-        while b"\0" not in self.buffer:
-            chunk = self.reader.read(65536)
-            if not chunk:
-                fail("Chromium closed the DevTools pipe")
-            self.buffer += chunk
-        message, self.buffer = self.buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method, params=None, page=True):
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params or {}}
-        if page and self.session:
-            message["sessionId"] = self.session
-        self.writer.write(json.dumps(message).encode() + b"\0")
-        while True:
-            reply = self._receive()
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    fail(method + ": " + json.dumps(reply["error"]))
-                return reply.get("result", {})
-            method_name = reply.get("method", "")
-            if method_name == "Runtime.consoleAPICalled":
-                self.console.append(" ".join(str(a.get("value", a.get("description", "")))
-                                             for a in reply["params"].get("args", [])))
-            elif method_name == "Runtime.exceptionThrown":
-                self.console.append(json.dumps(reply["params"]["exceptionDetails"])[:500])
-
-    def open(self, url):
-        target = self.send("Target.createTarget", {"url": "about:blank"}, page=False)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 page=False)["sessionId"]
-        self.send("Runtime.enable")
-        self.send("Page.enable")
-        self.send("Page.navigate", {"url": url})
-
-    def evaluate(self, expression):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            fail("evaluate " + expression + ": " + json.dumps(result["exceptionDetails"])[:500])
-        return result["result"].get("value")
-
-    def wait_for(self, expression, seconds=30):
-        deadline = time.time() + seconds
-        guarded = "(() => { try { return (%s); } catch (e) { return null; } })()" % expression  # page still loading
-        while time.time() < deadline:
-            value = self.evaluate(guarded)
-            if value:
-                return value
-            time.sleep(0.05)
-        fail("timed out waiting for " + expression + "; page state " +
-             str(self.evaluate("document.body && document.body.dataset.state")))
-
-    def click(self, selector):
-        """A real mouse click at the middle of the element (pressed and released), as a candidate clicks."""
-        box = self.evaluate("(() => { const e = document.querySelector(%s); e.scrollIntoView({block: 'center'});"
-                            " const r = e.getBoundingClientRect();"
-                            " return [r.left + r.width / 2, r.top + r.height / 2]; })()" % json.dumps(selector))
-        for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent",
-                      {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1})
-
-    def screenshot(self, path):
-        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
-        with open(path, "wb") as out:
-            out.write(base64.b64decode(data))
-        return os.path.getsize(path)
-
-    def close(self):
-        try:
-            self.send("Browser.close", page=False)
-        except SystemExit:
-            pass
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 def main():
     irtcat, template, bank_file, chromium, work = sys.argv[1:6]
     shutil.rmtree(work, ignore_errors=True)
@@ -215,8 +98,9 @@ def main():
         check(status == 200 and issued["scope"] == "take:" + section, "candidate token: %s %s" % (status, issued))
         candidate = issued["access_token"]
 
-        browser = Browser(chromium, work)
-        browser.open("about:blank")
+        browser = Browser(chromium, work, window_size=(1000, 1100))
+        browser.attach()
+        browser.navigate("about:blank")
         browser.wait_for("document.readyState === 'complete'")
         blank = browser.screenshot(os.path.join(work, "blank.png"))  # what "looks blank" is measured against
         browser.send("Page.navigate", {"url": service.base + "/take/" + section + "#token=" + candidate})

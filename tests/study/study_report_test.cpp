@@ -21,6 +21,13 @@ struct SmallStudy {
   std::vector<SimulatedCandidate> candidates;
   std::vector<CandidateOutcome> outcomes;
   StudySummary summary;
+
+  /// The study's report without roles, with the settings the CLI would write (an ad-hoc design, seed 8, N(0, 1)
+  /// candidates). It refers to this study's members: keep the study alive while the report is in use.
+  StudyReport report(bool topics_balanced) const {
+    return {designs, candidates, outcomes, summary, nullptr, "small",
+            study_settings("ad hoc", config, 8, candidates.size(), "normal", topics_balanced)};
+  }
 };
 
 SmallStudy small_study(int candidates, int max_length, std::optional<double> se_target = std::nullopt) {
@@ -75,8 +82,7 @@ TEST_CASE("study report: a conditional bin's standard errors are those of its ca
 
 TEST_CASE("study report: study.json types its settings, keys exposure by item id and writes null for empty bins") {
   const SmallStudy study = small_study(30, 6);
-  const StudyReport report{study.designs, study.candidates, study.outcomes, study.summary, nullptr, "small",
-                           study_settings("ad hoc", study.config, 8, study.candidates.size(), "normal", false)};
+  const StudyReport report = study.report(false);
   std::ostringstream out;
   write_study_json(out, report);
   const auto json = nlohmann::ordered_json::parse(out.str());  // keeps the file's key order
@@ -124,8 +130,7 @@ TEST_CASE("study report: study.json types its settings, keys exposure by item id
 TEST_CASE("study report: the HTML report has round ticks, titles above charts and a length histogram that fits") {
   SUBCASE("one length: one labelled bar") {
     const SmallStudy study = small_study(20, 5);
-    const StudyReport report{study.designs, study.candidates, study.outcomes, study.summary, nullptr, "small",
-                             study_settings("ad hoc", study.config, 8, study.candidates.size(), "normal", true)};
+    const StudyReport report = study.report(true);
     std::ostringstream out;
     write_study_html(out, report);
     const std::string html = out.str();
