@@ -59,8 +59,9 @@ class SqliteCursor final : public Cursor {
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
     const int code = sqlite3_prepare_v2(database, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
-    statement_ = raw;
+    // A constructor that throws runs no destructor: the statement is finalized here before any throw.
     if (code != SQLITE_OK) {
+      sqlite3_finalize(raw);
       std::string context = "database '";
       context += shown;
       context += "': cannot prepare \"";
@@ -69,8 +70,10 @@ class SqliteCursor final : public Cursor {
       fail(database, code, context);
     }
     if (raw == nullptr || (tail != nullptr && !only_space(std::string_view(tail, sql.data() + sql.size() - tail)))) {
+      sqlite3_finalize(raw);
       throw StoreError("Statement: expected exactly one SQL statement", SQLITE_MISUSE);
     }
+    statement_ = raw;
   }
   ~SqliteCursor() override { sqlite3_finalize(statement_); }
   SqliteCursor(const SqliteCursor&) = delete;
