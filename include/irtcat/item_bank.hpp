@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct ItemContent {
 /// order). Nullopt for an option the content does not have, a position beyond the item's categories, or a
 /// dichotomous item without a key.
 std::optional<int> option_category(const Item& item, const ItemContent& content, std::size_t option) noexcept;
+
+/// Option `option`'s letter: "A" for 0, "B" for 1, ... (options are at most 26).
+std::string option_letter(std::size_t option);
+/// The option a letter names, either case ("b" and "B" are 1); nullopt for anything but one letter A-Z.
+std::optional<int> option_from_letter(std::string_view text) noexcept;
 
 /// What the bank knows about an item beside its parameters.
 struct ItemMetadata {

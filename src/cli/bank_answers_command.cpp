@@ -1,7 +1,6 @@
 // irtcat bank responses|rescore: the answers stored for a bank's items, as a responses CSV of scores (for
 // irtcat calibrate) or of the options chosen (for distractor analysis), and correcting an item's key.
 
-#include <cctype>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -18,9 +17,7 @@ namespace {
 
 // "B" as option 1; throws InvalidArgument for anything but one letter A-Z.
 int parse_key(const std::string& text) {
-  if (text.size() == 1 && std::isalpha(static_cast<unsigned char>(text[0]))) {
-    return std::toupper(static_cast<unsigned char>(text[0])) - 'A';
-  }
+  if (const std::optional<int> option = option_from_letter(text)) return *option;
   throw InvalidArgument("bank rescore: --key " + text + " is not an option letter (A, B, C, ...)");
 }
 
@@ -53,7 +50,7 @@ void write_responses(Store& store, const std::string& name, bool options, std::o
       if (!options) {
         cells[index->value] = std::to_string(test.score(k));
       } else if (test.options[k]) {
-        cells[index->value] = std::string(1, static_cast<char>('A' + *test.options[k]));
+        cells[index->value] = option_letter(static_cast<std::size_t>(*test.options[k]));
       }
     }
     out << test.id;
@@ -64,7 +61,7 @@ void write_responses(Store& store, const std::string& name, bool options, std::o
   }
 }
 
-std::string letter_of(int option) { return option < 0 ? "none" : std::string(1, static_cast<char>('A' + option)); }
+std::string letter_of(int option) { return option < 0 ? "none" : option_letter(static_cast<std::size_t>(option)); }
 
 }  // namespace
 

@@ -44,12 +44,11 @@ struct Answer {
 std::optional<Answer> parse_answer(const std::string& line, const Item& item, const ItemContent& content) {
   const std::string answer = std::string(trim(line));
   if (!content.options.empty()) {
-    if (answer.size() != 1) return std::nullopt;
-    const int letter = std::toupper(static_cast<unsigned char>(answer[0])) - 'A';
-    if (letter < 0) return std::nullopt;
-    const std::optional<int> category = option_category(item, content, static_cast<std::size_t>(letter));
+    const std::optional<int> letter = option_from_letter(answer);
+    if (!letter) return std::nullopt;
+    const std::optional<int> category = option_category(item, content, static_cast<std::size_t>(*letter));
     if (!category) return std::nullopt;
-    return Answer{*category, letter};
+    return Answer{*category, *letter};
   }
   if (answer.empty() || answer.size() > 2 || !std::all_of(answer.begin(), answer.end(), ::isdigit)) return std::nullopt;
   const int category = std::stoi(answer);

@@ -219,6 +219,16 @@ std::optional<int> option_category(const Item& item, const ItemContent& content,
   return position == content.key ? 1 : 0;
 }
 
+std::string option_letter(std::size_t option) { return std::string(1, static_cast<char>('A' + option)); }
+
+std::optional<int> option_from_letter(std::string_view text) noexcept {
+  if (text.size() != 1) return std::nullopt;
+  const char ch = text[0];
+  if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+  if (ch >= 'a' && ch <= 'z') return ch - 'a';
+  return std::nullopt;
+}
+
 double test_information(const ItemBank& bank, std::span<const ItemIndex> items, double theta) {
   double sum = 0.0;
   for (ItemIndex index : items) sum += information(bank.item(index), theta, bank.scaling());

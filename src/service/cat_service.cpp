@@ -230,10 +230,10 @@ Scored scored(const ItemResult& result, const Item& item, const ItemContent& con
   const int categories = item.category_count();
   if (result.response && !content.options.empty()) {
     const std::string& answer = *result.response;
-    const int letter = answer.size() == 1 ? std::toupper(static_cast<unsigned char>(answer[0])) - 'A' : -1;
+    const int letter = option_from_letter(answer).value_or(-1);
     if (letter < 0 || letter >= static_cast<int>(content.options.size())) {
       refuse(400, "item '" + id + "': RESPONSE '" + answer + "' is not one of its options A-" +
-                      std::string(1, static_cast<char>('A' + content.options.size() - 1)));
+                      option_letter(content.options.size() - 1));
     }
     if (is_dichotomous(item.model()) && content.key < 0) {
       refuse(400, "item '" + id + "' has no stored key: send its SCORE");

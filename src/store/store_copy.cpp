@@ -131,12 +131,13 @@ StoreCopy copy_store(Store& from, Store& to) {
   }
   if (target.engine() == Engine::postgresql) {
     // The copied keys were given, not drawn: the identity sequences continue after them.
-    for (const char* table : {"banks", "sessions", "rescorings"}) {
-      const std::string key = std::string_view(table) == "banks"      ? "bank_id"
-                              : std::string_view(table) == "sessions" ? "session_id"
-                                                                      : "rescoring_id";
-      target.execute(std::string("SELECT setval(pg_get_serial_sequence('") + table + "', '" + key +
-                     "'), COALESCE((SELECT MAX(" + key + ") FROM " + table + "), 0) + 1, false)");
+    const std::pair<const char*, const char*> identities[] = {
+        {"banks", "bank_id"}, {"sessions", "session_id"}, {"rescorings", "rescoring_id"}};
+    for (const auto& identity : identities) {
+      const std::string table = identity.first;
+      const std::string key = identity.second;
+      target.execute("SELECT setval(pg_get_serial_sequence('" + table + "', '" + key + "'), COALESCE((SELECT MAX(" +
+                     key + ") FROM " + table + "), 0) + 1, false)");
     }
   }
   transaction.commit();

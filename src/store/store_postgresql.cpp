@@ -241,7 +241,6 @@ class PostgresConnection final : public Connection {
     }
     return result;
   }
-  const std::string& shown() const noexcept { return shown_; }
 
  private:
   void set_up() {

@@ -25,8 +25,6 @@ struct LoggedAnswer {
   int score = 0;  // the latest rescored score, else the logged one
 };
 
-std::string option_letter(int option) { return std::string(1, static_cast<char>('A' + option)); }
-
 // The estimate a finished session ends with when its answers score as `stored` says now: its own estimator, on
 // the bank as it is (answers to items the bank no longer holds are left out).
 AbilityEstimate final_estimate(const StoredSession& stored, const ItemBank& bank) {
@@ -63,7 +61,7 @@ RescoreSummary Store::rescore_item(const std::string& bank_name, const std::stri
   }
   if (key < 0 || key >= static_cast<int>(content.options.size())) {
     throw InvalidArgument(function + ": key " + std::to_string(key) + " is not one of item " + quoted_value(item_id) +
-                          "'s options A-" + option_letter(static_cast<int>(content.options.size()) - 1));
+                          "'s options A-" + option_letter(content.options.size() - 1));
   }
   const std::int64_t bank_row = bank_id(bank_name);
   RescoreSummary summary;

@@ -76,10 +76,8 @@ TEST_CASE("copy: every session resumes on the copy exactly as on the original, o
     const StoredSession first = store.load_session(ids[0]);
     store.rescore_item("mathematics", first.responses[0].first, (*first.options[0] + 1) % 4, "test");
   }
-  int engines = 0;
   for_each_engine_location(
       [&](const std::string& location) {
-        ++engines;
         Store from(original, OpenMode::read_only);
         Store to(location);
         const StoreCopy copied = copy_store(from, to);
@@ -116,5 +114,4 @@ TEST_CASE("copy: every session resumes on the copy exactly as on the original, o
         CHECK(to.sessions().size() == 4);
       },
       scratch.path("copy.db"));
-  CHECK(engines >= 1);
 }
