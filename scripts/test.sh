@@ -12,4 +12,5 @@ if [ -z "${IRTCAT_TEST_PG:-}" ]; then
   IRTCAT_TEST_PG=$(bash scripts/pg_cluster.sh start "$cluster")
   export IRTCAT_TEST_PG
 fi
-ctest --test-dir build --output-on-failure -j "$(nproc)"
+# A test that hangs fails after 10 minutes instead of holding the run (the slowest takes under a minute).
+ctest --test-dir build --output-on-failure --timeout 600 -j "$(nproc)"

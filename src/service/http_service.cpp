@@ -16,6 +16,8 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <regex>
 #include <thread>
@@ -70,6 +72,9 @@ struct Service::Impl {
   httplib::Server server;
   int port = 0;
   int listener = -1;  ///< the listening socket, once bound
+  /// run()'s progress, for stop(): httplib's stop() does nothing until its listen loop has begun.
+  enum class Phase { before, running, after };
+  std::atomic<Phase> phase{Phase::before};
 
   using Handler = std::function<Reply(const std::string& client, const httplib::Request&, const json& body)>;
 
@@ -259,9 +264,23 @@ Service::~Service() = default;
 
 int Service::port() const noexcept { return impl_->port; }
 
-void Service::run() { impl_->server.listen_after_bind(); }
+void Service::run() {
+  Impl::Phase expected = Impl::Phase::before;
+  if (!impl_->phase.compare_exchange_strong(expected, Impl::Phase::running)) return;  // stopped before it ran
+  impl_->server.listen_after_bind();
+  impl_->phase = Impl::Phase::after;
+}
 
-void Service::stop() { impl_->server.stop(); }
+void Service::stop() {
+  Impl::Phase expected = Impl::Phase::before;
+  if (impl_->phase.compare_exchange_strong(expected, Impl::Phase::after)) return;  // run() will not serve
+  // run() has begun: a stop between its start and httplib's listen loop would be lost (a server that ignores
+  // SIGTERM), so wait for the loop, or for run() to have returned.
+  while (impl_->phase == Impl::Phase::running && !impl_->server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->server.stop();
+}
 
 ClientCredentials add_service_client(const std::string& database, const std::string& name) {
   Store store(database, OpenMode::create);

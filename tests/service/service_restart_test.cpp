@@ -45,7 +45,7 @@ class ServerProcess {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);  // its errors too, for a failure's message
     std::vector<std::string> arguments = {IRTCAT_CLI, "serve", "--db", database_, "--port", "0", "--threads", "4"};
     std::vector<char*> argv;
     for (std::string& argument : arguments) argv.push_back(argument.data());
@@ -82,18 +82,26 @@ class ServerProcess {
     int status = 0;
     ::waitpid(pid, &status, 0);
   }
-  /// Ends the server as an operator would (SIGTERM) and returns its exit status.
+  /// Ends the server as an operator would (SIGTERM) and returns its exit status; -1 when a signal ended it, -2
+  /// when it was still running 30 s later (it is then killed, so that a server ignoring SIGTERM fails the test
+  /// instead of hanging it).
   int terminate() {
     listening_ = false;
     const pid_t pid = pid_.exchange(-1);
     ::kill(pid, SIGTERM);
     int status = 0;
+    for (int wait = 0; wait < 3000; ++wait) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return -2;
   }
   /// The server's pid once it listens, -1 before (a kill then would only restart the start, slow under ASan).
   pid_t listening_pid() const noexcept { return listening_ ? pid_.load() : -1; }
   int port() const noexcept { return port_; }
+  std::string log() const { return scratch_.path(log_); }
 
  private:
   const Scratch& scratch_;
@@ -135,7 +143,9 @@ void drive_through_kills(const Scratch& scratch, const std::string& database, in
   int restarts = 0;
   const auto call = [&](int k, const std::string& path, const std::string& body, const std::string& type) -> Answer {
     ServerProcess& server = *processes[static_cast<std::size_t>(k)];
-    for (;;) {
+    for (int attempt = 0;; ++attempt) {
+      // 25 kills over two servers cannot fail one call 50 times: more means a server that cannot answer.
+      REQUIRE_MESSAGE(attempt < 50, "no reply to " << path << " after 50 restarts: " << slurp(server.log()));
       httplib::Headers headers;
       if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
       if (httplib::Result result = http[static_cast<std::size_t>(k)]->Post(path, headers, body, type)) {
@@ -158,14 +168,14 @@ void drive_through_kills(const Scratch& scratch, const std::string& database, in
   REQUIRE(made.status == 201);
   const std::string section = made.body.at("sectionIdentifier").get<std::string>();
 
-  // The killer: 25 SIGKILLs of a listening server, 20-200 ms apart, wherever it is in a call.
-  std::atomic<bool> done{false};
-  std::thread killer([&] {
+  // The killer: 25 SIGKILLs of a listening server, 20-200 ms apart, wherever it is in a call. A jthread: a
+  // failed REQUIRE below leaves through its destructor, which stops and joins it.
+  std::jthread killer([&](const std::stop_token& done) {
     std::mt19937_64 rng(77);
-    for (int kills = 0; kills < 25 && !done;) {
+    for (int kills = 0; kills < 25 && !done.stop_requested();) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 180));
       const pid_t pid = processes[rng() % processes.size()]->listening_pid();
-      if (pid > 0 && !done) {
+      if (pid > 0 && !done.stop_requested()) {
         ::kill(pid, SIGKILL);
         ++kills;
       }
@@ -203,7 +213,7 @@ void drive_through_kills(const Scratch& scratch, const std::string& database, in
       session.reply = reply.body;
     }
   }
-  done = true;
+  killer.request_stop();
   killer.join();
   MESSAGE("restarts after SIGKILL: " << restarts);
   CHECK(restarts >= 3);

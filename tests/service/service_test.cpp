@@ -3,6 +3,7 @@
 // body and change nothing stored, /openapi.json lists every route the server answers, and clients see only
 // their own sections.
 
+#include <future>
 #include <random>
 
 #include "detail/csv.hpp"
@@ -522,6 +523,35 @@ TEST_CASE("service: thousands of mutated requests never crash the server or corr
     const StoredSession stored = reader.load_session(row.id);
     CHECK(stored.responses.size() <= 1);  // one offered item, so at most its one answer
   }
+}
+
+TEST_CASE("service: a stop that comes as run() begins, or before it, still stops the server") {
+  // httplib's own stop() is lost when it comes before its listen loop has begun: `irtcat serve` then ignored a
+  // SIGTERM sent as soon as it printed its port. Each round races stop() against run()'s start; a lost stop
+  // would leave run() serving, which the 10 s wait reports (and the later stops then end).
+  Scratch scratch;
+  ServiceOptions options;
+  options.database = service_database(scratch);
+  options.port = 0;
+  options.threads = 1;
+  for (int round = 0; round < 200; ++round) {
+    Service service(options);
+    std::promise<void> returned;
+    std::future<void> ran = returned.get_future();
+    std::thread runner([&] {
+      service.run();
+      returned.set_value();
+    });
+    if (round % 2 == 1) std::this_thread::sleep_for(std::chrono::microseconds(round * 5));
+    service.stop();
+    const bool stopped = ran.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    while (ran.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) service.stop();
+    runner.join();
+    REQUIRE_MESSAGE(stopped, "round " << round << ": run() went on serving after stop()");
+  }
+  Service never_run(options);
+  never_run.stop();
+  never_run.run();  // a stop before run(): run() returns at once
 }
 
 }  // namespace
