@@ -47,6 +47,9 @@ void add_serve_command(CLI::App& app) {
   CLI::App* add = client->add_subcommand("add", "Register a platform: prints its client id and secret (once)");
   add->add_option("name", flags->client_name, "A name for the platform")->required();
   client->require_subcommand(1);
+  // `serve client add NAME --db X` as well as `serve --db X client add NAME`: options not their own go to serve.
+  client->fallthrough();
+  add->fallthrough();
   add->callback([flags] {
     const ClientCredentials credentials = add_service_client(database_path(flags->db), flags->client_name);
     std::printf("client_id %s\nclient_secret %s\n", credentials.id.c_str(), credentials.secret.c_str());
