@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "detail/store_connection.hpp"
@@ -232,8 +233,11 @@ class PostgresConnection final : public Connection {
     std::vector<const char*> pointers;
     pointers.reserve(values.size());
     for (const auto& value : values) pointers.push_back(value ? value->c_str() : nullptr);
-    Result result(PQexecParams(handle_, sql.c_str(), static_cast<int>(values.size()), types.data(),
-                               pointers.data(), nullptr, nullptr, 0));
+    const std::string* name = prepared(sql, types);
+    Result result(name != nullptr ? PQexecPrepared(handle_, name->c_str(), static_cast<int>(values.size()),
+                                                   pointers.data(), nullptr, nullptr, 0)
+                                  : PQexecParams(handle_, sql.c_str(), static_cast<int>(values.size()),
+                                                 types.data(), pointers.data(), nullptr, nullptr, 0));
     check(result.get(), sql);
     if (PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
       const char* rows = PQcmdTuples(result.get());
@@ -243,6 +247,20 @@ class PostgresConnection final : public Connection {
   }
 
  private:
+  // The server-side prepared statement for `sql` with these parameter types, prepared on first use so that the
+  // server parses and plans each of the store's statements once per connection; nullptr (run it unprepared) once
+  // kPreparedLimit are held or the transaction has failed (the run then reports that).
+  const std::string* prepared(const std::string& sql, const std::vector<unsigned>& types) {
+    std::string key = sql;
+    for (const unsigned type : types) key += type == kInt8Oid ? 'i' : type == kFloat8Oid ? 'd' : 't';
+    if (const auto found = prepared_.find(key); found != prepared_.end()) return &found->second;
+    if (prepared_.size() >= kPreparedLimit || PQtransactionStatus(handle_) == PQTRANS_INERROR) return nullptr;
+    std::string name = "irtcat_" + std::to_string(prepared_.size());
+    const Result result(PQprepare(handle_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()));
+    check(result.get(), sql);  // what the statement would have failed with (in a transaction, it now has)
+    return &prepared_.emplace(std::move(key), std::move(name)).first->second;
+  }
+
   void set_up() {
     PQsetNoticeProcessor(handle_, [](void*, const char*) {}, nullptr);  // the store prints nothing
     std::string settings = "SET client_min_messages = warning; SET lock_timeout = " +
@@ -268,6 +286,7 @@ class PostgresConnection final : public Connection {
                        "committed", kBusy);
     }
     PQreset(handle_);
+    prepared_.clear();  // a new server session holds none of them
     if (PQstatus(handle_) != CONNECTION_OK) {
       throw StoreError("database '" + shown_ + "' is unavailable: " + first_line(PQerrorMessage(handle_)), kBusy);
     }
@@ -293,6 +312,8 @@ class PostgresConnection final : public Connection {
   PGconn* handle_ = nullptr;
   int changes_ = 0;
   bool transaction_open_ = false;  // begin() .. commit() or rollback(), as this side knows it
+  static constexpr std::size_t kPreparedLimit = 256;  // the store has about 100 statements
+  std::unordered_map<std::string, std::string> prepared_;  // SQL and parameter types -> statement name
 };
 
 PostgresCursor::PostgresCursor(PostgresConnection& connection, std::string_view sql) : connection_(connection) {
