@@ -55,7 +55,7 @@ class GridPosterior {
   std::size_t responses_ = 0;
 };
 
-/// log P(X = category | θ) at every node, for one item. Dichotomous items in one vectorized pass.
+/// log P(X = category | θ) at every node, for one item: log_probability(item, category, θ_q, scaling) for each q.
 Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling);
 
 }  // namespace irtcat

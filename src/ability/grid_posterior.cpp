@@ -7,6 +7,7 @@
 
 #include "detail/check.hpp"
 #include "detail/exp.hpp"
+#include "detail/logistic.hpp"
 #include "detail/one_line.hpp"
 #include "detail/workspace.hpp"
 #include "irtcat/error.hpp"
@@ -15,27 +16,28 @@ namespace irtcat {
 
 Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling) {
   detail::check_category("log_probability", item, category);
+  // The model's own formulas node by node (category_terms; for dichotomous items only the log asked for): a
+  // posterior built here from a response pattern is the same to the last bit as the one a session builds from its
+  // BankGrid, which holds category_terms at the nodes.
+  Eigen::ArrayXd out(theta.size());
   if (!is_dichotomous(item.model())) {
-    Eigen::ArrayXd out(theta.size());
     for (Eigen::Index q = 0; q < theta.size(); ++q) out(q) = category_terms(item, theta(q), scaling).log_p[category];
     return out;
   }
-  // The same stable forms as the scalar model code: log σ(z) = min(z, 0) − log1p(exp(−|z|)), and the log of
-  // the asymptote taken apart when the other asymptote is 0 (c = 0 for a correct answer, d = 1 for a wrong one).
+  const double da = scaling * item.a();
   const double c = item.c();
   const double d = item.d();
-  const double spread = d - c;
-  const Eigen::ArrayXd z = (scaling * item.a() * (theta - item.b())).max(-kMaxLogit).min(kMaxLogit);
-  const Eigen::ArrayXd signed_z = category == 1 ? z : Eigen::ArrayXd(-z);  // log P uses z, log Q uses −z
-  const double floor_term = category == 1 ? c : 1.0 - d;                  // c or 1 − d
-  const double top = category == 1 ? d : 1.0 - c;                          // d or 1 − c
-  Eigen::ArrayXd log_p;
-  if (floor_term == 0.0) {
-    log_p = std::log(top) + signed_z.min(0.0) - (-signed_z.abs()).exp().log1p();
-  } else {
-    log_p = (floor_term + spread * (1.0 + (-signed_z).exp()).inverse()).log();
+  for (Eigen::Index q = 0; q < theta.size(); ++q) {
+    const double z = detail::clamped_logit(da * (theta(q) - item.b()));
+    double log_p = 0.0;
+    if (category == 1) {
+      log_p = detail::log_p_dichotomous(c, d, z, c == 0.0 ? 0.0 : detail::sigmoid_pair(z).s);
+    } else {
+      log_p = detail::log_q_dichotomous(c, d, z, d == 1.0 ? 0.0 : detail::sigmoid_pair(z).sb);
+    }
+    out(q) = std::max(log_p, kMinLogProbability);
   }
-  return log_p.max(kMinLogProbability);
+  return out;
 }
 
 namespace {

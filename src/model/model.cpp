@@ -46,24 +46,10 @@ void dichotomous_terms(const Item& item, double theta, double scaling, CategoryT
   const double d = item.d();
   const double spread = d - c;
 
-  double log_p = 0.0;
-  double w = 1.0;
-  if (c == 0.0) {
-    log_p = std::log(d) + detail::log_sigmoid(z);
-  } else {
-    const double p = c + spread * s;
-    log_p = std::log(p);
-    w = spread * s / p;
-  }
-  double log_q = 0.0;
-  double v = 1.0;
-  if (d == 1.0) {
-    log_q = std::log1p(-c) + detail::log_sigmoid(-z);
-  } else {
-    const double q = (1.0 - d) + spread * sb;
-    log_q = std::log(q);
-    v = spread * sb / q;
-  }
+  const double log_p = detail::log_p_dichotomous(c, d, z, s);
+  const double log_q = detail::log_q_dichotomous(c, d, z, sb);
+  const double w = c == 0.0 ? 1.0 : spread * s / (c + spread * s);
+  const double v = d == 1.0 ? 1.0 : spread * sb / ((1.0 - d) + spread * sb);
 
   const double g1 = da * sb * w;
   const double g0 = -da * s * v;

@@ -33,6 +33,24 @@ TEST_CASE("session: a 20-item EAP + MFI test gives distinct items and stops at i
   CHECK(items.front() == static_cast<std::size_t>(best));
 }
 
+TEST_CASE("session: its EAP estimates are those of the response pattern, to the last bit") {
+  // The session's posterior adds rows of its BankGrid; estimate_ability builds a GridPosterior from the items. Both
+  // take the model's log-probabilities at the nodes, so every step's estimate and SE are the same doubles.
+  for (const Model model : {Model::three_pl, Model::four_pl, Model::grm, Model::gpcm}) {
+    CAPTURE(to_string(model));
+    Session session(bank_of(model, 60, 4), config_with(SelectionRule::mfi, Estimator::eap, 15), 3);
+    run_to_end(session, 0.9, 5);
+    std::vector<Response> responses;
+    for (const SessionStep& step : session.history()) {
+      responses.push_back({step.item, step.response});
+      const AbilityEstimate pattern =
+          estimate_ability(session.design().bank(), responses, session.design().config().estimation);
+      CHECK(step.estimate.theta == pattern.theta);
+      CHECK(step.estimate.se == pattern.se);
+    }
+  }
+}
+
 TEST_CASE("session: next_item is stable until record; record refuses misuse and changes nothing") {
   Session session(bank_of(Model::grm, 30, 2), config_with(SelectionRule::klp), 11);
   const ItemIndex first = *session.next_item();
