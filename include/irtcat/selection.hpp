@@ -18,6 +18,7 @@
 // (TestDesign::item_scores, best_item, best_items); the tables the rules read are private to the library.
 
 #include <Eigen/Core>
+#include <array>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,17 @@ namespace irtcat {
 
 enum class SelectionRule { mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified, random };
 
+/// Every rule, in the enum's order. The parser, its error message and the command line's choices are read from it,
+/// so a new rule is its enum value here, its name in to_string and its selector.
+inline constexpr std::array kSelectionRules{SelectionRule::mfi,  SelectionRule::kl,   SelectionRule::klp,
+                                            SelectionRule::mlwi, SelectionRule::mpwi, SelectionRule::mepv,
+                                            SelectionRule::mei,  SelectionRule::closest,
+                                            SelectionRule::a_stratified, SelectionRule::random};
+
 /// "mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "a_stratified", "random".
 std::string_view to_string(SelectionRule rule) noexcept;
+/// The names of kSelectionRules as a reader would list them: "mfi, kl, ..., a_stratified or random".
+std::string selection_rule_names();
 /// Parses a rule name (case-insensitive; "a-stratified" and "astratified" also read). Throws InvalidArgument.
 SelectionRule selection_rule_from_string(std::string_view name);
 

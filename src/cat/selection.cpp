@@ -124,17 +124,24 @@ std::string_view to_string(SelectionRule rule) noexcept {
   return "unknown";
 }
 
+std::string selection_rule_names() {
+  std::string names;
+  for (std::size_t i = 0; i < kSelectionRules.size(); ++i) {
+    if (i > 0) names += i + 1 == kSelectionRules.size() ? " or " : ", ";
+    names += to_string(kSelectionRules[i]);
+  }
+  return names;
+}
+
 SelectionRule selection_rule_from_string(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
   if (lower == "a-stratified" || lower == "astratified") return SelectionRule::a_stratified;
-  for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mlwi,
-                             SelectionRule::mpwi, SelectionRule::mepv, SelectionRule::mei, SelectionRule::closest,
-                             SelectionRule::a_stratified, SelectionRule::random}) {
+  for (const SelectionRule rule : kSelectionRules) {
     if (lower == to_string(rule)) return rule;
   }
-  throw InvalidArgument("selection_rule_from_string: unknown rule " + detail::quoted_value(name) +
-                        " (expected mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random)");
+  throw InvalidArgument("selection_rule_from_string: unknown rule " + detail::quoted_value(name) + " (expected " +
+                        selection_rule_names() + ")");
 }
 
 void SelectionOptions::validate() const {

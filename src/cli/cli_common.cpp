@@ -6,6 +6,7 @@
 
 #include "irtcat/error.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/selection.hpp"
 #include "irtcat/text.hpp"
 
 namespace irtcat::cli {
@@ -81,6 +82,14 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
   for (const std::string& part : split(text, ',')) values.push_back(parse_number(part, option));
   if (values.empty()) throw InvalidArgument(option + ": expected a comma-separated list of numbers");
   return values;
+}
+
+CLI::Option* add_rule_option(CLI::App& command, std::string& rule) {
+  std::vector<std::string> names;
+  for (const SelectionRule each : kSelectionRules) names.emplace_back(to_string(each));
+  return command.add_option("--rule", rule, "Selection rule: " + selection_rule_names())
+      ->capture_default_str()
+      ->check(CLI::IsMember(names, CLI::ignore_case));
 }
 
 void EstimatorFlags::add_to(CLI::App& command) {

@@ -13,6 +13,9 @@
 
 namespace irtcat::cli {
 
+/// --rule: a selection rule by name, any case (the library's list of rules). Returns the option.
+CLI::Option* add_rule_option(CLI::App& command, std::string& rule);
+
 /// Where a command writes its CSV: the file given with --out, or standard output.
 class Output {
  public:

@@ -42,10 +42,7 @@ void DesignFlags::add_to(CLI::App& command, bool with_design) {
                        "A stored design of the bank (irtcat design list), or a design file (*.json); the options "
                        "below change only what they name");
   }
-  command.add_option("--rule", rule, "Selection: mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "a_stratified", "random"},
-                            CLI::ignore_case));
+  add_rule_option(command, rule);
   command.add_option("--strata", strata, "a_stratified: the number of strata")->capture_default_str();
   command.add_option("--length", length, "Maximum test length")->capture_default_str();
   command.add_option("--min-length", min_length, "Minimum test length (variable-length stops)")->capture_default_str();

@@ -26,9 +26,7 @@ void add_next_command(CLI::App& app) {
   command->add_option("--items", flags->items, "Items CSV")->required();
   command->add_option("--responses", flags->responses, "Responses CSV of the items given so far (- for standard input)")
       ->required();
-  command->add_option("--rule", flags->rule, "mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"mfi", "kl", "klp", "mlwi", "mpwi", "mepv", "mei", "closest", "a_stratified", "random"}, CLI::ignore_case));
+  add_rule_option(*command, flags->rule);
   command->add_option("--seed", flags->seed, "Seed of the random rule")->capture_default_str();
   command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
   flags->estimation.add_to(*command);

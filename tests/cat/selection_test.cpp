@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <cmath>
 #include <memory>
 #include <random>
+#include <set>
+#include <string>
 
 #include "irtcat/error.hpp"
 #include "detail/bank_grid.hpp"
@@ -310,4 +313,19 @@ TEST_CASE("selection: bad calls") {
   CHECK(selection_rule_from_string("a-stratified") == SelectionRule::a_stratified);
   CHECK_THROWS_AS(a_strata(*bank, 0), InvalidArgument);
   CHECK_THROWS_AS(BankGrid(nullptr, QuadratureGrid{}), InvalidArgument);
+}
+
+TEST_CASE("selection: every rule of the list reads back from its name, in any case, and the list names each once") {
+  std::set<std::string> names;
+  for (const SelectionRule rule : kSelectionRules) {
+    const std::string name(to_string(rule));
+    CHECK(name != "unknown");
+    CHECK(names.insert(name).second);
+    CHECK(selection_rule_from_string(name) == rule);
+    std::string upper = name;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    CHECK(selection_rule_from_string(upper) == rule);
+  }
+  CHECK(selection_rule_names() == "mfi, kl, klp, mlwi, mpwi, mepv, mei, closest, a_stratified or random");
+  CHECK(static_cast<std::size_t>(SelectionRule::random) + 1 == kSelectionRules.size());  // the enum's last value
 }
