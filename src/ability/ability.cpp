@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/math/tools/toms748_solve.hpp>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -10,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/ascii.hpp"
 #include "detail/check.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
@@ -125,8 +125,7 @@ std::string_view to_string(Estimator estimator) noexcept {
 }
 
 Estimator estimator_from_string(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const std::string lower = detail::ascii_lower(name);
   for (Estimator estimator : {Estimator::ml, Estimator::map, Estimator::eap, Estimator::wle}) {
     if (lower == to_string(estimator)) return estimator;
   }

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
-#include <cctype>
 #include <cmath>
 #include <string>
 #include <unordered_map>
 
+#include "detail/ascii.hpp"
 #include "detail/calibration_internal.hpp"
 #include "detail/csv.hpp"
 #include "detail/one_line.hpp"
@@ -265,8 +265,7 @@ std::string_view to_string(CalibrationModel model) noexcept {
 }
 
 CalibrationModel calibration_model_from_string(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const std::string lower = detail::ascii_lower(name);
   for (CalibrationModel model : {CalibrationModel::rasch, CalibrationModel::one_pl, CalibrationModel::two_pl,
                                  CalibrationModel::three_pl, CalibrationModel::four_pl, CalibrationModel::grm,
                                  CalibrationModel::gpcm, CalibrationModel::pcm}) {

@@ -1,10 +1,10 @@
 #include "irtcat/exposure.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <string>
 
+#include "detail/ascii.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
@@ -23,10 +23,8 @@ std::string_view to_string(ExposureMethod method) noexcept {
 }
 
 ExposureMethod exposure_method_from_string(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) {
-    return ch == '-' ? '_' : static_cast<char>(std::tolower(ch));
-  });
+  std::string lower = detail::ascii_lower(name);
+  std::replace(lower.begin(), lower.end(), '-', '_');
   for (ExposureMethod method : {ExposureMethod::none, ExposureMethod::randomesque, ExposureMethod::sympson_hetter,
                                 ExposureMethod::progressive_restricted, ExposureMethod::item_eligibility,
                                 ExposureMethod::conditional_sympson_hetter}) {

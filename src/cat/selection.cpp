@@ -1,11 +1,11 @@
 #include "irtcat/selection.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <numeric>
 #include <string>
 
+#include "detail/ascii.hpp"
 #include "detail/check.hpp"
 #include "detail/selection_kernels.hpp"
 #include "detail/one_line.hpp"
@@ -134,8 +134,7 @@ std::string selection_rule_names() {
 }
 
 SelectionRule selection_rule_from_string(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const std::string lower = detail::ascii_lower(name);
   if (lower == "a-stratified" || lower == "astratified") return SelectionRule::a_stratified;
   for (const SelectionRule rule : kSelectionRules) {
     if (lower == to_string(rule)) return rule;

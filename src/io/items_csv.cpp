@@ -1,7 +1,6 @@
 #include "irtcat/items_csv.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -9,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "detail/ascii.hpp"
 #include "detail/csv.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
@@ -16,11 +16,7 @@
 namespace irtcat {
 namespace {
 
-std::string lowercase(std::string_view text) {
-  std::string out(trim(text));
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return out;
-}
+std::string lowercase(std::string_view text) { return detail::ascii_lower(trim(text)); }
 
 // Column positions by (lower-case) name, for one file.
 class Columns {

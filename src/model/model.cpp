@@ -1,12 +1,12 @@
 #include "irtcat/model.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <numeric>
 #include <sstream>
 #include <utility>
 
+#include "detail/ascii.hpp"
 #include "detail/check.hpp"
 #include "detail/logistic.hpp"
 #include "detail/one_line.hpp"
@@ -153,8 +153,7 @@ std::string_view to_string(Model model) noexcept {
 }
 
 Model model_from_string(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const std::string lower = detail::ascii_lower(name);
   if (lower == "rasch") return Model::one_pl;
   for (Model model : {Model::one_pl, Model::two_pl, Model::three_pl, Model::four_pl, Model::grm, Model::gpcm,
                       Model::pcm}) {

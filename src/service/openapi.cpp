@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "detail/ascii.hpp"
+
 namespace irtcat::service {
 
 const std::vector<Route>& routes() {
@@ -77,9 +79,7 @@ nlohmann::json openapi_document() {
     }
     operation["responses"] = responses;
     operation["security"] = route.authenticated() ? json::array({{{"oauth2", json::array()}}}) : json::array();
-    std::string method = route.method;
-    for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    paths[route.path][method] = operation;
+    paths[route.path][detail::ascii_lower(route.method)] = operation;
   }
   return {{"openapi", "3.0.3"},
           {"info",

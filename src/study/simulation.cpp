@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "detail/random.hpp"
-#include "irtcat/bank_json.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
