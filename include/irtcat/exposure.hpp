@@ -56,6 +56,11 @@ struct ExposureOptions {
   double sympson_hetter_k(std::size_t item, std::size_t items, double theta) const noexcept;
 };
 
+/// Throws InvalidArgument, its message starting with `context`, when `exposure` cannot run in live tests kept in a
+/// store: Sympson–Hetter without its K (irtcat design calibrate-exposure sets them), and item eligibility, whose
+/// per-test eligibility counts the store does not keep.
+void require_live_exposure(const ExposureOptions& exposure, std::string_view context);
+
 /// How often each item was administered (and, for the item-eligibility method, eligible), over how many tests:
 /// shared by concurrent sessions (atomic counters).
 class ExposureCounts {

@@ -46,6 +46,8 @@ struct RoleCatalog {
 
   /// The level θ falls in.
   int level_of(double theta) const noexcept;
+  /// The name of the level θ falls in; throws InvalidArgument for a catalog without levels.
+  const std::string& level_name(double theta) const;
   /// The index of a domain by name; throws InvalidArgument if the catalog has no such domain.
   std::size_t domain_index(const std::string& domain) const;
 };

@@ -62,6 +62,20 @@ void ExposureOptions::validate(std::size_t items) const {
   }
 }
 
+void require_live_exposure(const ExposureOptions& exposure, std::string_view context) {
+  const ExposureMethod method = exposure.method;
+  if ((method == ExposureMethod::sympson_hetter || method == ExposureMethod::conditional_sympson_hetter) &&
+      exposure.sympson_hetter.empty()) {
+    throw InvalidArgument(std::string(context) + ": " + std::string(to_string(method)) +
+                          " needs the design's parameters: run irtcat design calibrate-exposure first");
+  }
+  if (method == ExposureMethod::item_eligibility) {
+    throw InvalidArgument(std::string(context) +
+                          ": item_eligibility is for simulations: the store does not count the tests each item was "
+                          "eligible in (progressive_restricted holds a rate across live tests)");
+  }
+}
+
 std::size_t ExposureOptions::stratum(double theta) const noexcept {
   return static_cast<std::size_t>(std::upper_bound(theta_cuts.begin(), theta_cuts.end(), theta) - theta_cuts.begin());
 }

@@ -56,20 +56,6 @@ std::optional<Answer> parse_answer(const std::string& line, const Item& item, co
   return Answer{category, std::nullopt};
 }
 
-// The exposure controls a live test can run: Sympson-Hetter needs its parameters (design calibrate-exposure), and
-// item eligibility counts the tests each item was eligible in, which the store does not keep.
-void check_live_exposure(const SessionConfig& config) {
-  const ExposureMethod method = config.exposure.method;
-  if ((method == ExposureMethod::sympson_hetter || method == ExposureMethod::conditional_sympson_hetter) &&
-      config.exposure.sympson_hetter.empty()) {
-    throw InvalidArgument("take: " + std::string(to_string(method)) +
-                          " needs the design's parameters: run irtcat design calibrate-exposure first");
-  }
-  if (method == ExposureMethod::item_eligibility) {
-    throw InvalidArgument("take: item_eligibility is for simulations (the store does not count eligibility)");
-  }
-}
-
 std::string answer_prompt(const Item& item, const ItemContent& content) {
   std::string prompt = "Answer (";
   if (!content.options.empty()) {
@@ -101,7 +87,7 @@ void show_item(std::ostream& out, const ItemBank& bank, ItemIndex index, std::si
 void report(std::ostream& out, const BankInfo& info, const RoleCatalog& catalog, const Session& session) {
   const AbilityEstimate& estimate = session.estimate();
   const double score = catalog.scale.score(estimate.theta);
-  const std::string& level = catalog.levels[static_cast<std::size_t>(catalog.level_of(estimate.theta))].name;
+  const std::string& level = catalog.level_name(estimate.theta);
   // For people: θ and SE to 3 decimals, the scale score to 1 (150 + 50θ moves 0.05 per 0.001 of θ).
   out << "\nTest finished: " << session.history().size() << " items (" << to_string(session.stop_reason()) << ").\n"
       << "theta " << fixed_decimals(estimate.theta, 3) << ", SE " << fixed_decimals(estimate.se, 3) << '\n'
@@ -180,7 +166,7 @@ void add_take_command(CLI::App& app) {
           << stored->responses.size() << " answers.\n";
     } else {
       const ResolvedDesign design = resolve_design(flags->design, &store, document, "standard");
-      check_live_exposure(design.config);
+      require_live_exposure(design.config.exposure, "take");
       bank = std::make_shared<const ItemBank>(std::move(document.bank));
       std::uint64_t seed = 0;
       if (flags->seed) {

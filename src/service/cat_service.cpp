@@ -138,17 +138,10 @@ SectionDesign section_design(Store& store, const json& document, const BankDocum
       refuse(400, error.what());
     }
   }
-  // The item-eligibility draw at a test's start reads exposure counts the store does not keep per session yet.
-  if (out.config.exposure.method == ExposureMethod::item_eligibility) {
-    refuse(400, "sectionConfiguration.config: the service does not offer the item-eligibility method yet "
-                "(progressive_restricted holds a rate across sessions)");
-  }
-  const ExposureMethod method = out.config.exposure.method;
-  if ((method == ExposureMethod::sympson_hetter || method == ExposureMethod::conditional_sympson_hetter) &&
-      out.config.exposure.sympson_hetter.empty()) {
-    refuse(400, "sectionConfiguration: " + std::string(to_string(method)) +
-                    " needs its parameters: name a design whose exposure was calibrated (irtcat design "
-                    "calibrate-exposure)");
+  try {
+    require_live_exposure(out.config.exposure, "sectionConfiguration");
+  } catch (const InvalidArgument& error) {
+    refuse(400, error.what());
   }
   // A section's design is built on a call: its grid is bounded so that no request costs more than a moment.
   if (out.config.estimation.grid.points > kMaxSectionGridPoints) {
@@ -584,7 +577,7 @@ json CatService::outcome(const Section& section, const Session& session) const {
     const double score = catalog_->scale.score(estimate.theta);
     variables.push_back(variable_json("SCALE_SCORE", "float", detail::format_double(std::round(score * 10) / 10)));
     variables.push_back(variable_json(
-        "LEVEL", "identifier", catalog_->levels[static_cast<std::size_t>(catalog_->level_of(estimate.theta))].name));
+        "LEVEL", "identifier", catalog_->level_name(estimate.theta)));
   }
   const std::string status = session.finished() ? "completed" : "incomplete";
   variables.push_back(variable_json("completionStatus", "identifier", status));
@@ -810,7 +803,7 @@ Reply CatService::session_report(const std::string& client, const std::string& i
               {"items", items}};
   if (catalog_) {
     report["scaleScore"] = std::round(catalog_->scale.score(estimate.theta) * 10) / 10;
-    report["level"] = catalog_->levels[static_cast<std::size_t>(catalog_->level_of(estimate.theta))].name;
+    report["level"] = catalog_->level_name(estimate.theta);
   }
   return {200, report};
 }

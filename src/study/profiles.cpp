@@ -25,6 +25,11 @@ int RoleCatalog::level_of(double theta) const noexcept {
   return level;
 }
 
+const std::string& RoleCatalog::level_name(double theta) const {
+  if (levels.empty()) throw InvalidArgument("RoleCatalog: no proficiency levels");
+  return levels[static_cast<std::size_t>(level_of(theta))].name;
+}
+
 std::size_t RoleCatalog::domain_index(const std::string& domain) const {
   const auto found = std::find(domains.begin(), domains.end(), domain);
   if (found == domains.end()) throw InvalidArgument("RoleCatalog: no domain '" + domain + "'");

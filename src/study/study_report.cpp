@@ -729,7 +729,7 @@ void write_candidates_csv(std::ostream& out, const StudyReport& report) {
           << ',' << format_double(domain.estimate.se) << ',' << domain.items.size();
       if (report.catalog) {
         out << ',' << format_double(report.catalog->scale.score(domain.estimate.theta)) << ','
-            << report.catalog->levels[static_cast<std::size_t>(report.catalog->level_of(domain.estimate.theta))].name;
+            << report.catalog->level_name(domain.estimate.theta);
       }
     }
     if (report.catalog) {

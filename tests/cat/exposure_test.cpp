@@ -124,3 +124,23 @@ TEST_CASE("exposure: counts restored from storage, never more showings than test
   CHECK(restored.eligible_count(ItemIndex{2}) == 0);
   CHECK_THROWS_AS(ExposureCounts({3, 6}, 5), InvalidArgument);
 }
+
+TEST_CASE("exposure: live tests refuse Sympson-Hetter without its K and the item-eligibility method, naming the caller") {
+  ExposureOptions options;
+  for (const ExposureMethod method : {ExposureMethod::none, ExposureMethod::randomesque,
+                                      ExposureMethod::progressive_restricted}) {
+    options.method = method;
+    CHECK_NOTHROW(require_live_exposure(options, "take"));
+  }
+  for (const ExposureMethod method : {ExposureMethod::sympson_hetter, ExposureMethod::conditional_sympson_hetter}) {
+    options.method = method;
+    options.sympson_hetter.clear();
+    const std::string expected = "take: " + std::string(to_string(method)) + " needs the design's parameters";
+    CHECK_THROWS_WITH_AS(require_live_exposure(options, "take"), doctest::Contains(expected.c_str()), InvalidArgument);
+    options.sympson_hetter = {0.5, 1.0};
+    CHECK_NOTHROW(require_live_exposure(options, "take"));
+  }
+  options.method = ExposureMethod::item_eligibility;
+  CHECK_THROWS_WITH_AS(require_live_exposure(options, "sectionConfiguration"),
+                       doctest::Contains("sectionConfiguration: item_eligibility is for simulations"), InvalidArgument);
+}

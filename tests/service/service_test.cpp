@@ -322,7 +322,7 @@ TEST_CASE("service: bad requests get a 4xx with a JSON body naming the problem a
        json{{"sectionConfiguration",
              base64(json{{"bank", "mathematics"}, {"config", {{"exposure", {{"method", "item_eligibility"}}}}}}.dump())}}
            .dump(),
-       "application/json", own, 400, "item-eligibility"},
+       "application/json", own, 400, "item_eligibility is for simulations"},
       {"an unknown route", "GET", "/ims/cat/v1p0/nothing", "", "", own, 404, "no route"},
   };
   for (const Case& c : cases) {

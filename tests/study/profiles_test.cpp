@@ -40,6 +40,10 @@ TEST_CASE("profiles: the shipped roles file") {
   CHECK(catalog.level_of(-0.6) == 0);
   CHECK(catalog.level_of(-0.5) == 1);
   CHECK(catalog.level_of(1.0) == 2);
+  CHECK(catalog.level_name(-0.6) == catalog.levels[0].name);
+  CHECK(catalog.level_name(-0.5) == catalog.levels[1].name);
+  CHECK(catalog.level_name(9.0) == catalog.levels[2].name);
+  CHECK_THROWS_AS(RoleCatalog{}.level_name(0.0), InvalidArgument);
   // Researchers need accomplished mathematics and machine learning; software engineers accomplished coding and
   // software engineering.
   const auto role = [&](const std::string& name) -> const RoleProfile& {
