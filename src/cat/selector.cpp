@@ -240,34 +240,32 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
       // Sympson & Hetter (1985): the best item is given with probability K_j (conditional: the K of the current
       // estimate's θ stratum, Stocking & Lewis 1998), else set aside for this test.
       const std::size_t items = grid_.bank().size();
-      if (const MaxInformationSearch* search = rule_.search()) {
-        // The search names the item best_item(scores) would, so each item passed over is taken out of a copy of
-        // the mask and the search asked again: the same items as below, without scoring the bank.
-        std::vector<char> left = ok;
-        std::ptrdiff_t best = search->best(at.state.theta, left);
+      // `best`, or the next best after it once it is set aside (`next_after`: −1 when none is left).
+      const auto first_kept = [&](std::ptrdiff_t best, auto&& next_after) {
         while (true) {
           const double k = exposure_.sympson_hetter_k(static_cast<std::size_t>(best), items, at.state.theta);
           if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
-          if (set_aside.empty()) set_aside.assign(grid_.bank().size(), 0);
+          if (set_aside.empty()) set_aside.assign(items, 0);
           set_aside[static_cast<std::size_t>(best)] = 1;
-          left[static_cast<std::size_t>(best)] = 0;
-          const std::ptrdiff_t next = search->best(at.state.theta, left);
+          const std::ptrdiff_t next = next_after(best);
           if (next < 0) return ItemIndex{static_cast<std::size_t>(best)};  // every item passed over: give the last
           best = next;
         }
+      };
+      if (const MaxInformationSearch* search = rule_.search()) {
+        // The search names the item best_item(scores) would, so asking it again over a mask without the items
+        // passed over gives the same items as the scores below, without scoring the bank.
+        std::vector<char> left = ok;
+        return first_kept(search->best(at.state.theta, left), [&](std::ptrdiff_t passed) {
+          left[static_cast<std::size_t>(passed)] = 0;
+          return search->best(at.state.theta, left);
+        });
       }
       Eigen::ArrayXd scores = rule_.scores(at, ok, workspace);
-      std::ptrdiff_t best = best_item(scores);
-      while (true) {
-        const double k = exposure_.sympson_hetter_k(static_cast<std::size_t>(best), items, at.state.theta);
-        if (uniform01(rng) < k) return ItemIndex{static_cast<std::size_t>(best)};
-        if (set_aside.empty()) set_aside.assign(grid_.bank().size(), 0);
-        set_aside[static_cast<std::size_t>(best)] = 1;
-        scores(best) = kMinusInfinity;
-        const std::ptrdiff_t next = best_item(scores);
-        if (next < 0) return ItemIndex{static_cast<std::size_t>(best)};  // every item passed over: give the last
-        best = next;
-      }
+      return first_kept(best_item(scores), [&](std::ptrdiff_t passed) {
+        scores(passed) = kMinusInfinity;
+        return best_item(scores);
+      });
     }
   }
   throw InvalidArgument("SelectionPolicy: unknown exposure method");
