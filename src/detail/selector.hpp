@@ -4,8 +4,10 @@
 // wraps the rule's selector, and the start rule is a selector too; SelectionPolicy composes them, so that a
 // session's step is one call.
 //
-// Adding a rule: an enum value and its name (selection.hpp), its tables (GridTables::for_rule), and a selector
-// type here (or its scores in item_scores when it reads a bank grid).
+// Adding a rule: an enum value, its name and its place in kSelectionRules (selection.hpp; the parser and the command
+// line read the list), and a selector type here (or its scores in item_scores when it reads a bank grid). The
+// switches that say which tables it reads (GridTables::for_rule) and which selector it gets (Selector's
+// constructor) have no default, so -Wswitch names each place a new value is missing from.
 
 #include <Eigen/Core>
 #include <cstddef>
