@@ -33,6 +33,9 @@ if(NOT LIBPQ_FOUND)
   message(FATAL_ERROR
     "irtcat needs libpq: install the Debian package 'libpq-dev' (apt-get install libpq-dev, or run scripts/setup.sh)")
 endif()
+# Run-time SIMD dispatch of the hot kernels (src/simd/): Google Highway compiles them for each instruction set and
+# chooses one from the CPU at start-up.
+irtcat_require(hwy libhwy-dev 1.0 CONFIG)
 if(IRTCAT_BUILD_TESTS)
   irtcat_require(doctest doctest-dev CONFIG)
 endif()

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make libeigen3-dev libboost-dev libsqlite3-dev doctest-dev libcli11-dev nlohmann-json3-dev
-          libbenchmark-dev pkg-config libcpp-httplib-dev libssl-dev libpq-dev postgresql)
+          libbenchmark-dev pkg-config libcpp-httplib-dev libssl-dev libpq-dev libhwy-dev postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -63,6 +63,10 @@ class Scratch {
   }
   /// Runs `irtcat <arguments>` with standard input from /dev/null.
   Run irtcat(const std::string& arguments) const { return run_shell(command_line(arguments) + " < /dev/null"); }
+  /// Runs `<assignments> irtcat <arguments>`: environment variables for this run ("IRTCAT_SIMD=scalar").
+  Run irtcat_with(const std::string& assignments, const std::string& arguments) const {
+    return run_shell(assignments + " " + command_line(arguments) + " < /dev/null");
+  }
   /// Runs `irtcat <arguments>` with the file `input` piped to its standard input (`cat input | irtcat ...`: a pipe,
   /// which cannot seek, as in a shell pipeline).
   Run irtcat_piped(const std::string& arguments, const std::string& input) const {

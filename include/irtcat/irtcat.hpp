@@ -24,6 +24,7 @@
 #include "irtcat/roles_json.hpp"
 #include "irtcat/selection.hpp"
 #include "irtcat/session.hpp"
+#include "irtcat/simd.hpp"
 #include "irtcat/workspace.hpp"
 #include "irtcat/simulation.hpp"
 #include "irtcat/stopping.hpp"

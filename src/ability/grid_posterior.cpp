@@ -6,11 +6,11 @@
 #include <string>
 
 #include "detail/check.hpp"
-#include "detail/exp.hpp"
 #include "detail/logistic.hpp"
 #include "detail/one_line.hpp"
 #include "detail/workspace.hpp"
 #include "irtcat/error.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat {
 
@@ -47,10 +47,7 @@ namespace {
 void exp_from_max(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second, Eigen::ArrayXd& out) {
   const double top = (first + second).maxCoeff();
   out.resize(first.size());
-  const double* __restrict a = first.data();
-  const double* __restrict b = second.data();
-  double* __restrict weight = out.data();
-  for (Eigen::Index q = 0; q < first.size(); ++q) weight[q] = detail::exp_nonpositive(a[q] + b[q] - top);
+  detail::simd::exp_shifted(first.data(), second.data(), top, out.data(), first.size());
 }
 
 Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second) {

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "detail/check.hpp"
-#include "detail/dichotomous_information.hpp"
 #include "irtcat/error.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat {
 namespace {
@@ -80,27 +80,11 @@ void MaxInformationSearch::Candidates::assign(const DichotomousArrays& arrays, s
 
 bool MaxInformationSearch::Candidates::scan(double theta, const std::vector<char>& eligible, std::ptrdiff_t& best,
                                             double& best_information) const {
-  const detail::DichotomousColumns rows{da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()};
-  const std::size_t items = eligible.size();
-  alignas(64) double information[kInformationBlock];
-  for (Index start = 0; start < bound.size(); start += kInformationBlock) {
-    // Sorted by bound: once a block's first bound is below the best, no later item can reach it. (An equal bound
-    // could still tie, and a tie goes to the first in bank order, so equality does not stop the search.)
-    if (bound(start) < best_information) return true;
-    detail::information_block(rows, start, theta, information);
-    if (*std::max_element(information, information + kInformationBlock) < best_information) continue;
-    for (Index k = 0; k < kInformationBlock; ++k) {
-      const std::size_t item = bank_index[static_cast<std::size_t>(start + k)];
-      if (item >= items || !eligible[item]) continue;
-      const double value = information[k];
-      const auto index = static_cast<std::ptrdiff_t>(item);
-      if (value > best_information || (value == best_information && index < best)) {
-        best = index;
-        best_information = value;
-      }
-    }
-  }
-  return false;
+  const detail::simd::CandidateRows rows{{da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()},
+                                         bound.data(),
+                                         bank_index.data(),
+                                         bound.size()};
+  return detail::simd::scan(rows, theta, eligible, best, best_information);
 }
 
 MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.size()) {

@@ -6,12 +6,17 @@
 #include <iostream>
 
 #include "cli/cli_common.hpp"
+#include "irtcat/simd.hpp"
 #include "irtcat/text.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"irtcat: computerized adaptive testing with item response theory"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("irtcat ") + IRTCAT_VERSION);
+  // The version, and the instruction set the vector kernels run on among those this CPU runs (IRTCAT_SIMD chooses).
+  app.set_version_flag("--version", [] {
+    return std::string("irtcat ") + IRTCAT_VERSION + "\nsimd " + irtcat::simd_target() + " (this CPU: " +
+           irtcat::join(irtcat::simd_targets(), " ") + ")";
+  });
   irtcat::cli::add_score_command(app);
   irtcat::cli::add_info_command(app);
   irtcat::cli::add_next_command(app);

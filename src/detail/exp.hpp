@@ -19,9 +19,10 @@ namespace irtcat::detail {
 /// The lower end of exp_bounded's domain: exp(x) is under the smallest normal double (2^−1022 ≈ e^−708.4) below it.
 inline constexpr double kExpUnderflow = -708.0;
 
+/// (Always inlined: src/simd/ compiles its callers once per instruction set, and a call would run baseline code.)
 /// exp(x) for kExpUnderflow <= x <= 0, within one ulp of std::exp. Outside that domain the value is wrong (but
 /// defined: there is no undefined behaviour); exp_nonpositive takes any x <= 0.
-inline double exp_bounded(double x) noexcept {
+[[gnu::always_inline]] inline double exp_bounded(double x) noexcept {
   constexpr double kLog2e = 1.4426950408889634;
   // ln 2 split so that n·kLn2High is exact for |n| <= 1024 (kLn2High has 33 significant bits).
   constexpr double kLn2High = 0x1.62e42feep-1;
@@ -53,7 +54,7 @@ inline double exp_bounded(double x) noexcept {
 
 /// exp(x) for any x <= 0 (−infinity included), within one ulp of std::exp above kExpUnderflow and 0 below it.
 /// Precondition: x <= 0 and not NaN.
-inline double exp_nonpositive(double x) noexcept {
+[[gnu::always_inline]] inline double exp_nonpositive(double x) noexcept {
   return x < kExpUnderflow ? 0.0 : exp_bounded(x);
 }
 

@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "detail/check.hpp"
-#include "detail/dichotomous_information.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat {
 namespace {
@@ -37,7 +37,7 @@ detail::DichotomousColumns columns(const DichotomousArrays& arrays) {
 }
 
 void dichotomous_information(const DichotomousArrays& arrays, double theta, Eigen::Ref<ArrayXd> out) {
-  detail::dichotomous_information(columns(arrays), arrays.da.size(), theta, out.data());
+  detail::simd::information(columns(arrays), arrays.da.size(), theta, out.data());
 }
 
 // Graded response: I = D²a²·Σ_k P_k·g_k² with the stable category forms of model.cpp:

@@ -71,6 +71,28 @@ TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
   }
 }
 
+TEST_CASE("cli: --version names the SIMD target in use and those the CPU runs; IRTCAT_SIMD chooses among them") {
+  const Scratch scratch;
+  const Run run = scratch.irtcat("--version");
+  CHECK(run.status == 0);
+  CHECK(run.out.starts_with("irtcat "));
+  CHECK(run.out.find("\nsimd ") != std::string::npos);
+  const std::size_t open = run.out.find("(this CPU: ");
+  REQUIRE(open != std::string::npos);
+  const std::string listed = run.out.substr(open + 11, run.out.find(')', open) - open - 11);
+  const std::string lowest = listed.substr(listed.rfind(' ') + 1);
+  const Run forced = scratch.irtcat_with("IRTCAT_SIMD=" + lowest, "--version");
+  CHECK(forced.status == 0);
+  CHECK(forced.out.find("simd " + lowest + " (this CPU: " + listed + ")") != std::string::npos);
+  const Run unknown = scratch.irtcat_with("IRTCAT_SIMD=mmx", "--version");
+  CHECK(unknown.status == 1);
+  std::string comma_listed = listed;
+  for (std::size_t at = comma_listed.find(' '); at != std::string::npos; at = comma_listed.find(' ', at + 2)) {
+    comma_listed.replace(at, 1, ", ");
+  }
+  CHECK(unknown.err == "irtcat: IRTCAT_SIMD: 'mmx' is not a target this build runs on this CPU (" + comma_listed + ")\n");
+}
+
 TEST_CASE("cli: --help on every command") {
   const Scratch scratch;
   for (const char* command : {"", "score ", "info ", "next ", "simulate "}) {

@@ -1,0 +1,53 @@
+#pragma once
+// The hot kernels, compiled once for each instruction set Highway targets on this architecture (on x86-64: SSSE3,
+// SSE4, AVX2, AVX-512 and a scalar baseline) and chosen at the first call from the CPU. They are plain loops over
+// plain arrays, which the compiler vectorizes for each target; with multiplies and adds never fused
+// (-ffp-contract=off), every target gives the same bits.
+//
+// IRTCAT_SIMD=<target> (avx3, avx2, sse4, ssse3 or scalar, any case) makes every kernel run on that target, one the
+// CPU has: CI runs the tests on each in turn.
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "detail/dichotomous_information.hpp"
+
+namespace irtcat::detail::simd {
+
+/// The information of the dichotomous rows [0, n) at θ into out[0, n) (dichotomous_information).
+void information(const DichotomousColumns& rows, Eigen::Index n, double theta, double* out);
+
+/// The candidates of MaxInformationSearch: padded to whole kInformationBlock blocks, sorted by falling bound, and
+/// each row's bank index (padding rows hold an index past the bank).
+struct CandidateRows {
+  DichotomousColumns rows;
+  const double* bound = nullptr;
+  const std::size_t* bank_index = nullptr;
+  Eigen::Index size = 0;
+};
+
+/// Updates (best, best_information) with the eligible candidates whose information beats it (a tie goes to the
+/// lower bank index). True when the bounds stopped the scan: no later candidate could beat the best.
+bool scan(const CandidateRows& candidates, double theta, const std::vector<char>& eligible, std::ptrdiff_t& best,
+          double& best_information);
+
+/// out[q] = exp(a[q] + b[q] − top) for q in [0, n): every argument at most 0 (top is the largest a + b), −infinity
+/// allowed.
+void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n);
+
+/// The name of the target the kernels run on ("AVX2", "AVX3" for AVX-512, ...). Throws InvalidArgument when
+/// IRTCAT_SIMD names a target that is unknown or that this CPU lacks.
+std::string target_name();
+
+/// The targets this CPU has among those compiled, best first (Highway's bits), whatever IRTCAT_SIMD or use_target
+/// chose.
+std::vector<std::int64_t> available_targets();
+
+/// Runs the kernels on `target` (one of available_targets()), or when 0 on IRTCAT_SIMD's target again (the best
+/// without it). For tests; not safe while kernels run on other threads.
+void use_target(std::int64_t target);
+
+}  // namespace irtcat::detail::simd

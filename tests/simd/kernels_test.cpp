@@ -1,0 +1,117 @@
+// simd::information, simd::scan and simd::exp_shifted give the same bits on every target this CPU runs (CI runs
+// the whole suite once more on the lowest: IRTCAT_SIMD=sse4), and the same as the scalar model code within rounding.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "detail/ascii.hpp"
+#include "irtcat/information_search.hpp"
+#include "irtcat/item_bank.hpp"
+#include "simd/kernels.hpp"
+#include "test_support.hpp"
+
+using namespace irtcat;
+namespace simd = irtcat::detail::simd;
+
+namespace {
+
+bool same_bits(const Eigen::ArrayXd& x, const Eigen::ArrayXd& y) {
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), sizeof(double) * static_cast<std::size_t>(x.size())) == 0;
+}
+
+// What each kernel gives on the current target, over inputs that reach the clamps and the underflow.
+struct Results {
+  std::vector<Eigen::ArrayXd> information;
+  std::vector<std::ptrdiff_t> best;
+  Eigen::ArrayXd weights;
+};
+
+Results run_kernels(const ItemBank& bank, const MaxInformationSearch& search) {
+  Results out;
+  const DichotomousArrays& d = bank.dichotomous();
+  const detail::DichotomousColumns columns{d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
+  std::vector<char> eligible(bank.size(), 1);
+  for (std::size_t i = 0; i < eligible.size(); i += 3) eligible[i] = 0;
+  for (const double theta : {-800.0, -30.0, -3.1, -0.4, 0.0, 0.9, 2.2, 40.0, 800.0}) {
+    Eigen::ArrayXd information(d.da.size());
+    simd::information(columns, d.da.size(), theta, information.data());
+    out.information.push_back(information);
+    out.best.push_back(search.best(theta, eligible));
+  }
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> log_weight(-900.0, 0.0);
+  Eigen::ArrayXd a(101), b(101);
+  for (Eigen::Index q = 0; q < a.size(); ++q) {
+    a(q) = log_weight(rng);
+    b(q) = q % 17 == 0 ? -std::numeric_limits<double>::infinity() : log_weight(rng) / 10.0;
+  }
+  out.weights.resize(a.size());
+  simd::exp_shifted(a.data(), b.data(), (a + b).maxCoeff(), out.weights.data(), a.size());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("simd: every target this CPU runs gives the kernels' results to the last bit") {
+  const ItemBank bank = testing::spread_bank(Model::four_pl, 203, 9);  // 25 whole blocks of 8 and a tail of 3
+  const MaxInformationSearch search(bank);
+  const std::vector<std::int64_t> targets = simd::available_targets();
+  REQUIRE_FALSE(targets.empty());
+  simd::use_target(targets.back());  // the lowest: scalar, or the build's own baseline
+  const std::string lowest = simd::target_name();
+  const Results reference = run_kernels(bank, search);
+  for (const std::int64_t target : targets) {
+    simd::use_target(target);
+    CAPTURE(simd::target_name());
+    const Results results = run_kernels(bank, search);
+    for (std::size_t t = 0; t < reference.information.size(); ++t) {
+      CHECK(same_bits(results.information[t], reference.information[t]));
+      CHECK(results.best[t] == reference.best[t]);
+    }
+    CHECK(same_bits(results.weights, reference.weights));
+  }
+  simd::use_target(0);
+  MESSAGE("targets from " << lowest << " to " << simd::target_name());
+}
+
+TEST_CASE("simd: the kernels agree with the scalar model code") {
+  const ItemBank bank = testing::spread_bank(Model::three_pl, 77, 2);
+  const DichotomousArrays& d = bank.dichotomous();
+  const detail::DichotomousColumns columns{d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
+  for (const double theta : {-5.0, -1.0, 0.3, 2.0}) {
+    Eigen::ArrayXd information(d.da.size());
+    simd::information(columns, d.da.size(), theta, information.data());
+    for (std::size_t i = 0; i < bank.size(); ++i) {
+      // One exp and one division against the scalar code's sigmoid and logs: relative 1e-12.
+      const double scalar = irtcat::information(bank.items()[i], theta, 1.0);
+      CHECK(std::abs(information(static_cast<Eigen::Index>(i)) - scalar) <= 1e-12 * scalar);
+    }
+  }
+  const Eigen::ArrayXd a = Eigen::ArrayXd::LinSpaced(50, -750.0, 0.0);
+  const Eigen::ArrayXd b = Eigen::ArrayXd::Zero(50);
+  Eigen::ArrayXd weights(50);
+  simd::exp_shifted(a.data(), b.data(), 0.0, weights.data(), 50);
+  for (Eigen::Index q = 0; q < 50; ++q) {
+    CAPTURE(a(q));
+    CHECK(testing::ulps(weights(q), a(q) < detail::kExpUnderflow ? 0.0 : std::exp(a(q))) <= 1);
+  }
+}
+
+TEST_CASE("simd: each target has its own name, and 0 goes back to the target the run began with") {
+  const std::string initial = simd::target_name();
+  const std::vector<std::int64_t> targets = simd::available_targets();
+  std::vector<std::string> names;
+  for (const std::int64_t target : targets) {
+    simd::use_target(target);
+    names.push_back(detail::ascii_lower(simd::target_name()));
+    CHECK_FALSE(names.back().empty());
+    for (std::size_t k = 0; k + 1 < names.size(); ++k) CHECK(names[k] != names.back());
+  }
+  simd::use_target(0);
+  CHECK(simd::target_name() == initial);
+}
