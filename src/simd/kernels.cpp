@@ -127,7 +127,10 @@ std::string target_name() {
 
 std::vector<std::int64_t> available_targets() { return cpu_targets(); }
 
-void use_target(std::int64_t target) { hwy::SetSupportedTargetsForTest(target != 0 ? target : apply_environment()); }
+void use_target(std::int64_t target) {
+  const std::int64_t forced = apply_environment();  // first, so that cpu_targets() holds every target
+  hwy::SetSupportedTargetsForTest(target != 0 ? target : forced);
+}
 
 }  // namespace irtcat::detail::simd
 
