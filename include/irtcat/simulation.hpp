@@ -49,7 +49,6 @@ struct DomainOutcome {
   AbilityEstimate estimate;
   StopReason stop_reason = StopReason::not_stopped;
   std::vector<std::size_t> items;  ///< bank positions, in the order given
-  GridPosterior posterior;
   std::vector<std::size_t> set_aside;  ///< bank positions set aside for the test (Session::set_aside), in bank order
 };
 

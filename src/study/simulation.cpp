@@ -47,7 +47,7 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
                                        const std::vector<const ExposureCounts*>& exposure) {
   CandidateOutcome outcome;
   outcome.domains.reserve(designs.size());
-  std::vector<const GridPosterior*> posteriors;
+  std::vector<GridPosterior> posteriors;  // for the role fit only: an outcome does not keep them
   for (std::size_t d = 0; d < designs.size(); ++d) {
     const TestDesign& design = *designs[d].design;
     const std::uint64_t stream = mix_seed(options.seed, index * designs.size() + d);
@@ -76,12 +76,13 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
     for (std::size_t i = 0; i < session.set_aside().size(); ++i) {
       if (session.set_aside()[i]) set_aside.push_back(i);
     }
-    outcome.domains.push_back(
-        {session.estimate(), session.stop_reason(), std::move(items), session.posterior(), std::move(set_aside)});
+    if (catalog != nullptr) posteriors.push_back(session.posterior());
+    outcome.domains.push_back({session.estimate(), session.stop_reason(), std::move(items), std::move(set_aside)});
   }
   if (catalog != nullptr) {
-    for (const DomainOutcome& domain : outcome.domains) posteriors.push_back(&domain.posterior);
-    outcome.fit = role_fit(*catalog, posteriors);
+    std::vector<const GridPosterior*> each;
+    for (const GridPosterior& posterior : posteriors) each.push_back(&posterior);
+    outcome.fit = role_fit(*catalog, each);
   }
   return outcome;
 }
