@@ -6,7 +6,6 @@
 #include <string>
 
 #include "detail/check.hpp"
-#include "detail/logistic.hpp"
 #include "detail/one_line.hpp"
 #include "detail/workspace.hpp"
 #include "irtcat/error.hpp"
@@ -16,27 +15,10 @@ namespace irtcat {
 
 Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::ArrayXd& theta, double scaling) {
   detail::check_category("log_probability", item, category);
-  // The model's own formulas node by node (category_terms; for dichotomous items only the log asked for): a
-  // posterior built here from a response pattern is the same to the last bit as the one a session builds from its
-  // BankGrid, which holds category_terms at the nodes.
+  // The scalar model's values node by node: a posterior built here from a response pattern is the same to the last
+  // bit as the one a session builds from its BankGrid, which holds category_terms at the nodes.
   Eigen::ArrayXd out(theta.size());
-  if (!is_dichotomous(item.model())) {
-    for (Eigen::Index q = 0; q < theta.size(); ++q) out(q) = category_terms(item, theta(q), scaling).log_p[category];
-    return out;
-  }
-  const double da = scaling * item.a();
-  const double c = item.c();
-  const double d = item.d();
-  for (Eigen::Index q = 0; q < theta.size(); ++q) {
-    const double z = detail::clamped_logit(da * (theta(q) - item.b()));
-    double log_p = 0.0;
-    if (category == 1) {
-      log_p = detail::log_p_dichotomous(c, d, z, c == 0.0 ? 0.0 : detail::sigmoid_pair(z).s);
-    } else {
-      log_p = detail::log_q_dichotomous(c, d, z, d == 1.0 ? 0.0 : detail::sigmoid_pair(z).sb);
-    }
-    out(q) = std::max(log_p, kMinLogProbability);
-  }
+  for (Eigen::Index q = 0; q < theta.size(); ++q) out(q) = irtcat::log_probability(item, category, theta(q), scaling);
   return out;
 }
 

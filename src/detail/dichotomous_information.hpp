@@ -35,8 +35,8 @@ struct ScaledProbabilities {
   double p;           ///< P·(1 + t)
   double q;           ///< Q·(1 + t)
 };
-[[gnu::always_inline]] inline ScaledProbabilities scaled_probabilities(double da, double dab, double c, double spread, double one_minus_d,
-                                                double theta) noexcept {
+[[gnu::always_inline]] inline ScaledProbabilities scaled_probabilities(double da, double dab, double c, double spread,
+                                                                      double one_minus_d, double theta) noexcept {
   const double z = da * theta - dab;
   const double t = exp_bounded(-std::min(std::abs(z), kMaxLogit));
   const double one_plus_t = 1.0 + t;
@@ -52,7 +52,8 @@ struct ScaledProbabilities {
 /// so I = (Da·(d − c)·t)² / ((1 + t)²·P(1 + t)·Q(1 + t)): one exp of a non-positive argument, one division, every
 /// term positive (no cancellation). (The square underflows to 0 beyond |z| ≈ 354, where the information is below
 /// 1e−150 anyway.) A plain loop over the block, which the compiler vectorizes.
-[[gnu::always_inline]] inline void information_block(const DichotomousColumns& rows, Eigen::Index start, double theta, double* out) {
+[[gnu::always_inline]] inline void information_block(const DichotomousColumns& rows, Eigen::Index start, double theta,
+                                                     double* out) {
   const double* __restrict da = rows.da + start;
   const double* __restrict dab = rows.dab + start;
   const double* __restrict c = rows.c + start;
@@ -68,7 +69,8 @@ struct ScaledProbabilities {
 
 /// The information of rows [0, n) into out[0, n). (It and the functions above are always inlined: src/simd/
 /// compiles the callers once per instruction set, and a call would run baseline code.)
-[[gnu::always_inline]] inline void dichotomous_information(const DichotomousColumns& rows, Eigen::Index n, double theta, double* out) {
+[[gnu::always_inline]] inline void dichotomous_information(const DichotomousColumns& rows, Eigen::Index n,
+                                                           double theta, double* out) {
   Eigen::Index start = 0;
   for (; start + kInformationBlock <= n; start += kInformationBlock) information_block(rows, start, theta, out + start);
   const Eigen::Index tail = n - start;

@@ -235,14 +235,31 @@ CategoryTerms category_terms(const Item& item, double theta, double scaling) {
   return terms;
 }
 
+namespace {
+
+// log P(X = category) without the derivatives: for a dichotomous item only the log asked for, by
+// dichotomous_terms' own operations, so the value is category_terms' to the last bit.
+double category_log(const Item& item, int category, double theta, double scaling) {
+  if (!is_dichotomous(item.model())) return category_terms(item, theta, scaling).log_p[category];
+  const double z = detail::clamped_logit(scaling * item.a() * (theta - item.b()));
+  const double c = item.c();
+  const double d = item.d();
+  const double log_p = category == 1
+                           ? detail::log_p_dichotomous(c, d, z, c == 0.0 ? 0.0 : detail::sigmoid_pair(z).s)
+                           : detail::log_q_dichotomous(c, d, z, d == 1.0 ? 0.0 : detail::sigmoid_pair(z).sb);
+  return std::max(log_p, kMinLogProbability);
+}
+
+}  // namespace
+
 double log_probability(const Item& item, int category, double theta, double scaling) {
   detail::check_category("log_probability", item, category);
-  return category_terms(item, theta, scaling).log_p[category];
+  return category_log(item, category, theta, scaling);
 }
 
 double probability(const Item& item, int category, double theta, double scaling) {
   detail::check_category("probability", item, category);
-  return std::exp(category_terms(item, theta, scaling).log_p[category]);
+  return std::exp(category_log(item, category, theta, scaling));
 }
 
 double probability(const Item& item, double theta, double scaling) {

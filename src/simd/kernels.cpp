@@ -63,6 +63,7 @@ HWY_AFTER_NAMESPACE();
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/simd.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat::detail::simd {
 
@@ -72,11 +73,7 @@ HWY_EXPORT(ExpShifted);
 
 namespace {
 
-std::string names(const std::vector<std::int64_t>& targets) {
-  std::string text;
-  for (const std::int64_t target : targets) text += (text.empty() ? "" : ", ") + ascii_lower(hwy::TargetName(target));
-  return text;
-}
+std::string name_of(std::int64_t target) { return ascii_lower(hwy::TargetName(target)); }
 
 // The targets compiled in that this CPU has, best first, before anything narrows Highway's choice.
 const std::vector<std::int64_t>& cpu_targets() {
@@ -91,13 +88,13 @@ std::int64_t apply_environment() {
     const char* wanted = std::getenv("IRTCAT_SIMD");
     if (wanted == nullptr || *wanted == '\0') return std::int64_t{0};
     for (const std::int64_t target : targets) {
-      if (ascii_lower(hwy::TargetName(target)) == ascii_lower(wanted)) {
+      if (name_of(target) == ascii_lower(wanted)) {
         hwy::SetSupportedTargetsForTest(target);
         return target;
       }
     }
     throw InvalidArgument("IRTCAT_SIMD: " + quoted_value(wanted) + " is not a target this build runs on this CPU (" +
-                          names(targets) + ")");
+                          join(simd_targets(), ", ") + ")");
   }();
   return forced;
 }
@@ -141,7 +138,7 @@ std::string simd_target() { return detail::ascii_lower(detail::simd::target_name
 std::vector<std::string> simd_targets() {
   std::vector<std::string> names;
   for (const std::int64_t target : detail::simd::available_targets()) {
-    names.push_back(detail::ascii_lower(hwy::TargetName(target)));
+    names.push_back(detail::simd::name_of(target));
   }
   return names;
 }

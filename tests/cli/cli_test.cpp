@@ -14,6 +14,7 @@
 #include "detail/csv.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/text.hpp"
 #include "cli/cli_support.hpp"
 #include "scratch.hpp"
 
@@ -86,11 +87,8 @@ TEST_CASE("cli: --version names the SIMD target in use and those the CPU runs; I
   CHECK(forced.out.find("simd " + lowest + " (this CPU: " + listed + ")") != std::string::npos);
   const Run unknown = scratch.irtcat_with("IRTCAT_SIMD=mmx", "--version");
   CHECK(unknown.status == 1);
-  std::string comma_listed = listed;
-  for (std::size_t at = comma_listed.find(' '); at != std::string::npos; at = comma_listed.find(' ', at + 2)) {
-    comma_listed.replace(at, 1, ", ");
-  }
-  CHECK(unknown.err == "irtcat: IRTCAT_SIMD: 'mmx' is not a target this build runs on this CPU (" + comma_listed + ")\n");
+  CHECK(unknown.err == "irtcat: IRTCAT_SIMD: 'mmx' is not a target this build runs on this CPU (" +
+                           irtcat::join(irtcat::split(listed, ' '), ", ") + ")\n");
 }
 
 TEST_CASE("cli: --help on every command") {

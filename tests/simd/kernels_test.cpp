@@ -1,5 +1,6 @@
 // simd::information, simd::scan and simd::exp_shifted give the same bits on every target this CPU runs (CI runs
-// the whole suite once more on the lowest: IRTCAT_SIMD=sse4), and the same as the scalar model code within rounding.
+// the unit tests once more on the lowest, IRTCAT_SIMD=scalar on x86-64), and the scalar model's values within
+// rounding.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -21,7 +22,12 @@ namespace simd = irtcat::detail::simd;
 namespace {
 
 bool same_bits(const Eigen::ArrayXd& x, const Eigen::ArrayXd& y) {
-  return x.size() == y.size() && std::memcmp(x.data(), y.data(), sizeof(double) * static_cast<std::size_t>(x.size())) == 0;
+  return x.size() == y.size() &&
+         std::memcmp(x.data(), y.data(), sizeof(double) * static_cast<std::size_t>(x.size())) == 0;
+}
+
+detail::DichotomousColumns columns_of(const DichotomousArrays& d) {
+  return {d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
 }
 
 // What each kernel gives on the current target, over inputs that reach the clamps and the underflow.
@@ -34,7 +40,7 @@ struct Results {
 Results run_kernels(const ItemBank& bank, const MaxInformationSearch& search) {
   Results out;
   const DichotomousArrays& d = bank.dichotomous();
-  const detail::DichotomousColumns columns{d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
+  const detail::DichotomousColumns columns = columns_of(d);
   std::vector<char> eligible(bank.size(), 1);
   for (std::size_t i = 0; i < eligible.size(); i += 3) eligible[i] = 0;
   for (const double theta : {-800.0, -30.0, -3.1, -0.4, 0.0, 0.9, 2.2, 40.0, 800.0}) {
@@ -82,7 +88,7 @@ TEST_CASE("simd: every target this CPU runs gives the kernels' results to the la
 TEST_CASE("simd: the kernels agree with the scalar model code") {
   const ItemBank bank = testing::spread_bank(Model::three_pl, 77, 2);
   const DichotomousArrays& d = bank.dichotomous();
-  const detail::DichotomousColumns columns{d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
+  const detail::DichotomousColumns columns = columns_of(d);
   for (const double theta : {-5.0, -1.0, 0.3, 2.0}) {
     Eigen::ArrayXd information(d.da.size());
     simd::information(columns, d.da.size(), theta, information.data());
