@@ -87,6 +87,19 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
                                         const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
                                         const StudyOptions& options);
 
+/// Candidates a study runs between two hand-overs to its sink (when no exposure counts make the waves shorter).
+inline constexpr std::size_t kStudyWave = 1024;
+
+/// Receives candidate `index`'s outcome, in candidate order, on the thread that called run_study.
+using OutcomeSink = std::function<void(std::size_t index, CandidateOutcome&& outcome)>;
+
+/// run_study that hands each outcome to `sink` instead of keeping them all: at most two waves of outcomes are held
+/// at a time, and the sink takes one wave while the threads run the next. The same outcomes as the other form, in
+/// the same order, on any number of threads. Throws as run_study, and what the sink throws (after the running wave
+/// has stopped).
+void run_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
+               const RoleCatalog* catalog, const StudyOptions& options, const OutcomeSink& sink);
+
 /// One candidate through every domain's session, in the designs' order, exactly as run_study runs candidate number
 /// `index` (its sessions' and answers' streams derived from (options.seed, index); with post-hoc matrices, row
 /// `index`). `exposure`: the counts progressive-restricted control reads, one per domain (as run_study had them

@@ -89,6 +89,7 @@ void add_bank_answer_commands(CLI::App& bank, const std::string& db_help) {
     Store store(database_path(flags->db), OpenMode::read_only);
     Output output(flags->out);
     write_responses(store, flags->name, flags->options, output.stream());
+    output.commit();
   });
 
   CLI::App* rescore = bank.add_subcommand(

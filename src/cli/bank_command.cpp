@@ -168,6 +168,7 @@ void add_bank_command(CLI::App& app) {
     const BankDocument document = store.load_bank(flags->name);
     Output output(flags->out);
     write_bank_json(output.stream(), document.info, document.bank);
+    output.commit();
   });
 
   CLI::App* validate = bank->add_subcommand(

@@ -369,6 +369,7 @@ void add_calibrate_command(CLI::App& app) {
     }
     Output output(flags->out);
     write_calibration_csv(output.stream(), result);
+    output.commit();
     std::string summary = "calibrate: ";
     summary += result.message;
     summary += ", log-likelihood " + format_double(result.log_likelihood);

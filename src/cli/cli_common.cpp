@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "irtcat/error.hpp"
@@ -20,10 +21,39 @@ double parse_number(const std::string& text, const std::string& option) {
 
 }  // namespace
 
-Output::Output(const std::string& path) {
+namespace {
+
+std::string partial_path(const std::string& path) { return path + ".partial"; }
+
+}  // namespace
+
+Output::Output(const std::string& path) : path_(path) {
   if (path.empty()) return;
-  file_ = std::make_unique<std::ofstream>(path, std::ios::binary);
+  file_ = std::make_unique<std::ofstream>(partial_path(path), std::ios::binary);
   if (!*file_) throw InvalidArgument("--out: cannot write to " + quoted_value(path));
+}
+
+Output::~Output() {
+  if (!file_) return;
+  file_.reset();
+  std::error_code ignored;  // a destructor reports nothing: the command's own error is on its way
+  std::filesystem::remove(partial_path(path_), ignored);
+}
+
+void Output::commit() {
+  if (!file_) {
+    std::cout.flush();
+    return;
+  }
+  file_->close();
+  const bool written = !file_->fail();
+  file_.reset();
+  std::error_code error;
+  if (written) std::filesystem::rename(partial_path(path_), path_, error);
+  if (!written || error) {
+    std::filesystem::remove(partial_path(path_), error);
+    throw InvalidArgument("--out: cannot write to " + quoted_value(path_));
+  }
 }
 
 std::string fixed_decimals(double value, int decimals) {

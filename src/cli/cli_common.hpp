@@ -16,13 +16,22 @@ namespace irtcat::cli {
 /// --rule: a selection rule by name, any case (the library's list of rules). Returns the option.
 CLI::Option* add_rule_option(CLI::App& command, std::string& rule);
 
-/// Where a command writes its CSV: the file given with --out, or standard output.
+/// Where a command writes its CSV: the file given with --out, or standard output. A file is written under a
+/// temporary name beside it (<path>.partial) and takes its name at commit(): a command that fails part way, after
+/// writing some rows, leaves the file that was there before (or none), not a truncated one.
 class Output {
  public:
   explicit Output(const std::string& path);
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  /// Without commit(): removes the temporary file.
+  ~Output();
   std::ostream& stream() { return file_ ? *file_ : std::cout; }
+  /// Flushes and, for a file, gives it its name; throws InvalidArgument when the file could not be written.
+  void commit();
 
  private:
+  std::string path_;
   std::unique_ptr<std::ofstream> file_;
 };
 

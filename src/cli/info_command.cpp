@@ -37,6 +37,7 @@ void add_info_command(CLI::App& app) {
             << format_double(information[t](static_cast<Eigen::Index>(i))) << '\n';
       }
     }
+    output.commit();
   });
 }
 

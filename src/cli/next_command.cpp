@@ -47,6 +47,7 @@ void add_next_command(CLI::App& app) {
           << (chosen ? csv_quoted(bank->item(*chosen).id().str()) : std::string())
           << '\n';
     }
+    output.commit();
   });
 }
 

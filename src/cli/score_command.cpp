@@ -36,6 +36,7 @@ void add_score_command(CLI::App& app) {
       out << csv_quoted(table.person_ids[i]) << ',' << format_double(estimate.theta) << ','
           << format_double(estimate.se) << ',' << to_string(estimate.status) << '\n';
     }
+    output.commit();
   });
 }
 

@@ -90,22 +90,32 @@ void run_single_bank(const SimulateFlags& flags) {
     options.responses.push_back(post_hoc_responses(read_responses_argument(flags.responses), *bank, simulees));
   }
   const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank, config)}};
-  const auto outcomes = run_study(designs, simulees, nullptr, options);
   Output output(flags.out);
   std::ostream& out = output.stream();
   out << "id,theta_true,theta,se,length,items\n";
-  for (std::size_t s = 0; s < simulees.size(); ++s) {
-    const DomainOutcome& result = outcomes[s].domains.front();
-    out << csv_quoted(simulees[s].id) << ',' << format_double(simulees[s].theta(0)) << ','
-        << format_double(result.estimate.theta) << ',' << format_double(result.estimate.se) << ','
-        << result.items.size() << ',';
+  // Each row as its wave of outcomes comes back, not all of them at the end: memory stays flat however many
+  // simulees there are, and the writing overlaps the simulating.
+  std::string row;
+  run_study(designs, simulees, nullptr, options, [&](std::size_t s, CandidateOutcome&& outcome) {
+    const DomainOutcome& result = outcome.domains.front();
     std::string items;
     for (std::size_t item : result.items) {
       if (!items.empty()) items += ' ';
       items += bank->items()[item].id().str();
     }
-    out << csv_quoted(items) << '\n';
-  }
+    row = csv_quoted(simulees[s].id);
+    for (const double value : {simulees[s].theta(0), result.estimate.theta, result.estimate.se}) {
+      row += ',';
+      row += format_double(value);
+    }
+    row += ',';
+    row += std::to_string(result.items.size());
+    row += ',';
+    row += csv_quoted(items);
+    row += '\n';
+    out << row;
+  });
+  output.commit();
 }
 
 // The battery's candidates: read from --true-thetas (id and one column per domain of the roles file), or drawn
@@ -187,6 +197,7 @@ void run_battery(const SimulateFlags& flags) {
         << format_double(s.mean_se) << ',' << format_double(s.mean_length) << ','
         << format_double(s.max_exposure) << ',' << format_double(s.level_accuracy) << '\n';
   }
+  output.commit();
 }
 
 }  // namespace

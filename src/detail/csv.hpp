@@ -3,6 +3,7 @@
 // ends, a UTF-8 byte-order mark, blank lines skipped. Private to the library.
 
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -18,7 +19,14 @@ struct CsvRow {
   std::vector<std::string> cells;
 };
 
-/// Reads every row. Throws DataError (naming `file`) for an unterminated quoted field.
+/// Calls `visit` with each row in turn, without keeping them (the row's storage is reused for the next: copy what
+/// you keep). Throws DataError (naming `file`) for an unterminated quoted field, and what `visit` throws.
+void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(const CsvRow&)>& visit);
+
+/// for_each_csv_row on a file; throws DataError if it cannot be opened.
+void for_each_csv_row_of_file(const std::string& path, const std::function<void(const CsvRow&)>& visit);
+
+/// Reads every row. Throws as for_each_csv_row.
 std::vector<CsvRow> read_csv(std::istream& in, const std::string& file);
 
 /// Opens and reads a file; throws DataError if it cannot be opened.

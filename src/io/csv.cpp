@@ -1,20 +1,39 @@
 #include "detail/csv.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <iterator>
+#include <functional>
+#include <string_view>
 
 #include "irtcat/error.hpp"
 
 namespace irtcat::detail {
 
-std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+namespace {
+
+// The whole stream, read in large blocks (an istreambuf_iterator goes a character at a time: 1.2 µs of a simulee's
+// 9 in `irtcat simulate`).
+std::string read_all(std::istream& in) {
+  std::string text;
+  std::array<char, 1 << 16> block;
+  while (in.read(block.data(), block.size()) || in.gcount() > 0) {
+    text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  return text;
+}
+
+// The characters that end a run of ordinary ones: a separator, a line end or a quote.
+constexpr bool ends_run(char ch) noexcept { return ch == ',' || ch == '\n' || ch == '\r' || ch == '"'; }
+
+}  // namespace
+
+void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(const CsvRow&)>& visit) {
+  const std::string text = read_all(in);
   std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
 
-  std::vector<CsvRow> rows;
-  CsvRow row;
+  CsvRow row;  // reused: its cells keep their storage from row to row
   std::string cell;
   std::size_t line = 1;
   row.line = line;
@@ -25,8 +44,8 @@ std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
   };
   const auto end_row = [&] {
     end_cell();
-    if (row_has_content) rows.push_back(std::move(row));
-    row = CsvRow{};
+    if (row_has_content) visit(row);
+    row.cells.clear();
     row_has_content = false;
   };
 
@@ -62,19 +81,34 @@ std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
       pos += (ch == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ? 2 : 1;
       row.line = ++line;
     } else {
-      cell += ch;
-      if (ch != ' ' && ch != '\t') row_has_content = true;
-      ++pos;
+      // A run of ordinary characters (a quote inside an unquoted field is one), appended at once.
+      std::size_t stop = pos + 1;
+      while (stop < text.size() && !ends_run(text[stop])) ++stop;
+      const std::string_view run(text.data() + pos, stop - pos);
+      cell += run;
+      if (run.find_first_not_of(" \t") != std::string_view::npos) row_has_content = true;
+      pos = stop;
     }
   }
   end_row();
+}
+
+std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
+  std::vector<CsvRow> rows;
+  for_each_csv_row(in, file, [&](const CsvRow& row) { rows.push_back(row); });
   return rows;
 }
 
-std::vector<CsvRow> read_csv_file(const std::string& path) {
+void for_each_csv_row_of_file(const std::string& path, const std::function<void(const CsvRow&)>& visit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path, 0, "", "cannot open the file");
-  return read_csv(in, path);
+  for_each_csv_row(in, path, visit);
+}
+
+std::vector<CsvRow> read_csv_file(const std::string& path) {
+  std::vector<CsvRow> rows;
+  for_each_csv_row_of_file(path, [&](const CsvRow& row) { rows.push_back(row); });
+  return rows;
 }
 
 bool is_missing(std::string_view cell) noexcept {

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/math/distributions/normal.hpp>
-#include <chrono>
 #include <cmath>
 #include <map>
+#include <span>
 #include <thread>
 
 #include "detail/random.hpp"
@@ -218,15 +218,14 @@ Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const Resp
   return matrix;
 }
 
-std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
-                                        const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
-                                        const StudyOptions& options) {
+void run_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
+               const RoleCatalog* catalog, const StudyOptions& options, const OutcomeSink& sink) {
   check_study(designs, candidates, catalog, options);
 
   // Progressive-restricted and item-eligibility control read how often each item has been given (and eligible).
   // The study keeps those counts per domain and gives every candidate of a wave the counts of all the candidates
   // before the wave (in candidate order), so that the outcomes are the same on any number of threads. Other
-  // designs need no counts: one wave.
+  // designs need no counts, and their waves only bound how many outcomes wait for the sink.
   const bool counted = std::any_of(designs.begin(), designs.end(), [](const DomainDesign& domain) {
     const ExposureMethod method = domain.design->config().exposure.method;
     return method == ExposureMethod::progressive_restricted || method == ExposureMethod::item_eligibility;
@@ -239,64 +238,80 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
       exposure.push_back(counts.back().get());
     }
   }
-  const std::size_t wave = counted ? kExposureWave : std::max<std::size_t>(1, candidates.size());
-  unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, wave));
+  const auto count_wave = [&](std::span<const CandidateOutcome> wave) {
+    for (const CandidateOutcome& outcome : wave) {
+      for (std::size_t d = 0; d < designs.size(); ++d) {
+        const DomainOutcome& domain = outcome.domains[d];
+        for (std::size_t item : domain.items) counts[d]->record_item(ItemIndex{item});
+        counts[d]->record_test();
+        if (designs[d].design->config().exposure.method != ExposureMethod::item_eligibility) continue;
+        // Eligible: every item not drawn ineligible (set_aside is in bank order).
+        auto ineligible = domain.set_aside.begin();
+        for (std::size_t item = 0; item < designs[d].design->bank().size(); ++item) {
+          if (ineligible != domain.set_aside.end() && *ineligible == item) {
+            ++ineligible;
+          } else {
+            counts[d]->record_eligible(ItemIndex{item});
+          }
+        }
+      }
+    }
+  };
+  const std::size_t wave = counted ? kExposureWave : kStudyWave;
+  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
 
-  std::vector<CandidateOutcome> outcomes(candidates.size());
-  std::atomic<std::size_t> done{0};
-  std::exception_ptr failure;
-  std::atomic<bool> failed{false};
+  // The calling thread hands the previous wave to the sink while the other threads start on this one, then joins
+  // them: `threads` threads in all, and the writing of one wave overlaps the running of the next.
+  std::vector<CandidateOutcome> running, finished;
+  std::size_t finished_begin = 0;
+  const auto flush = [&] {
+    for (std::size_t k = 0; k < finished.size(); ++k) sink(finished_begin + k, std::move(finished[k]));
+    finished.clear();
+  };
   for (std::size_t begin = 0; begin < candidates.size(); begin += wave) {
     const std::size_t end = std::min(begin + wave, candidates.size());
+    running.assign(end - begin, CandidateOutcome{});
     std::atomic<std::size_t> next{begin};
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
     const auto work = [&] {
       const auto workspace = std::make_shared<Workspace>();  // this thread's, lent to each of its sessions
       while (!failed.load()) {
         const std::size_t i = next.fetch_add(1);
         if (i >= end) return;
         try {
-          outcomes[i] = run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure);
+          running[i - begin] = run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure);
         } catch (...) {
           if (!failed.exchange(true)) failure = std::current_exception();
           return;
         }
-        done.fetch_add(1);
       }
     };
-    const auto pool_size = static_cast<unsigned>(std::min<std::size_t>(threads, end - begin));
+    const auto helpers = static_cast<unsigned>(std::min<std::size_t>(threads, end - begin)) - 1;
     std::vector<std::thread> pool;
-    for (unsigned t = 0; t < pool_size; ++t) pool.emplace_back(work);
-    if (options.progress && !counted) {
-      while (done.load() < end && !failed.load()) {
-        options.progress(done.load(), candidates.size());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+    for (unsigned t = 0; t < helpers; ++t) pool.emplace_back(work);
+    try {
+      flush();
+    } catch (...) {
+      if (!failed.exchange(true)) failure = std::current_exception();
     }
+    work();
     for (std::thread& thread : pool) thread.join();
     if (failure) std::rethrow_exception(failure);
-    if (counted) {
-      for (std::size_t i = begin; i < end; ++i) {
-        for (std::size_t d = 0; d < designs.size(); ++d) {
-          const DomainOutcome& outcome = outcomes[i].domains[d];
-          for (std::size_t item : outcome.items) counts[d]->record_item(ItemIndex{item});
-          counts[d]->record_test();
-          if (designs[d].design->config().exposure.method != ExposureMethod::item_eligibility) continue;
-          // Eligible: every item not drawn ineligible (set_aside is in bank order).
-          auto ineligible = outcome.set_aside.begin();
-          for (std::size_t item = 0; item < designs[d].design->bank().size(); ++item) {
-            if (ineligible != outcome.set_aside.end() && *ineligible == item) {
-              ++ineligible;
-            } else {
-              counts[d]->record_eligible(ItemIndex{item});
-            }
-          }
-        }
-      }
-      if (options.progress) options.progress(end, candidates.size());
-    }
+    if (counted) count_wave(running);
+    std::swap(running, finished);
+    finished_begin = begin;
+    if (options.progress) options.progress(end, candidates.size());
   }
-  if (options.progress) options.progress(candidates.size(), candidates.size());
+  flush();
+}
+
+std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs,
+                                        const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
+                                        const StudyOptions& options) {
+  std::vector<CandidateOutcome> outcomes(candidates.size());
+  run_study(designs, candidates, catalog, options,
+            [&](std::size_t index, CandidateOutcome&& outcome) { outcomes[index] = std::move(outcome); });
   return outcomes;
 }
 

@@ -45,6 +45,16 @@ TEST_CASE("cli: simulate, single-bank and post-hoc") {
                                      scratch.write("gappy.csv", "person_id,x1,x2,x3\np1,1,,1\np2,0,0,0\n") + " --length 3");
   CHECK(missing.status == 1);
   CHECK(missing.err.find("complete response matrix") != std::string::npos);
+  // With --out, rows are written as the study goes; a study that fails leaves the file that was there.
+  const std::string out = scratch.write("study.csv", "kept\n");
+  const Run failed = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --responses " +
+                                    scratch.path("gappy.csv") + " --length 3 --out " + out);
+  CHECK(failed.status == 1);
+  CHECK(slurp(out) == "kept\n");
+  CHECK_FALSE(fs::exists(out + ".partial"));
+  const Run written = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 2 --out " + out);
+  CHECK(written.status == 0);
+  CHECK(slurp(out).starts_with("id,theta_true,theta,se,length,items\np1,"));
   const Run lonely = scratch.irtcat("simulate --items " + items);
   CHECK(lonely.status == 1);
   CHECK(lines_in(lonely.err) == 1);

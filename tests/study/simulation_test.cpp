@@ -122,6 +122,39 @@ TEST_CASE("simulation: the same seed gives the same study on 1 and 2 threads") {
   }
 }
 
+TEST_CASE("simulation: a study handed to a sink gives every outcome once, in order, as the kept form does") {
+  // More candidates than two waves (kStudyWave), so that the sink takes waves while later ones run.
+  const std::vector<DomainDesign> designs = {{"a", design_of(3, 6)}};
+  const auto candidates = one_domain_candidates(static_cast<int>(2 * kStudyWave + 37), 5);
+  StudyOptions options;
+  options.seed = 9;
+  options.threads = 1;
+  const auto kept = run_study(designs, candidates, nullptr, options);
+  for (const unsigned threads : {1u, 3u}) {
+    CAPTURE(threads);
+    options.threads = threads;
+    std::vector<CandidateOutcome> handed;
+    run_study(designs, candidates, nullptr, options, [&](std::size_t index, CandidateOutcome&& outcome) {
+      REQUIRE(index == handed.size());
+      handed.push_back(std::move(outcome));
+    });
+    REQUIRE(handed.size() == kept.size());
+    for (std::size_t c = 0; c < kept.size(); ++c) {
+      CHECK(handed[c].domains[0].items == kept[c].domains[0].items);
+      CHECK(handed[c].domains[0].estimate.theta == kept[c].domains[0].estimate.theta);
+    }
+    // A sink that fails stops the study: its error comes back once the running wave has stopped.
+    std::size_t calls = 0;
+    CHECK_THROWS_AS(run_study(designs, candidates, nullptr, options,
+                              [&](std::size_t index, CandidateOutcome&&) {
+                                ++calls;
+                                if (index == 5) throw InvalidArgument("sink full");
+                              }),
+                    InvalidArgument);
+    CHECK(calls == 6);
+  }
+}
+
 TEST_CASE("simulation: progressive-restricted keeps every item under its rate, the same on 1 and 2 threads") {
   // 2,000 simulees, 20-item MFI + EAP tests on a 200-item 3PL bank, at most 25 % exposure. The study updates the
   // counts between waves of kExposureWave candidates, so an item just under the rate can reach every candidate of
