@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "detail/random.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat {
 namespace {
@@ -120,18 +121,8 @@ void LowRankTable::approximate(const Eigen::Matrix<double, Eigen::Dynamic, Colum
     for (Index k = 0; k < rank; ++k) projected[c][k] = static_cast<float>(basis_.col(k).dot(weights.col(c)));
   }
   const Index padded = rank > 0 ? coefficients_.size() / rank : (rows() + kRowBlock - 1) / kRowBlock * kRowBlock;
-  sums.resize(padded, Columns);
-  const float* panel = coefficients_.data();
-  for (Index start = 0; start < padded && rank > 0; start += kRowBlock) {
-    float block[Columns][kRowBlock] = {};
-    for (Index k = 0; k < rank; ++k, panel += kRowBlock) {
-      for (int c = 0; c < Columns; ++c) {
-        const float y = projected[c][k];
-        for (Index i = 0; i < kRowBlock; ++i) block[c][i] += panel[i] * y;
-      }
-    }
-    for (int c = 0; c < Columns; ++c) std::copy_n(block[c], kRowBlock, sums.col(c).data() + start);
-  }
+  sums.setZero(padded, Columns);
+  if (rank > 0) detail::simd::low_rank_sums(coefficients_.data(), padded, rank, projected[0], Columns, sums.data());
 }
 
 template void LowRankTable::approximate<1>(const Eigen::Matrix<double, Eigen::Dynamic, 1>&,

@@ -7,6 +7,7 @@
 
 #include "detail/dichotomous_probability.hpp"
 #include "irtcat/error.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat::detail {
 namespace {
@@ -14,20 +15,17 @@ namespace {
 using Eigen::ArrayXd;
 using Eigen::Index;
 
-// Rows per call of the KL and MEPV kernels: a padded partial block goes through the same code as a full one.
-constexpr Index kRowBlock = 8;
+// A padded partial block goes through the same kernel as a full one; the grid's panels and item blocks are the
+// kernels' blocks.
+static_assert(BankGrid::kRowPanel == kRowBlock && BankGrid::kItemBlock == kRowBlock);
 
 DichotomousColumns columns_of(const DichotomousArrays& d) {
   return {d.da.data(), d.dab.data(), d.c.data(), d.spread.data(), d.one_minus_d.data()};
 }
 
-// The dichotomous block from `start` (probability_rows), with or without the logs as chosen at run time.
+// The dichotomous block from `start`, with or without the logs.
 void dichotomous_block(const DichotomousArrays& d, Index start, double theta, Logs logs, ProbabilityBlock& block) {
-  if (logs == Logs::compute) {
-    probability_rows<Logs::compute>(columns_of(d), d.da.size(), start, theta, block);
-  } else {
-    probability_rows<Logs::skip>(columns_of(d), d.da.size(), start, theta, block);
-  }
+  probability_rows(columns_of(d), d.da.size(), start, theta, logs, block);
 }
 
 // A polytomous item's P_k and log P_k: the model's log-probabilities, and their exps.
@@ -58,58 +56,25 @@ void block_values(const double* values, Index count, double* out) {
   std::copy_n(values, std::min(count, kRowBlock), out);
 }
 
-[[gnu::noinline]] void kullback_leibler_block(const double* log_p, Index nodes, const double* weights, double total,
-                                              const double* at_theta, const double* log_at_theta, double* out) {
-  double integrated[kRowBlock] = {};
-  for (Index q = 0; q < nodes; ++q) {
-    for (Index r = 0; r < kRowBlock; ++r) integrated[r] += log_p[r * nodes + q] * weights[q];
-  }
-  for (Index r = 0; r < kRowBlock; ++r) out[r] = at_theta[r] * (log_at_theta[r] * total - integrated[r]);
-}
-
-// The moments m_j = Σ_q w̃_q (θ_q − μ)^j P(θ_q), j = 0, 1, 2, of one panel of BankGrid::kRowPanel rows
-// (probability_panels()' layout), one lane per row. Fixed-size Eigen arrays: written as plain loops, GCC 12
-// vectorized this across the nodes with shuffles, which ran slower (bench: BM_BestItem/mepv).
-using Lanes = Eigen::Array<double, BankGrid::kRowPanel, 1>;
-struct PanelMoments {
-  Lanes m0 = Lanes::Zero(), m1 = Lanes::Zero(), m2 = Lanes::Zero();
-};
-PanelMoments panel_moments(const double* panel, Index nodes, const MomentWeights& weights) {
-  PanelMoments out;
-  for (Index q = 0; q < nodes; ++q, panel += BankGrid::kRowPanel) {
-    const Lanes p = Eigen::Map<const Lanes>(panel);
-    out.m0 += p * weights.mass(q);
-    out.m1 += p * weights.first(q);
-    out.m2 += p * weights.second(q);
-  }
-  return out;
-}
-
-// The MEPV terms of one panel.
-[[gnu::noinline]] void posterior_variance_block(const double* panel, Index nodes, const MomentWeights& weights,
-                                                const double* at_theta, double* out) {
-  const PanelMoments m = panel_moments(panel, nodes, weights);
-  const Lanes inverse = (m.m0 > 0.0).select(m.m0.inverse(), 0.0);  // 1/0 = inf only in lanes the select drops
-  const Lanes shift = m.m1 * inverse;
-  Eigen::Map<Lanes> terms(out);
-  terms = Eigen::Map<const Lanes>(at_theta) * (m.m2 * inverse - shift.square()).max(0.0);
-}
-
-// Σ_q w_q I_j(θ_q) of the BankGrid::kItemBlock items from `start`, summed over the nodes in order.
-[[gnu::noinline]] void weighted_information_block(const BankGrid& grid, Index start, const ArrayXd& weights,
-                                                  double* out) {
-  constexpr Index kBlock = BankGrid::kItemBlock;
-  const Eigen::MatrixXd& table = grid.information();
-  double sum[kBlock] = {};
-  const double* column = table.data() + start;
-  for (Index q = 0; q < weights.size(); ++q, column += table.rows()) {
-    const double w = weights(q);
-    for (Index r = 0; r < kBlock; ++r) sum[r] += column[r] * w;
-  }
-  std::copy_n(sum, kBlock, out);
+MomentColumns columns_of(const MomentWeights& weights) {
+  return {weights.mass.data(), weights.first.data(), weights.second.data(), weights.mass.size()};
 }
 
 }  // namespace
+
+void probability_rows(const DichotomousColumns& rows, Index n, Index start, double theta, Logs logs,
+                      ProbabilityBlock& out) {
+  if (start + kProbabilityBlock <= n) return simd::probabilities(rows, start, theta, logs, out);
+  using Block = Eigen::Array<double, kProbabilityBlock, 1>;
+  const Index valid = n - start;
+  Block da = Block::Ones(), dab = Block::Zero(), c = Block::Zero(), spread = Block::Ones(), one_minus_d = Block::Zero();
+  std::copy_n(rows.da + start, valid, da.data());
+  std::copy_n(rows.dab + start, valid, dab.data());
+  std::copy_n(rows.c + start, valid, c.data());
+  std::copy_n(rows.spread + start, valid, spread.data());
+  std::copy_n(rows.one_minus_d + start, valid, one_minus_d.data());
+  simd::probabilities({da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()}, 0, theta, logs, out);
+}
 
 const GridPosterior& require_posterior(const SelectionState& state, SelectionRule rule, const BankGrid& grid) {
   if (!grid.tables().covers(rule)) {
@@ -184,7 +149,8 @@ void kullback_leibler_terms(const BankGrid& grid, const ArrayXd& weights, double
   for (Index start = 0; start < rows; start += kRowBlock) {
     block_values(at.p.data() + start, rows - start, p);
     block_values(at.log_p.data() + start, rows - start, log_p);
-    kullback_leibler_block(table_rows(grid.log_p(), start, workspace.table_block), weights.size(), weights.data(), total, p, log_p, terms);
+    simd::kullback_leibler(table_rows(grid.log_p(), start, workspace.table_block), weights.size(), weights.data(), total,
+                           p, log_p, terms);
     std::copy_n(terms, std::min(kRowBlock, rows - start), per_row.data() + start);
   }
 }
@@ -201,7 +167,7 @@ double kullback_leibler(const BankGrid& grid, std::size_t item, const ArrayXd& w
     std::vector<double>& rows = workspace.table_block;
     rows.assign(static_cast<std::size_t>(kRowBlock * weights.size()), 0.0);
     std::copy_n(grid.log_p().data() + (first + k) * weights.size(), std::min(count, kRowBlock) * weights.size(), rows.begin());
-    kullback_leibler_block(rows.data(), weights.size(), weights.data(), total, p, log_p, terms);
+    simd::kullback_leibler(rows.data(), weights.size(), weights.data(), total, p, log_p, terms);
     for (Index r = 0; r < std::min(count, kRowBlock); ++r) score += terms[r];
   }
   return score;
@@ -221,13 +187,13 @@ void posterior_variance_terms(const BankGrid& grid, const MomentWeights& weights
                               ArrayXd& per_row) {
   constexpr Index kPanel = BankGrid::kRowPanel;
   const Index rows = at_theta.size();
-  const Index nodes = weights.mass.size();
+  const MomentColumns columns = columns_of(weights);
   per_row.resize(rows);
   double p[kPanel], terms[kPanel];
   for (Index start = 0; start < rows; start += kPanel) {
     std::fill_n(p, kPanel, 0.0);
     std::copy_n(at_theta.data() + start, std::min(kPanel, rows - start), p);
-    posterior_variance_block(grid.probability_panels().data() + start * nodes, nodes, weights, p, terms);
+    simd::posterior_variance(grid.probability_panels().data() + start * columns.nodes, columns, p, terms);
     std::copy_n(terms, std::min(kPanel, rows - start), per_row.data() + start);
   }
 }
@@ -239,7 +205,7 @@ double expected_posterior_variance(const BankGrid& grid, std::size_t item, const
   constexpr Index kPanel = BankGrid::kRowPanel;
   const Index first = grid.row(ItemIndex{item}, 0);
   const Index end = first + at.count;
-  const Index nodes = weights.mass.size();
+  const MomentColumns columns = columns_of(weights);
   double sum = 0.0;
   double p[kPanel], terms[kPanel];
   for (Index start = first / kPanel * kPanel; start < end; start += kPanel) {
@@ -247,7 +213,7 @@ double expected_posterior_variance(const BankGrid& grid, std::size_t item, const
     for (Index row = std::max(start, first); row < std::min(start + kPanel, end); ++row) {
       p[row - start] = at.p[static_cast<std::size_t>(row - first)];
     }
-    posterior_variance_block(grid.probability_panels().data() + start * nodes, nodes, weights, p, terms);
+    simd::posterior_variance(grid.probability_panels().data() + start * columns.nodes, columns, p, terms);
     for (Index row = std::max(start, first); row < std::min(start + kPanel, end); ++row) sum += terms[row - start];
   }
   return sum;
@@ -255,28 +221,30 @@ double expected_posterior_variance(const BankGrid& grid, std::size_t item, const
 
 void posterior_means_after(const BankGrid& grid, const MomentWeights& weights, ArrayXd& out) {
   const Index rows = static_cast<Index>(grid.first_rows().back());
-  const Index nodes = weights.mass.size();
+  const MomentColumns columns = columns_of(weights);
   out.resize(rows);
-  for (Index start = 0; start < rows; start += BankGrid::kRowPanel) {
-    const PanelMoments m = panel_moments(grid.probability_panels().data() + start * nodes, nodes, weights);
-    const Lanes means = (m.m0 > 0.0).select(weights.mean + m.m1 / m.m0, weights.mean);
-    std::copy_n(means.data(), std::min(BankGrid::kRowPanel, rows - start), out.data() + start);
+  double means[kRowBlock];
+  for (Index start = 0; start < rows; start += kRowBlock) {
+    simd::posterior_means(grid.probability_panels().data() + start * columns.nodes, columns, weights.mean, means);
+    std::copy_n(means, std::min(kRowBlock, rows - start), out.data() + start);
   }
 }
 
 void weighted_information(const BankGrid& grid, const ArrayXd& weights, ArrayXd& out) {
-  out.resize(grid.information().rows());
-  for (Index start = 0; start < out.size(); start += BankGrid::kItemBlock) {
-    weighted_information_block(grid, start, weights, out.data() + start);
+  const Eigen::MatrixXd& table = grid.information();
+  out.resize(table.rows());
+  for (Index start = 0; start < out.size(); start += kRowBlock) {
+    simd::weighted_information(table.data() + start, table.rows(), weights.data(), weights.size(), out.data() + start);
   }
 }
 
 double weighted_information(const BankGrid& grid, const ArrayXd& weights, std::size_t item) {
-  constexpr Index kBlock = BankGrid::kItemBlock;
+  const Eigen::MatrixXd& table = grid.information();
   const auto index = static_cast<Index>(item);
-  double block[kBlock];
-  weighted_information_block(grid, index / kBlock * kBlock, weights, block);
-  return block[index % kBlock];
+  double block[kRowBlock];
+  simd::weighted_information(table.data() + index / kRowBlock * kRowBlock, table.rows(), weights.data(), weights.size(),
+                             block);
+  return block[index % kRowBlock];
 }
 
 }  // namespace irtcat::detail

@@ -119,7 +119,7 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, detail::Wor
   const auto& first = grid.first_rows();
   detail::ProbabilityBlock block{};
   for (Index start = 0; start < d.da.size(); start += detail::kProbabilityBlock) {
-    detail::probability_rows<kLogs>(columns, d.da.size(), start, theta, block);
+    detail::probability_rows(columns, d.da.size(), start, theta, kLogs, block);
     const Index count = std::min(detail::kProbabilityBlock, d.da.size() - start);
     if (dichotomous_only) {
       double* __restrict low = out.low.data() + start;

@@ -1,12 +1,11 @@
 #pragma once
 // P(θ), Q(θ) = 1 − P(θ) and, when asked, their logs for a block of dichotomous items at one θ: the per-item
-// quantities of the KL, KLP (with the logs), MEPV and MEI (without) rules. One out-of-line kernel on whole padded
-// blocks serves every path of a rule (scoring every item, screening, and the exact rescoring after a screen), so an
-// item's values are the same numbers to the last bit whichever path computes them (a compiler may fuse a multiply
-// and an add in one loop and not in another).
+// quantities of the KL, KLP (with the logs), MEPV and MEI (without) rules. One kernel on whole padded blocks
+// (simd::probabilities, the code below compiled for each instruction set) serves every path of a rule (scoring every
+// item, screening, and the exact rescoring after a screen), so an item's values are the same numbers to the last
+// bit whichever path computes them.
 
 #include <Eigen/Core>
-#include <algorithm>
 
 #include "detail/dichotomous_information.hpp"
 #include "detail/log.hpp"
@@ -28,10 +27,10 @@ struct ProbabilityBlock {
 /// The rows [start, start + kProbabilityBlock) of `rows`, which must all exist. From scaled_probabilities (every term
 /// positive), P and Q take one division between them.
 /// P and Q are at least their values at |z| = kMaxLogit (about 1e−304 for c = 0 and d = 1), so their logs are finite.
-/// Without logs, log_p and log_q are left as they were.
+/// Without logs, log_p and log_q are left as they were. (Always inlined, as the functions it calls.)
 template <Logs kLogs>
-[[gnu::noinline]] void probability_block(const DichotomousColumns& rows, Eigen::Index start, double theta,
-                                         ProbabilityBlock& out) {
+[[gnu::always_inline]] inline void probability_block(const DichotomousColumns& rows, Eigen::Index start, double theta,
+                                                     ProbabilityBlock& out) {
   const double* __restrict da = rows.da + start;
   const double* __restrict dab = rows.dab + start;
   const double* __restrict c = rows.c + start;
@@ -49,23 +48,6 @@ template <Logs kLogs>
       out.log_q[r] = log_normal(q);
     }
   }
-}
-
-/// probability_block for the rows [start, min(start + kProbabilityBlock, n)), the missing ones padded with a
-/// harmless item; out holds the first min(kProbabilityBlock, n − start) entries.
-template <Logs kLogs>
-void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta,
-                      ProbabilityBlock& out) {
-  if (start + kProbabilityBlock <= n) return probability_block<kLogs>(rows, start, theta, out);
-  using Block = Eigen::Array<double, kProbabilityBlock, 1>;
-  const Eigen::Index valid = n - start;
-  Block da = Block::Ones(), dab = Block::Zero(), c = Block::Zero(), spread = Block::Ones(), one_minus_d = Block::Zero();
-  std::copy_n(rows.da + start, valid, da.data());
-  std::copy_n(rows.dab + start, valid, dab.data());
-  std::copy_n(rows.c + start, valid, c.data());
-  std::copy_n(rows.spread + start, valid, spread.data());
-  std::copy_n(rows.one_minus_d + start, valid, one_minus_d.data());
-  probability_block<kLogs>({da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()}, 0, theta, out);
 }
 
 }  // namespace irtcat::detail

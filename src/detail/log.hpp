@@ -18,8 +18,9 @@
 namespace irtcat::detail {
 
 /// log(x) for a positive normal finite x (2^−1022 <= x < infinity), within one ulp of std::log. Other inputs give
-/// a wrong but defined value (no undefined behaviour).
-inline double log_normal(double x) noexcept {
+/// a wrong but defined value (no undefined behaviour). (Always inlined: src/simd/ compiles its callers once per
+/// instruction set, and a call would run baseline code.)
+[[gnu::always_inline]] inline double log_normal(double x) noexcept {
   constexpr double kLn2High = 0x1.62e42feep-1;  // 33 significant bits: e·kLn2High is exact for |e| <= 1024
   constexpr double kLn2Low = 0x1.a39ef35793c76p-33;
   constexpr double kSqrt2 = 1.4142135623730951;

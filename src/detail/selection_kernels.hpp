@@ -11,12 +11,18 @@
 #include <cstddef>
 #include <limits>
 
-#include "detail/dichotomous_probability.hpp"
 #include "detail/bank_grid.hpp"
+#include "detail/dichotomous_probability.hpp"
+#include "detail/selection_blocks.hpp"
 #include "detail/workspace.hpp"
 #include "irtcat/selection.hpp"
 
 namespace irtcat::detail {
+
+/// probability_block (simd::probabilities) for the rows [start, min(start + kProbabilityBlock, n)), the missing ones
+/// padded with a harmless item; out holds the first min(kProbabilityBlock, n − start) entries.
+void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta, Logs logs,
+                      ProbabilityBlock& out);
 
 /// The score of an ineligible item.
 inline constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "detail/exp.hpp"
+#include "detail/low_rank_table.hpp"
 #include "simd/kernels.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -52,6 +53,54 @@ void ExpShifted(const double* a, const double* b, double top, double* out, Eigen
   for (Eigen::Index q = 0; q < n; ++q) result[q] = exp_nonpositive(first[q] + second[q] - top);
 }
 
+void Probabilities(const DichotomousColumns& rows, Eigen::Index start, double theta, Logs logs,
+                   ProbabilityBlock& out) {
+  if (logs == Logs::compute) {
+    probability_block<Logs::compute>(rows, start, theta, out);
+  } else {
+    probability_block<Logs::skip>(rows, start, theta, out);
+  }
+}
+
+void KullbackLeibler(const double* log_p, Eigen::Index nodes, const double* weights, double total,
+                     const double* at_theta, const double* log_at_theta, double* out) {
+  kullback_leibler_block(log_p, nodes, weights, total, at_theta, log_at_theta, out);
+}
+
+void PosteriorVariance(const double* panel, const MomentColumns& weights, const double* at_theta, double* out) {
+  posterior_variance_block(panel, weights, at_theta, out);
+}
+
+void PosteriorMeans(const double* panel, const MomentColumns& weights, double mean, double* out) {
+  posterior_means_block(panel, weights, mean, out);
+}
+
+void WeightedInformation(const double* table, Eigen::Index stride, const double* weights, Eigen::Index nodes,
+                         double* out) {
+  weighted_information_block(table, stride, weights, nodes, out);
+}
+
+template <int Columns>
+void LowRankSumsOf(const float* panel, Eigen::Index padded, Eigen::Index rank, const float* projected, float* sums) {
+  constexpr Eigen::Index kBlock = LowRankTable::kRowBlock;
+  for (Eigen::Index start = 0; start < padded; start += kBlock) {
+    float block[Columns][kBlock] = {};
+    for (Eigen::Index k = 0; k < rank; ++k, panel += kBlock) {
+      for (int c = 0; c < Columns; ++c) {
+        const float y = projected[c * LowRankTable::kRank + k];
+        for (Eigen::Index i = 0; i < kBlock; ++i) block[c][i] += panel[i] * y;
+      }
+    }
+    for (int c = 0; c < Columns; ++c) std::copy_n(block[c], kBlock, sums + c * padded + start);
+  }
+}
+
+void LowRankSums(const float* panels, Eigen::Index padded, Eigen::Index rank, const float* projected, int columns,
+                 float* sums) {
+  if (columns == 1) return LowRankSumsOf<1>(panels, padded, rank, projected, sums);
+  LowRankSumsOf<3>(panels, padded, rank, projected, sums);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace irtcat::detail::simd
 HWY_AFTER_NAMESPACE();
@@ -70,6 +119,12 @@ namespace irtcat::detail::simd {
 HWY_EXPORT(Information);
 HWY_EXPORT(Scan);
 HWY_EXPORT(ExpShifted);
+HWY_EXPORT(Probabilities);
+HWY_EXPORT(KullbackLeibler);
+HWY_EXPORT(PosteriorVariance);
+HWY_EXPORT(PosteriorMeans);
+HWY_EXPORT(WeightedInformation);
+HWY_EXPORT(LowRankSums);
 
 namespace {
 
@@ -115,6 +170,40 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n) {
   apply_environment();
   HWY_DYNAMIC_DISPATCH(ExpShifted)(a, b, top, out, n);
+}
+
+void probabilities(const DichotomousColumns& rows, Eigen::Index start, double theta, Logs logs, ProbabilityBlock& out) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(Probabilities)(rows, start, theta, logs, out);
+}
+
+void kullback_leibler(const double* log_p, Eigen::Index nodes, const double* weights, double total,
+                      const double* at_theta, const double* log_at_theta, double* out) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(KullbackLeibler)(log_p, nodes, weights, total, at_theta, log_at_theta, out);
+}
+
+void posterior_variance(const double* panel, const MomentColumns& weights, const double* at_theta, double* out) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(PosteriorVariance)(panel, weights, at_theta, out);
+}
+
+void posterior_means(const double* panel, const MomentColumns& weights, double mean, double* out) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(PosteriorMeans)(panel, weights, mean, out);
+}
+
+void weighted_information(const double* table, Eigen::Index stride, const double* weights, Eigen::Index nodes,
+                          double* out) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(WeightedInformation)(table, stride, weights, nodes, out);
+}
+
+void low_rank_sums(const float* panels, Eigen::Index padded, Eigen::Index rank, const float* projected, int columns,
+                   float* sums) {
+  if (columns != 1 && columns != 3) throw InvalidArgument("simd::low_rank_sums: 1 or 3 weight vectors");
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(LowRankSums)(panels, padded, rank, projected, columns, sums);
 }
 
 std::string target_name() {

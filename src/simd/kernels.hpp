@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "detail/dichotomous_information.hpp"
+#include "detail/dichotomous_probability.hpp"
+#include "detail/selection_blocks.hpp"
 
 namespace irtcat::detail::simd {
 
@@ -37,6 +39,23 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 /// out[q] = exp(a[q] + b[q] − top) for q in [0, n): every argument at most 0 (top is the largest a + b), −infinity
 /// allowed.
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n);
+
+/// probability_block (detail/dichotomous_probability.hpp) of the rows from `start`, with or without the logs.
+void probabilities(const DichotomousColumns& rows, Eigen::Index start, double theta, Logs logs, ProbabilityBlock& out);
+
+/// The selection rules' block kernels (detail/selection_blocks.hpp).
+void kullback_leibler(const double* log_p, Eigen::Index nodes, const double* weights, double total,
+                      const double* at_theta, const double* log_at_theta, double* out);
+void posterior_variance(const double* panel, const MomentColumns& weights, const double* at_theta, double* out);
+void posterior_means(const double* panel, const MomentColumns& weights, double mean, double* out);
+void weighted_information(const double* table, Eigen::Index stride, const double* weights, Eigen::Index nodes,
+                          double* out);
+
+/// LowRankTable::approximate's pass over the table: for each of `columns` (1 or 3) weight vectors, projected onto the
+/// basis (projected[c·kRank + k], single precision), the sums of every row: sums[c·padded + row] =
+/// Σ_k panels(row, k)·projected[c][k], in the table's panels of kBlock rows (`padded` rows in all).
+void low_rank_sums(const float* panels, Eigen::Index padded, Eigen::Index rank, const float* projected, int columns,
+                   float* sums);
 
 /// The name of the target the kernels run on ("AVX2", "AVX3" for AVX-512, ...). Throws InvalidArgument when
 /// IRTCAT_SIMD names a target that is unknown or that this CPU lacks.

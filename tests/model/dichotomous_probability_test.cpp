@@ -1,11 +1,11 @@
-// detail::probability_block (P, Q and their logs for a block of dichotomous items, the per-item values of the KL,
+// detail::probability_rows (P, Q and their logs for a block of dichotomous items, the per-item values of the KL,
 // KLP, MEPV and MEI rules) against the scalar model code, category_terms, across the logit's whole range.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "detail/dichotomous_probability.hpp"
+#include "detail/selection_kernels.hpp"
 #include "irtcat/irtcat.hpp"
 #include "test_support.hpp"
 
@@ -26,8 +26,8 @@ TEST_CASE("probability_block: P, Q and their logs as the scalar model computes t
     for (double theta : {-1000.0, -300.0, -40.0, -6.0, -2.0, -0.3, 0.0, 0.7, 3.0, 25.0, 500.0, 1000.0}) {
       for (Eigen::Index start = 0; start < d.da.size(); start += detail::kProbabilityBlock) {
         detail::ProbabilityBlock with_logs, without_logs;
-        detail::probability_rows<detail::Logs::compute>(columns, d.da.size(), start, theta, with_logs);
-        detail::probability_rows<detail::Logs::skip>(columns, d.da.size(), start, theta, without_logs);
+        detail::probability_rows(columns, d.da.size(), start, theta, detail::Logs::compute, with_logs);
+        detail::probability_rows(columns, d.da.size(), start, theta, detail::Logs::skip, without_logs);
         for (Eigen::Index r = 0; r < std::min(detail::kProbabilityBlock, d.da.size() - start); ++r) {
           const CategoryTerms terms = category_terms(bank.items()[static_cast<std::size_t>(start + r)], theta, 1.0);
           CAPTURE(theta);

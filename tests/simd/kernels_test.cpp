@@ -1,4 +1,4 @@
-// simd::information, simd::scan and simd::exp_shifted give the same bits on every target this CPU runs (CI runs
+// The SIMD kernels (simd/kernels.hpp) give the same bits on every target this CPU runs (CI runs
 // the unit tests once more on the lowest, IRTCAT_SIMD=scalar on x86-64), and the scalar model's values within
 // rounding.
 #include <doctest/doctest.h>
@@ -13,6 +13,7 @@
 #include "detail/ascii.hpp"
 #include "irtcat/information_search.hpp"
 #include "irtcat/item_bank.hpp"
+#include "irtcat/session.hpp"
 #include "simd/kernels.hpp"
 #include "test_support.hpp"
 
@@ -83,6 +84,54 @@ TEST_CASE("simd: every target this CPU runs gives the kernels' results to the la
   }
   simd::use_target(0);
   MESSAGE("targets from " << lowest << " to " << simd::target_name());
+}
+
+TEST_CASE("simd: the grid-integrated rules score every item to the same bits on every target") {
+  // KL, KLP, MEPV and MEI read simd::probabilities, KL and KLP simd::kullback_leibler, MEPV simd::posterior_variance,
+  // MEI simd::posterior_means, MLWI and MPWI simd::weighted_information; the screened best items also go through
+  // simd::low_rank_sums. 203 items: whole blocks and a partial one.
+  auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::three_pl, 203, 4));
+  const std::vector<SelectionRule> rules = {SelectionRule::kl,   SelectionRule::klp,  SelectionRule::mepv,
+                                            SelectionRule::mei,  SelectionRule::mlwi, SelectionRule::mpwi};
+  std::vector<char> eligible(bank->size(), 1);
+  for (std::size_t i = 0; i < eligible.size(); i += 5) eligible[i] = 0;
+  const auto run = [&] {
+    std::vector<Eigen::ArrayXd> scores;
+    std::vector<std::vector<std::size_t>> best;
+    for (const SelectionRule rule : rules) {
+      SessionConfig config;
+      config.selection.rule = rule;
+      const TestDesign design(bank, config);
+      GridPosterior posterior = design.prior_posterior();
+      std::vector<Response> responses;
+      for (std::size_t i = 0; i < 6; ++i) {
+        responses.push_back({ItemIndex{i * 31}, static_cast<int>(i % 2)});
+        design.add_response(posterior, responses.back().item, responses.back().category);
+      }
+      SelectionState state;
+      state.theta = 0.37;
+      state.posterior = &posterior;
+      state.responses = responses;
+      state.estimation = &design.config().estimation;
+      scores.push_back(design.item_scores(state, eligible));
+      best.push_back(design.best_items(state, eligible, 5));
+    }
+    return std::make_pair(scores, best);
+  };
+  const std::vector<std::int64_t> targets = simd::available_targets();
+  simd::use_target(targets.back());
+  const auto reference = run();
+  for (const std::int64_t target : targets) {
+    simd::use_target(target);
+    CAPTURE(simd::target_name());
+    const auto results = run();
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      CAPTURE(to_string(rules[r]));
+      CHECK(same_bits(results.first[r], reference.first[r]));
+      CHECK(results.second[r] == reference.second[r]);
+    }
+  }
+  simd::use_target(0);
 }
 
 TEST_CASE("simd: the kernels agree with the scalar model code") {
