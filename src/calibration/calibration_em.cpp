@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "detail/calibration_internal.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat::detail {
 namespace {
@@ -41,22 +42,25 @@ class EStep {
       Eigen::ArrayXd& nodes = partial_nodes_[chunk];
       nodes.setZero();
       double log_likelihood = 0.0;
-      RowArray log_post(log_weights.size());
-      RowArray post(log_weights.size());
+      const Eigen::Index q = log_weights.size();
+      RowArray log_post(q);
+      RowArray post(q);
+      const RowArray zeros = RowArray::Zero(q);
       for (std::size_t p = begin; p < end; ++p) {
-        // log L_p(θ_q) + log w_q, then the posterior with the maximum subtracted before exp.
-        log_post = log_weights;
+        // log L_p(θ_q) + log w_q, then the posterior with the maximum subtracted before exp. The passes over the
+        // nodes run in the SIMD kernels (each node on its own: the same bits on every target); the sum is Eigen's.
         const std::size_t first = problem_.offsets[p];
-        const std::size_t last = problem_.offsets[p + 1];
-        for (std::size_t i = first; i < last; ++i) log_post += table.row(problem_.cells[i]).array();
+        const std::size_t count = problem_.offsets[p + 1] - first;
+        const std::int32_t* cells = problem_.cells.data() + first;
+        simd::add_table_rows(table.data(), q, cells, count, log_weights.data(), log_post.data());
         const double top = log_post.maxCoeff();
-        post = (log_post - top).exp();
+        simd::exp_shifted(log_post.data(), zeros.data(), top, post.data(), q);
         const double total = post.sum();
         const double frequency = problem_.frequencies[p];
         log_likelihood += frequency * (top + std::log(total));
         post *= frequency / total;
         nodes += post.transpose();
-        for (std::size_t i = first; i < last; ++i) counts.row(problem_.cells[i]).array() += post;
+        simd::add_to_rows(post.data(), q, cells, count, counts.data());
       }
       partial_log_likelihood_[chunk] = log_likelihood;
     });

@@ -53,6 +53,24 @@ void ExpShifted(const double* a, const double* b, double top, double* out, Eigen
   for (Eigen::Index q = 0; q < n; ++q) result[q] = exp_nonpositive(first[q] + second[q] - top);
 }
 
+void AddTableRows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,
+                  const double* base, double* out) {
+  double* __restrict sum = out;
+  std::copy_n(base, nodes, sum);
+  for (std::size_t i = 0; i < count; ++i) {
+    const double* __restrict row = table + static_cast<Eigen::Index>(cells[i]) * nodes;
+    for (Eigen::Index q = 0; q < nodes; ++q) sum[q] += row[q];
+  }
+}
+
+void AddToRows(const double* add, Eigen::Index nodes, const std::int32_t* cells, std::size_t count, double* rows) {
+  const double* __restrict term = add;
+  for (std::size_t i = 0; i < count; ++i) {
+    double* __restrict row = rows + static_cast<Eigen::Index>(cells[i]) * nodes;
+    for (Eigen::Index q = 0; q < nodes; ++q) row[q] += term[q];
+  }
+}
+
 void Probabilities(const DichotomousColumns& rows, Eigen::Index start, double theta, Logs logs,
                    ProbabilityBlock& out) {
   if (logs == Logs::compute) {
@@ -120,6 +138,8 @@ HWY_EXPORT(Information);
 HWY_EXPORT(Scan);
 HWY_EXPORT(ExpShifted);
 HWY_EXPORT(Probabilities);
+HWY_EXPORT(AddTableRows);
+HWY_EXPORT(AddToRows);
 HWY_EXPORT(KullbackLeibler);
 HWY_EXPORT(PosteriorVariance);
 HWY_EXPORT(PosteriorMeans);
@@ -170,6 +190,17 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n) {
   apply_environment();
   HWY_DYNAMIC_DISPATCH(ExpShifted)(a, b, top, out, n);
+}
+
+void add_table_rows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,
+                    const double* base, double* out) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(AddTableRows)(table, nodes, cells, count, base, out);
+}
+
+void add_to_rows(const double* add, Eigen::Index nodes, const std::int32_t* cells, std::size_t count, double* rows) {
+  apply_environment();
+  HWY_DYNAMIC_DISPATCH(AddToRows)(add, nodes, cells, count, rows);
 }
 
 void probabilities(const DichotomousColumns& rows, Eigen::Index start, double theta, Logs logs, ProbabilityBlock& out) {

@@ -40,6 +40,12 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 /// allowed.
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n);
 
+/// The calibration's E-step for one response pattern (Bock & Aitkin): out = base + Σ_i table[cells[i]], the rows
+/// (each `nodes` long, row-major) of the answers' log-probabilities; and rows[cells[i]] += add for each answer.
+void add_table_rows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,
+                    const double* base, double* out);
+void add_to_rows(const double* add, Eigen::Index nodes, const std::int32_t* cells, std::size_t count, double* rows);
+
 /// probability_block (detail/dichotomous_probability.hpp) of the rows from `start`, with or without the logs.
 void probabilities(const DichotomousColumns& rows, Eigen::Index start, double theta, Logs logs, ProbabilityBlock& out);
 

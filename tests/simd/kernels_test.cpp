@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "detail/ascii.hpp"
+#include "calibration_support.hpp"
+#include "irtcat/calibration.hpp"
 #include "irtcat/information_search.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/session.hpp"
@@ -130,6 +132,31 @@ TEST_CASE("simd: the grid-integrated rules score every item to the same bits on 
       CHECK(same_bits(results.first[r], reference.first[r]));
       CHECK(results.second[r] == reference.second[r]);
     }
+  }
+  simd::use_target(0);
+}
+
+TEST_CASE("simd: a calibration gives the same estimates to the last bit on every target") {
+  // The E-step's passes over the nodes (simd::add_table_rows, exp_shifted, add_to_rows) on 500 persons × 12 items.
+  const ItemBank truth = testing::spread_bank(Model::two_pl, 12, 3);
+  const ResponseTable table = testing::simulate_table(truth.items(), 500, 3);
+  const auto run = [&] {
+    const CalibrationResult result = calibrate(table, {CalibrationModel::two_pl});
+    std::vector<double> estimates{result.log_likelihood};
+    for (const CalibratedItem& item : result.items) {
+      estimates.insert(estimates.end(), item.slope_intercept.begin(), item.slope_intercept.end());
+    }
+    return estimates;
+  };
+  const std::vector<std::int64_t> targets = simd::available_targets();
+  simd::use_target(targets.back());
+  const std::vector<double> reference = run();
+  for (const std::int64_t target : targets) {
+    simd::use_target(target);
+    CAPTURE(simd::target_name());
+    const std::vector<double> estimates = run();
+    REQUIRE(estimates.size() == reference.size());
+    CHECK(std::memcmp(estimates.data(), reference.data(), sizeof(double) * estimates.size()) == 0);
   }
   simd::use_target(0);
 }
