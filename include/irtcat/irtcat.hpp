@@ -17,6 +17,8 @@
 #include "irtcat/item_bank.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/model.hpp"
+#include "irtcat/multidimensional.hpp"
+#include "irtcat/orthant.hpp"
 #include "irtcat/prior.hpp"
 #include "irtcat/profiles.hpp"
 #include "irtcat/response_table.hpp"

@@ -1,12 +1,14 @@
 #pragma once
 // Reporting: the score scale, proficiency levels and role profiles (item_banks/roles.json), and role fit from
-// each domain's posterior, so that a candidate with a wide SE is not reported as a sure fit.
+// each domain's posterior or from a joint posterior of all domains, so that a candidate with a wide SE is not
+// reported as a sure fit.
 
 #include <Eigen/Core>
 #include <string>
 #include <vector>
 
 #include "irtcat/grid_posterior.hpp"
+#include "irtcat/multidimensional.hpp"
 
 namespace irtcat {
 
@@ -67,6 +69,24 @@ struct RoleFit {
 /// first: roles the candidate more likely meets than not come first, the more demanding before the less, then by
 /// probability. Throws InvalidArgument if the number of posteriors differs from the number of domains.
 std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const std::vector<const GridPosterior*>& posteriors);
+
+/// Fit to every role from a joint estimate of the catalog's domains (joint_map or joint_eap), whose posterior is
+/// taken as N(θ̂, C): P(meets the role) is the orthant probability P(θ_d >= min_theta of the required level, every
+/// d) by orthant_probability (a lowest level sets no requirement), so that correlated domains are not multiplied as
+/// if independent; domain_probability is the marginal 1 − Φ((cut − θ̂_d) / √C_dd). Ordered as the role_fit above.
+/// Throws InvalidArgument if the estimate's size differs from the number of domains or its covariance is not
+/// symmetric positive definite.
+std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& estimate);
+
+/// The population draw_role_candidates draws from, as the normal with its mean and covariance: the prior of joint
+/// estimation for such candidates. Candidate c belongs to role c mod R, so the R roles are equally likely (exactly
+/// so when the count is a multiple of R), and within role r, θ ~ N(m_r, s²·P) with m_r its typical θ, s the
+/// population spread and P the correlation. By the law of total covariance the mixture has
+///   mean  m̄ = (1/R) Σ_r m_r,    covariance  s²·P + (1/R) Σ_r (m_r − m̄)(m_r − m̄)ᵀ
+/// (within roles plus between roles; docs/conventions.md gives the figures for item_banks/roles.json). The mixture
+/// itself is not normal: this is the normal that matches its first two moments.
+/// Throws InvalidArgument for a catalog without roles, or whose correlation or typical θ do not match its domains.
+MultivariateNormalPrior population_prior(const RoleCatalog& catalog);
 
 /// Whether true abilities (one per domain) meet a role's levels.
 bool meets_role(const RoleCatalog& catalog, const RoleProfile& role, const Eigen::VectorXd& theta);

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <limits>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
+#include "irtcat/orthant.hpp"
 
 namespace irtcat {
 
@@ -48,6 +50,35 @@ double probability_at_least(const GridPosterior& posterior, double cut) {
   return std::clamp(p, 0.0, 1.0);
 }
 
+namespace {
+
+// The fit to role `role` from P(meets the required level) per domain and in all.
+RoleFit fit_of(std::size_t role, std::vector<double> domain_probability, double probability) {
+  RoleFit fit{role, probability, std::move(domain_probability), {}};
+  for (std::size_t d = 0; d < fit.domain_probability.size(); ++d) {
+    if (fit.domain_probability[d] < 0.5) fit.short_domains.push_back(d);
+  }
+  return fit;
+}
+
+// Best first: roles the candidate more likely meets than not, the more demanding before the less, then by
+// probability; ties keep the catalog's order.
+void order_best_first(const RoleCatalog& catalog, std::vector<RoleFit>& fits) {
+  std::stable_sort(fits.begin(), fits.end(), [&](const RoleFit& a, const RoleFit& b) {
+    const bool a_meets = a.probability >= 0.5;
+    const bool b_meets = b.probability >= 0.5;
+    if (a_meets != b_meets) return a_meets;
+    if (a_meets) {
+      const int demand_a = catalog.roles[a.role].demand();
+      const int demand_b = catalog.roles[b.role].demand();
+      if (demand_a != demand_b) return demand_a > demand_b;
+    }
+    return a.probability > b.probability;
+  });
+}
+
+}  // namespace
+
 std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const std::vector<const GridPosterior*>& posteriors) {
   if (posteriors.size() != catalog.domains.size()) {
     throw InvalidArgument("role_fit: " + std::to_string(posteriors.size()) + " posteriors for " +
@@ -61,29 +92,74 @@ std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const std::vector<cons
   }
   std::vector<RoleFit> fits;
   for (std::size_t r = 0; r < catalog.roles.size(); ++r) {
-    RoleFit fit;
-    fit.role = r;
-    fit.probability = 1.0;
+    std::vector<double> domain_probability;
+    double probability = 1.0;
     for (std::size_t d = 0; d < posteriors.size(); ++d) {
-      const double p = at_least[d][static_cast<std::size_t>(catalog.roles[r].required_level[d])];
-      fit.domain_probability.push_back(p);
-      fit.probability *= p;
-      if (p < 0.5) fit.short_domains.push_back(d);
+      domain_probability.push_back(at_least[d][static_cast<std::size_t>(catalog.roles[r].required_level[d])]);
+      probability *= domain_probability.back();
     }
-    fits.push_back(std::move(fit));
+    fits.push_back(fit_of(r, std::move(domain_probability), probability));
   }
-  std::stable_sort(fits.begin(), fits.end(), [&](const RoleFit& a, const RoleFit& b) {
-    const bool a_meets = a.probability >= 0.5;
-    const bool b_meets = b.probability >= 0.5;
-    if (a_meets != b_meets) return a_meets;
-    if (a_meets) {
-      const int demand_a = catalog.roles[a.role].demand();
-      const int demand_b = catalog.roles[b.role].demand();
-      if (demand_a != demand_b) return demand_a > demand_b;
-    }
-    return a.probability > b.probability;
-  });
+  order_best_first(catalog, fits);
   return fits;
+}
+
+std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& estimate) {
+  const auto size = static_cast<Eigen::Index>(catalog.domains.size());
+  if (estimate.theta.size() != size) {
+    throw InvalidArgument("role_fit: an estimate of " + std::to_string(estimate.theta.size()) + " domains for " +
+                          std::to_string(size) + " domains");
+  }
+  const MultivariateNormal posterior{estimate.theta, estimate.covariance};  // orthant_probability validates it
+  // P(θ_d >= cut of level l) once per domain and level, from the marginal N(θ̂_d, C_dd) (exact: one dimension).
+  std::vector<std::vector<double>> at_least(catalog.domains.size());
+  for (Eigen::Index d = 0; d < size; ++d) {
+    const MultivariateNormal marginal{estimate.theta.segment(d, 1), estimate.covariance.block(d, d, 1, 1)};
+    for (const ProficiencyLevel& level : catalog.levels) {
+      at_least[static_cast<std::size_t>(d)].push_back(
+          orthant_probability(marginal, Eigen::VectorXd::Constant(1, level.min_theta)).probability);
+    }
+  }
+  std::vector<RoleFit> fits;
+  Eigen::VectorXd cut(size);
+  for (std::size_t r = 0; r < catalog.roles.size(); ++r) {
+    std::vector<double> domain_probability;
+    for (Eigen::Index d = 0; d < size; ++d) {
+      const auto level = static_cast<std::size_t>(catalog.roles[r].required_level[static_cast<std::size_t>(d)]);
+      cut(d) = catalog.levels[level].min_theta;
+      domain_probability.push_back(at_least[static_cast<std::size_t>(d)][level]);
+    }
+    fits.push_back(fit_of(r, std::move(domain_probability), orthant_probability(posterior, cut).probability));
+  }
+  order_best_first(catalog, fits);
+  return fits;
+}
+
+MultivariateNormalPrior population_prior(const RoleCatalog& catalog) {
+  if (catalog.roles.empty()) throw InvalidArgument("population_prior: the catalog has no roles");
+  const auto size = static_cast<Eigen::Index>(catalog.domains.size());
+  if (catalog.correlation.rows() != size || catalog.correlation.cols() != size) {
+    throw InvalidArgument("population_prior: the correlation is " + std::to_string(catalog.correlation.rows()) + "×" +
+                          std::to_string(catalog.correlation.cols()) + " for " + std::to_string(size) + " domains");
+  }
+  const auto roles = static_cast<Eigen::Index>(catalog.roles.size());
+  Eigen::MatrixXd centres(size, roles);
+  for (Eigen::Index r = 0; r < roles; ++r) {
+    const RoleProfile& role = catalog.roles[static_cast<std::size_t>(r)];
+    if (static_cast<Eigen::Index>(role.typical_theta.size()) != size) {
+      throw InvalidArgument("population_prior: role " + detail::quoted_value(role.name) + " has " +
+                            std::to_string(role.typical_theta.size()) + " typical abilities for " +
+                            std::to_string(size) + " domains");
+    }
+    centres.col(r) = Eigen::Map<const Eigen::VectorXd>(role.typical_theta.data(), size);
+  }
+  const Eigen::VectorXd mean = centres.rowwise().mean();
+  const Eigen::MatrixXd centred = centres.colwise() - mean;
+  const double spread = catalog.population_spread;
+  // Within roles plus between roles (the law of total covariance), the roles equally likely.
+  const Eigen::MatrixXd within = spread * spread * catalog.correlation;
+  const Eigen::MatrixXd between = centred * centred.transpose() / static_cast<double>(roles);
+  return {mean, within + between};
 }
 
 bool meets_role(const RoleCatalog& catalog, const RoleProfile& role, const Eigen::VectorXd& theta) {
