@@ -29,13 +29,17 @@ std::string partial_path(const std::string& path) { return path + ".partial"; }
 
 Output::Output(const std::string& path) : path_(path) {
   if (path.empty()) return;
-  file_ = std::make_unique<std::ofstream>(partial_path(path), std::ios::binary);
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  staged_ = !std::filesystem::exists(status) || std::filesystem::is_regular_file(status);
+  file_ = std::make_unique<std::ofstream>(staged_ ? partial_path(path) : path, std::ios::binary);
   if (!*file_) throw InvalidArgument("--out: cannot write to " + quoted_value(path));
 }
 
 Output::~Output() {
   if (!file_) return;
   file_.reset();
+  if (!staged_) return;
   std::error_code ignored;  // a destructor reports nothing: the command's own error is on its way
   std::filesystem::remove(partial_path(path_), ignored);
 }
@@ -49,9 +53,9 @@ void Output::commit() {
   const bool written = !file_->fail();
   file_.reset();
   std::error_code error;
-  if (written) std::filesystem::rename(partial_path(path_), path_, error);
+  if (written && staged_) std::filesystem::rename(partial_path(path_), path_, error);
   if (!written || error) {
-    std::filesystem::remove(partial_path(path_), error);
+    if (staged_) std::filesystem::remove(partial_path(path_), error);
     throw InvalidArgument("--out: cannot write to " + quoted_value(path_));
   }
 }

@@ -16,9 +16,10 @@ namespace irtcat::cli {
 /// --rule: a selection rule by name, any case (the library's list of rules). Returns the option.
 CLI::Option* add_rule_option(CLI::App& command, std::string& rule);
 
-/// Where a command writes its CSV: the file given with --out, or standard output. A file is written under a
-/// temporary name beside it (<path>.partial) and takes its name at commit(): a command that fails part way, after
-/// writing some rows, leaves the file that was there before (or none), not a truncated one.
+/// Where a command writes its CSV: the file given with --out, or standard output. A regular file (or a new one) is
+/// written under a temporary name beside it (<path>.partial) and takes its name at commit(): a command that fails
+/// part way, after writing some rows, leaves the file that was there before (or none), not a truncated one. Anything
+/// else (/dev/null, a pipe, /dev/stdout) is written to directly: renaming over it would replace the device or pipe.
 class Output {
  public:
   explicit Output(const std::string& path);
@@ -32,6 +33,7 @@ class Output {
 
  private:
   std::string path_;
+  bool staged_ = false;  ///< written to <path>.partial, renamed at commit()
   std::unique_ptr<std::ofstream> file_;
 };
 

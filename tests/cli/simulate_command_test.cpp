@@ -55,6 +55,11 @@ TEST_CASE("cli: simulate, single-bank and post-hoc") {
   const Run written = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 2 --out " + out);
   CHECK(written.status == 0);
   CHECK(slurp(out).starts_with("id,theta_true,theta,se,length,items\np1,"));
+  // What is not a regular file is written to, not replaced: /dev/null stays a device.
+  const Run discarded = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 2 --out /dev/null");
+  CHECK(discarded.status == 0);
+  CHECK(fs::is_character_file("/dev/null"));
+  CHECK_FALSE(fs::exists("/dev/null.partial"));
   const Run lonely = scratch.irtcat("simulate --items " + items);
   CHECK(lonely.status == 1);
   CHECK(lines_in(lonely.err) == 1);
