@@ -1,5 +1,6 @@
 // Adaptive-testing benchmarks: time per selection for every rule at 500, 10,000 and 100,000 items (33-point grid),
-// a whole 20-item CAT (EAP + MFI) over a 200-item 3PL bank, and the six-domain battery in candidates per second.
+// a whole 20-item CAT (EAP + MFI) over a 200-item 3PL bank, the six-domain battery in candidates per second, and one
+// step of the battery as one multidimensional CAT.
 //
 //   ./build-bench/bench/irtcat_bench_session --benchmark_format=json
 
@@ -216,6 +217,41 @@ void BM_Battery(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(candidates.size()));
 }
 BENCHMARK(BM_Battery)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One step of the six-domain battery as one multidimensional CAT (BatterySession: D-optimal selection, joint MAP
+// after the answer), 30 answers into a 60-item test over six banks of 170 3PL items (1,020 in all), correlations
+// 0.5: the next item and the record of its answer (the session copied outside the timed part).
+void BM_McatStep(benchmark::State& state) {
+  constexpr Eigen::Index kDomains = 6;
+  std::vector<std::shared_ptr<const TestDesign>> domains;
+  for (Eigen::Index d = 0; d < kDomains; ++d) {
+    const auto seed = 100 + static_cast<std::uint64_t>(d);
+    domains.push_back(std::make_shared<const TestDesign>(bank_3pl(170, seed), SessionConfig{}));
+  }
+  BatteryConfig config;
+  config.prior.mean = Eigen::VectorXd::Zero(kDomains);
+  config.prior.covariance = Eigen::MatrixXd::Constant(kDomains, kDomains, 0.5);
+  config.prior.covariance.diagonal().setOnes();
+  config.min_items.assign(kDomains, 5);
+  config.max_items.assign(kDomains, 15);
+  config.max_length = 60;
+  BatterySession base(std::make_shared<const BatteryDesign>(domains, config), 1);
+  std::mt19937_64 rng(9);
+  const auto answer = [&](BatterySession& session) {
+    const BatteryItem item = *session.next_item();
+    const double p = probability(session.design().domain(item.domain).bank().item(item.item), 0.3);
+    session.record(item, static_cast<double>(rng() >> 11) * 0x1.0p-53 < p ? 1 : 0);
+  };
+  for (int answered = 0; answered < 30; ++answered) answer(base);
+  for (auto _ : state) {
+    state.PauseTiming();
+    BatterySession session = base;
+    state.ResumeTiming();
+    answer(session);
+    benchmark::DoNotOptimize(session.estimate());
+  }
+}
+BENCHMARK(BM_McatStep)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

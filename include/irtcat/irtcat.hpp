@@ -3,6 +3,7 @@
 
 #include "irtcat/ability.hpp"
 #include "irtcat/bank_json.hpp"
+#include "irtcat/battery_session.hpp"
 #include "irtcat/battery_files.hpp"
 #include "irtcat/calibration.hpp"
 #include "irtcat/calibration_csv.hpp"

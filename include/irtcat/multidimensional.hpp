@@ -8,6 +8,7 @@
 // correlated Σ lets every answer inform every domain.
 
 #include <Eigen/Core>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -48,18 +49,20 @@ struct JointLogPosterior {
 JointLogPosterior joint_log_posterior(const std::vector<DomainResponses>& domains,
                                       const MultivariateNormalPrior& prior, const Eigen::VectorXd& theta);
 
-/// The joint maximum a posteriori θ̂: Newton's method on the log posterior from θ = μ, with Fisher scoring (the
+/// The joint maximum a posteriori θ̂: Newton's method on the log posterior from θ = μ (or from `start`: an adaptive
+/// test warm-starts from the previous answer's θ̂, a step or two from the new one), with Fisher scoring (the
 /// expected Hessian −Σ⁻¹ − diag(I_d), always negative definite) for a step where the observed Hessian is not
 /// negative definite (3PL items far from the data), and the step halved until the log posterior rises; solved
 /// until a step is at most 1e−12 in every domain. The log posterior tends to −∞ in every direction, so a maximum
-/// exists; with 3PL items it may have several, and the one reached from μ is returned.
+/// exists; with 3PL items it may have several, and the one reached from μ (or `start`) is returned.
 /// The covariance is the inverse of the observed −Hessian at θ̂, or of the expected one where the observed is not
 /// positive definite. With a diagonal Σ and 1PL, 2PL, PCM or GPCM items the observed and expected agree and each
 /// domain's variance is maximum_a_posteriori's SE²; for other models this is the observed-information variance,
 /// where maximum_a_posteriori's SE uses the expected information.
 /// With no responses in any domain: θ = μ, covariance = Σ, status no_responses.
-/// Throws as joint_log_posterior.
-JointEstimate joint_map(const std::vector<DomainResponses>& domains, const MultivariateNormalPrior& prior);
+/// Throws as joint_log_posterior, and InvalidArgument for a start of another size than the prior's or not finite.
+JointEstimate joint_map(const std::vector<DomainResponses>& domains, const MultivariateNormalPrior& prior,
+                        const std::optional<Eigen::VectorXd>& start = std::nullopt);
 
 /// Gauss–Hermite points per dimension of joint_eap by default: 5⁶ = 15,625 nodes for six domains. The rule is
 /// exact for a Gaussian posterior times any polynomial of degree up to 9 in each direction. Six domains of 20

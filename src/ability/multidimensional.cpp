@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,11 +112,16 @@ JointLogPosterior joint_log_posterior(const std::vector<DomainResponses>& domain
   return evaluate(domains, prior, precision, theta);
 }
 
-JointEstimate joint_map(const std::vector<DomainResponses>& domains, const MultivariateNormalPrior& prior) {
+JointEstimate joint_map(const std::vector<DomainResponses>& domains, const MultivariateNormalPrior& prior,
+                        const std::optional<Eigen::VectorXd>& start) {
   const Eigen::MatrixXd precision = checked_precision("joint_map", domains, prior);
+  if (start && (start->size() != prior.mean.size() || !start->allFinite())) {
+    throw InvalidArgument("joint_map: the start must be finite with one entry per domain (" +
+                          std::to_string(prior.mean.size()) + "), got " + std::to_string(start->size()) + " entries");
+  }
   if (!has_responses(domains)) return {prior.mean, prior.covariance, 0, EstimateStatus::no_responses};
 
-  Eigen::VectorXd theta = prior.mean;
+  Eigen::VectorXd theta = start ? *start : prior.mean;
   JointLogPosterior at = evaluate(domains, prior, precision, theta);
   int iterations = 0;
   while (iterations < kMaxIterations) {
