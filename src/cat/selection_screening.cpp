@@ -15,9 +15,11 @@
 
 #include "detail/check.hpp"
 #include "detail/dichotomous_probability.hpp"
+#include "detail/screening_bounds.hpp"
 #include "detail/selection_kernels.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/selection.hpp"
+#include "simd/kernels.hpp"
 
 namespace irtcat {
 namespace {
@@ -32,9 +34,7 @@ using detail::kMinusInfinity;
 // names them: exact(i) must give the number item_scores gives. Only the items whose screened interval
 // bounds(i) = [low, high] reaches the count-th highest low get an exact score: at least `count` items score at least
 // that much, so an item below it cannot be among them, and an item that ties with the count-th best reaches it.
-struct Interval {
-  double low, high;
-};
+using Interval = detail::ScreenInterval;
 template <typename Bounds, typename Exact>
 std::vector<std::size_t> best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact,
                                        std::size_t count) {
@@ -100,11 +100,12 @@ struct IntervalBounds {
 };
 
 // Every item's screening interval into the workspace's low and high, the sum of its rows' intervals
-// bound(P, log P, grid row), with P_k(θ) and log P_k(θ) as item_at_theta gives them: dichotomous items a block at a time (by probability_block), then the
-// polytomous ones. In a bank of dichotomous items only, item i has the rows 2i and 2i + 1, and the loop over a block
-// runs over contiguous arrays, which the compiler vectorizes.
-template <detail::Logs kLogs, typename RowBound>
-void screen_rows(const BankGrid& grid, double theta, RowBound bound, detail::WorkspaceBuffers& out) {
+// bound(P, log P, grid row), with P_k(θ) and log P_k(θ) as item_at_theta gives them: dichotomous items a block at a
+// time (by probability_block), then the polytomous ones. In a bank of dichotomous items only, item i has the rows 2i
+// and 2i + 1, and a block's intervals come from the screen's SIMD kernel (`dichotomous`, detail/screening_bounds.hpp).
+template <detail::Logs kLogs, typename RowBound, typename DichotomousScreen>
+void screen_rows(const BankGrid& grid, double theta, RowBound bound, DichotomousScreen dichotomous,
+                 detail::WorkspaceBuffers& out) {
   const ItemBank& bank = grid.bank();
   const DichotomousArrays& d = bank.dichotomous();
   const bool dichotomous_only = bank.polytomous().empty();
@@ -122,15 +123,7 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, detail::Wor
     detail::probability_rows(columns, d.da.size(), start, theta, kLogs, block);
     const Index count = std::min(detail::kProbabilityBlock, d.da.size() - start);
     if (dichotomous_only) {
-      double* __restrict low = out.low.data() + start;
-      double* __restrict high = out.high.data() + start;
-      for (Index r = 0; r < count; ++r) {
-        const Index row = 2 * (start + r);
-        const Interval q = bound(block.q[r], block.log_q[r], row);
-        const Interval p = bound(block.p[r], block.log_p[r], row + 1);
-        low[r] = q.low + p.low;
-        high[r] = q.high + p.high;
-      }
+      dichotomous(block, start, count, out.low.data() + start, out.high.data() + start);
       continue;
     }
     for (Index r = 0; r < count; ++r) {
@@ -196,20 +189,20 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, detail::Wor
   VectorXd& scaled = workspace.scaled;
   scaled = weights.matrix() / weights.maxCoeff();
   table.approximate(scaled, workspace.sums_single);
-  const float* approximated = workspace.sums_single.data();
-  const double norm = scaled.norm();
-  const double scaled_total = scaled.sum();
-  const double rounding = (static_cast<double>(weights.size()) + 8.0) * 0x1p-48;
-  const float* error = table.error().data();
-  const double absolute = table.absolute_error();
-  screen_rows<detail::Logs::compute>(grid, theta, [&](double p, double log_p, Index row) {
-    const auto integrated = static_cast<double>(approximated[row]);
-    const double row_error = static_cast<double>(error[row]) * norm + absolute;
-    const double score = p * (log_p * scaled_total - integrated);
-    const double magnitude = std::abs(log_p) * scaled_total + std::abs(integrated) + row_error;
-    const double radius = p * (row_error + rounding * magnitude);
-    return Interval{score - radius, score + radius};
-  }, workspace);
+  detail::KullbackLeiblerScreen screen;
+  screen.approximated = workspace.sums_single.data();
+  screen.error = table.error().data();
+  screen.norm = scaled.norm();
+  screen.scaled_total = scaled.sum();
+  screen.rounding = (static_cast<double>(weights.size()) + 8.0) * 0x1p-48;
+  screen.absolute = table.absolute_error();
+  screen_rows<detail::Logs::compute>(
+      grid, theta,
+      [&screen](double p, double log_p, Index row) { return detail::kullback_leibler_bound(screen, p, log_p, row); },
+      [&screen](const detail::ProbabilityBlock& block, Index start, Index count, double* low, double* high) {
+        detail::simd::kullback_leibler_screen(block, start, count, screen, low, high);
+      },
+      workspace);
   const double total = weights.sum();
   return best_screened(eligible, IntervalBounds(workspace), [&](std::size_t i) {
     const detail::ItemAtTheta at = detail::item_at_theta(grid, i, theta, detail::Logs::compute);
@@ -239,35 +232,26 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, detail::Wor
   columns.resize(weights.size(), 3);
   columns << moments.mass, moments.first, moments.second;
   table.approximate(columns, approximated);
-  const float* approximated0 = approximated.col(0).data();
-  const float* approximated1 = approximated.col(1).data();
-  const float* approximated2 = approximated.col(2).data();
   const Eigen::Array3d norms = columns.colwise().norm().transpose().array();
   const double range = grid.nodes().maxCoeff() - grid.nodes().minCoeff();
-  const double largest = range * range / 4.0;
-  const double rounding = (static_cast<double>(weights.size()) + 10.0) * 0x1p-48;
-  const float* error = table.error().data();
-  const double absolute = table.absolute_error();
-  const double norm0 = norms(0), norm1 = norms(1), norm2 = norms(2);
-  const double undetermined = largest + rounding * 2.0 * range * range;  // a and b² are at most range²
-  screen_rows<detail::Logs::skip>(grid, theta, [&](double p, double, Index row) {
-    const auto row_error = static_cast<double>(error[row]);
-    const double e0 = row_error * norm0 + absolute, e1 = row_error * norm1 + absolute, e2 = row_error * norm2 + absolute;
-    const auto m0 = static_cast<double>(approximated0[row]), m1 = static_cast<double>(approximated1[row]),
-               m2 = static_cast<double>(approximated2[row]);
-    const bool determined = (m0 > 0.0) & (e0 < 0.5 * m0);  // & and not &&: no branch, so the loop vectorizes
-    const double inverse = 1.0 / (determined ? m0 : 1.0);
-    const double inverse_low = inverse * (1.0 + 2.0 * e0 * inverse);  // at least 1/(m0 − e0)
-    const double a = m2 * inverse, b = m1 * inverse;
-    const double db = (e1 + std::abs(b) * e0) * inverse_low;
-    const double d = (e2 + std::abs(a) * e0) * inverse_low + db * (2.0 * std::abs(b) + db);
-    const double v = a - b * b;
-    const double slack = rounding * (std::abs(a) + b * b + 2.0 * d);
-    const double low = determined ? std::max(v - d - slack, 0.0) : 0.0;
-    const double high = determined ? std::min(v + d, largest) + slack : undetermined;
-    // The score is minus the expected variance: this row adds [−P·high, −P·low] to it.
-    return Interval{-p * high, -p * low};
-  }, workspace);
+  detail::PosteriorVarianceScreen screen;
+  screen.m0 = approximated.col(0).data();
+  screen.m1 = approximated.col(1).data();
+  screen.m2 = approximated.col(2).data();
+  screen.error = table.error().data();
+  screen.norm0 = norms(0);
+  screen.norm1 = norms(1);
+  screen.norm2 = norms(2);
+  screen.absolute = table.absolute_error();
+  screen.rounding = (static_cast<double>(weights.size()) + 10.0) * 0x1p-48;
+  screen.largest = range * range / 4.0;
+  screen.undetermined = screen.largest + screen.rounding * 2.0 * range * range;  // a and b² are at most range²
+  screen_rows<detail::Logs::skip>(
+      grid, theta, [&screen](double p, double, Index row) { return detail::posterior_variance_bound(screen, p, row); },
+      [&screen](const detail::ProbabilityBlock& block, Index start, Index count, double* low, double* high) {
+        detail::simd::posterior_variance_screen(block, start, count, screen, low, high);
+      },
+      workspace);
   return best_screened(eligible, IntervalBounds(workspace), [&](std::size_t i) {
     const detail::ItemAtTheta at = detail::item_at_theta(grid, i, theta, detail::Logs::skip);
     return -detail::expected_posterior_variance(grid, i, moments, at);

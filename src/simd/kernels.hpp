@@ -15,6 +15,7 @@
 
 #include "detail/dichotomous_information.hpp"
 #include "detail/dichotomous_probability.hpp"
+#include "detail/screening_bounds.hpp"
 #include "detail/selection_blocks.hpp"
 
 namespace irtcat::detail::simd {
@@ -56,6 +57,13 @@ void posterior_variance(const double* panel, const MomentColumns& weights, const
 void posterior_means(const double* panel, const MomentColumns& weights, double mean, double* out);
 void weighted_information(const double* table, Eigen::Index stride, const double* weights, Eigen::Index nodes,
                           double* out);
+
+/// The screening intervals of `count` items of a dichotomous-only bank from item `start` (detail/screening_bounds.hpp),
+/// from their probability_block.
+void kullback_leibler_screen(const ProbabilityBlock& block, Eigen::Index start, Eigen::Index count,
+                             const KullbackLeiblerScreen& screen, double* low, double* high);
+void posterior_variance_screen(const ProbabilityBlock& block, Eigen::Index start, Eigen::Index count,
+                               const PosteriorVarianceScreen& screen, double* low, double* high);
 
 /// LowRankTable::approximate's pass over the table: for each of `columns` (1 or 3) weight vectors, projected onto the
 /// basis (projected[c·kRank + k], single precision), the sums of every row: sums[c·padded + row] =
