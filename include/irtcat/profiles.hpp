@@ -74,9 +74,11 @@ std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const std::vector<cons
 /// taken as N(θ̂, C): P(meets the role) is the orthant probability P(θ_d >= min_theta of the required level, every
 /// d) by orthant_probability (a lowest level sets no requirement), so that correlated domains are not multiplied as
 /// if independent; domain_probability is the marginal 1 − Φ((cut − θ̂_d) / √C_dd). Ordered as the role_fit above.
-/// Throws InvalidArgument if the estimate's size differs from the number of domains or its covariance is not
-/// symmetric positive definite.
-std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& estimate);
+/// `integration`: how the orthant probabilities are integrated (a study of many candidates takes fewer points:
+/// StudyOptions::role_fit_integration, simulation.hpp). Throws InvalidArgument if the estimate's size differs from
+/// the number of domains or its covariance is not symmetric positive definite, and for invalid options.
+std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& estimate,
+                              const OrthantOptions& integration = {});
 
 /// The population draw_role_candidates draws from, as the normal with its mean and covariance: the prior of joint
 /// estimation for such candidates. Candidate c belongs to role c mod R, so the R roles are equally likely (exactly

@@ -1,6 +1,8 @@
 // irtcat simulate: a single-bank study (--items and --thetas, optionally post-hoc with --responses) printing one
 // row per simulee, or the six-domain battery with role profiles over the shipped banks (bank JSON files in --banks,
-// or the banks of a database with --db), writing the per-candidate CSV, the study JSON and the HTML report.
+// or the banks of a database with --db), writing the per-candidate CSV, the study JSON and the HTML report. The
+// battery runs as separate tests per domain (--battery separate), or as one multidimensional adaptive test over every
+// domain (--battery mcat: battery_session.hpp).
 
 #include <algorithm>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include "cli/design_flags.hpp"
 #include "cli/progress.hpp"
 #include "irtcat/battery_files.hpp"
+#include "irtcat/battery_session.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
@@ -40,8 +43,26 @@ struct SimulateFlags {
   std::string roles;
   std::string out_dir = "study";
   std::string out;
+  std::string battery = "separate";
+  int battery_length = -1;  ///< -1: domains × --length
+  std::string criterion = "d_optimal";
+  int domain_min = -1;      ///< -1: battery length / (2 × domains)
+  int domain_max = -1;      ///< -1: battery length / 2
+  bool se_given = false;
   DesignFlags design;
 };
+
+// The options of one test per domain that one battery session does not read: it selects by its criterion, estimates
+// by joint MAP under its own prior, has no exposure control and sets its counts with the battery's options.
+constexpr const char* kSeparateOnlyOptions[] = {
+    "--rule",         "--strata",       "--min-length",   "--information", "--classify",    "--classify-method",
+    "--confidence",   "--indifference", "--alpha",        "--beta",        "--combine",     "--start-theta",
+    "--start-random", "--start-select", "--exposure",     "--randomesque", "--max-rate",    "--theta-cuts",
+    "--estimator",    "--prior",        "--prior-mean",   "--prior-sd",    "--prior-bounds", "--grid",
+    "--bounds"};
+
+// The options of --battery mcat.
+constexpr const char* kBatteryOptions[] = {"--battery-length", "--criterion", "--domain-min", "--domain-max"};
 
 // The study's progress callback: a bar on standard error when it is a terminal, else none (nothing is drawn).
 std::function<void(std::size_t, std::size_t)> terminal_progress() {
@@ -140,10 +161,53 @@ std::vector<SimulatedCandidate> battery_candidates(const SimulateFlags& flags, c
   throw InvalidArgument("--population: unknown population " + quoted_value(flags.population) + " (expected " + known + ")");
 }
 
+// The prior of --battery mcat, the population the candidates come from as a normal: the roles' mixture (its first two
+// moments: population_prior) for --population roles and for --true-thetas, N(0, R) for normal, and a role's own
+// N(typical θ, s²·R) for one role. Called after battery_candidates, which refuses an unknown population.
+MultivariateNormalPrior battery_prior(const SimulateFlags& flags, const RoleCatalog& roles) {
+  const auto domains = static_cast<Eigen::Index>(roles.domains.size());
+  if (!flags.true_thetas.empty() || flags.population == "roles") return population_prior(roles);
+  if (flags.population == "normal") return {Eigen::VectorXd::Zero(domains), roles.correlation};
+  const auto role = std::find_if(roles.roles.begin(), roles.roles.end(),
+                                 [&](const RoleProfile& profile) { return profile.name == flags.population; });
+  return {Eigen::Map<const Eigen::VectorXd>(role->typical_theta.data(), domains),
+          roles.population_spread * roles.population_spread * roles.correlation};
+}
+
+// The counts of --battery mcat: the battery's length (default domains × --length, as many items as the separate
+// tests), each domain's minimum (default half an equal share) and maximum (default half the battery).
+BatteryConfig battery_config(const SimulateFlags& flags, std::size_t domains) {
+  const int count = static_cast<int>(domains);
+  BatteryConfig config;
+  config.criterion = battery_criterion_from_string(flags.criterion);
+  config.max_length = flags.battery_length >= 0 ? flags.battery_length : count * flags.design.length;
+  if (config.max_length < 1) {
+    throw InvalidArgument("--battery-length: must be >= 1, got " + std::to_string(config.max_length));
+  }
+  const int min_items = flags.domain_min >= 0 ? flags.domain_min : config.max_length / (2 * count);
+  const int max_items = flags.domain_max >= 0 ? flags.domain_max : config.max_length / 2;
+  if (max_items < 1) throw InvalidArgument("--domain-max: must be >= 1, got " + std::to_string(max_items));
+  if (min_items > max_items) {
+    throw InvalidArgument("--domain-min: " + std::to_string(min_items) + " is above the domain maximum " +
+                          std::to_string(max_items));
+  }
+  if (min_items * count > config.max_length) {
+    throw InvalidArgument("--domain-min: " + std::to_string(count) + " domains of " + std::to_string(min_items) +
+                          " items are more than the battery's " + std::to_string(config.max_length));
+  }
+  config.min_items.assign(domains, min_items);
+  config.max_items.assign(domains, max_items);
+  if (flags.se_given) config.se_target = flags.design.se_target;
+  return config;
+}
+
 void run_battery(const SimulateFlags& flags) {
   if (flags.candidates < 1) throw InvalidArgument("--candidates: must be >= 1");
   const std::string roles_path = flags.roles.empty() ? flags.banks + "/roles.json" : flags.roles;
   const RoleCatalog roles = read_role_catalog_file(roles_path);
+  const bool mcat = flags.battery == "mcat";
+  std::optional<BatteryConfig> battery_counts;
+  if (mcat) battery_counts = battery_config(flags, roles.domains.size());
   // Each domain runs its bank's design: --design (a stored design with --db, a design file, or the name of a file
   // in <banks>/designs/), else the standard design; options change what they name.
   std::optional<Store> store;
@@ -161,7 +225,14 @@ void run_battery(const SimulateFlags& flags) {
     BankDocument document = store ? store->load_bank(domain) : read_bank_json_file(flags.banks + "/" + domain + ".json");
     ResolvedDesign design = resolve_design(design_flags, store ? &*store : nullptr, document, "standard");
     auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
-    set_exposure_parameters(domain, bank, design.config, flags);
+    if (mcat) {
+      // The battery reads the domain's bank, content plan and enemies only; the length the study's histogram of
+      // test lengths runs to is the domain's maximum.
+      int& length = design.config.stopping.max_length;
+      length = std::max(length, battery_counts->max_items.front());
+    } else {
+      set_exposure_parameters(domain, bank, design.config, flags);
+    }
     battery.push_back({domain, std::make_shared<const TestDesign>(std::move(bank), std::move(design.config))});
     if (label.empty()) label = design.label;
   }
@@ -170,15 +241,41 @@ void run_battery(const SimulateFlags& flags) {
   options.seed = flags.seed;
   options.threads = flags.threads;
   options.progress = terminal_progress();
-  const auto outcomes = run_study(battery, candidates, &roles, options);
+  std::vector<CandidateOutcome> outcomes;
+  if (mcat) {
+    battery_counts->prior = battery_prior(flags, roles);
+    std::vector<std::shared_ptr<const TestDesign>> domains;
+    for (const DomainDesign& domain : battery) domains.push_back(domain.design);
+    const auto design = std::make_shared<const BatteryDesign>(std::move(domains), *battery_counts);
+    outcomes = run_battery_study(design, battery, candidates, &roles, options);
+  } else {
+    outcomes = run_study(battery, candidates, &roles, options);
+  }
   const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
   const SessionConfig& config = battery.front().design->config();
   const bool balanced = std::any_of(config.content.topics.begin(), config.content.topics.end(),
                                     [](const auto& topic) { return topic.second.proportion > 0; });
+  std::vector<StudySetting> settings = study_settings(label, config, flags.seed, candidates.size(),
+                                                      flags.true_thetas.empty() ? flags.population : flags.true_thetas,
+                                                      balanced);
+  if (mcat) {
+    // One battery session: its criterion, joint MAP, its length and counts in place of the domain tests' settings.
+    for (StudySetting& setting : settings) {
+      if (setting.key == "rule") setting.value = std::string(to_string(battery_counts->criterion));
+      if (setting.key == "estimator") setting.value = std::string("joint_map");
+      if (setting.key == "max_length") setting.value = static_cast<std::uint64_t>(battery_counts->max_length);
+      if (setting.key == "min_length") setting.value = static_cast<std::uint64_t>(0);
+      if (setting.key == "se_target") {
+        setting.value = battery_counts->se_target ? SettingValue(*battery_counts->se_target) : SettingValue();
+      }
+      if (setting.key == "exposure") setting.value = std::string("none");
+    }
+    settings.push_back({"battery", std::string("mcat")});
+    settings.push_back({"domain_min", static_cast<std::uint64_t>(battery_counts->min_items.front())});
+    settings.push_back({"domain_max", static_cast<std::uint64_t>(battery_counts->max_items.front())});
+  }
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
-                           study_settings(label, config, flags.seed, candidates.size(),
-                                          flags.true_thetas.empty() ? flags.population : flags.true_thetas,
-                                          balanced)};
+                           std::move(settings)};
   const std::filesystem::path dir = flags.out_dir;
   std::filesystem::create_directories(dir);
   const auto write = [&](const char* name, auto writer) {
@@ -229,16 +326,49 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--out-dir", flags->out_dir, "Battery: where candidates.csv, study.json and report.html go")
       ->capture_default_str();
   command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
+  command->add_option("--battery", flags->battery,
+                      "Battery: separate (one adaptive test per domain) or mcat (one multidimensional adaptive test "
+                      "over every domain, joint MAP under the candidates' population as prior, no exposure control)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"separate", "mcat"}));
+  command->add_option("--battery-length", flags->battery_length,
+                      "--battery mcat: items in the whole battery (default: domains x --length, 120 with 20)");
+  command->add_option("--criterion", flags->criterion,
+                      "--battery mcat: d_optimal (the joint posterior's volume shrinks most) or a_optimal (the sum of "
+                      "the posterior variances falls most)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"d_optimal", "a_optimal"}));
+  command->add_option("--domain-min", flags->domain_min,
+                      "--battery mcat: at least this many items per domain (default: battery length / (2 x domains), "
+                      "10 of 120 for six domains)");
+  command->add_option("--domain-max", flags->domain_max,
+                      "--battery mcat: at most this many items per domain (default: battery length / 2)");
   flags->design.add_to(*command);
-  command->callback([flags] {
+  command->callback([flags, command] {
     if (flags->items.empty() != flags->thetas.empty()) {
       throw InvalidArgument("--items and --thetas go together (the single-bank form)");
     }
+    const auto given = [&](const char* option) { return command->count(option) > 0; };
+    const auto battery_option = std::find_if(std::begin(kBatteryOptions), std::end(kBatteryOptions), given);
     if (!flags->items.empty()) {
       if (!flags->db.empty()) throw InvalidArgument("--db is for the battery form, not with --items");
+      if (given("--battery")) throw InvalidArgument("--battery is for the battery form, not with --items");
+      if (battery_option != std::end(kBatteryOptions)) {
+        throw InvalidArgument(std::string(*battery_option) + " is for --battery mcat, not with --items");
+      }
       run_single_bank(*flags);
     } else {
       if (!flags->responses.empty()) throw InvalidArgument("--responses needs --items and --thetas");
+      if (flags->battery == "mcat") {
+        const auto other = std::find_if(std::begin(kSeparateOnlyOptions), std::end(kSeparateOnlyOptions), given);
+        if (other != std::end(kSeparateOnlyOptions)) {
+          throw InvalidArgument(std::string(*other) + " does not apply to --battery mcat (one battery session "
+                                "selects by --criterion and estimates by joint MAP, without exposure control)");
+        }
+      } else if (battery_option != std::end(kBatteryOptions)) {
+        throw InvalidArgument(std::string(*battery_option) + " needs --battery mcat");
+      }
+      flags->se_given = given("--se");
       run_battery(*flags);
     }
   });

@@ -104,7 +104,8 @@ std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const std::vector<cons
   return fits;
 }
 
-std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& estimate) {
+std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& estimate,
+                              const OrthantOptions& integration) {
   const auto size = static_cast<Eigen::Index>(catalog.domains.size());
   if (estimate.theta.size() != size) {
     throw InvalidArgument("role_fit: an estimate of " + std::to_string(estimate.theta.size()) + " domains for " +
@@ -129,7 +130,8 @@ std::vector<RoleFit> role_fit(const RoleCatalog& catalog, const JointEstimate& e
       cut(d) = catalog.levels[level].min_theta;
       domain_probability.push_back(at_least[static_cast<std::size_t>(d)][level]);
     }
-    fits.push_back(fit_of(r, std::move(domain_probability), orthant_probability(posterior, cut).probability));
+    const double probability = orthant_probability(posterior, cut, integration).probability;
+    fits.push_back(fit_of(r, std::move(domain_probability), probability));
   }
   order_best_first(catalog, fits);
   return fits;

@@ -11,14 +11,14 @@
 #include <span>
 #include <thread>
 
-#include "detail/random.hpp"
 #include "detail/one_line.hpp"
+#include "detail/random.hpp"
+#include "detail/study_streams.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
 namespace {
 
-using detail::draw_response;
 using detail::uniform01;
 
 // A standard normal by inversion: the same numbers on every platform.
@@ -50,25 +50,14 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
   std::vector<GridPosterior> posteriors;  // for the role fit only: an outcome does not keep them
   for (std::size_t d = 0; d < designs.size(); ++d) {
     const TestDesign& design = *designs[d].design;
-    const std::uint64_t stream = mix_seed(options.seed, index * designs.size() + d);
-    detail::SplitMix64 answers(mix_seed(stream, 0x616e73ULL));
+    const std::uint64_t stream = detail::domain_stream(options.seed, index, designs.size(), d);
+    detail::SplitMix64 answers = detail::answer_stream(stream);
     Session session(designs[d].design, stream, workspace);
     std::vector<std::size_t> items;
     items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
     const ExposureCounts* counts = exposure.empty() ? nullptr : exposure[d];
     while (const auto item = session.next_item(counts)) {
-      int response = 0;
-      if (options.responses.empty()) {
-        response = draw_response(design.bank().item(*item), candidate.theta(static_cast<Eigen::Index>(d)),
-                                 design.bank().scaling(), answers);
-      } else {
-        response = options.responses[d](static_cast<Eigen::Index>(index), static_cast<Eigen::Index>(item->value));
-        if (response < 0) {
-          throw DataError("responses", index + 2, design.bank().item(*item).id().str(),
-                          "post-hoc simulation needs a complete response matrix; candidate " + candidate.id +
-                              " has no response to this item");
-        }
-      }
+      const int response = detail::study_response(options, d, design.bank(), *item, candidate, index, answers);
       items.push_back(item->value);
       session.record(*item, response);
     }
@@ -132,47 +121,45 @@ DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> b
   return {std::move(domain), std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))};
 }
 
-namespace {
-
-void check_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
-                 const RoleCatalog* catalog, const StudyOptions& options) {
+void detail::check_study(std::string_view function, const std::vector<DomainDesign>& designs,
+                         const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
+                         const StudyOptions& options) {
+  const std::string name(function);
   for (const DomainDesign& design : designs) {
-    if (!design.design) throw InvalidArgument("run_study: the design of domain " + detail::quoted_value(design.domain) + " is null");
+    if (!design.design) throw InvalidArgument(name + ": the design of domain " + detail::quoted_value(design.domain) + " is null");
   }
   for (const SimulatedCandidate& candidate : candidates) {
     if (candidate.theta.size() != static_cast<Eigen::Index>(designs.size())) {
-      throw InvalidArgument("run_study: candidate " + candidate.id + " has " + std::to_string(candidate.theta.size()) +
+      throw InvalidArgument(name + ": candidate " + candidate.id + " has " + std::to_string(candidate.theta.size()) +
                             " abilities for " + std::to_string(designs.size()) + " domains");
     }
   }
   if (catalog != nullptr) {
-    if (catalog->domains.size() != designs.size()) throw InvalidArgument("run_study: the catalog's domains differ from the designs'");
+    if (catalog->domains.size() != designs.size()) throw InvalidArgument(name + ": the catalog's domains differ from the designs'");
     for (std::size_t d = 0; d < designs.size(); ++d) {
       if (catalog->domains[d] != designs[d].domain) {
-        throw InvalidArgument("run_study: domain " + std::to_string(d) + " is " + detail::quoted_value(designs[d].domain) +
+        throw InvalidArgument(name + ": domain " + std::to_string(d) + " is " + detail::quoted_value(designs[d].domain) +
                               " but the catalog has " + detail::quoted_value(catalog->domains[d]));
       }
     }
   }
   if (!options.responses.empty()) {
-    if (options.responses.size() != designs.size()) throw InvalidArgument("run_study: one response matrix per domain");
+    if (options.responses.size() != designs.size()) throw InvalidArgument(name + ": one response matrix per domain");
     for (std::size_t d = 0; d < designs.size(); ++d) {
       if (options.responses[d].rows() != static_cast<Eigen::Index>(candidates.size()) ||
           options.responses[d].cols() != static_cast<Eigen::Index>(designs[d].design->bank().size())) {
-        throw InvalidArgument("run_study: the response matrix of " + detail::quoted_value(designs[d].domain) + " is not candidates × items");
+        throw InvalidArgument(name + ": the response matrix of " + detail::quoted_value(designs[d].domain) + " is not candidates × items");
       }
     }
   }
 }
-
-}  // namespace
 
 CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
                                std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
                                const std::vector<const ExposureCounts*>& exposure) {
   StudyOptions without_matrices;
   without_matrices.seed = options.seed;
-  check_study(designs, {candidate}, catalog, without_matrices);
+  detail::check_study("run_study", designs, {candidate}, catalog, without_matrices);
   if (!options.responses.empty()) {
     if (options.responses.size() != designs.size()) throw InvalidArgument("run_candidate: one response matrix per domain");
     for (std::size_t d = 0; d < designs.size(); ++d) {
@@ -220,7 +207,7 @@ Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const Resp
 
 void run_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
                const RoleCatalog* catalog, const StudyOptions& options, const OutcomeSink& sink) {
-  check_study(designs, candidates, catalog, options);
+  detail::check_study("run_study", designs, candidates, catalog, options);
 
   // Progressive-restricted and item-eligibility control read how often each item has been given (and eligible).
   // The study keeps those counts per domain and gives every candidate of a wave the counts of all the candidates
@@ -258,8 +245,22 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
     }
   };
   const std::size_t wave = counted ? kExposureWave : kStudyWave;
-  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  detail::run_in_waves(
+      candidates.size(), wave, options,
+      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace) {
+        return run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure);
+      },
+      [&](std::span<const CandidateOutcome> done) {
+        if (counted) count_wave(done);
+      },
+      sink);
+}
 
+void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options,
+                          const std::function<CandidateOutcome(std::size_t, const std::shared_ptr<Workspace>&)>& run,
+                          const std::function<void(std::span<const CandidateOutcome>)>& after_wave,
+                          const OutcomeSink& sink) {
+  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
   // The calling thread hands the previous wave to the sink while the other threads start on this one, then joins
   // them: `threads` threads in all, and the writing of one wave overlaps the running of the next.
   std::vector<CandidateOutcome> running, finished;
@@ -268,8 +269,8 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
     for (std::size_t k = 0; k < finished.size(); ++k) sink(finished_begin + k, std::move(finished[k]));
     finished.clear();
   };
-  for (std::size_t begin = 0; begin < candidates.size(); begin += wave) {
-    const std::size_t end = std::min(begin + wave, candidates.size());
+  for (std::size_t begin = 0; begin < count; begin += wave) {
+    const std::size_t end = std::min(begin + wave, count);
     running.assign(end - begin, CandidateOutcome{});
     std::atomic<std::size_t> next{begin};
     std::exception_ptr failure;
@@ -280,7 +281,7 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
         const std::size_t i = next.fetch_add(1);
         if (i >= end) return;
         try {
-          running[i - begin] = run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure);
+          running[i - begin] = run(i, workspace);
         } catch (...) {
           if (!failed.exchange(true)) failure = std::current_exception();
           return;
@@ -298,10 +299,10 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
     work();
     for (std::thread& thread : pool) thread.join();
     if (failure) std::rethrow_exception(failure);
-    if (counted) count_wave(running);
+    after_wave(running);
     std::swap(running, finished);
     finished_begin = begin;
-    if (options.progress) options.progress(end, candidates.size());
+    if (options.progress) options.progress(end, count);
   }
   flush();
 }

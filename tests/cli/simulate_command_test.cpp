@@ -180,3 +180,47 @@ TEST_CASE("cli: the battery's candidates from one role's population, from true t
   CHECK(missing.status == 1);
   CHECK(missing.err.find("machine_learning") != std::string::npos);
 }
+
+TEST_CASE("cli: simulate --battery mcat runs one adaptive battery; options that do not apply are refused") {
+  const Scratch scratch;
+  const std::string out_dir = scratch.path("mcat");
+  const Run run = scratch.irtcat("simulate --battery mcat --candidates 20 --battery-length 30 --seed 3 --out-dir " + out_dir);
+  CAPTURE(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.starts_with("domain,bias,rmse,mean_se,mean_length,max_exposure,level_accuracy\n"));
+  CHECK(lines_in(run.out) == 7);
+  for (const char* file : {"candidates.csv", "study.json", "report.html"}) CHECK(fs::exists(out_dir + "/" + file));
+  CHECK(lines_in(slurp(out_dir + "/candidates.csv")) == 21);
+  const std::string study = slurp(out_dir + "/study.json");
+  CHECK(study.find("\"joint_map\"") != std::string::npos);
+  CHECK(study.find("\"d_optimal\"") != std::string::npos);
+  // Six domains share 30 items: their mean lengths add up to the battery's length.
+  std::istringstream rows(run.out);
+  std::string row;
+  std::getline(rows, row);
+  double items = 0.0;
+  while (std::getline(rows, row)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(row);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    REQUIRE(cells.size() == 7);
+    CHECK(std::stod(cells[4]) >= 2.0);  // the default minimum: 30 / (2 × 6)
+    items += std::stod(cells[4]);
+  }
+  CHECK(items == doctest::Approx(30.0));
+
+  const std::string items_csv = scratch.write("items.csv", kItems);
+  const std::string thetas = scratch.write("thetas.csv", "id,theta\np1,0\n");
+  for (const std::string& bad : {std::string("simulate --battery joint --candidates 2 --out-dir ") + out_dir,
+                                 "simulate --battery mcat --items " + items_csv + " --thetas " + thetas,
+                                 "simulate --battery-length 30 --candidates 2 --out-dir " + out_dir,
+                                 "simulate --battery mcat --exposure randomesque --candidates 2 --out-dir " + out_dir,
+                                 "simulate --battery mcat --battery-length 12 --domain-min 3 --candidates 2 --out-dir " +
+                                     out_dir}) {
+    const Run refused = scratch.irtcat(bad);
+    CAPTURE(bad);
+    CAPTURE(refused.err);
+    CHECK(refused.status == 1);
+    CHECK(lines_in(refused.err) == 1);
+  }
+}

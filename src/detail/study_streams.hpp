@@ -1,0 +1,64 @@
+#pragma once
+// What a study's candidates share however their tests are run (one session per domain, or one battery session over
+// every domain): the random streams derived from (seed, candidate, domain), the answer to an item (drawn from the
+// model at the candidate's true θ, or read from a post-hoc matrix), the checks of a study's inputs, and the waves
+// of candidates on threads.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "detail/random.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/simulation.hpp"
+
+namespace irtcat::detail {
+
+/// Candidate `index`'s stream for domain `d` of `domains`: the seed of its session in that domain.
+inline std::uint64_t domain_stream(std::uint64_t seed, std::size_t index, std::size_t domains, std::size_t d) noexcept {
+  return mix_seed(seed, index * domains + d);
+}
+
+/// The stream a domain's answers are drawn from, derived from the domain's stream.
+inline SplitMix64 answer_stream(std::uint64_t domain_stream) noexcept {
+  return SplitMix64(mix_seed(domain_stream, 0x616e73ULL));
+}
+
+/// Candidate `index`'s answer to `item` of domain `d` (on `bank`): read from options.responses when the study is
+/// post hoc, else drawn from the model at the candidate's true θ_d with `answers`. Throws DataError when the
+/// post-hoc matrix lacks the response.
+inline int study_response(const StudyOptions& options, std::size_t d, const ItemBank& bank, ItemIndex item,
+                          const SimulatedCandidate& candidate, std::size_t index, SplitMix64& answers) {
+  if (options.responses.empty()) {
+    return draw_response(bank.item(item), candidate.theta(static_cast<Eigen::Index>(d)), bank.scaling(), answers);
+  }
+  const int response = options.responses[d](static_cast<Eigen::Index>(index), static_cast<Eigen::Index>(item.value));
+  if (response < 0) {
+    throw DataError("responses", index + 2, bank.item(item).id().str(),
+                    "post-hoc simulation needs a complete response matrix; candidate " + candidate.id +
+                        " has no response to this item");
+  }
+  return response;
+}
+
+/// Runs candidates [0, count) in waves of `wave`, on options.threads threads (the calling thread among them): `run`
+/// gives candidate i's outcome, with the running thread's workspace; after each wave, `after_wave` takes its
+/// outcomes on the calling thread (before the next wave starts), and the wave goes to `sink` (in order, on the
+/// calling thread) while the next runs; options.progress after each wave. Rethrows the first failure of `run` or
+/// `sink` once the running wave has stopped.
+void run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options,
+                  const std::function<CandidateOutcome(std::size_t, const std::shared_ptr<Workspace>&)>& run,
+                  const std::function<void(std::span<const CandidateOutcome>)>& after_wave, const OutcomeSink& sink);
+
+/// The checks of run_study's inputs (messages start with `function`): no null design, one ability per domain per
+/// candidate, a catalog (if any) of the designs' domains in order, and one candidates × items matrix per domain
+/// (if any). Throws InvalidArgument.
+void check_study(std::string_view function, const std::vector<DomainDesign>& designs,
+                 const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
+                 const StudyOptions& options);
+
+}  // namespace irtcat::detail

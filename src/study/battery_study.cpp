@@ -1,0 +1,80 @@
+// run_battery_study: the battery as one multidimensional adaptive test per candidate (battery_session.hpp), its
+// outcomes in run_study's shape.
+
+#include <cmath>
+#include <span>
+
+#include "detail/study_streams.hpp"
+#include "irtcat/error.hpp"
+#include "irtcat/simulation.hpp"
+#include "irtcat/text.hpp"
+
+namespace irtcat {
+namespace {
+
+// Candidate `index` through one battery session. Domain d's answers come from the stream run_study's session of
+// domain d draws them from; the session's seed (its identity only: the battery draws nothing) is the candidate's.
+CandidateOutcome run_battery_candidate(const std::shared_ptr<const BatteryDesign>& design,
+                                       const SimulatedCandidate& candidate, std::size_t index,
+                                       const RoleCatalog* catalog, const StudyOptions& options) {
+  const std::size_t domains = design->size();
+  std::vector<detail::SplitMix64> answers;
+  answers.reserve(domains);
+  for (std::size_t d = 0; d < domains; ++d) {
+    answers.push_back(detail::answer_stream(detail::domain_stream(options.seed, index, domains, d)));
+  }
+  BatterySession session(design, mix_seed(options.seed, index));
+  std::vector<std::vector<std::size_t>> items(domains);
+  while (const auto item = session.next_item()) {
+    const std::size_t d = item->domain;
+    const int response =
+        detail::study_response(options, d, design->domain(d).bank(), item->item, candidate, index, answers[d]);
+    items[d].push_back(item->item.value);
+    session.record(*item, response);
+  }
+  const JointEstimate& joint = session.estimate();
+  CandidateOutcome outcome;
+  outcome.domains.reserve(domains);
+  for (std::size_t d = 0; d < domains; ++d) {
+    const auto i = static_cast<Eigen::Index>(d);
+    const AbilityEstimate estimate{joint.theta(i), std::sqrt(joint.covariance(i, i)), joint.iterations, joint.status};
+    outcome.domains.push_back({estimate, session.stop_reason(), std::move(items[d]), {}});
+  }
+  if (catalog != nullptr) outcome.fit = role_fit(*catalog, joint, options.role_fit_integration);
+  return outcome;
+}
+
+}  // namespace
+
+std::vector<CandidateOutcome> run_battery_study(const std::shared_ptr<const BatteryDesign>& design,
+                                                const std::vector<DomainDesign>& domains,
+                                                const std::vector<SimulatedCandidate>& candidates,
+                                                const RoleCatalog* catalog, const StudyOptions& options) {
+  if (!design) throw InvalidArgument("run_battery_study: the battery design is null");
+  detail::check_study("run_battery_study", domains, candidates, catalog, options);
+  if (domains.size() != design->size()) {
+    throw InvalidArgument("run_battery_study: " + std::to_string(domains.size()) + " domains for a battery of " +
+                          std::to_string(design->size()));
+  }
+  for (std::size_t d = 0; d < domains.size(); ++d) {
+    if (domains[d].design.get() != &design->domain(d)) {
+      throw InvalidArgument("run_battery_study: the design of domain " + std::to_string(d) + " (" +
+                            quoted_value(domains[d].domain) + ") is not the battery's domain " + std::to_string(d));
+    }
+  }
+  options.role_fit_integration.validate();
+
+  // Waves of kStudyWave candidates, as run_study's. No exposure counts pass between candidates (the battery has no
+  // exposure control), so each outcome depends on its candidate's streams only.
+  std::vector<CandidateOutcome> outcomes(candidates.size());
+  detail::run_in_waves(
+      candidates.size(), kStudyWave, options,
+      [&](std::size_t i, const std::shared_ptr<Workspace>&) {
+        return run_battery_candidate(design, candidates[i], i, catalog, options);
+      },
+      [](std::span<const CandidateOutcome>) {},
+      [&](std::size_t index, CandidateOutcome&& outcome) { outcomes[index] = std::move(outcome); });
+  return outcomes;
+}
+
+}  // namespace irtcat
