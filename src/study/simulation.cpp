@@ -52,7 +52,10 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
     const TestDesign& design = *designs[d].design;
     const std::uint64_t stream = detail::domain_stream(options.seed, index, designs.size(), d);
     detail::SplitMix64 answers = detail::answer_stream(stream);
-    Session session(designs[d].design, stream, workspace);
+    // The session shares the design through the thread's workspace's control block (an aliasing pointer: the study
+    // holds the designs until it ends), not the design's own: that count, raised and lowered by every session of
+    // every thread, was a cache line the threads took from each other twice per test.
+    Session session(std::shared_ptr<const TestDesign>(workspace, designs[d].design.get()), stream, workspace);
     std::vector<std::size_t> items;
     items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
     const ExposureCounts* counts = exposure.empty() ? nullptr : exposure[d];
@@ -275,13 +278,16 @@ void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOption
     std::atomic<std::size_t> next{begin};
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
+    // Candidates are claimed kClaim at a time: one exchange of the shared counter's cache line per claim, not per
+    // candidate, and neighbouring outcomes written by one thread.
+    constexpr std::size_t kClaim = 8;
     const auto work = [&] {
       const auto workspace = std::make_shared<Workspace>();  // this thread's, lent to each of its sessions
-      while (!failed.load()) {
-        const std::size_t i = next.fetch_add(1);
-        if (i >= end) return;
+      while (!failed.load(std::memory_order_relaxed)) {
+        const std::size_t first = next.fetch_add(kClaim);
+        if (first >= end) return;
         try {
-          running[i - begin] = run(i, workspace);
+          for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) running[i - begin] = run(i, workspace);
         } catch (...) {
           if (!failed.exchange(true)) failure = std::current_exception();
           return;
