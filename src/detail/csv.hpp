@@ -19,12 +19,13 @@ struct CsvRow {
   std::vector<std::string> cells;
 };
 
-/// Calls `visit` with each row in turn, without keeping them (the row's storage is reused for the next: copy what
-/// you keep). Throws DataError (naming `file`) for an unterminated quoted field, and what `visit` throws.
-void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(const CsvRow&)>& visit);
+/// Calls `visit` with each row in turn, without keeping them: the row's storage is reused for the next unless `visit`
+/// moves it away (to keep it). Throws DataError (naming `file`) for an unterminated quoted field, and what `visit`
+/// throws.
+void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit);
 
 /// for_each_csv_row on a file; throws DataError if it cannot be opened.
-void for_each_csv_row_of_file(const std::string& path, const std::function<void(const CsvRow&)>& visit);
+void for_each_csv_row_of_file(const std::string& path, const std::function<void(CsvRow&)>& visit);
 
 /// Reads every row. Throws as for_each_csv_row.
 std::vector<CsvRow> read_csv(std::istream& in, const std::string& file);

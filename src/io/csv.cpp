@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <string_view>
+#include <utility>
 
 #include "irtcat/error.hpp"
 
@@ -29,11 +30,11 @@ constexpr bool ends_run(char ch) noexcept { return ch == ',' || ch == '\n' || ch
 
 }  // namespace
 
-void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(const CsvRow&)>& visit) {
+void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit) {
   const std::string text = read_all(in);
   std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
 
-  CsvRow row;  // reused: its cells keep their storage from row to row
+  CsvRow row;  // reused: its cells keep their storage from row to row (unless the visitor moves them away)
   std::string cell;
   std::size_t line = 1;
   row.line = line;
@@ -95,11 +96,11 @@ void for_each_csv_row(std::istream& in, const std::string& file, const std::func
 
 std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
   std::vector<CsvRow> rows;
-  for_each_csv_row(in, file, [&](const CsvRow& row) { rows.push_back(row); });
+  for_each_csv_row(in, file, [&](CsvRow& row) { rows.push_back(std::move(row)); });
   return rows;
 }
 
-void for_each_csv_row_of_file(const std::string& path, const std::function<void(const CsvRow&)>& visit) {
+void for_each_csv_row_of_file(const std::string& path, const std::function<void(CsvRow&)>& visit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path, 0, "", "cannot open the file");
   for_each_csv_row(in, path, visit);
@@ -107,7 +108,7 @@ void for_each_csv_row_of_file(const std::string& path, const std::function<void(
 
 std::vector<CsvRow> read_csv_file(const std::string& path) {
   std::vector<CsvRow> rows;
-  for_each_csv_row_of_file(path, [&](const CsvRow& row) { rows.push_back(row); });
+  for_each_csv_row_of_file(path, [&](CsvRow& row) { rows.push_back(std::move(row)); });
   return rows;
 }
 
