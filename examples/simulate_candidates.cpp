@@ -64,15 +64,10 @@ int main(int argc, char** argv) try {
 
   // The same candidates, the same 120 items in all, as one multidimensional adaptive test: each domain between 10
   // and 60 items, the abilities tied by the population of the roles (the mixture's mean and covariance).
-  BatteryConfig joint;
+  BatteryConfig joint =
+      BatteryConfig::even(roles.domains.size(), static_cast<int>(roles.domains.size()) * config.stopping.max_length);
   joint.prior = population_prior(roles);
-  joint.max_length = static_cast<int>(roles.domains.size()) * config.stopping.max_length;
-  joint.min_items.assign(roles.domains.size(), joint.max_length / (2 * static_cast<int>(roles.domains.size())));
-  joint.max_items.assign(roles.domains.size(), joint.max_length / 2);
-  std::vector<std::shared_ptr<const TestDesign>> domains;
-  for (const DomainDesign& domain : battery) domains.push_back(domain.design);
-  const auto mcat = std::make_shared<const BatteryDesign>(std::move(domains), joint);
-  const std::vector<CandidateOutcome> joint_outcomes = run_battery_study(mcat, battery, candidates, &roles, options);
+  const std::vector<CandidateOutcome> joint_outcomes = run_battery_study(battery, joint, candidates, &roles, options);
   const StudySummary joint_summary = summarize(battery, candidates, joint_outcomes, &roles);
   std::printf("\nthe same candidates, %d items in all: separate tests | one multidimensional test (D-optimal)\n",
               joint.max_length);

@@ -54,6 +54,11 @@ struct BatteryConfig {
   /// outside 0 <= min <= max, max_length < 1, minimums summing past max_length, or a non-positive or non-finite
   /// SE target.
   void validate(std::size_t domains) const;
+
+  /// The counts of a battery of `max_length` items over `domains` domains, each domain between half an equal share
+  /// (max_length / (2 × domains)) and half the battery (max_length / 2): room for the criterion to favour the
+  /// domains that gain most, while none is left out. The prior is left for the caller to set.
+  static BatteryConfig even(std::size_t domains, int max_length);
 };
 
 /// Domain designs and a battery configuration compiled for battery sessions. Immutable, shareable across threads.

@@ -27,6 +27,8 @@ struct MultivariateNormal {
   /// every value is finite, the covariance is symmetric (entries within 1e−12 of each other, relatively) and
   /// positive definite (its Cholesky factorization succeeds).
   void validate() const;
+  /// Σ⁻¹, exactly symmetric whatever the solve's rounding. Precondition: validate() passes.
+  Eigen::MatrixXd precision() const;
 };
 
 /// How orthant_probability integrates. One evaluation costs points · shifts · (2D − 1) normal cdf or quantile

@@ -117,17 +117,15 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
                                std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
                                const std::vector<const ExposureCounts*>& exposure = {});
 
-/// Runs every candidate through one battery session on `design` (one multidimensional adaptive test over every
-/// domain, joint MAP estimation) instead of one session per domain, with domain d's answers drawn from the stream
-/// run_study's session of domain d draws them from (or read from its post-hoc matrix), so that the outcomes are the
-/// same for any number of threads. `domains` names the battery's domains: domains[d].design must be the design
-/// `design` holds as its domain d. Each outcome has one DomainOutcome per domain, as run_study's, so that summarize
-/// and the reports take it: the joint MAP θ̂_d, its SE √C_dd and the joint status, the domain's items in the order
-/// given, and the battery's stop reason (set_aside empty: the battery sets none aside); with a catalog, the role
-/// fit from the joint estimate (role_fit, integrated by options.role_fit_integration). Throws as run_study, and
-/// InvalidArgument for a null design or domains that are not the battery's.
-std::vector<CandidateOutcome> run_battery_study(const std::shared_ptr<const BatteryDesign>& design,
-                                                const std::vector<DomainDesign>& domains,
+/// Runs every candidate through one battery session over `domains` under `config` (one multidimensional adaptive
+/// test over every domain, joint MAP estimation: battery_session.hpp) instead of one session per domain, with domain
+/// d's answers drawn from the stream run_study's session of domain d draws them from (or read from its post-hoc
+/// matrix), so that the outcomes are the same for any number of threads. Each outcome has one DomainOutcome per
+/// domain, as run_study's, so that summarize and the reports take it: the joint MAP θ̂_d, its SE √C_dd and the joint
+/// status, the domain's items in the order given, and the battery's stop reason (set_aside empty: the battery sets
+/// none aside); with a catalog, the role fit from the joint estimate (role_fit, integrated by
+/// options.role_fit_integration). Throws as run_study and BatteryDesign.
+std::vector<CandidateOutcome> run_battery_study(const std::vector<DomainDesign>& domains, const BatteryConfig& config,
                                                 const std::vector<SimulatedCandidate>& candidates,
                                                 const RoleCatalog* catalog, const StudyOptions& options);
 

@@ -34,9 +34,7 @@ Eigen::MatrixXd checked_precision(const char* function, const std::vector<Domain
       throw InvalidArgument(std::string(function) + ": the bank of domain " + std::to_string(d) + " is null");
     }
   }
-  const Eigen::Index size = prior.mean.size();
-  const Eigen::MatrixXd precision = prior.covariance.llt().solve(Eigen::MatrixXd::Identity(size, size));
-  return 0.5 * (precision + precision.transpose());  // exactly symmetric, whatever the solve's rounding
+  return prior.precision();
 }
 
 bool has_responses(const std::vector<DomainResponses>& domains) {

@@ -140,6 +140,12 @@ void MultivariateNormal::validate() const {
   }
 }
 
+Eigen::MatrixXd MultivariateNormal::precision() const {
+  const Eigen::Index size = mean.size();
+  const Eigen::MatrixXd inverse = covariance.llt().solve(Eigen::MatrixXd::Identity(size, size));
+  return 0.5 * (inverse + inverse.transpose());
+}
+
 void OrthantOptions::validate() const {
   if (points < 1) throw InvalidArgument("OrthantOptions: points must be >= 1, got " + std::to_string(points));
   if (shifts < 2) throw InvalidArgument("OrthantOptions: shifts must be >= 2, got " + std::to_string(shifts));

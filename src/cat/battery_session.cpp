@@ -84,6 +84,14 @@ void BatteryConfig::validate(std::size_t domains) const {
   }
 }
 
+BatteryConfig BatteryConfig::even(std::size_t domains, int max_length) {
+  BatteryConfig config;
+  config.max_length = max_length;
+  config.min_items.assign(domains, domains == 0 ? 0 : max_length / (2 * static_cast<int>(domains)));
+  config.max_items.assign(domains, max_length / 2);
+  return config;
+}
+
 BatteryDesign::BatteryDesign(std::vector<std::shared_ptr<const TestDesign>> domains, BatteryConfig config)
     : domains_(std::move(domains)), config_(std::move(config)) {
   if (domains_.empty()) throw InvalidArgument("BatteryDesign: no domains");
@@ -91,9 +99,7 @@ BatteryDesign::BatteryDesign(std::vector<std::shared_ptr<const TestDesign>> doma
     if (!domains_[d]) throw InvalidArgument("BatteryDesign: the design of domain " + std::to_string(d) + " is null");
   }
   config_.validate(domains_.size());
-  const auto size = static_cast<Eigen::Index>(domains_.size());
-  const Eigen::MatrixXd precision = config_.prior.covariance.llt().solve(Eigen::MatrixXd::Identity(size, size));
-  prior_precision_ = 0.5 * (precision + precision.transpose());
+  prior_precision_ = config_.prior.precision();
   // Each domain's best item by the MFI search where its design has one, or one built here for a dichotomous bank
   // (a domain design may have another rule, which the battery does not use); polytomous banks are scored in full.
   for (const auto& domain : domains_) {

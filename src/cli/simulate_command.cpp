@@ -178,14 +178,12 @@ MultivariateNormalPrior battery_prior(const SimulateFlags& flags, const RoleCata
 // tests), each domain's minimum (default half an equal share) and maximum (default half the battery).
 BatteryConfig battery_config(const SimulateFlags& flags, std::size_t domains) {
   const int count = static_cast<int>(domains);
-  BatteryConfig config;
+  const int length = flags.battery_length >= 0 ? flags.battery_length : count * flags.design.length;
+  if (length < 1) throw InvalidArgument("--battery-length: must be >= 1, got " + std::to_string(length));
+  BatteryConfig config = BatteryConfig::even(domains, length);
   config.criterion = battery_criterion_from_string(flags.criterion);
-  config.max_length = flags.battery_length >= 0 ? flags.battery_length : count * flags.design.length;
-  if (config.max_length < 1) {
-    throw InvalidArgument("--battery-length: must be >= 1, got " + std::to_string(config.max_length));
-  }
-  const int min_items = flags.domain_min >= 0 ? flags.domain_min : config.max_length / (2 * count);
-  const int max_items = flags.domain_max >= 0 ? flags.domain_max : config.max_length / 2;
+  const int min_items = flags.domain_min >= 0 ? flags.domain_min : config.min_items.front();
+  const int max_items = flags.domain_max >= 0 ? flags.domain_max : config.max_items.front();
   if (max_items < 1) throw InvalidArgument("--domain-max: must be >= 1, got " + std::to_string(max_items));
   if (min_items > max_items) {
     throw InvalidArgument("--domain-min: " + std::to_string(min_items) + " is above the domain maximum " +
@@ -244,10 +242,7 @@ void run_battery(const SimulateFlags& flags) {
   std::vector<CandidateOutcome> outcomes;
   if (mcat) {
     battery_counts->prior = battery_prior(flags, roles);
-    std::vector<std::shared_ptr<const TestDesign>> domains;
-    for (const DomainDesign& domain : battery) domains.push_back(domain.design);
-    const auto design = std::make_shared<const BatteryDesign>(std::move(domains), *battery_counts);
-    outcomes = run_battery_study(design, battery, candidates, &roles, options);
+    outcomes = run_battery_study(battery, *battery_counts, candidates, &roles, options);
   } else {
     outcomes = run_study(battery, candidates, &roles, options);
   }

@@ -5,9 +5,7 @@
 #include <span>
 
 #include "detail/study_streams.hpp"
-#include "irtcat/error.hpp"
 #include "irtcat/simulation.hpp"
-#include "irtcat/text.hpp"
 
 namespace irtcat {
 namespace {
@@ -46,22 +44,13 @@ CandidateOutcome run_battery_candidate(const std::shared_ptr<const BatteryDesign
 
 }  // namespace
 
-std::vector<CandidateOutcome> run_battery_study(const std::shared_ptr<const BatteryDesign>& design,
-                                                const std::vector<DomainDesign>& domains,
+std::vector<CandidateOutcome> run_battery_study(const std::vector<DomainDesign>& domains, const BatteryConfig& config,
                                                 const std::vector<SimulatedCandidate>& candidates,
                                                 const RoleCatalog* catalog, const StudyOptions& options) {
-  if (!design) throw InvalidArgument("run_battery_study: the battery design is null");
   detail::check_study("run_battery_study", domains, candidates, catalog, options);
-  if (domains.size() != design->size()) {
-    throw InvalidArgument("run_battery_study: " + std::to_string(domains.size()) + " domains for a battery of " +
-                          std::to_string(design->size()));
-  }
-  for (std::size_t d = 0; d < domains.size(); ++d) {
-    if (domains[d].design.get() != &design->domain(d)) {
-      throw InvalidArgument("run_battery_study: the design of domain " + std::to_string(d) + " (" +
-                            quoted_value(domains[d].domain) + ") is not the battery's domain " + std::to_string(d));
-    }
-  }
+  std::vector<std::shared_ptr<const TestDesign>> designs;
+  for (const DomainDesign& domain : domains) designs.push_back(domain.design);
+  const auto design = std::make_shared<const BatteryDesign>(std::move(designs), config);
   options.role_fit_integration.validate();
 
   // Waves of kStudyWave candidates, as run_study's. No exposure counts pass between candidates (the battery has no

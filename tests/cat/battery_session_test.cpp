@@ -95,6 +95,16 @@ TEST_CASE("battery session: the criteria's names") {
   CHECK_THROWS_AS(battery_criterion_from_string("e_optimal"), InvalidArgument);
 }
 
+TEST_CASE("battery session: even counts give each domain half an equal share to half the battery") {
+  BatteryConfig config = BatteryConfig::even(6, 120);
+  CHECK(config.max_length == 120);
+  CHECK(config.min_items == std::vector<int>(6, 10));
+  CHECK(config.max_items == std::vector<int>(6, 60));
+  config.prior = correlated_prior(6, 0.3);
+  CHECK_NOTHROW(config.validate(6));
+  CHECK(BatteryConfig::even(4, 30).min_items == std::vector<int>(4, 3));  // 30 / 8, rounded down
+}
+
 TEST_CASE("battery session: each chosen item is the best of every eligible item of every domain, by det and trace") {
   // The session compares the domains' most informative items by the determinant lemma and Sherman–Morrison; here
   // every eligible item of every domain is tried with Eigen's determinant and inverse. Rounding may part two items

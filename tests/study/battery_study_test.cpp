@@ -4,7 +4,6 @@
 #include <cmath>
 #include <memory>
 #include <string>
-#include <utility>
 
 #include "irtcat/battery_files.hpp"
 #include "irtcat/error.hpp"
@@ -19,7 +18,7 @@ namespace {
 // Three domains of 150 two-parameter items each, correlated 0.6 in the population and in the prior.
 struct SyntheticBattery {
   std::vector<DomainDesign> domains;
-  std::shared_ptr<const BatteryDesign> design;
+  BatteryConfig config;
   std::vector<SimulatedCandidate> candidates;
 };
 
@@ -27,20 +26,16 @@ SyntheticBattery synthetic_battery(int length, int min_items, int max_items, int
   Eigen::MatrixXd correlation = Eigen::MatrixXd::Constant(3, 3, 0.6);
   correlation.diagonal().setOnes();
   SyntheticBattery out;
-  std::vector<std::shared_ptr<const TestDesign>> designs;
   for (std::uint64_t d = 0; d < 3; ++d) {
     auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 150, 20 + d));
     std::string name = "d";  // appended: GCC 12 warns falsely (-Wrestrict) on "d" + std::string
     name += std::to_string(d);
     out.domains.push_back({name, std::make_shared<const TestDesign>(bank, SessionConfig{})});
-    designs.push_back(out.domains.back().design);
   }
-  BatteryConfig config;
-  config.prior = {Eigen::VectorXd::Zero(3), correlation};
-  config.min_items.assign(3, min_items);
-  config.max_items.assign(3, max_items);
-  config.max_length = length;
-  out.design = std::make_shared<const BatteryDesign>(std::move(designs), std::move(config));
+  out.config.prior = {Eigen::VectorXd::Zero(3), correlation};
+  out.config.min_items.assign(3, min_items);
+  out.config.max_items.assign(3, max_items);
+  out.config.max_length = length;
   out.candidates = draw_candidates(Eigen::VectorXd::Zero(3), Eigen::VectorXd::Ones(3), correlation, candidates, 3);
   return out;
 }
@@ -63,11 +58,11 @@ TEST_CASE("battery study: the same outcomes on one thread and on two") {
     CHECK(total == 40);
     reported = done;
   };
-  const auto serial = run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options);
+  const auto serial = run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options);
   CHECK(reported == 40);
   options.threads = 2;
   options.progress = nullptr;
-  const auto parallel = run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options);
+  const auto parallel = run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options);
   REQUIRE(serial.size() == parallel.size());
   for (std::size_t c = 0; c < serial.size(); ++c) {
     for (std::size_t d = 0; d < 3; ++d) {
@@ -77,7 +72,7 @@ TEST_CASE("battery study: the same outcomes on one thread and on two") {
     }
   }
   options.seed = 8;
-  const auto reseeded = run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options);
+  const auto reseeded = run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options);
   CHECK(reseeded[0].domains[0].estimate.theta != serial[0].domains[0].estimate.theta);
 }
 
@@ -85,7 +80,7 @@ TEST_CASE("battery study: one outcome per domain, within the counts, the battery
   const SyntheticBattery battery = synthetic_battery(24, 4, 12, 30);
   StudyOptions options;
   options.seed = 2;
-  const auto outcomes = run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options);
+  const auto outcomes = run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options);
   REQUIRE(outcomes.size() == 30);
   for (std::size_t c = 0; c < outcomes.size(); ++c) {
     REQUIRE(outcomes[c].domains.size() == 3);
@@ -105,12 +100,9 @@ TEST_CASE("battery study: one outcome per domain, within the counts, the battery
   }
 
   SUBCASE("an SE target stops the battery early") {
-    BatteryConfig config = battery.design->config();
+    BatteryConfig config = battery.config;
     config.se_target = 0.45;
-    std::vector<std::shared_ptr<const TestDesign>> designs;
-    for (const DomainDesign& domain : battery.domains) designs.push_back(domain.design);
-    const auto early = std::make_shared<const BatteryDesign>(designs, config);
-    const auto outcomes_early = run_battery_study(early, battery.domains, battery.candidates, nullptr, options);
+    const auto outcomes_early = run_battery_study(battery.domains, config, battery.candidates, nullptr, options);
     for (const CandidateOutcome& outcome : outcomes_early) {
       std::size_t total = 0;
       for (const DomainOutcome& domain : outcome.domains) total += domain.items.size();
@@ -121,14 +113,13 @@ TEST_CASE("battery study: one outcome per domain, within the counts, the battery
     }
   }
   SUBCASE("preconditions") {
-    CHECK_THROWS_AS(run_battery_study(nullptr, battery.domains, battery.candidates, nullptr, options), InvalidArgument);
-    std::vector<DomainDesign> swapped = battery.domains;
-    std::swap(swapped[0], swapped[1]);
-    CHECK_THROWS_AS(run_battery_study(battery.design, swapped, battery.candidates, nullptr, options), InvalidArgument);
     std::vector<DomainDesign> fewer(battery.domains.begin(), battery.domains.begin() + 2);
-    CHECK_THROWS_AS(run_battery_study(battery.design, fewer, battery.candidates, nullptr, options), InvalidArgument);
+    CHECK_THROWS_AS(run_battery_study(fewer, battery.config, battery.candidates, nullptr, options), InvalidArgument);
+    std::vector<DomainDesign> missing = battery.domains;
+    missing[1].design = nullptr;
+    CHECK_THROWS_AS(run_battery_study(missing, battery.config, battery.candidates, nullptr, options), InvalidArgument);
     options.role_fit_integration.shifts = 1;
-    CHECK_THROWS_AS(run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options),
+    CHECK_THROWS_AS(run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options),
                     InvalidArgument);
   }
 }
@@ -143,13 +134,13 @@ TEST_CASE("battery study: post-hoc answers are read from the matrices") {
     responses.row(2).setOnes();
     options.responses.push_back(responses);
   }
-  const auto outcomes = run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options);
+  const auto outcomes = run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options);
   for (std::size_t d = 0; d < 3; ++d) {
     CHECK(outcomes[2].domains[d].estimate.theta > 1.0);   // all correct
     CHECK(outcomes[0].domains[d].estimate.theta < -1.0);  // all wrong
   }
   options.responses[1](1, static_cast<Eigen::Index>(outcomes[1].domains[1].items.front())) = -1;
-  CHECK_THROWS_AS(run_battery_study(battery.design, battery.domains, battery.candidates, nullptr, options), DataError);
+  CHECK_THROWS_AS(run_battery_study(battery.domains, battery.config, battery.candidates, nullptr, options), DataError);
 }
 
 TEST_CASE("battery study: 60 items of one adaptive battery beat 10 per domain of separate tests") {
@@ -168,10 +159,7 @@ TEST_CASE("battery study: 60 items of one adaptive battery beat 10 per domain of
   battery_config.min_items.assign(roles.domains.size(), 5);
   battery_config.max_items.assign(roles.domains.size(), 30);
   battery_config.max_length = 60;
-  std::vector<std::shared_ptr<const TestDesign>> designs;
-  for (const DomainDesign& domain : separate) designs.push_back(domain.design);
-  const auto battery = std::make_shared<const BatteryDesign>(designs, battery_config);
-  const auto outcomes = run_battery_study(battery, separate, candidates, nullptr, options);
+  const auto outcomes = run_battery_study(separate, battery_config, candidates, nullptr, options);
   const double mcat_rmse = mean_rmse(summarize(separate, candidates, outcomes, nullptr));
   // Measured: 0.508 (one 60-item battery, 5 to 30 items a domain, joint MAP under the population prior) against
   // 0.616 (six 10-item MFI + EAP tests under N(0, 1)).
@@ -189,15 +177,12 @@ TEST_CASE("battery study: role fit by the study's cheaper integration decides as
   battery_config.min_items.assign(roles.domains.size(), 3);
   battery_config.max_items.assign(roles.domains.size(), 15);
   battery_config.max_length = 36;
-  std::vector<std::shared_ptr<const TestDesign>> designs;
-  for (const DomainDesign& domain : domains) designs.push_back(domain.design);
-  const auto battery = std::make_shared<const BatteryDesign>(designs, battery_config);
   const auto candidates = draw_role_candidates(roles, 70, 3);
   StudyOptions options;
   options.seed = 9;
-  const auto cheap = run_battery_study(battery, domains, candidates, &roles, options);
+  const auto cheap = run_battery_study(domains, battery_config, candidates, &roles, options);
   options.role_fit_integration = OrthantOptions{};
-  const auto full = run_battery_study(battery, domains, candidates, &roles, options);
+  const auto full = run_battery_study(domains, battery_config, candidates, &roles, options);
   int pairs = 0, agree = 0;
   double largest = 0.0;
   for (std::size_t c = 0; c < candidates.size(); ++c) {
