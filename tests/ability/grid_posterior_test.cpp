@@ -64,7 +64,7 @@ TEST_CASE("grid_posterior: moments equal catR's eapEst and eapSem written out") 
   CHECK(posterior.responses() == answers.size());
 }
 
-TEST_CASE("grid_posterior: updates add log-likelihoods; a bad response changes nothing") {
+TEST_CASE("grid_posterior: updates add log-likelihoods, a bad response changes nothing") {
   GridPosterior posterior(QuadratureGrid{}, NormalPrior{});
   posterior.update(testing::two_pl(), 1, 1.0);
   const Eigen::ArrayXd before = posterior.log_likelihood();

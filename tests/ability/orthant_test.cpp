@@ -63,7 +63,7 @@ TEST_CASE("orthant: one dimension is 1 - Phi, exactly") {
   }
 }
 
-TEST_CASE("orthant: cuts at -infinity drop their dimension; +infinity makes the orthant empty") {
+TEST_CASE("orthant: cuts at -infinity drop their dimension, +infinity makes the orthant empty") {
   MultivariateNormal x{Eigen::VectorXd::Zero(3), equicorrelated(3, 0.5)};
   Eigen::VectorXd cut = Eigen::VectorXd::Constant(3, -kInfinity);
   CHECK(orthant_probability(x, cut).probability == 1.0);

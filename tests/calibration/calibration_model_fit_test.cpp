@@ -135,7 +135,7 @@ TEST_CASE("calibration: M2 equals an independent computation over every response
   CHECK(result.bic == doctest::Approx(-2.0 * result.log_likelihood + 12.0 * std::log(1500.0)));
 }
 
-TEST_CASE("calibration: M2 of a correctly specified model follows its chi-square; a misspecified one is rejected") {
+TEST_CASE("calibration: M2 of a correctly specified model follows its chi-square, a misspecified one is rejected") {
   SUBCASE("2PL data, 2PL model: the mean of 40 replications is df within 3 standard errors") {
     // E[M2] = df and Var[M2] = 2·df under the model: the mean of R replications has SE √(2·df / R).
     const std::vector<Item> truth = two_pl(10, 41);

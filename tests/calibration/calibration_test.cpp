@@ -189,7 +189,7 @@ TEST_CASE("calibration: 2PL recovery on 2,000 x 40 (RMSE of a and b below 0.1), 
   }
 }
 
-TEST_CASE("calibration: the log-likelihood never decreases, with and without acceleration; threads do not matter") {
+TEST_CASE("calibration: the log-likelihood never decreases, with and without acceleration, threads do not matter") {
   const std::vector<Item> truth = two_pl_items(15, 7);
   const ResponseTable table = simulate_table(truth, 600, 8);
   CalibrationOptions plain;

@@ -12,7 +12,7 @@
 
 using namespace irtcat;
 
-TEST_CASE("exposure: every method's name reads back as that method; spelling variants are accepted") {
+TEST_CASE("exposure: every method's name reads back as that method, spelling variants are accepted") {
   for (ExposureMethod method : {ExposureMethod::none, ExposureMethod::randomesque, ExposureMethod::sympson_hetter,
                                 ExposureMethod::progressive_restricted, ExposureMethod::item_eligibility,
                                 ExposureMethod::conditional_sympson_hetter}) {
@@ -66,7 +66,7 @@ TEST_CASE("exposure: options are checked against the bank's size") {
   }
 }
 
-TEST_CASE("exposure: a theta at a cut belongs to the stratum above; K is looked up in the estimate's stratum") {
+TEST_CASE("exposure: a theta at a cut belongs to the stratum above, K is looked up in the estimate's stratum") {
   ExposureOptions options;
   options.method = ExposureMethod::conditional_sympson_hetter;
   options.theta_cuts = {-1.0, 0.5};

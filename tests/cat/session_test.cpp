@@ -51,7 +51,7 @@ TEST_CASE("session: its EAP estimates are those of the response pattern, to the 
   }
 }
 
-TEST_CASE("session: next_item is stable until record; record refuses misuse and changes nothing") {
+TEST_CASE("session: next_item is stable until record, record refuses misuse and changes nothing") {
   Session session(bank_of(Model::grm, 30, 2), config_with(SelectionRule::klp), 11);
   const ItemIndex first = *session.next_item();
   CHECK(*session.next_item() == first);

@@ -120,7 +120,7 @@ TEST_CASE("cli: the store commands refuse a file that is not an irtcat database"
   CHECK(slurp(text).starts_with("these are my notes"));
 }
 
-TEST_CASE("cli: bank validate item_banks/*.json checks roles.json as role profiles; errors name JSON paths") {
+TEST_CASE("cli: bank validate item_banks/*.json checks roles.json as role profiles, errors name JSON paths") {
   const Scratch scratch;
   std::string files;
   for (const char* name : {"algorithmic_coding", "data_science", "deep_learning", "machine_learning", "mathematics",

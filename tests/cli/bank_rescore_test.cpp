@@ -31,7 +31,7 @@ std::int64_t stored_test(const std::string& db, const std::vector<std::string>& 
 
 }  // namespace
 
-TEST_CASE("bank rescore: a corrected key rescores stored tests; bank responses shows scores and options") {
+TEST_CASE("bank rescore: a corrected key rescores stored tests, bank responses shows scores and options") {
   const Scratch scratch;
   const std::string db = scratch.database("rescore.db", {"mathematics"});
   std::vector<std::string> ids;

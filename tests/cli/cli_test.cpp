@@ -72,7 +72,7 @@ TEST_CASE("cli: bad input gives one line on stderr and exit status 1") {
   }
 }
 
-TEST_CASE("cli: --version names the SIMD target in use and those the CPU runs; IRTCAT_SIMD chooses among them") {
+TEST_CASE("cli: --version names the SIMD target in use and those the CPU runs, IRTCAT_SIMD chooses among them") {
   const Scratch scratch;
   const Run run = scratch.irtcat("--version");
   CHECK(run.status == 0);

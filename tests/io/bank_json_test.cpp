@@ -45,7 +45,7 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("bank_json: reads info, content and parameters; writes them back") {
+TEST_CASE("bank_json: reads info, content and parameters, writes them back") {
   std::istringstream in(kBank);
   const BankDocument document = read_bank_json(in, "demo.json");
   CHECK(document.info.name == "demo");

@@ -85,7 +85,7 @@ TEST_CASE("calibration json: the overall results, the items by status and the pa
   CHECK(summary(sample_result(), Interval{-6.0, 6.0})["outside_scoring_range"].empty());
 }
 
-TEST_CASE("calibration json: model fit and standard errors when computed; null for a number that is not finite") {
+TEST_CASE("calibration json: model fit and standard errors when computed, null for a number that is not finite") {
   CalibrationResult result = sample_result();
   ModelFit fit;
   fit.m2 = 14.5;
