@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 #ifndef IRTCAT_ITEM_BANKS
@@ -35,6 +36,7 @@ int main(int argc, char** argv) try {
   const std::vector<SimulatedCandidate> candidates = draw_role_candidates(roles, 1000, 20261124);
   StudyOptions options;
   options.seed = 20261124;
+  options.keep_paths = true;  // the estimates along each test, for RMSE against the battery's length
   if (isatty(STDERR_FILENO)) {
     options.progress = [](std::size_t done, std::size_t total) {
       std::fprintf(stderr, "\rsimulating candidates %zu / %zu", done, total);
@@ -80,10 +82,33 @@ int main(int argc, char** argv) try {
   }
   std::printf("%-22s %23.3f | %23.3f\n", "role fit accuracy", summary.role_fit_accuracy, joint_summary.role_fit_accuracy);
 
+  // RMSE against length: separate tests of 10, 15 and 20 items per domain (their first items), the battery stopped
+  // after 60, 90 and 120; and how many items the battery needs for the separate tests' RMSE at full length.
+  const std::vector<LengthCurve> curves = {
+      {"separate tests", rmse_by_length(candidates, outcomes, BatteryForm::separate)},
+      {"one adaptive battery (D-optimal)", rmse_by_length(candidates, joint_outcomes, BatteryForm::joint)}};
+  std::printf("%-34s", "mean RMSE at battery length");
+  for (int length : {60, 90, 120}) std::printf(" %7d", length);
+  std::printf("\n");
+  for (const LengthCurve& curve : curves) {
+    std::printf("%-34s", curve.label.c_str());
+    for (int length : {60, 90, 120}) {
+      for (const LengthPoint& point : curve.points) {
+        if (point.length == length) std::printf(" %7.3f", point.mean_rmse);
+      }
+    }
+    std::printf("\n");
+  }
+  const double full = curves.front().points.back().mean_rmse;
+  if (const std::optional<int> reached = length_reaching(curves.back().points, full)) {
+    std::printf("the battery reaches the separate tests' %.3f after %d items\n", full, *reached);
+  }
+
   std::filesystem::create_directories(output);
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat: six-domain battery, 1,000 candidates",
                            study_settings(design.name + " (designs/standard.json)", battery.front().design->config(),
-                                          options.seed, candidates.size(), "roles", design.balance_topics)};
+                                          options.seed, candidates.size(), "roles", design.balance_topics),
+                           curves};
   std::ofstream csv(output / "candidates.csv");
   write_candidates_csv(csv, report);
   std::ofstream json(output / "study.json");

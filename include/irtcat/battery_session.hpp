@@ -7,11 +7,16 @@
 // by its determinant (D-optimality: the volume of the posterior ellipsoid shrinks most) or by the trace of its
 // inverse (A-optimality: the sum of the domains' posterior variances falls most).
 //
-// Each domain is a TestDesign: its bank, content plan and enemy sets, its MFI search. The battery sets the counts
-// (per-domain minimum and maximum, the total length) and the SE target; the domain designs' own stopping rules,
-// selection rules and exposure control are not used: the battery selects by the criterion above. Exposure control
-// (randomesque, Sympson–Hetter) is left out: it would choose among several items of a domain and across domains,
-// which the domain designs' selection policies do not offer through their public interface.
+// Each domain is a TestDesign: its bank, content plan and enemy sets, its MFI search, its exposure control. The
+// battery sets the counts (per-domain minimum and maximum, the total length) and the SE target; the domain designs'
+// own stopping rules are not used. The criterion chooses the domain, comparing each domain's most informative
+// eligible item; the chosen domain's exposure control then gives the item, as a unidimensional session of that
+// domain would at its estimate and its own count of items: randomesque draws among its k most informative,
+// Sympson–Hetter passes its best over with probability 1 − K (and sets it aside for the rest of the battery),
+// progressive-restricted mixes chance into the information and leaves out items over the rate, item eligibility
+// draws each domain's ineligible items at the start; a random start (StartOptions::random_among) draws a domain's
+// first item among its most informative. Without either the item is the domain's most informative one, which the
+// criterion compared. Draws come from the step's stream of the session's seed.
 //
 // Like a Session, a battery session's state is (design, seed, log); replay rebuilds it from the log and it continues
 // exactly as one that never stopped.
@@ -20,13 +25,16 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "irtcat/exposure.hpp"
 #include "irtcat/multidimensional.hpp"
 #include "irtcat/session.hpp"
 #include "irtcat/stopping.hpp"
+#include "irtcat/workspace.hpp"
 
 namespace irtcat {
 
@@ -64,7 +72,8 @@ struct BatteryConfig {
 /// Domain designs and a battery configuration compiled for battery sessions. Immutable, shareable across threads.
 class BatteryDesign {
  public:
-  /// `domains`: one design per domain, in domain order. Throws InvalidArgument for no domains or a null design, and
+  /// `domains`: one design per domain, in domain order. Throws InvalidArgument for no domains, a null design or a
+  /// design with exposure control or a random start whose rule is not MFI (the battery selects by information), and
   /// as BatteryConfig::validate.
   BatteryDesign(std::vector<std::shared_ptr<const TestDesign>> domains, BatteryConfig config);
 
@@ -100,13 +109,15 @@ struct BatteryStep {
 
 class BatterySession {
  public:
-  /// Throws InvalidArgument for a null design. `seed` is kept with the session (its identity, as a Session's): the
-  /// battery's selection draws nothing at random.
+  /// Throws InvalidArgument for a null design. `seed` seeds the draws of the domains' exposure control (each step's
+  /// from a stream of its own, as a Session's), and is the session's identity.
   BatterySession(std::shared_ptr<const BatteryDesign> design, std::uint64_t seed);
 
   /// The item to present next, or nullopt once the battery has stopped (see stop_reason()). Calling it again before
-  /// record() returns the same item.
-  std::optional<BatteryItem> next_item();
+  /// record() returns the same item. `exposure`: empty, or per domain the counts its progressive-restricted or
+  /// item-eligibility control reads (null for none), as Session::next_item's. Throws InvalidArgument for counts of
+  /// another number of domains.
+  std::optional<BatteryItem> next_item(std::span<const ExposureCounts* const> exposure = {});
 
   /// Records the answer to the offered item and updates the joint MAP estimate (warm-started from the last). Throws
   /// SessionError when the battery has finished, no item is pending or `item` is not the one offered, and
@@ -123,21 +134,28 @@ class BatterySession {
   const std::vector<int>& counts() const noexcept { return counts_; }
   /// Per item of domain `d`'s bank, 1 for the items that may come next (all 0 for a domain that takes no more).
   const std::vector<char>& eligible(std::size_t d) const { return eligible_.at(d); }
+  /// Per item of domain `d`'s bank, 1 for the items its exposure control set aside for this battery (Sympson–Hetter
+  /// passed them over, or item eligibility drew them ineligible); empty when none was.
+  const std::vector<char>& set_aside(std::size_t d) const { return set_aside_.at(d); }
   const std::vector<BatteryStep>& history() const noexcept { return history_; }
   const std::vector<std::pair<BatteryItem, int>>& log() const noexcept { return log_; }
   std::uint64_t seed() const noexcept { return seed_; }
   const BatteryDesign& design() const noexcept { return *design_; }
 
   /// A session on `design` with `seed` that has answered `log`, replayed in order: it continues exactly as the
-  /// session that wrote the log. Throws SessionError when an entry is not the item the session offers at its step
-  /// (a log of another design, or altered), and InvalidResponse as record.
+  /// session that wrote the log (given the exposure counts it was given, where its domains read any). Throws
+  /// SessionError when an entry is not the item the session offers at its step (a log of another design, or
+  /// altered), and InvalidResponse as record.
   static BatterySession replay(std::shared_ptr<const BatteryDesign> design, std::uint64_t seed,
-                               const std::vector<std::pair<BatteryItem, int>>& log);
+                               const std::vector<std::pair<BatteryItem, int>>& log,
+                               std::span<const ExposureCounts* const> exposure = {});
 
  private:
   /// Recomputes every domain's eligible items and the stop reason from the counts and the estimate.
   void update_stop();
-  std::optional<BatteryItem> select() const;
+  /// The domain the criterion chooses, with its most informative eligible item; nullopt when no domain has one.
+  std::optional<BatteryItem> best_domain() const;
+  std::optional<BatteryItem> select(std::span<const ExposureCounts* const> exposure);
 
   std::shared_ptr<const BatteryDesign> design_;
   std::uint64_t seed_;
@@ -145,6 +163,9 @@ class BatterySession {
   std::vector<std::vector<ItemIndex>> administered_;  ///< per domain, for the content plans
   std::vector<int> counts_;
   std::vector<std::vector<char>> eligible_;  ///< per domain
+  std::vector<std::vector<char>> set_aside_;  ///< per domain, sized to the bank when an item is first set aside
+  bool eligibility_drawn_ = false;
+  std::shared_ptr<Workspace> workspace_;  ///< the exposure control's scratch memory, made on first use
   std::vector<BatteryStep> history_;
   std::vector<std::pair<BatteryItem, int>> log_;
   std::optional<BatteryItem> pending_;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ struct DomainOutcome {
   StopReason stop_reason = StopReason::not_stopped;
   std::vector<std::size_t> items;  ///< bank positions, in the order given
   std::vector<std::size_t> set_aside;  ///< bank positions set aside for the test (Session::set_aside), in bank order
+  /// With StudyOptions::keep_paths: θ̂ after each item of the test (of a battery session: after each item of the
+  /// battery, of whichever domain), the last one `estimate.theta`; otherwise empty.
+  std::vector<double> path;
 };
 
 struct CandidateOutcome {
@@ -74,6 +78,9 @@ struct StudyOptions {
   /// item_banks/roles.json over the joint estimates of 300 role candidates after 36, 60 and 120 items), and its
   /// fits (P >= 0.5) were those of the default rule in all 6,300 (candidate, role) pairs.
   OrthantOptions role_fit_integration{.points = 251, .shifts = 8};
+  /// Keep each domain's estimates along its test in DomainOutcome::path (for rmse_by_length): 8 bytes per item
+  /// given per domain per candidate.
+  bool keep_paths = false;
 };
 
 /// A complete response matrix for post-hoc simulation (StudyOptions::responses): the row of `table` whose person id
@@ -122,12 +129,36 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
 /// d's answers drawn from the stream run_study's session of domain d draws them from (or read from its post-hoc
 /// matrix), so that the outcomes are the same for any number of threads. Each outcome has one DomainOutcome per
 /// domain, as run_study's, so that summarize and the reports take it: the joint MAP θ̂_d, its SE √C_dd and the joint
-/// status, the domain's items in the order given, and the battery's stop reason (set_aside empty: the battery sets
-/// none aside); with a catalog, the role fit from the joint estimate (role_fit, integrated by
-/// options.role_fit_integration). Throws as run_study and BatteryDesign.
+/// status, the domain's items in the order given, the battery's stop reason and the items the domain's exposure
+/// control set aside; with a catalog, the role fit from the joint estimate (role_fit, integrated by
+/// options.role_fit_integration). Progressive-restricted and item-eligibility control read counts kept as
+/// run_study keeps them. Throws as run_study and BatteryDesign.
 std::vector<CandidateOutcome> run_battery_study(const std::vector<DomainDesign>& domains, const BatteryConfig& config,
                                                 const std::vector<SimulatedCandidate>& candidates,
                                                 const RoleCatalog* catalog, const StudyOptions& options);
+
+/// How a battery's outcomes were given: one test per domain (run_study) or one battery session (run_battery_study).
+enum class BatteryForm { separate, joint };
+
+/// The RMSE of every domain's estimate had the battery stopped after `length` items in all.
+struct LengthPoint {
+  int length = 0;
+  std::vector<double> rmse;  ///< per domain, over the candidates
+  double mean_rmse = 0.0;    ///< the domains' mean
+};
+
+/// RMSE against the battery's length, from outcomes with paths (StudyOptions::keep_paths). Separate tests: at every
+/// multiple of the number of domains D, L = D·m, each domain's θ̂ after its own m-th item, as separate tests of m
+/// items would give. One battery session: at every length L, each domain's θ̂ after the battery's L-th item, as the
+/// same battery stopped there would give (its per-domain minimums were planned for the whole length, which a battery
+/// planned for L would meet sooner). Either way up to the longest path; a test that stopped sooner keeps its last
+/// estimate. Throws InvalidArgument for outcomes and candidates that do not match, or an outcome that answered items
+/// without a path.
+std::vector<LengthPoint> rmse_by_length(const std::vector<SimulatedCandidate>& candidates,
+                                        const std::vector<CandidateOutcome>& outcomes, BatteryForm form);
+
+/// The shortest length of `curve` whose mean RMSE is at most `target`, or nullopt when none is.
+std::optional<int> length_reaching(const std::vector<LengthPoint>& curve, double target);
 
 /// Bias, RMSE and mean SE of the candidates whose true θ falls in [lower, upper), with the sampling error of bias
 /// and RMSE over those candidates. Every statistic is 0 in an empty bin, and both standard errors with fewer than

@@ -29,6 +29,12 @@ struct StudySetting {
 std::vector<StudySetting> study_settings(const std::string& design, const SessionConfig& config, std::uint64_t seed, std::size_t candidates,
                                          const std::string& population, bool topics_balanced);
 
+/// A battery's RMSE against its length (rmse_by_length), named for the report's legend.
+struct LengthCurve {
+  std::string label;
+  std::vector<LengthPoint> points;
+};
+
 struct StudyReport {
   const std::vector<DomainDesign>& designs;
   const std::vector<SimulatedCandidate>& candidates;
@@ -37,6 +43,9 @@ struct StudyReport {
   const RoleCatalog* catalog = nullptr;  ///< scale, levels and role fit; may be null
   std::string title = "irtcat simulation study";
   std::vector<StudySetting> settings;  ///< shown as a table and written typed: study_settings(...)
+  /// RMSE against battery length, drawn in one chart (the first curve is the one the others are measured against:
+  /// the length at which each reaches its final RMSE); none: no chart.
+  std::vector<LengthCurve> length_curves;
 };
 
 /// id,population, then per domain <domain>_theta_true,_theta,_se,_length (and _score,_level with a catalog), then
@@ -45,13 +54,15 @@ void write_candidates_csv(std::ostream& out, const StudyReport& report);
 
 /// {"format": "irtcat.study", "version": 2, "title", "settings" (typed), "candidates", "domains": [...statistics,
 /// conditional bins (null statistics where a bin is empty), exposure rates keyed by item id...], "roles": {...
-/// accuracy, the drawn-by-best-fitting confusion matrix}}. docs/study_report.md describes every field.
+/// accuracy, the drawn-by-best-fitting confusion matrix}, "length_curves" (with any)}. docs/study_report.md
+/// describes every field.
 void write_study_json(std::ostream& out, const StudyReport& report);
 
 /// The HTML report (readable from 800 px wide up): settings and per-domain summary tables, a glossary;
 /// conditional bias and RMSE by true θ with their standard errors, and the mean SE; each bank's test information
 /// function; exposure rates; test lengths; score distributions per domain with the level cut-offs; the role
-/// confusion matrix and role-fit profiles of the first few candidates (with a catalog).
+/// confusion matrix and role-fit profiles of the first few candidates (with a catalog); RMSE against battery length
+/// (with length curves).
 void write_study_html(std::ostream& out, const StudyReport& report);
 
 }  // namespace irtcat

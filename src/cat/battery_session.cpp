@@ -7,6 +7,8 @@
 #include <string>
 
 #include "detail/check.hpp"
+#include "detail/random.hpp"
+#include "detail/selector.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -97,6 +99,13 @@ BatteryDesign::BatteryDesign(std::vector<std::shared_ptr<const TestDesign>> doma
   if (domains_.empty()) throw InvalidArgument("BatteryDesign: no domains");
   for (std::size_t d = 0; d < domains_.size(); ++d) {
     if (!domains_[d]) throw InvalidArgument("BatteryDesign: the design of domain " + std::to_string(d) + " is null");
+    const SessionConfig& domain = domains_[d]->config();
+    const bool policy = domain.exposure.method != ExposureMethod::none || domain.start.random_among > 0;
+    if (policy && domain.selection.rule != SelectionRule::mfi) {
+      throw InvalidArgument("BatteryDesign: domain " + std::to_string(d) + " has exposure control or a random start " +
+                            "over the rule " + std::string(to_string(domain.selection.rule)) +
+                            "; the battery selects by information (rule mfi)");
+    }
   }
   config_.validate(domains_.size());
   prior_precision_ = config_.prior.precision();
@@ -120,14 +129,65 @@ BatterySession::BatterySession(std::shared_ptr<const BatteryDesign> design, std:
       administered_(design_->size()),
       counts_(design_->size(), 0),
       eligible_(design_->size()),
+      set_aside_(design_->size()),
       estimate_{design_->config().prior.mean, design_->config().prior.covariance, 0, EstimateStatus::no_responses} {
   update_stop();
 }
 
-std::optional<BatteryItem> BatterySession::next_item() {
+std::optional<BatteryItem> BatterySession::next_item(std::span<const ExposureCounts* const> exposure) {
+  if (!exposure.empty() && exposure.size() != design_->size()) {
+    throw InvalidArgument("BatterySession::next_item: " + std::to_string(exposure.size()) +
+                          " sets of exposure counts for " + std::to_string(design_->size()) + " domains");
+  }
   if (finished()) return std::nullopt;
-  if (!pending_) pending_ = select();
+  if (!pending_) pending_ = select(exposure);
   return pending_;
+}
+
+// The criterion chooses the domain; the domain's exposure control, the item (see the header).
+std::optional<BatteryItem> BatterySession::select(std::span<const ExposureCounts* const> exposure) {
+  const BatteryDesign& design = *design_;
+  const auto counts_of = [&](std::size_t d) { return exposure.empty() ? nullptr : exposure[d]; };
+  if (!eligibility_drawn_) {
+    // Item eligibility: each domain's ineligible items for this battery, drawn before its first item from a stream
+    // of the domain's own (the steps' draws stay as they are); at least the domain's maximum stay eligible.
+    eligibility_drawn_ = true;
+    bool drawn = false;
+    for (std::size_t d = 0; d < design.size(); ++d) {
+      if (design.domain(d).config().exposure.method != ExposureMethod::item_eligibility) continue;
+      detail::SplitMix64 draw(mix_seed(mix_seed(seed_, 0x656c6967ULL), d));
+      const auto keep = static_cast<std::size_t>(design.config().max_items[d]);
+      design.domain(d).policy().draw_ineligible(counts_of(d), eligible_[d], keep, draw, set_aside_[d]);
+      drawn = true;
+    }
+    if (drawn) {
+      update_stop();
+      if (finished()) return std::nullopt;
+    }
+  }
+
+  const std::optional<BatteryItem> best = best_domain();
+  if (!best) return best;
+  const std::size_t d = best->domain;
+  const TestDesign& domain = design.domain(d);
+  if (domain.config().exposure.method == ExposureMethod::none && domain.config().start.random_among == 0) return best;
+  // The domain's policy, as a session of that domain at its estimate and its count of items (the rule is MFI: the
+  // design checked), with this step's stream: its exposure control, and its start rule for its first item.
+  detail::SplitMix64 rng(mix_seed(seed_, log_.size()));
+  if (!workspace_) workspace_ = std::make_shared<Workspace>();
+  detail::SelectionStep at;
+  at.state.theta = estimate_.theta(static_cast<Eigen::Index>(d));
+  at.state.responses = responses_[d];
+  at.state.estimation = &domain.config().estimation;
+  at.step = static_cast<std::size_t>(counts_[d]);
+  const std::optional<ItemIndex> item =
+      domain.policy().choose(at, eligible_[d], counts_of(d), set_aside_[d], rng, workspace_->buffers());
+  if (!item) return std::nullopt;  // not reached: the domain has an eligible item
+  // Items Sympson–Hetter passed over are out of the domain for the rest of the battery.
+  if (!set_aside_[d].empty()) {
+    for (std::size_t i = 0; i < eligible_[d].size(); ++i) eligible_[d][i] = eligible_[d][i] && !set_aside_[d][i];
+  }
+  return BatteryItem{d, *item};
 }
 
 // The posterior information after item j of domain d is A + I_j(θ̂_d)·e_d e_dᵀ (between-item structure: the item
@@ -137,7 +197,7 @@ std::optional<BatteryItem> BatterySession::next_item() {
 // so D-optimality gains the factor 1 + I·v_d and A-optimality lowers the trace by I·‖v‖²/(1 + I·v_d). Both gains
 // rise with I (v_d > 0, A being positive definite), so a domain's best item is its most informative eligible one at
 // θ̂_d, and only the domains' best items need comparing: D + 1 numbers, not one determinant per item.
-std::optional<BatteryItem> BatterySession::select() const {
+std::optional<BatteryItem> BatterySession::best_domain() const {
   const BatteryDesign& design = *design_;
   const Eigen::VectorXd& theta = estimate_.theta;
   Eigen::MatrixXd information = design.prior_precision();
@@ -199,7 +259,6 @@ void BatterySession::update_stop() {
   const std::size_t size = design_->size();
   const int answered = static_cast<int>(log_.size());
   const int slots = config.max_length - answered;
-  static const std::vector<char> none_set_aside;
 
   // First each domain on its own: the items its content plan allows in its own remaining slots. A domain owes its
   // minimum only while it has an item to give.
@@ -212,7 +271,7 @@ void BatterySession::update_stop() {
       eligible_[d].assign(design_->domain(d).bank().size(), 0);
       continue;
     }
-    content.eligible(administered_[d], none_set_aside, own_remaining, eligible_[d]);
+    content.eligible(administered_[d], set_aside_[d], own_remaining, eligible_[d]);
     if (any_eligible(eligible_[d])) owed[d] = std::max(0, config.min_items[d] - counts_[d]);
     total_owed += owed[d];
   }
@@ -231,7 +290,7 @@ void BatterySession::update_stop() {
     if (!done) {
       const int remaining = std::min(own_remaining, slots - (total_owed - owed[d]));
       if (remaining <= 0) std::fill(ok.begin(), ok.end(), 0);
-      else if (remaining < own_remaining) content.eligible(administered_[d], none_set_aside, remaining, ok);
+      else if (remaining < own_remaining) content.eligible(administered_[d], set_aside_[d], remaining, ok);
       // The SE of the joint MAP covariance, the one the estimate reports: a domain stops when the SE its result
       // carries meets the target (the selection's A⁻¹ uses the expected information, which may differ for 3PL).
       const auto i = static_cast<Eigen::Index>(d);
@@ -239,7 +298,7 @@ void BatterySession::update_stop() {
                            std::sqrt(estimate_.covariance(i, i)) <= *config.se_target;
       if (precise) {
         if (content.owes(administered_[d], ok)) {
-          content.eligible(administered_[d], none_set_aside, 0, ok);
+          content.eligible(administered_[d], set_aside_[d], 0, ok);
         } else {
           std::fill(ok.begin(), ok.end(), 0);
           done = true;
@@ -258,11 +317,12 @@ void BatterySession::update_stop() {
 }
 
 BatterySession BatterySession::replay(std::shared_ptr<const BatteryDesign> design, std::uint64_t seed,
-                                      const std::vector<std::pair<BatteryItem, int>>& log) {
+                                      const std::vector<std::pair<BatteryItem, int>>& log,
+                                      std::span<const ExposureCounts* const> exposure) {
   BatterySession session(std::move(design), seed);
   for (std::size_t step = 0; step < log.size(); ++step) {
     const auto& [item, response] = log[step];
-    const std::optional<BatteryItem> offered = session.next_item();
+    const std::optional<BatteryItem> offered = session.next_item(exposure);
     if (offered != item) {
       throw SessionError("BatterySession::replay: entry " + std::to_string(step) + " (item " +
                          std::to_string(item.item.value) + " of domain " + std::to_string(item.domain) +

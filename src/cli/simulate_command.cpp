@@ -53,13 +53,13 @@ struct SimulateFlags {
 };
 
 // The options of one test per domain that one battery session does not read: it selects by its criterion, estimates
-// by joint MAP under its own prior, has no exposure control and sets its counts with the battery's options.
+// by joint MAP under its own prior and sets its counts with the battery's options (the domains' exposure control
+// and start rule it does read).
 constexpr const char* kSeparateOnlyOptions[] = {
-    "--rule",         "--strata",       "--min-length",   "--information", "--classify",    "--classify-method",
-    "--confidence",   "--indifference", "--alpha",        "--beta",        "--combine",     "--start-theta",
-    "--start-random", "--start-select", "--exposure",     "--randomesque", "--max-rate",    "--theta-cuts",
-    "--estimator",    "--prior",        "--prior-mean",   "--prior-sd",    "--prior-bounds", "--grid",
-    "--bounds"};
+    "--rule",         "--strata",       "--min-length", "--information",  "--classify", "--classify-method",
+    "--confidence",   "--indifference", "--alpha",      "--beta",         "--combine",  "--start-theta",
+    "--start-select", "--estimator",    "--prior",      "--prior-mean",   "--prior-sd", "--prior-bounds",
+    "--grid",         "--bounds"};
 
 // The options of --battery mcat.
 constexpr const char* kBatteryOptions[] = {"--battery-length", "--criterion", "--domain-min", "--domain-max"};
@@ -217,17 +217,34 @@ void run_battery(const SimulateFlags& flags) {
     if (design_flags.has_design() || std::filesystem::exists(file)) design_flags.design = file;
   }
   std::vector<DomainDesign> battery;
+  // With --battery mcat, separate tests of an equal share of the battery's length on the same candidates: the
+  // report's comparison of RMSE against length.
+  std::vector<DomainDesign> separate;
+  const int share = mcat ? battery_counts->max_length / static_cast<int>(roles.domains.size()) : 0;
   std::string label;
   for (const std::string& domain : roles.domains) {
     // The stored banks are named after their domains, as the default database built from item_banks/ has them.
     BankDocument document = store ? store->load_bank(domain) : read_bank_json_file(flags.banks + "/" + domain + ".json");
     ResolvedDesign design = resolve_design(design_flags, store ? &*store : nullptr, document, "standard");
     auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
+    if (mcat && share > 0) {
+      SessionConfig config = design.config;
+      config.stopping.max_length = share;
+      config.stopping.min_length = std::min(config.stopping.min_length, share);
+      separate.push_back({domain, std::make_shared<const TestDesign>(bank, std::move(config))});
+    }
     if (mcat) {
-      // The battery reads the domain's bank, content plan and enemies only; the length the study's histogram of
-      // test lengths runs to is the domain's maximum.
+      // The battery reads the domain's bank, content plan, enemies, start rule and exposure control; the length the
+      // study's histogram of test lengths runs to (and progressive-restricted control's fading) is the domain's
+      // maximum.
       int& length = design.config.stopping.max_length;
       length = std::max(length, battery_counts->max_items.front());
+      const ExposureMethod method = design.config.exposure.method;
+      if ((method == ExposureMethod::sympson_hetter || method == ExposureMethod::conditional_sympson_hetter) &&
+          design.config.exposure.sympson_hetter.empty()) {
+        throw InvalidArgument("--battery mcat: " + std::string(to_string(method)) + " needs its K in the design "
+                              "(calibrated on battery sessions); the one-domain calibration does not hold for them");
+      }
     } else {
       set_exposure_parameters(domain, bank, design.config, flags);
     }
@@ -239,12 +256,24 @@ void run_battery(const SimulateFlags& flags) {
   options.seed = flags.seed;
   options.threads = flags.threads;
   options.progress = terminal_progress();
+  options.keep_paths = true;
   std::vector<CandidateOutcome> outcomes;
+  std::vector<LengthCurve> curves;
   if (mcat) {
     battery_counts->prior = battery_prior(flags, roles);
     outcomes = run_battery_study(battery, *battery_counts, candidates, &roles, options);
+    if (!separate.empty()) {
+      StudyOptions quiet = options;
+      quiet.progress = {};
+      const std::vector<CandidateOutcome> tests = run_study(separate, candidates, &roles, quiet);
+      curves.push_back({"separate tests of " + std::to_string(share) + " items",
+                        rmse_by_length(candidates, tests, BatteryForm::separate)});
+    }
+    curves.push_back({"one adaptive battery (" + std::string(to_string(battery_counts->criterion)) + ")",
+                      rmse_by_length(candidates, outcomes, BatteryForm::joint)});
   } else {
     outcomes = run_study(battery, candidates, &roles, options);
+    curves.push_back({"separate tests", rmse_by_length(candidates, outcomes, BatteryForm::separate)});
   }
   const StudySummary summary = summarize(battery, candidates, outcomes, &roles);
   const SessionConfig& config = battery.front().design->config();
@@ -263,14 +292,13 @@ void run_battery(const SimulateFlags& flags) {
       if (setting.key == "se_target") {
         setting.value = battery_counts->se_target ? SettingValue(*battery_counts->se_target) : SettingValue();
       }
-      if (setting.key == "exposure") setting.value = std::string("none");
     }
     settings.push_back({"battery", std::string("mcat")});
     settings.push_back({"domain_min", static_cast<std::uint64_t>(battery_counts->min_items.front())});
     settings.push_back({"domain_max", static_cast<std::uint64_t>(battery_counts->max_items.front())});
   }
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "irtcat simulation study",
-                           std::move(settings)};
+                           std::move(settings), std::move(curves)};
   const std::filesystem::path dir = flags.out_dir;
   std::filesystem::create_directories(dir);
   const auto write = [&](const char* name, auto writer) {
@@ -323,7 +351,8 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--out", flags->out, "Write the CSV here instead of standard output");
   command->add_option("--battery", flags->battery,
                       "Battery: separate (one adaptive test per domain) or mcat (one multidimensional adaptive test "
-                      "over every domain, joint MAP under the candidates' population as prior, no exposure control)")
+                      "over every domain, joint MAP under the candidates' population as prior, the designs' exposure control; "
+                      "the report compares it with separate tests of an equal share of its length)")
       ->capture_default_str()
       ->check(CLI::IsMember({"separate", "mcat"}));
   command->add_option("--battery-length", flags->battery_length,
@@ -358,7 +387,7 @@ void add_simulate_command(CLI::App& app) {
         const auto other = std::find_if(std::begin(kSeparateOnlyOptions), std::end(kSeparateOnlyOptions), given);
         if (other != std::end(kSeparateOnlyOptions)) {
           throw InvalidArgument(std::string(*other) + " does not apply to --battery mcat (one battery session "
-                                "selects by --criterion and estimates by joint MAP, without exposure control)");
+                                "selects by --criterion and estimates by joint MAP)");
         }
       } else if (battery_option != std::end(kBatteryOptions)) {
         throw InvalidArgument(std::string(*battery_option) + " needs --battery mcat");

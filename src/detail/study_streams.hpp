@@ -54,6 +54,27 @@ void run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& optio
                   const std::function<CandidateOutcome(std::size_t, const std::shared_ptr<Workspace>&)>& run,
                   const std::function<void(std::span<const CandidateOutcome>)>& after_wave, const OutcomeSink& sink);
 
+/// The exposure counts a study keeps per domain for progressive-restricted and item-eligibility control, which read
+/// how often each item has been given (and eligible). Every candidate of a wave gets the counts of all the
+/// candidates before the wave (in candidate order), so that the outcomes are the same on any number of threads.
+class StudyExposure {
+ public:
+  /// Counts for every domain when one of `designs` has such control; none otherwise.
+  explicit StudyExposure(const std::vector<DomainDesign>& designs);
+  /// Per domain, the counts a session reads (empty when nothing is counted).
+  const std::vector<const ExposureCounts*>& counts() const noexcept { return view_; }
+  /// Candidates per wave: kExposureWave when counting, else kStudyWave.
+  std::size_t wave() const noexcept;
+  /// Adds a finished wave's items, tests and (item eligibility) eligible items, from each DomainOutcome's items and
+  /// set_aside. Nothing when nothing is counted.
+  void add(std::span<const CandidateOutcome> wave);
+
+ private:
+  const std::vector<DomainDesign>* designs_;
+  std::vector<std::unique_ptr<ExposureCounts>> counts_;
+  std::vector<const ExposureCounts*> view_;
+};
+
 /// The checks of run_study's inputs (messages start with `function`): no null design, one ability per domain per
 /// candidate, a catalog (if any) of the designs' domains in order, and one candidates × items matrix per domain
 /// (if any). Throws InvalidArgument.

@@ -69,7 +69,12 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
       if (session.set_aside()[i]) set_aside.push_back(i);
     }
     if (catalog != nullptr) posteriors.push_back(session.posterior());
-    outcome.domains.push_back({session.estimate(), session.stop_reason(), std::move(items), std::move(set_aside)});
+    std::vector<double> path;
+    if (options.keep_paths) {
+      for (const SessionStep& step : session.history()) path.push_back(step.estimate.theta);
+    }
+    outcome.domains.push_back(
+        {session.estimate(), session.stop_reason(), std::move(items), std::move(set_aside), std::move(path)});
   }
   if (catalog != nullptr) {
     std::vector<const GridPosterior*> each;
@@ -212,51 +217,50 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
                const RoleCatalog* catalog, const StudyOptions& options, const OutcomeSink& sink) {
   detail::check_study("run_study", designs, candidates, catalog, options);
 
-  // Progressive-restricted and item-eligibility control read how often each item has been given (and eligible).
-  // The study keeps those counts per domain and gives every candidate of a wave the counts of all the candidates
-  // before the wave (in candidate order), so that the outcomes are the same on any number of threads. Other
-  // designs need no counts, and their waves only bound how many outcomes wait for the sink.
+  detail::StudyExposure exposure(designs);
+  detail::run_in_waves(
+      candidates.size(), exposure.wave(), options,
+      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace) {
+        return run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure.counts());
+      },
+      [&](std::span<const CandidateOutcome> done) { exposure.add(done); }, sink);
+}
+
+detail::StudyExposure::StudyExposure(const std::vector<DomainDesign>& designs) : designs_(&designs) {
   const bool counted = std::any_of(designs.begin(), designs.end(), [](const DomainDesign& domain) {
     const ExposureMethod method = domain.design->config().exposure.method;
     return method == ExposureMethod::progressive_restricted || method == ExposureMethod::item_eligibility;
   });
-  std::vector<std::unique_ptr<ExposureCounts>> counts;
-  std::vector<const ExposureCounts*> exposure;
-  if (counted) {
-    for (const DomainDesign& domain : designs) {
-      counts.push_back(std::make_unique<ExposureCounts>(domain.design->bank().size()));
-      exposure.push_back(counts.back().get());
-    }
+  if (!counted) return;
+  for (const DomainDesign& domain : designs) {
+    counts_.push_back(std::make_unique<ExposureCounts>(domain.design->bank().size()));
+    view_.push_back(counts_.back().get());
   }
-  const auto count_wave = [&](std::span<const CandidateOutcome> wave) {
-    for (const CandidateOutcome& outcome : wave) {
-      for (std::size_t d = 0; d < designs.size(); ++d) {
-        const DomainOutcome& domain = outcome.domains[d];
-        for (std::size_t item : domain.items) counts[d]->record_item(ItemIndex{item});
-        counts[d]->record_test();
-        if (designs[d].design->config().exposure.method != ExposureMethod::item_eligibility) continue;
-        // Eligible: every item not drawn ineligible (set_aside is in bank order).
-        auto ineligible = domain.set_aside.begin();
-        for (std::size_t item = 0; item < designs[d].design->bank().size(); ++item) {
-          if (ineligible != domain.set_aside.end() && *ineligible == item) {
-            ++ineligible;
-          } else {
-            counts[d]->record_eligible(ItemIndex{item});
-          }
+}
+
+std::size_t detail::StudyExposure::wave() const noexcept { return counts_.empty() ? kStudyWave : kExposureWave; }
+
+void detail::StudyExposure::add(std::span<const CandidateOutcome> wave) {
+  if (counts_.empty()) return;
+  const std::vector<DomainDesign>& designs = *designs_;
+  for (const CandidateOutcome& outcome : wave) {
+    for (std::size_t d = 0; d < designs.size(); ++d) {
+      const DomainOutcome& domain = outcome.domains[d];
+      ExposureCounts& counts = *counts_[d];
+      for (std::size_t item : domain.items) counts.record_item(ItemIndex{item});
+      counts.record_test();
+      if (designs[d].design->config().exposure.method != ExposureMethod::item_eligibility) continue;
+      // Eligible: every item not drawn ineligible (set_aside is in bank order).
+      auto ineligible = domain.set_aside.begin();
+      for (std::size_t item = 0; item < designs[d].design->bank().size(); ++item) {
+        if (ineligible != domain.set_aside.end() && *ineligible == item) {
+          ++ineligible;
+        } else {
+          counts.record_eligible(ItemIndex{item});
         }
       }
     }
-  };
-  const std::size_t wave = counted ? kExposureWave : kStudyWave;
-  detail::run_in_waves(
-      candidates.size(), wave, options,
-      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace) {
-        return run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure);
-      },
-      [&](std::span<const CandidateOutcome> done) {
-        if (counted) count_wave(done);
-      },
-      sink);
+  }
 }
 
 void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options,
@@ -320,6 +324,62 @@ std::vector<CandidateOutcome> run_study(const std::vector<DomainDesign>& designs
   run_study(designs, candidates, catalog, options,
             [&](std::size_t index, CandidateOutcome&& outcome) { outcomes[index] = std::move(outcome); });
   return outcomes;
+}
+
+std::vector<LengthPoint> rmse_by_length(const std::vector<SimulatedCandidate>& candidates,
+                                        const std::vector<CandidateOutcome>& outcomes, BatteryForm form) {
+  if (outcomes.size() != candidates.size()) throw InvalidArgument("rmse_by_length: one outcome per candidate");
+  if (outcomes.empty()) return {};
+  const std::size_t domains = outcomes.front().domains.size();
+  std::size_t longest = 0;  // the longest path of any domain
+  for (std::size_t c = 0; c < outcomes.size(); ++c) {
+    if (outcomes[c].domains.size() != domains ||
+        static_cast<std::size_t>(candidates[c].theta.size()) != domains) {
+      throw InvalidArgument("rmse_by_length: candidate " + candidates[c].id + " has another number of domains");
+    }
+    for (const DomainOutcome& domain : outcomes[c].domains) {
+      if (domain.path.empty() && !domain.items.empty()) {
+        throw InvalidArgument("rmse_by_length: candidate " + candidates[c].id +
+                              " has no estimates along its test (StudyOptions::keep_paths)");
+      }
+      longest = std::max(longest, domain.path.size());
+    }
+  }
+  // Separate tests give a battery of length D·m from each domain's first m items; one battery session, length L
+  // from its first L items.
+  const std::size_t steps = longest;
+  const std::size_t per_step = form == BatteryForm::separate ? domains : 1;
+  std::vector<LengthPoint> curve;
+  curve.reserve(steps);
+  for (std::size_t k = 0; k < steps; ++k) {
+    LengthPoint point;
+    point.length = static_cast<int>((k + 1) * per_step);
+    point.rmse.assign(domains, 0.0);
+    for (std::size_t c = 0; c < outcomes.size(); ++c) {
+      for (std::size_t d = 0; d < domains; ++d) {
+        const DomainOutcome& domain = outcomes[c].domains[d];
+        // Before a domain's first item its estimate is where its test started; after its last, the last one.
+        const double estimate = domain.path.empty() ? domain.estimate.theta : domain.path[std::min(k, domain.path.size() - 1)];
+        const double error = estimate - candidates[c].theta(static_cast<Eigen::Index>(d));
+        point.rmse[d] += error * error;
+      }
+    }
+    double sum = 0.0;
+    for (double& value : point.rmse) {
+      value = std::sqrt(value / static_cast<double>(outcomes.size()));
+      sum += value;
+    }
+    point.mean_rmse = sum / static_cast<double>(domains);
+    curve.push_back(std::move(point));
+  }
+  return curve;
+}
+
+std::optional<int> length_reaching(const std::vector<LengthPoint>& curve, double target) {
+  for (const LengthPoint& point : curve) {
+    if (point.mean_rmse <= target) return point.length;
+  }
+  return std::nullopt;
 }
 
 StudySummary summarize(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -436,6 +438,64 @@ void write_exposure(std::ostream& out, const StudyReport& report) {
                 "The share of candidates who saw each item. Items right of where a line reaches 0 were never used.");
 }
 
+// RMSE against battery length: one line per curve (the domains' mean RMSE), and a table at half, three quarters and
+// all of the length the curves share, with the length at which each curve reaches the first curve's final RMSE.
+void write_length_curves(std::ostream& out, const StudyReport& report) {
+  const std::vector<LengthCurve>& curves = report.length_curves;
+  int longest = 0;
+  int shared = std::numeric_limits<int>::max();
+  double top = 0.0;
+  for (const LengthCurve& curve : curves) {
+    if (curve.points.empty()) return;
+    longest = std::max(longest, curve.points.back().length);
+    shared = std::min(shared, curve.points.back().length);
+    for (const LengthPoint& point : curve.points) top = std::max(top, point.mean_rmse);
+  }
+  Chart chart(nice_axis(0, longest, "items in the battery", 6, true), nice_axis(0, top, "mean RMSE of the domains", 5));
+  std::vector<LegendEntry> entries;
+  for (std::size_t k = 0; k < curves.size(); ++k) {
+    std::vector<double> x, y;
+    for (const LengthPoint& point : curves[k].points) {
+      x.push_back(point.length);
+      y.push_back(point.mean_rmse);
+    }
+    chart.line(x, y, k);
+    entries.push_back({curves[k].label, k});
+  }
+  const double target = curves.front().points.back().mean_rmse;
+  chart.horizontal_rule(target, curves.front().label + " at " + std::to_string(curves.front().points.back().length));
+  out << "<h2>RMSE by battery length</h2>\n"
+      << figure("Mean RMSE of the domains' estimates against the battery's length",
+                chart.svg("Mean RMSE against battery length"), legend(entries),
+                "Each point is the battery stopped after that many items in all: separate tests after an equal share "
+                "of each domain's items, one adaptive battery after its first items, whichever their domains.");
+  // The table's lengths: those of the first curve at or just past half, three quarters and all of the shared length.
+  const auto at = [](const LengthCurve& curve, int length) -> const LengthPoint* {
+    for (const LengthPoint& point : curve.points) {
+      if (point.length >= length) return &point;
+    }
+    return nullptr;
+  };
+  std::vector<int> lengths;
+  for (int share : {2, 3, 4}) {
+    const LengthPoint* point = at(curves.front(), (shared * share + 3) / 4);
+    if (point && (lengths.empty() || lengths.back() != point->length)) lengths.push_back(point->length);
+  }
+  out << "<div class=\"scroll\"><table><tr><th>battery</th>";
+  for (int length : lengths) out << "<th>RMSE at " << length << "</th>";
+  out << "<th>items to reach " << fixed(target, 3) << "</th></tr>\n";
+  for (const LengthCurve& curve : curves) {
+    out << "<tr><td>" << escaped(curve.label) << "</td>";
+    for (int length : lengths) {
+      const LengthPoint* point = at(curve, length);
+      out << "<td>" << (point && point->length == length ? fixed(point->mean_rmse, 3) : std::string("&ndash;")) << "</td>";
+    }
+    const std::optional<int> reached = length_reaching(curve.points, target);
+    out << "<td>" << (reached ? std::to_string(*reached) : std::string("not reached")) << "</td></tr>\n";
+  }
+  out << "</table></div>\n";
+}
+
 void write_lengths(std::ostream& out, const StudyReport& report) {
   const std::size_t candidates = report.candidates.size();
   std::size_t shortest = SIZE_MAX, longest = 0;
@@ -799,6 +859,16 @@ void write_study_json(std::ostream& out, const StudyReport& report) {
   } else {
     document["roles"] = nullptr;
   }
+  if (!report.length_curves.empty()) {
+    document["length_curves"] = nlohmann::ordered_json::array();
+    for (const LengthCurve& curve : report.length_curves) {
+      nlohmann::ordered_json points = nlohmann::ordered_json::array();
+      for (const LengthPoint& point : curve.points) {
+        points.push_back({{"length", point.length}, {"rmse", point.rmse}, {"mean_rmse", point.mean_rmse}});
+      }
+      document["length_curves"].push_back({{"label", curve.label}, {"points", points}});
+    }
+  }
   out << document.dump(2) << '\n';
 }
 
@@ -834,6 +904,7 @@ void write_study_html(std::ostream& out, const StudyReport& report) {
   write_information(out, report);
   write_exposure(out, report);
   write_lengths(out, report);
+  if (!report.length_curves.empty()) write_length_curves(out, report);
   if (report.catalog && !report.outcomes.empty()) {
     write_role_confusion(out, report);
     write_role_fits(out, report);

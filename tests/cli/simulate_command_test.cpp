@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -181,7 +183,7 @@ TEST_CASE("cli: the battery's candidates from one role's population, from true t
   CHECK(missing.err.find("machine_learning") != std::string::npos);
 }
 
-TEST_CASE("cli: simulate --battery mcat runs one adaptive battery; options that do not apply are refused") {
+TEST_CASE("cli: simulate --battery mcat runs one adaptive battery, options that do not apply are refused") {
   const Scratch scratch;
   const std::string out_dir = scratch.path("mcat");
   const Run run = scratch.irtcat("simulate --battery mcat --candidates 20 --battery-length 30 --seed 3 --out-dir " + out_dir);
@@ -194,6 +196,17 @@ TEST_CASE("cli: simulate --battery mcat runs one adaptive battery; options that 
   const std::string study = slurp(out_dir + "/study.json");
   CHECK(study.find("\"joint_map\"") != std::string::npos);
   CHECK(study.find("\"d_optimal\"") != std::string::npos);
+  // The standard design's exposure control, which the battery applies within each domain.
+  CHECK(study.find("\"exposure\": \"randomesque\"") != std::string::npos);
+  // RMSE against length for separate tests of 5 items per domain (lengths 6 to 30 by 6) and for the battery (1 to 30).
+  const nlohmann::json curves = nlohmann::json::parse(study).at("length_curves");
+  REQUIRE(curves.size() == 2);
+  CHECK(curves[0].at("label") == "separate tests of 5 items");
+  CHECK(curves[0].at("points").size() == 5);
+  CHECK(curves[0].at("points").back().at("length") == 30);
+  CHECK(curves[1].at("points").size() == 30);
+  CHECK(curves[1].at("points").back().at("rmse").size() == 6);
+  CHECK(slurp(out_dir + "/report.html").find("RMSE by battery length") != std::string::npos);
   // Six domains share 30 items: their mean lengths add up to the battery's length.
   std::istringstream rows(run.out);
   std::string row;
@@ -214,7 +227,9 @@ TEST_CASE("cli: simulate --battery mcat runs one adaptive battery; options that 
   for (const std::string& bad : {std::string("simulate --battery joint --candidates 2 --out-dir ") + out_dir,
                                  "simulate --battery mcat --items " + items_csv + " --thetas " + thetas,
                                  "simulate --battery-length 30 --candidates 2 --out-dir " + out_dir,
-                                 "simulate --battery mcat --exposure randomesque --candidates 2 --out-dir " + out_dir,
+                                 "simulate --battery mcat --rule kl --candidates 2 --out-dir " + out_dir,
+                                 // Sympson–Hetter's K would come from one domain's tests, which do not hold for it.
+                                 "simulate --battery mcat --exposure sympson_hetter --candidates 2 --out-dir " + out_dir,
                                  "simulate --battery mcat --battery-length 12 --domain-min 3 --candidates 2 --out-dir " +
                                      out_dir}) {
     const Run refused = scratch.irtcat(bad);

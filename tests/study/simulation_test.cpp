@@ -78,7 +78,7 @@ TEST_CASE("simulation: correlated candidates have the asked-for moments") {
   CHECK_THROWS_AS(draw_candidates(mean, sd, singular, 1, 1), InvalidArgument);
 }
 
-TEST_CASE("simulation: RMSE falls as the test grows; EAP is unbiased mid-scale on long tests") {
+TEST_CASE("simulation: RMSE falls as the test grows, EAP is unbiased mid-scale on long tests") {
   const auto candidates = one_domain_candidates(600, 9);
   StudyOptions options;
   options.seed = 3;
@@ -266,7 +266,7 @@ TEST_CASE("simulation: candidates from a role's population fit that role best mo
   CHECK(diagonal / 140.0 == doctest::Approx(summary.best_role_matches));
 
   const StudyReport report{battery, candidates, outcomes, summary, &roles, "test",
-                           study_settings("ad hoc", config, 5, candidates.size(), "roles", false)};
+                           study_settings("ad hoc", config, 5, candidates.size(), "roles", false), {}};
   write_candidates_csv(csv, report);
   write_study_json(json, report);
   write_study_html(html, report);

@@ -26,7 +26,7 @@ struct SmallStudy {
   /// candidates). It refers to this study's members: keep the study alive while the report is in use.
   StudyReport report(bool topics_balanced) const {
     return {designs, candidates, outcomes, summary, nullptr, "small",
-            study_settings("ad hoc", config, 8, candidates.size(), "normal", topics_balanced)};
+            study_settings("ad hoc", config, 8, candidates.size(), "normal", topics_balanced), {}};
   }
 };
 
@@ -155,7 +155,7 @@ TEST_CASE("study report: the HTML report has round ticks, titles above charts an
     int lengths = 0;
     for (int count : study.summary.domains[0].length_counts) lengths += count > 0;
     REQUIRE(lengths > 1);
-    const StudyReport report{study.designs, study.candidates, study.outcomes, study.summary, nullptr, "small", {}};
+    const StudyReport report{study.designs, study.candidates, study.outcomes, study.summary, nullptr, "small", {}, {}};
     std::ostringstream out;
     write_study_html(out, report);
     CHECK(out.str().find("Bars are 1 item wide") != std::string::npos);
