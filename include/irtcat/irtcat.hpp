@@ -17,6 +17,8 @@
 #include "irtcat/information_search.hpp"
 #include "irtcat/item_bank.hpp"
 #include "irtcat/items_csv.hpp"
+#include "irtcat/latent.hpp"
+#include "irtcat/latent_json.hpp"
 #include "irtcat/model.hpp"
 #include "irtcat/multidimensional.hpp"
 #include "irtcat/orthant.hpp"

@@ -1,13 +1,13 @@
 #include "irtcat/multidimensional.hpp"
 
 #include <Eigen/Cholesky>
-#include <Eigen/Eigenvalues>
 #include <cmath>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "detail/gauss_hermite.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -79,24 +79,6 @@ Eigen::LLT<Eigen::MatrixXd> negative_hessian_factor(const JointLogPosterior& at,
   return Eigen::LLT<Eigen::MatrixXd>(expected);
 }
 
-// Nodes and weights of the n-point Gauss–Hermite rule for the weight exp(−z²/2), the weights scaled to sum to 1
-// (so the rule is the expectation under N(0, 1)). Golub & Welsch (1969): the nodes are the eigenvalues of the
-// Jacobi matrix of the probabilists' Hermite recurrence z·He_k = He_{k+1} + k·He_{k−1} (zero diagonal, √k beside
-// it), and each weight is the squared first component of its normalized eigenvector.
-struct HermiteRule {
-  Eigen::VectorXd nodes;
-  Eigen::VectorXd weights;
-};
-
-HermiteRule gauss_hermite(int points) {
-  const Eigen::VectorXd diagonal = Eigen::VectorXd::Zero(points);
-  Eigen::VectorXd beside(points - 1);
-  for (int k = 1; k < points; ++k) beside(k - 1) = std::sqrt(static_cast<double>(k));
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> jacobi;
-  jacobi.computeFromTridiagonal(diagonal, beside, Eigen::ComputeEigenvectors);
-  return {jacobi.eigenvalues(), jacobi.eigenvectors().row(0).transpose().array().square().matrix()};
-}
-
 }  // namespace
 
 JointLogPosterior joint_log_posterior(const std::vector<DomainResponses>& domains,
@@ -158,7 +140,7 @@ JointEstimate joint_eap(const std::vector<DomainResponses>& domains, const Multi
   if (map.status == EstimateStatus::no_responses) return map;
 
   const Eigen::MatrixXd lower = map.covariance.llt().matrixL();
-  const HermiteRule rule = gauss_hermite(points_per_dimension);
+  const detail::GaussHermiteRule rule = detail::gauss_hermite(points_per_dimension);
   const auto log_prior = [&](const Eigen::VectorXd& theta) {
     const Eigen::VectorXd deviation = theta - prior.mean;
     return -0.5 * deviation.dot(precision * deviation);

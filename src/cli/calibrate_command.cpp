@@ -4,6 +4,9 @@
 // terminal. --summary FILE writes the overall results as JSON. With --store BANK the estimated items' parameters also
 // replace those of the same items in the stored bank, as its next version. A calibration that estimated no item is
 // an error (exit status 1, nothing written).
+//
+// With --latent: the persons' latent means and covariance across the battery's domains, every item held at its
+// bank's parameters (irtcat/latent.hpp); a summary on standard output and the estimate as JSON in --out.
 
 #include <algorithm>
 #include <chrono>
@@ -20,7 +23,10 @@
 #include "irtcat/calibration_json.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
+#include "irtcat/latent.hpp"
+#include "irtcat/latent_json.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/store.hpp"
 #include "irtcat/text.hpp"
 
@@ -143,16 +149,18 @@ void store_calibrated(Store& store, const BankDocument& target, const Calibratio
 // counts, and the bar never moves back.
 class ConvergenceCloseness {
  public:
-  explicit ConvergenceCloseness(const CalibrationOptions& options)
-      : change_tolerance_(options.tolerance), gradient_tolerance_(options.gradient_tolerance) {}
+  ConvergenceCloseness(double change_tolerance, double gradient_tolerance)
+      : change_tolerance_(change_tolerance), gradient_tolerance_(gradient_tolerance) {}
 
-  double operator()(const CalibrationProgress& progress) {
+  /// The share for the latest cycle's largest change and largest score (a score of 0 with a tolerance of 0 where
+  /// there is no score criterion, as for --latent).
+  double operator()(double change, double gradient) {
     if (first_change_ == 0) {
-      first_change_ = progress.max_change;
-      first_gradient_ = progress.max_gradient;
+      first_change_ = change;
+      first_gradient_ = gradient;
     }
-    const double share = std::min(log_share(first_change_, progress.max_change, change_tolerance_),
-                                  log_share(first_gradient_, progress.max_gradient, gradient_tolerance_));
+    const double share = std::min(log_share(first_change_, change, change_tolerance_),
+                                  log_share(first_gradient_, gradient, gradient_tolerance_));
     best_ = std::max(best_, share);
     return best_;
   }
@@ -170,6 +178,91 @@ class ConvergenceCloseness {
   double first_gradient_ = 0.0;
   double best_ = 0.0;
 };
+
+// The options of the item calibration, which --latent (every item held fixed, no item estimated) does not take.
+constexpr const char* kItemCalibrationOptions[] = {
+    "--model",   "--fixed",   "--quadrature",  "--gradient-tolerance", "--se-method", "--fit",    "--min-responses",
+    "--scaling", "--prior-a", "--prior-c",     "--prior-upper",        "--prior-b",   "--no-se",  "--no-fit",
+    "--store",   "--db",      "--force",       "--summary",            "--fixed-latent"};
+// The options of --latent alone.
+constexpr const char* kLatentOptions[] = {"--banks", "--roles", "--points"};
+
+struct LatentFlags {
+  std::string banks = shipped_data_directory();
+  std::string roles;
+  int points = 0;
+};
+
+// The summary of a latent estimate for people: one line on how EM ended, then per domain its mean, SD and
+// correlations, to three decimals.
+void print_latent_summary(std::FILE* out, const LatentEstimate& estimate, const std::string& roles) {
+  std::string head = "latent distribution of " + std::to_string(estimate.persons) + " persons over " +
+                     std::to_string(estimate.domains.size()) + " domains of " + roles;
+  if (estimate.excluded > 0) {
+    head += " (" + std::to_string(estimate.excluded) + (estimate.excluded == 1 ? " person" : " persons") +
+            " without a response left out)";
+  }
+  head += ": " + estimate.message + ", log-likelihood " + fixed_decimals(estimate.log_likelihood, 3) + ", " +
+          std::to_string(estimate.points_per_dimension) + " Gauss-Hermite points per dimension";
+  std::fprintf(out, "%s\n", one_line(head).c_str());
+  std::size_t width = std::string("domain").size();
+  for (const std::string& domain : estimate.domains) width = std::max(width, domain.size());
+  std::string line = "domain" + std::string(width - 6, ' ') + "    mean      SD  correlations";
+  std::fprintf(out, "%s\n", line.c_str());
+  const auto column = [](const std::string& text) {
+    return std::string(text.size() < 8 ? 8 - text.size() : 0, ' ') + text;
+  };
+  for (std::size_t d = 0; d < estimate.domains.size(); ++d) {
+    const auto i = static_cast<Eigen::Index>(d);
+    line = estimate.domains[d] + std::string(width - estimate.domains[d].size(), ' ');
+    line += column(fixed_decimals(estimate.distribution.mean(i), 3)) + column(fixed_decimals(estimate.sd(i), 3)) + " ";
+    for (Eigen::Index j = 0; j < estimate.correlation.cols(); ++j) {
+      line += column(fixed_decimals(estimate.correlation(i, j), 3));
+    }
+    std::fprintf(out, "%s\n", one_line(line).c_str());
+  }
+}
+
+// irtcat calibrate --latent: the domains are the roles file's, each one's bank <banks>/<domain>.json, as the battery
+// of irtcat simulate reads them.
+void run_latent(const std::string& responses, const std::string& out, const LatentFlags& flags, LatentOptions options) {
+  if (flags.points != 0 && (flags.points < 2 || flags.points > 50)) {
+    throw InvalidArgument("--points: must be 0 (automatic) or in 2..50, got " + std::to_string(flags.points));
+  }
+  options.points_per_dimension = flags.points;
+  options.validate();
+  const std::string roles_path = flags.roles.empty() ? flags.banks + "/roles.json" : flags.roles;
+  const RoleCatalog roles = read_role_catalog_file(roles_path);
+  std::vector<BankDocument> documents;
+  documents.reserve(roles.domains.size());
+  for (const std::string& domain : roles.domains) {
+    documents.push_back(read_bank_json_file(flags.banks + "/" + domain + ".json"));
+  }
+  std::vector<LatentDomain> domains;
+  for (std::size_t d = 0; d < roles.domains.size(); ++d) domains.push_back({roles.domains[d], &documents[d].bank});
+  const ResponseTable table = read_responses_argument(responses);
+  TerminalProgress bar("calibrate", "cycles");
+  if (bar.active()) {
+    options.progress = [&bar, closeness = ConvergenceCloseness(options.tolerance, 0.0)](
+                           const LatentProgress& progress) mutable {
+      char note[48];
+      std::snprintf(note, sizeof note, "largest change %.1e", progress.max_change);
+      bar.show(closeness(progress.max_change, 0.0), static_cast<std::size_t>(progress.cycle),
+               static_cast<std::size_t>(progress.max_cycles), note);
+    };
+  }
+  const LatentEstimate estimate = estimate_latent(domains, table, options);
+  if (estimate.converged) {
+    bar.show(1.0, static_cast<std::size_t>(estimate.cycles), static_cast<std::size_t>(options.max_cycles), "converged");
+  }
+  bar.finish();
+  if (!out.empty()) {
+    Output output(out);
+    write_latent_json(output.stream(), estimate);
+    output.commit();
+  }
+  print_latent_summary(stdout, estimate, roles_path);
+}
 
 }  // namespace
 
@@ -200,6 +293,8 @@ void add_calibrate_command(CLI::App& app) {
     std::string db;
     std::string summary;
     bool force = false;
+    bool latent = false;
+    LatentFlags latent_flags;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
@@ -211,7 +306,8 @@ void add_calibrate_command(CLI::App& app) {
   command->add_option("--model", flags->model,
                       "rasch, 1pl, 2pl, 3pl, 4pl, grm, gpcm or pcm; or one per item, comma-separated")
       ->capture_default_str();
-  command->add_option("--out", flags->out, "Write the items CSV here instead of standard output");
+  command->add_option("--out", flags->out,
+                      "Write the items CSV here instead of standard output (with --latent: the estimate as JSON)");
   command->add_option("--fixed", flags->fixed,
                       "Items CSV of operational items held fixed (fixed-item calibration on the bank's scale)");
   command->add_option("--quadrature", flags->quadrature, "Quadrature lower:upper:points")->capture_default_str();
@@ -257,7 +353,38 @@ void add_calibrate_command(CLI::App& app) {
                       "model_fit_message, standard_errors, standard_error_message, items (count per status, total), "
                       "flagged [{id, status, message}], scoring_range, outside_scoring_range [{id, parameter, value}] "
                       "(docs/calibrating_item_banks.md)");
-  command->callback([flags, scaling] {
+  command->add_flag("--latent", flags->latent,
+                    "Instead of item parameters: the persons' latent means and covariance across the battery's domains "
+                    "(the roles file's), every item held at its bank's parameters (multidimensional EM); a summary on "
+                    "standard output, the estimate as JSON in --out");
+  command->add_option("--banks", flags->latent_flags.banks,
+                      "--latent: the folder of the domains' bank JSON files (<banks>/<domain>.json)")
+      ->capture_default_str();
+  command->add_option("--roles", flags->latent_flags.roles,
+                      "--latent: the roles file whose domains are estimated (default: <banks>/roles.json)");
+  command->add_option("--points", flags->latent_flags.points,
+                      "--latent: Gauss-Hermite points per dimension (0: automatic, 5 for six domains)")
+      ->capture_default_str();
+  command->callback([flags, scaling, command] {
+    const auto given = [&](const char* option) { return command->count(option) > 0; };
+    if (flags->latent) {
+      const auto other = std::find_if(std::begin(kItemCalibrationOptions), std::end(kItemCalibrationOptions), given);
+      if (other != std::end(kItemCalibrationOptions)) {
+        throw InvalidArgument(std::string(*other) + " does not apply to --latent (no item is estimated: every item "
+                              "is held at its bank's parameters)");
+      }
+      LatentOptions options;
+      options.tolerance = flags->tolerance;
+      options.max_cycles = flags->max_cycles;
+      options.threads = flags->threads;
+      options.accelerate = !flags->no_accelerate;
+      run_latent(flags->responses, flags->out, flags->latent_flags, options);
+      return;
+    }
+    if (const auto latent = std::find_if(std::begin(kLatentOptions), std::end(kLatentOptions), given);
+        latent != std::end(kLatentOptions)) {
+      throw InvalidArgument(std::string(*latent) + " needs --latent");
+    }
     CalibrationOptions options;
     const QuadratureGrid grid = parse_grid(flags->quadrature, "--quadrature");
     options.quadrature_lower = grid.lower;
@@ -333,10 +460,11 @@ void add_calibrate_command(CLI::App& app) {
     }
     TerminalProgress bar("calibrate", "cycles");
     if (bar.active()) {
-      options.progress = [&bar, closeness = ConvergenceCloseness(options)](const CalibrationProgress& progress) mutable {
+      options.progress = [&bar, closeness = ConvergenceCloseness(options.tolerance, options.gradient_tolerance)](
+                             const CalibrationProgress& progress) mutable {
         char note[48];
         std::snprintf(note, sizeof note, "largest change %.1e", progress.max_change);
-        bar.show(closeness(progress), static_cast<std::size_t>(progress.cycle),
+        bar.show(closeness(progress.max_change, progress.max_gradient), static_cast<std::size_t>(progress.cycle),
                  static_cast<std::size_t>(progress.max_cycles), note);
       };
     }
