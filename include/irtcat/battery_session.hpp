@@ -165,7 +165,18 @@ class BatterySession {
   std::vector<std::vector<char>> eligible_;  ///< per domain
   std::vector<std::vector<char>> set_aside_;  ///< per domain, sized to the bank when an item is first set aside
   bool eligibility_drawn_ = false;
-  std::shared_ptr<Workspace> workspace_;  ///< the exposure control's scratch memory, made on first use
+  /// The exposure control's scratch memory, made on first use. A copy of the session makes its own (a copy may run
+  /// on another thread), a moved-to session takes it.
+  struct Scratch {
+    std::unique_ptr<Workspace> workspace;
+    Scratch() = default;
+    Scratch(const Scratch&) noexcept {}
+    Scratch(Scratch&&) noexcept = default;
+    Scratch& operator=(const Scratch&) noexcept { return *this; }
+    Scratch& operator=(Scratch&&) noexcept = default;
+    ~Scratch() = default;
+  };
+  Scratch scratch_;
   std::vector<BatteryStep> history_;
   std::vector<std::pair<BatteryItem, int>> log_;
   std::optional<BatteryItem> pending_;

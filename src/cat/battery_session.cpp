@@ -174,14 +174,14 @@ std::optional<BatteryItem> BatterySession::select(std::span<const ExposureCounts
   // The domain's policy, as a session of that domain at its estimate and its count of items (the rule is MFI: the
   // design checked), with this step's stream: its exposure control, and its start rule for its first item.
   detail::SplitMix64 rng(mix_seed(seed_, log_.size()));
-  if (!workspace_) workspace_ = std::make_shared<Workspace>();
+  if (!scratch_.workspace) scratch_.workspace = std::make_unique<Workspace>();
   detail::SelectionStep at;
   at.state.theta = estimate_.theta(static_cast<Eigen::Index>(d));
   at.state.responses = responses_[d];
   at.state.estimation = &domain.config().estimation;
   at.step = static_cast<std::size_t>(counts_[d]);
   const std::optional<ItemIndex> item =
-      domain.policy().choose(at, eligible_[d], counts_of(d), set_aside_[d], rng, workspace_->buffers());
+      domain.policy().choose(at, eligible_[d], counts_of(d), set_aside_[d], rng, scratch_.workspace->buffers());
   if (!item) return std::nullopt;  // not reached: the domain has an eligible item
   // Items Sympson–Hetter passed over are out of the domain for the rest of the battery.
   if (!set_aside_[d].empty()) {

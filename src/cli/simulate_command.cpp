@@ -15,6 +15,7 @@
 #include "cli/progress.hpp"
 #include "irtcat/battery_files.hpp"
 #include "irtcat/battery_session.hpp"
+#include "irtcat/latent_json.hpp"
 #include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
@@ -46,6 +47,7 @@ struct SimulateFlags {
   std::string battery = "separate";
   int battery_length = -1;  ///< -1: domains × --length
   std::string criterion = "d_optimal";
+  std::string battery_prior;  ///< a latent JSON file (irtcat calibrate --latent); empty: the candidates' population
   int domain_min = -1;      ///< -1: battery length / (2 × domains)
   int domain_max = -1;      ///< -1: battery length / 2
   bool se_given = false;
@@ -62,7 +64,8 @@ constexpr const char* kSeparateOnlyOptions[] = {
     "--grid",         "--bounds"};
 
 // The options of --battery mcat.
-constexpr const char* kBatteryOptions[] = {"--battery-length", "--criterion", "--domain-min", "--domain-max"};
+constexpr const char* kBatteryOptions[] = {"--battery-length", "--criterion", "--domain-min", "--domain-max",
+                                           "--battery-prior"};
 
 // The study's progress callback: a bar on standard error when it is a terminal, else none (nothing is drawn).
 std::function<void(std::size_t, std::size_t)> terminal_progress() {
@@ -161,10 +164,15 @@ std::vector<SimulatedCandidate> battery_candidates(const SimulateFlags& flags, c
   throw InvalidArgument("--population: unknown population " + quoted_value(flags.population) + " (expected " + known + ")");
 }
 
-// The prior of --battery mcat, the population the candidates come from as a normal: the roles' mixture (its first two
-// moments: population_prior) for --population roles and for --true-thetas, N(0, R) for normal, and a role's own
-// N(typical θ, s²·R) for one role. Called after battery_candidates, which refuses an unknown population.
+// The prior of --battery mcat: the latent distribution of --battery-prior (estimated from data by irtcat calibrate
+// --latent) over the roles' domains, or else the population the candidates come from as a normal: the roles'
+// mixture (its first two moments: population_prior) for --population roles and for --true-thetas, N(0, R) for
+// normal, and a role's own N(typical θ, s²·R) for one role. Called after battery_candidates, which refuses an
+// unknown population.
 MultivariateNormalPrior battery_prior(const SimulateFlags& flags, const RoleCatalog& roles) {
+  if (!flags.battery_prior.empty()) {
+    return latent_distribution_over(read_latent_json_file(flags.battery_prior), roles.domains);
+  }
   const auto domains = static_cast<Eigen::Index>(roles.domains.size());
   if (!flags.true_thetas.empty() || flags.population == "roles") return population_prior(roles);
   if (flags.population == "normal") return {Eigen::VectorXd::Zero(domains), roles.correlation};
@@ -294,6 +302,8 @@ void run_battery(const SimulateFlags& flags) {
       }
     }
     settings.push_back({"battery", std::string("mcat")});
+    settings.push_back({"battery_prior", flags.battery_prior.empty() ? std::string("population")
+                                                                     : flags.battery_prior});
     settings.push_back({"domain_min", static_cast<std::uint64_t>(battery_counts->min_items.front())});
     settings.push_back({"domain_max", static_cast<std::uint64_t>(battery_counts->max_items.front())});
   }
@@ -357,6 +367,9 @@ void add_simulate_command(CLI::App& app) {
       ->check(CLI::IsMember({"separate", "mcat"}));
   command->add_option("--battery-length", flags->battery_length,
                       "--battery mcat: items in the whole battery (default: domains x --length, 120 with 20)");
+  command->add_option("--battery-prior", flags->battery_prior,
+                      "--battery mcat: the prior's mean and covariance from a latent JSON file (irtcat calibrate "
+                      "--latent) instead of the candidates' population");
   command->add_option("--criterion", flags->criterion,
                       "--battery mcat: d_optimal (the joint posterior's volume shrinks most) or a_optimal (the sum of "
                       "the posterior variances falls most)")

@@ -16,12 +16,18 @@
 
 #include "detail/csv.hpp"
 #include "irtcat/items_csv.hpp"
+#include "irtcat/latent_json.hpp"
+#include "irtcat/profiles.hpp"
+#include "irtcat/roles_json.hpp"
 #include "irtcat/responses_csv.hpp"
 #include "cli/cli_support.hpp"
 #include "scratch.hpp"
 
 namespace fs = std::filesystem;
 using namespace irtcat::testing;
+using irtcat::LatentEstimate;
+using irtcat::MultivariateNormal;
+using irtcat::RoleCatalog;
 
 TEST_CASE("cli: simulate, single-bank and post-hoc") {
   const Scratch scratch;
@@ -181,6 +187,56 @@ TEST_CASE("cli: the battery's candidates from one role's population, from true t
                                      " --out-dir " + out_dir);
   CHECK(missing.status == 1);
   CHECK(missing.err.find("machine_learning") != std::string::npos);
+}
+
+TEST_CASE("cli: simulate --battery mcat --battery-prior reads the prior from a latent JSON file") {
+  // The roles' population written as a latent file (the domains in reverse order: matched by name) gives the very
+  // study the default prior gives, byte for byte; a file without one of the domains is refused in one line.
+  const Scratch scratch;
+  const RoleCatalog roles = irtcat::read_role_catalog_file(std::string(IRTCAT_ITEM_BANKS) + "/roles.json");
+  const MultivariateNormal population = irtcat::population_prior(roles);
+  const auto size = static_cast<Eigen::Index>(roles.domains.size());
+  LatentEstimate latent;
+  Eigen::VectorXd mean(size);
+  Eigen::MatrixXd covariance(size, size);
+  for (Eigen::Index j = 0; j < size; ++j) {
+    latent.domains.push_back(roles.domains[static_cast<std::size_t>(size - 1 - j)]);
+    mean(j) = population.mean(size - 1 - j);
+    for (Eigen::Index k = 0; k < size; ++k) covariance(j, k) = population.covariance(size - 1 - j, size - 1 - k);
+  }
+  latent.distribution = {mean, covariance};
+  latent.sd = covariance.diagonal().cwiseSqrt();
+  latent.correlation = irtcat::correlation_matrix(covariance);
+  latent.persons = 1;
+  std::ostringstream text;
+  irtcat::write_latent_json(text, latent);
+  const std::string file = scratch.write("latent.json", text.str());
+  const std::string common = "simulate --battery mcat --candidates 12 --battery-length 24 --seed 5 --out-dir ";
+  const Run plain = scratch.irtcat(common + scratch.path("plain"));
+  const Run read = scratch.irtcat(common + scratch.path("read") + " --battery-prior " + file);
+  CAPTURE(read.err);
+  REQUIRE(plain.status == 0);
+  REQUIRE(read.status == 0);
+  CHECK(read.out == plain.out);
+  CHECK(slurp(scratch.path("read") + "/candidates.csv") == slurp(scratch.path("plain") + "/candidates.csv"));
+  CHECK(slurp(scratch.path("read") + "/study.json").find("\"battery_prior\": \"" + file + "\"") != std::string::npos);
+
+  latent.domains.pop_back();
+  latent.distribution = {mean.head(size - 1), covariance.topLeftCorner(size - 1, size - 1)};
+  latent.sd = latent.sd.head(size - 1).eval();
+  latent.correlation = irtcat::correlation_matrix(latent.distribution.covariance);
+  std::ostringstream fewer;
+  irtcat::write_latent_json(fewer, latent);
+  const std::string short_file = scratch.write("fewer.json", fewer.str());
+  for (const std::string& bad : {common + scratch.path("bad") + " --battery-prior " + short_file,
+                                 common + scratch.path("bad") + " --battery-prior " + scratch.path("missing.json"),
+                                 "simulate --candidates 2 --battery-prior " + file + " --out-dir " + scratch.path("bad")}) {
+    const Run refused = scratch.irtcat(bad);
+    CAPTURE(bad);
+    CAPTURE(refused.err);
+    CHECK(refused.status == 1);
+    CHECK(lines_in(refused.err) == 1);
+  }
 }
 
 TEST_CASE("cli: simulate --battery mcat runs one adaptive battery, options that do not apply are refused") {
