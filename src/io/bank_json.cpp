@@ -1,7 +1,6 @@
 #include "irtcat/bank_json.hpp"
 
 #include <algorithm>
-#include <array>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -12,6 +11,7 @@
 #include <unordered_set>
 
 #include "detail/json_int.hpp"
+#include "detail/read_at_most.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
@@ -175,13 +175,7 @@ nlohmann::ordered_json parameters_json(const Item& item, const std::string& sour
 }  // namespace
 
 BankDocument read_bank_json(std::istream& in, const std::string& file) {
-  // Read at most one byte past the limit, so that an endless or huge stream is refused without being held.
-  std::string text;
-  std::array<char, 1 << 16> buffer{};
-  while (in && text.size() <= kMaxBankJsonBytes) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
+  std::string text = detail::read_at_most(in, kMaxBankJsonBytes);
   if (text.size() > kMaxBankJsonBytes) refuse_size(file);
   if (in.bad()) throw DataError(file, 0, "", "cannot read the file");
   json document;
@@ -190,7 +184,7 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
   } catch (const json::exception& error) {  // parse_error, and out_of_range for a number beyond double's range
     throw DataError(file, JsonPath{}, std::string("not valid JSON: ") + error.what());
   }
-  text = std::string();
+  text = std::string();  // the parsed document holds it now: free the text before building the bank
   const Fields top(document, "", file);
   if (const std::string format = top.text("format"); format != kFormat) {
     top.fail("format", std::string("expected \"") + kFormat + "\", got \"" + format + "\"");

@@ -3,7 +3,6 @@
 #include "irtcat/latent_json.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -16,6 +15,7 @@
 
 #include "detail/json_int.hpp"
 #include "detail/one_line.hpp"
+#include "detail/read_at_most.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/text.hpp"
 
@@ -178,15 +178,10 @@ void write_latent_json(std::ostream& out, const LatentEstimate& estimate) {
 }
 
 LatentEstimate read_latent_json(std::istream& in, const std::string& file) {
-  // Read at most one byte past the limit, so that an endless or huge stream is refused without being held.
-  std::string text;
-  std::array<char, 1 << 14> buffer{};
-  while (in && text.size() <= kMaxLatentJsonBytes) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
+  const std::string text = detail::read_at_most(in, kMaxLatentJsonBytes);
   if (text.size() > kMaxLatentJsonBytes) {
-    throw DataError(file, 0, "", "the file is larger than 1 MiB, the most a latent JSON file may hold");
+    throw DataError(file, 0, "", "the file is larger than " + std::to_string(kMaxLatentJsonBytes >> 20) +
+                                     " MiB, the most a latent JSON file may hold");
   }
   if (in.bad()) throw DataError(file, 0, "", "cannot read the file");
   json document;

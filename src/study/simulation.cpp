@@ -347,11 +347,10 @@ std::vector<LengthPoint> rmse_by_length(const std::vector<SimulatedCandidate>& c
   }
   // Separate tests give a battery of length D·m from each domain's first m items; one battery session, length L
   // from its first L items.
-  const std::size_t steps = longest;
   const std::size_t per_step = form == BatteryForm::separate ? domains : 1;
   std::vector<LengthPoint> curve;
-  curve.reserve(steps);
-  for (std::size_t k = 0; k < steps; ++k) {
+  curve.reserve(longest);
+  for (std::size_t k = 0; k < longest; ++k) {
     LengthPoint point;
     point.length = static_cast<int>((k + 1) * per_step);
     point.rmse.assign(domains, 0.0);
