@@ -24,6 +24,8 @@ std::optional<double> parse_double(std::string_view text) noexcept;
 
 /// The shortest decimal text that reads back as exactly `value` ("inf", "-inf", "nan" for the others).
 std::string format_double(double value);
+/// Appends format_double(value) to `out` (without a temporary string: for writers of many numbers).
+void append_double(std::string& out, double value);
 
 /// `text` broken into lines of at most `width` characters (UTF-8 code points) at blanks, each line after the first starting with `indent`
 /// (counted in the width); a word longer than a line stays whole on a line of its own. Line breaks in `text` are
@@ -32,6 +34,8 @@ std::string wrap_words(std::string_view text, std::size_t width, std::string_vie
 
 /// `text` quoted for a CSV cell if it needs to be (comma, quote, line break, leading or trailing blank).
 std::string csv_quoted(std::string_view text);
+/// Appends csv_quoted(text) to `out`.
+void append_csv_quoted(std::string& out, std::string_view text);
 
 // Input values quoted in error messages, kept on one line: errors are one line (docs/conventions.md's command-line
 // contract), but a value read from a file can hold anything, a quoted CSV cell a line break, a JSON string a tab.

@@ -46,9 +46,19 @@ std::optional<double> parse_double(std::string_view text) noexcept {
 }
 
 std::string format_double(double value) {
+  std::string out;
+  append_double(out, value);
+  return out;
+}
+
+void append_double(std::string& out, double value) {
   char buffer[32];
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return error == std::errc{} ? std::string(buffer, end) : std::string("nan");
+  if (error == std::errc{}) {
+    out.append(buffer, end);
+  } else {
+    out += "nan";
+  }
 }
 
 namespace {
@@ -101,15 +111,24 @@ std::string wrap_words(std::string_view text, std::size_t width, std::string_vie
 }
 
 std::string csv_quoted(std::string_view text) {
+  std::string out;
+  append_csv_quoted(out, text);
+  return out;
+}
+
+void append_csv_quoted(std::string& out, std::string_view text) {
   const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
                             (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-  if (!needs_quotes) return std::string(text);
-  std::string out = "\"";
+  if (!needs_quotes) {
+    out += text;
+    return;
+  }
+  out += '"';
   for (char ch : text) {
     if (ch == '"') out += '"';
     out += ch;
   }
-  return out + '"';
+  out += '"';
 }
 
 }  // namespace irtcat

@@ -9,6 +9,7 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "detail/exp.hpp"
 #include "detail/low_rank_table.hpp"
@@ -51,6 +52,60 @@ void ExpShifted(const double* a, const double* b, double top, double* out, Eigen
   const double* __restrict second = b;
   double* __restrict result = out;
   for (Eigen::Index q = 0; q < n; ++q) result[q] = exp_nonpositive(first[q] + second[q] - top);
+}
+
+// Eight lanes, each summed in node order, then added pairwise: a vector of any width (or none) keeps them apart, so
+// the bits do not depend on the target.
+constexpr Eigen::Index kLanes = 8;
+
+[[gnu::always_inline]] inline double add_lanes(const double (&lane)[kLanes]) {
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+WeightSums PosteriorWeightSums(const double* a, const double* b, const double* nodes, Eigen::Index n,
+                               double* weights) {
+  const double* __restrict first = a;
+  const double* __restrict second = b;
+  const double* __restrict theta = nodes;
+  double* __restrict w = weights;
+  double top = -std::numeric_limits<double>::infinity();
+  for (Eigen::Index q = 0; q < n; ++q) top = std::max(top, first[q] + second[q]);
+  double total[kLanes] = {};
+  double moment[kLanes] = {};
+  const Eigen::Index whole = n - n % kLanes;
+  for (Eigen::Index q = 0; q < whole; q += kLanes) {
+    for (Eigen::Index k = 0; k < kLanes; ++k) {
+      const double value = exp_nonpositive(first[q + k] + second[q + k] - top);
+      w[q + k] = value;
+      total[k] += value;
+      moment[k] += value * theta[q + k];
+    }
+  }
+  for (Eigen::Index k = 0; k < n - whole; ++k) {
+    const double value = exp_nonpositive(first[whole + k] + second[whole + k] - top);
+    w[whole + k] = value;
+    total[k] += value;
+    moment[k] += value * theta[whole + k];
+  }
+  return {add_lanes(total), add_lanes(moment)};
+}
+
+double CenteredSquareSum(const double* weights, const double* nodes, Eigen::Index n, double mean) {
+  const double* __restrict w = weights;
+  const double* __restrict theta = nodes;
+  double sum[kLanes] = {};
+  const Eigen::Index whole = n - n % kLanes;
+  for (Eigen::Index q = 0; q < whole; q += kLanes) {
+    for (Eigen::Index k = 0; k < kLanes; ++k) {
+      const double centered = theta[q + k] - mean;
+      sum[k] += w[q + k] * (centered * centered);
+    }
+  }
+  for (Eigen::Index k = 0; k < n - whole; ++k) {
+    const double centered = theta[whole + k] - mean;
+    sum[k] += w[whole + k] * (centered * centered);
+  }
+  return add_lanes(sum);
 }
 
 void AddTableRows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,
@@ -153,6 +208,8 @@ namespace irtcat::detail::simd {
 HWY_EXPORT(Information);
 HWY_EXPORT(Scan);
 HWY_EXPORT(ExpShifted);
+HWY_EXPORT(PosteriorWeightSums);
+HWY_EXPORT(CenteredSquareSum);
 HWY_EXPORT(Probabilities);
 HWY_EXPORT(AddTableRows);
 HWY_EXPORT(AddToRows);
@@ -208,6 +265,17 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n) {
   apply_environment();
   HWY_DYNAMIC_DISPATCH(ExpShifted)(a, b, top, out, n);
+}
+
+WeightSums posterior_weight_sums(const double* a, const double* b, const double* nodes, Eigen::Index n,
+                                 double* weights) {
+  apply_environment();
+  return HWY_DYNAMIC_DISPATCH(PosteriorWeightSums)(a, b, nodes, n, weights);
+}
+
+double centered_square_sum(const double* weights, const double* nodes, Eigen::Index n, double mean) {
+  apply_environment();
+  return HWY_DYNAMIC_DISPATCH(CenteredSquareSum)(weights, nodes, n, mean);
 }
 
 void add_table_rows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,

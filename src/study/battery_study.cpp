@@ -71,8 +71,8 @@ std::vector<CandidateOutcome> run_battery_study(const std::vector<DomainDesign>&
   std::vector<CandidateOutcome> outcomes(candidates.size());
   detail::run_in_waves(
       candidates.size(), exposure.wave(), options,
-      [&](std::size_t i, const std::shared_ptr<Workspace>&) {
-        return run_battery_candidate(design, candidates[i], i, catalog, options, exposure.counts());
+      [&](std::size_t i, const std::shared_ptr<Workspace>&, CandidateOutcome& outcome) {
+        outcome = run_battery_candidate(design, candidates[i], i, catalog, options, exposure.counts());
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); },
       [&](std::size_t index, CandidateOutcome&& outcome) { outcomes[index] = std::move(outcome); });

@@ -39,14 +39,14 @@ std::string candidate_id(std::size_t number) {
   return id;
 }
 
-// Candidate `index` through every domain's session, with the thread's `workspace`; the designs, abilities and
-// matrices were checked.
-CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
-                                       std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
-                                       const std::shared_ptr<Workspace>& workspace,
-                                       const std::vector<const ExposureCounts*>& exposure) {
-  CandidateOutcome outcome;
-  outcome.domains.reserve(designs.size());
+// Candidate `index` through every domain's session, with the thread's `workspace`, into `outcome`: every field is
+// set, and its vectors keep their capacity from the candidate it held before (a study reuses its outcomes wave after
+// wave, so that a fixed-length test allocates nothing for them). The designs, abilities and matrices were checked.
+void run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
+                           std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
+                           const std::shared_ptr<Workspace>& workspace,
+                           const std::vector<const ExposureCounts*>& exposure, CandidateOutcome& outcome) {
+  outcome.domains.resize(designs.size());
   std::vector<GridPosterior> posteriors;  // for the role fit only: an outcome does not keep them
   for (std::size_t d = 0; d < designs.size(); ++d) {
     const TestDesign& design = *designs[d].design;
@@ -56,32 +56,33 @@ CandidateOutcome run_checked_candidate(const std::vector<DomainDesign>& designs,
     // holds the designs until it ends), not the design's own: that count, raised and lowered by every session of
     // every thread, was a cache line the threads took from each other twice per test.
     Session session(std::shared_ptr<const TestDesign>(workspace, designs[d].design.get()), stream, workspace);
-    std::vector<std::size_t> items;
-    items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
+    DomainOutcome& result = outcome.domains[d];
+    result.items.clear();
+    result.items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
     const ExposureCounts* counts = exposure.empty() ? nullptr : exposure[d];
     while (const auto item = session.next_item(counts)) {
       const int response = detail::study_response(options, d, design.bank(), *item, candidate, index, answers);
-      items.push_back(item->value);
+      result.items.push_back(item->value);
       session.record(*item, response);
     }
-    std::vector<std::size_t> set_aside;
+    result.set_aside.clear();
     for (std::size_t i = 0; i < session.set_aside().size(); ++i) {
-      if (session.set_aside()[i]) set_aside.push_back(i);
+      if (session.set_aside()[i]) result.set_aside.push_back(i);
     }
     if (catalog != nullptr) posteriors.push_back(session.posterior());
-    std::vector<double> path;
+    result.path.clear();
     if (options.keep_paths) {
-      for (const SessionStep& step : session.history()) path.push_back(step.estimate.theta);
+      for (const SessionStep& step : session.history()) result.path.push_back(step.estimate.theta);
     }
-    outcome.domains.push_back(
-        {session.estimate(), session.stop_reason(), std::move(items), std::move(set_aside), std::move(path)});
+    result.estimate = session.estimate();
+    result.stop_reason = session.stop_reason();
   }
+  outcome.fit.clear();
   if (catalog != nullptr) {
     std::vector<const GridPosterior*> each;
     for (const GridPosterior& posterior : posteriors) each.push_back(&posterior);
     outcome.fit = role_fit(*catalog, each);
   }
-  return outcome;
 }
 
 }  // namespace
@@ -181,7 +182,9 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
   if (!exposure.empty() && exposure.size() != designs.size()) {
     throw InvalidArgument("run_candidate: one set of exposure counts per domain");
   }
-  return run_checked_candidate(designs, candidate, index, catalog, options, std::make_shared<Workspace>(), exposure);
+  CandidateOutcome outcome;
+  run_checked_candidate(designs, candidate, index, catalog, options, std::make_shared<Workspace>(), exposure, outcome);
+  return outcome;
 }
 
 Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> post_hoc_responses(const ResponseTable& table, const ItemBank& bank,
@@ -220,8 +223,8 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
   detail::StudyExposure exposure(designs);
   detail::run_in_waves(
       candidates.size(), exposure.wave(), options,
-      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace) {
-        return run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure.counts());
+      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace, CandidateOutcome& outcome) {
+        run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure.counts(), outcome);
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); }, sink);
 }
@@ -263,22 +266,24 @@ void detail::StudyExposure::add(std::span<const CandidateOutcome> wave) {
   }
 }
 
-void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options,
-                          const std::function<CandidateOutcome(std::size_t, const std::shared_ptr<Workspace>&)>& run,
+void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options, const RunCandidate& run,
                           const std::function<void(std::span<const CandidateOutcome>)>& after_wave,
                           const OutcomeSink& sink) {
   const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
   // The calling thread hands the previous wave to the sink while the other threads start on this one, then joins
-  // them: `threads` threads in all, and the writing of one wave overlaps the running of the next.
+  // them: `threads` threads in all, and the writing of one wave overlaps the running of the next. The two waves'
+  // outcomes are filled in place wave after wave: a sink that only reads them leaves their storage to be reused, so
+  // that no outcome is freed on one thread after another allocated it (which took malloc's arena lock).
   std::vector<CandidateOutcome> running, finished;
   std::size_t finished_begin = 0;
+  std::size_t finished_count = 0;
   const auto flush = [&] {
-    for (std::size_t k = 0; k < finished.size(); ++k) sink(finished_begin + k, std::move(finished[k]));
-    finished.clear();
+    for (std::size_t k = 0; k < finished_count; ++k) sink(finished_begin + k, std::move(finished[k]));
+    finished_count = 0;
   };
   for (std::size_t begin = 0; begin < count; begin += wave) {
     const std::size_t end = std::min(begin + wave, count);
-    running.assign(end - begin, CandidateOutcome{});
+    running.resize(end - begin);
     std::atomic<std::size_t> next{begin};
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
@@ -291,7 +296,7 @@ void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOption
         const std::size_t first = next.fetch_add(kClaim);
         if (first >= end) return;
         try {
-          for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) running[i - begin] = run(i, workspace);
+          for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) run(i, workspace, running[i - begin]);
         } catch (...) {
           if (!failed.exchange(true)) failure = std::current_exception();
           return;
@@ -312,6 +317,7 @@ void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOption
     after_wave(running);
     std::swap(running, finished);
     finished_begin = begin;
+    finished_count = end - begin;
     if (options.progress) options.progress(end, count);
   }
   flush();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include "irtcat/battery_files.hpp"
@@ -152,6 +153,50 @@ TEST_CASE("simulation: a study handed to a sink gives every outcome once, in ord
                               }),
                     InvalidArgument);
     CHECK(calls == 6);
+  }
+}
+
+TEST_CASE("simulation: outcomes refilled wave after wave are those of fresh ones") {
+  // A sink that only reads leaves each outcome's storage to the candidate two waves later: tests of different lengths
+  // (an SE stop), different items set aside (item eligibility) and paths must not carry anything over. The kept
+  // form (whose sink moves every outcome away) and run_candidate build each outcome afresh.
+  SessionConfig config;
+  config.stopping.max_length = 25;
+  config.stopping.min_length = 4;
+  config.stopping.se_target = 0.45;
+  config.exposure.method = ExposureMethod::item_eligibility;
+  config.exposure.max_rate = 0.3;
+  const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::three_pl, 120, 12));
+  const std::vector<DomainDesign> designs = {{"a", std::make_shared<const TestDesign>(bank, config)}};
+  const auto candidates = one_domain_candidates(5 * static_cast<int>(kExposureWave) + 3, 6);
+  StudyOptions options;
+  options.seed = 3;
+  options.keep_paths = true;
+  for (const unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    options.threads = threads;
+    const auto kept = run_study(designs, candidates, nullptr, options);
+    std::set<std::size_t> lengths, set_aside;
+    std::size_t read = 0;
+    run_study(designs, candidates, nullptr, options, [&](std::size_t index, CandidateOutcome&& outcome) {
+      REQUIRE(outcome.domains.size() == 1);
+      const DomainOutcome& got = outcome.domains[0];
+      const DomainOutcome& want = kept[index].domains[0];
+      CHECK(got.items == want.items);
+      CHECK(got.set_aside == want.set_aside);
+      CHECK(got.path == want.path);
+      CHECK(got.estimate.theta == want.estimate.theta);
+      CHECK(got.estimate.se == want.estimate.se);
+      CHECK(got.stop_reason == want.stop_reason);
+      CHECK(outcome.fit.empty());
+      lengths.insert(got.items.size());
+      set_aside.insert(got.set_aside.size());
+      ++read;
+    });
+    CHECK(read == candidates.size());
+    // The case is only a test if lengths and set-aside counts varied from candidate to candidate.
+    CHECK(lengths.size() > 3);
+    CHECK(set_aside.size() > 3);
   }
 }
 
