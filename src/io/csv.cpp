@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string_view>
@@ -16,8 +17,10 @@ namespace {
 
 // The whole stream, read in large blocks (an istreambuf_iterator goes a character at a time: 1.2 µs of a simulee's
 // 9 in `irtcat simulate`).
-std::string read_all(std::istream& in) {
+// The whole stream; `expected` (its size, when known) saves growing the string by copies.
+std::string read_all(std::istream& in, std::size_t expected = 0) {
   std::string text;
+  text.reserve(expected + 1);
   std::array<char, 1 << 16> block;
   while (in.read(block.data(), block.size()) || in.gcount() > 0) {
     text.append(block.data(), static_cast<std::size_t>(in.gcount()));
@@ -31,7 +34,10 @@ constexpr bool ends_run(char ch) noexcept { return ch == ',' || ch == '\n' || ch
 }  // namespace
 
 void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit) {
-  const std::string text = read_all(in);
+  for_each_csv_row_in(read_all(in), file, visit);
+}
+
+void for_each_csv_row_in(const std::string& text, const std::string& file, const std::function<void(CsvRow&)>& visit) {
   std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
 
   CsvRow row;  // reused: its cells keep their storage from row to row (unless the visitor moves them away)
@@ -103,7 +109,9 @@ std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
 void for_each_csv_row_of_file(const std::string& path, const std::function<void(CsvRow&)>& visit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path, 0, "", "cannot open the file");
-  for_each_csv_row(in, path, visit);
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);  // 0 for a pipe or when unknown
+  for_each_csv_row_in(read_all(in, error ? 0 : static_cast<std::size_t>(size)), path, visit);
 }
 
 std::vector<CsvRow> read_csv_file(const std::string& path) {

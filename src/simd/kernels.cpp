@@ -68,24 +68,47 @@ WeightSums PosteriorWeightSums(const double* a, const double* b, const double* n
   const double* __restrict second = b;
   const double* __restrict theta = nodes;
   double* __restrict w = weights;
+  // The largest a + b with Highway's vector Max (exact, so the same on every target): as a plain loop, a running
+  // maximum is a chain of dependent compares that GCC does not vectorize, and it cost as much as the exps.
+  namespace hn = hwy::HWY_NAMESPACE;
+  const hn::ScalableTag<double> tag;
+  const auto lanes = static_cast<Eigen::Index>(hn::Lanes(tag));
   double top = -std::numeric_limits<double>::infinity();
-  for (Eigen::Index q = 0; q < n; ++q) top = std::max(top, first[q] + second[q]);
+  Eigen::Index q = 0;
+  if (n >= lanes) {
+    auto largest = hn::Add(hn::LoadU(tag, first), hn::LoadU(tag, second));
+    for (q = lanes; q + lanes <= n; q += lanes) {
+      largest = hn::Max(largest, hn::Add(hn::LoadU(tag, first + q), hn::LoadU(tag, second + q)));
+    }
+    top = hn::GetLane(hn::MaxOfLanes(tag, largest));
+  }
+  for (; q < n; ++q) top = std::max(top, first[q] + second[q]);
+  const Eigen::Index whole = n - n % kLanes;
   double total[kLanes] = {};
   double moment[kLanes] = {};
-  const Eigen::Index whole = n - n % kLanes;
-  for (Eigen::Index q = 0; q < whole; q += kLanes) {
+  // One block of kLanes nodes, as one vector on AVX-512 (two on AVX2, ...).
+  const auto add_block = [&](const double* __restrict x, const double* __restrict y, const double* __restrict at,
+                             double* __restrict out) HWY_ATTR {
     for (Eigen::Index k = 0; k < kLanes; ++k) {
-      const double value = exp_nonpositive(first[q + k] + second[q + k] - top);
-      w[q + k] = value;
+      const double value = exp_nonpositive(x[k] + y[k] - top);
+      out[k] = value;
       total[k] += value;
-      moment[k] += value * theta[q + k];
+      moment[k] += value * at[k];
     }
-  }
-  for (Eigen::Index k = 0; k < n - whole; ++k) {
-    const double value = exp_nonpositive(first[whole + k] + second[whole + k] - top);
-    w[whole + k] = value;
-    total[k] += value;
-    moment[k] += value * theta[whole + k];
+  };
+  for (Eigen::Index q = 0; q < whole; q += kLanes) add_block(first + q, second + q, theta + q, w + q);
+  if (whole < n) {
+    // The last nodes as a whole block too (a scalar exp is a long chain of dependent operations), padded with
+    // weight 0: adding 0 leaves a lane's sum as it was, to the bit.
+    const Eigen::Index tail = n - whole;
+    alignas(64) double x[kLanes], y[kLanes], at[kLanes], out[kLanes];
+    for (Eigen::Index k = 0; k < kLanes; ++k) {  // (a loop, not std::copy: that became three calls of memcpy)
+      x[k] = k < tail ? first[whole + k] : -std::numeric_limits<double>::infinity();
+      y[k] = k < tail ? second[whole + k] : 0.0;
+      at[k] = k < tail ? theta[whole + k] : 0.0;
+    }
+    add_block(x, y, at, out);
+    for (Eigen::Index k = 0; k < tail; ++k) w[whole + k] = out[k];
   }
   return {add_lanes(total), add_lanes(moment)};
 }
