@@ -7,6 +7,7 @@
 #include <string>
 
 #include "detail/check.hpp"
+#include "detail/one_line.hpp"
 #include "detail/random.hpp"
 #include "detail/selector.hpp"
 #include "irtcat/error.hpp"
@@ -51,8 +52,8 @@ BatteryCriterion battery_criterion_from_string(std::string_view name) {
   for (auto criterion : {BatteryCriterion::d_optimal, BatteryCriterion::a_optimal}) {
     if (name == to_string(criterion)) return criterion;
   }
-  throw InvalidArgument("battery_criterion_from_string: unknown criterion '" + std::string(name) +
-                        "' (expected d_optimal or a_optimal)");
+  throw InvalidArgument("battery_criterion_from_string: unknown criterion " + detail::quoted_value(name) +
+                        " (expected d_optimal or a_optimal)");
 }
 
 void BatteryConfig::validate(std::size_t domains) const {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
@@ -34,8 +35,8 @@ ClassificationRule::Method classification_method_from_string(std::string_view na
   for (auto method : {ClassificationRule::Method::confidence_interval, ClassificationRule::Method::sprt}) {
     if (name == to_string(method)) return method;
   }
-  throw InvalidArgument("classification_method_from_string: unknown method '" + std::string(name) +
-                        "' (expected confidence_interval or sprt)");
+  throw InvalidArgument("classification_method_from_string: unknown method " + detail::quoted_value(name) +
+                        " (expected confidence_interval or sprt)");
 }
 
 std::string_view to_string(StoppingOptions::Combine combine) noexcept {
@@ -50,8 +51,8 @@ StoppingOptions::Combine stopping_combine_from_string(std::string_view name) {
   for (auto combine : {StoppingOptions::Combine::any, StoppingOptions::Combine::all}) {
     if (name == to_string(combine)) return combine;
   }
-  throw InvalidArgument("stopping_combine_from_string: unknown combine mode '" + std::string(name) +
-                        "' (expected any or all)");
+  throw InvalidArgument("stopping_combine_from_string: unknown combine mode " + detail::quoted_value(name) +
+                        " (expected any or all)");
 }
 
 void StoppingOptions::validate() const {

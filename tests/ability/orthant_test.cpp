@@ -2,6 +2,7 @@
 
 #include <Eigen/Cholesky>
 #include <cmath>
+#include <utility>
 #include <limits>
 #include <numbers>
 #include <random>
@@ -37,7 +38,7 @@ MultivariateNormal six_domain_posterior() {
       0.2, 0.3, 0.4, 1.0, 0.3, 0.2,             //
       0.1, 0.2, 0.1, 0.3, 1.0, 0.5,             //
       -0.1, 0.0, 0.1, 0.2, 0.5, 1.0;
-  return {mean, sd.asDiagonal() * correlation * sd.asDiagonal()};
+  return {std::move(mean), sd.asDiagonal() * correlation * sd.asDiagonal()};
 }
 
 Eigen::VectorXd six_domain_cuts() {
@@ -74,11 +75,9 @@ TEST_CASE("orthant: cuts at -infinity drop their dimension, +infinity makes the 
 }
 
 TEST_CASE("orthant: independent dimensions multiply") {
-  Eigen::VectorXd mean(4);
-  mean << 0.2, -0.4, 1.0, 0.0;
-  Eigen::VectorXd sd(4);
-  sd << 1.0, 0.5, 0.8, 2.0;
-  const MultivariateNormal x{mean, Eigen::MatrixXd(sd.array().square().matrix().asDiagonal())};
+  const Eigen::Vector4d mean(0.2, -0.4, 1.0, 0.0);
+  const Eigen::Vector4d sd(1.0, 0.5, 0.8, 2.0);
+  const MultivariateNormal x{mean, Eigen::Matrix4d(sd.array().square().matrix().asDiagonal())};
   Eigen::VectorXd cut(4);
   cut << 0.0, -0.5, 1.5, 1.0;
   double product = 1.0;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cat/session_support.hpp"
+#include "irtcat/battery_session.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/session.hpp"
 
@@ -125,4 +126,20 @@ TEST_CASE("stopping: method and combine names round-trip, others throw") {
   }
   CHECK_THROWS_AS(classification_method_from_string("SPRT2"), InvalidArgument);
   CHECK_THROWS_AS(stopping_combine_from_string(""), InvalidArgument);
+  // A name read from a file is quoted with its line breaks escaped: the message stays one line (found by fuzzing).
+  const auto message_of = [](auto&& call) {
+    try {
+      call();
+    } catch (const InvalidArgument& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  for (const std::string& message : {message_of([] { (void)stopping_combine_from_string("\ny"); }),
+                                     message_of([] { (void)classification_method_from_string("s\rprt"); }),
+                                     message_of([] { (void)battery_criterion_from_string("d\n"); })}) {
+    CAPTURE(message);
+    CHECK(message.find("unknown") != std::string::npos);
+    CHECK(message.find_first_of("\r\n") == std::string::npos);
+  }
 }
