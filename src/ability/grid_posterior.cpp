@@ -70,17 +70,17 @@ Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_,
 PosteriorMoments GridPosterior::moments(Workspace* workspace) const {
   Eigen::ArrayXd own;
   Eigen::ArrayXd& w = workspace ? workspace->buffers().posterior_weights : own;
-  const Eigen::Index n = nodes_.size();
-  w.resize(n);
-  const detail::simd::WeightSums sums =
-      detail::simd::posterior_weight_sums(log_base_.data(), log_likelihood_.data(), nodes_.data(), n, w.data());
-  double mean = sums.first / sums.total;
+  exp_from_max(log_base_, log_likelihood_, w);
+  const double total = w.sum();
+  double mean = (w * nodes_).sum() / total;
   // Summing n terms w·θ, each at most max|θ| times its weight, is exact to within about n·ε·max|θ| of the mean: a
   // mean closer to 0 than that is 0 as far as the arithmetic can tell. A posterior symmetric about 0 (no answers
   // yet, a prior centred on the grid) then has mean 0, not 1.7e-19.
-  const double largest = std::max(std::abs(nodes_(0)), std::abs(nodes_(n - 1)));
-  if (std::abs(mean) <= static_cast<double>(n) * std::numeric_limits<double>::epsilon() * largest) mean = 0.0;
-  const double variance = detail::simd::centered_square_sum(w.data(), nodes_.data(), n, mean) / sums.total;
+  const double largest = std::max(std::abs(nodes_(0)), std::abs(nodes_(nodes_.size() - 1)));
+  if (std::abs(mean) <= static_cast<double>(nodes_.size()) * std::numeric_limits<double>::epsilon() * largest) {
+    mean = 0.0;
+  }
+  const double variance = (w * (nodes_ - mean).square()).sum() / total;
   return {mean, std::sqrt(variance)};
 }
 

@@ -9,7 +9,6 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "detail/exp.hpp"
 #include "detail/low_rank_table.hpp"
@@ -52,83 +51,6 @@ void ExpShifted(const double* a, const double* b, double top, double* out, Eigen
   const double* __restrict second = b;
   double* __restrict result = out;
   for (Eigen::Index q = 0; q < n; ++q) result[q] = exp_nonpositive(first[q] + second[q] - top);
-}
-
-// Eight lanes, each summed in node order, then added pairwise: a vector of any width (or none) keeps them apart, so
-// the bits do not depend on the target.
-constexpr Eigen::Index kLanes = 8;
-
-[[gnu::always_inline]] inline double add_lanes(const double (&lane)[kLanes]) {
-  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-}
-
-WeightSums PosteriorWeightSums(const double* a, const double* b, const double* nodes, Eigen::Index n,
-                               double* weights) {
-  const double* __restrict first = a;
-  const double* __restrict second = b;
-  const double* __restrict theta = nodes;
-  double* __restrict w = weights;
-  // The largest a + b with Highway's vector Max (exact, so the same on every target): as a plain loop, a running
-  // maximum is a chain of dependent compares that GCC does not vectorize, and it cost as much as the exps.
-  namespace hn = hwy::HWY_NAMESPACE;
-  const hn::ScalableTag<double> tag;
-  const auto lanes = static_cast<Eigen::Index>(hn::Lanes(tag));
-  double top = -std::numeric_limits<double>::infinity();
-  Eigen::Index q = 0;
-  if (n >= lanes) {
-    auto largest = hn::Add(hn::LoadU(tag, first), hn::LoadU(tag, second));
-    for (q = lanes; q + lanes <= n; q += lanes) {
-      largest = hn::Max(largest, hn::Add(hn::LoadU(tag, first + q), hn::LoadU(tag, second + q)));
-    }
-    top = hn::GetLane(hn::MaxOfLanes(tag, largest));
-  }
-  for (; q < n; ++q) top = std::max(top, first[q] + second[q]);
-  const Eigen::Index whole = n - n % kLanes;
-  double total[kLanes] = {};
-  double moment[kLanes] = {};
-  // One block of kLanes nodes, as one vector on AVX-512 (two on AVX2, ...).
-  const auto add_block = [&](const double* __restrict x, const double* __restrict y, const double* __restrict at,
-                             double* __restrict out) HWY_ATTR {
-    for (Eigen::Index k = 0; k < kLanes; ++k) {
-      const double value = exp_nonpositive(x[k] + y[k] - top);
-      out[k] = value;
-      total[k] += value;
-      moment[k] += value * at[k];
-    }
-  };
-  for (Eigen::Index q = 0; q < whole; q += kLanes) add_block(first + q, second + q, theta + q, w + q);
-  if (whole < n) {
-    // The last nodes as a whole block too (a scalar exp is a long chain of dependent operations), padded with
-    // weight 0: adding 0 leaves a lane's sum as it was, to the bit.
-    const Eigen::Index tail = n - whole;
-    alignas(64) double x[kLanes], y[kLanes], at[kLanes], out[kLanes];
-    for (Eigen::Index k = 0; k < kLanes; ++k) {  // (a loop, not std::copy: that became three calls of memcpy)
-      x[k] = k < tail ? first[whole + k] : -std::numeric_limits<double>::infinity();
-      y[k] = k < tail ? second[whole + k] : 0.0;
-      at[k] = k < tail ? theta[whole + k] : 0.0;
-    }
-    add_block(x, y, at, out);
-    for (Eigen::Index k = 0; k < tail; ++k) w[whole + k] = out[k];
-  }
-  return {add_lanes(total), add_lanes(moment)};
-}
-
-double CenteredSquareSum(const double* weights, const double* nodes, Eigen::Index n, double mean) {
-  const double* __restrict w = weights;
-  const double* __restrict theta = nodes;
-  double sum[kLanes] = {};
-  const Eigen::Index whole = n - n % kLanes;
-  for (Eigen::Index q = 0; q < whole; q += kLanes) {
-    for (Eigen::Index k = 0; k < kLanes; ++k) {
-      const double centered = theta[q + k] - mean;
-      sum[k] += w[q + k] * (centered * centered);
-    }
-  }
-  for (Eigen::Index k = 0; k < n - whole; ++k) {
-    const double centered = theta[whole + k] - mean;
-    sum[k] += w[whole + k] * (centered * centered);
-  }
-  return add_lanes(sum);
 }
 
 void AddTableRows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,
@@ -231,8 +153,6 @@ namespace irtcat::detail::simd {
 HWY_EXPORT(Information);
 HWY_EXPORT(Scan);
 HWY_EXPORT(ExpShifted);
-HWY_EXPORT(PosteriorWeightSums);
-HWY_EXPORT(CenteredSquareSum);
 HWY_EXPORT(Probabilities);
 HWY_EXPORT(AddTableRows);
 HWY_EXPORT(AddToRows);
@@ -288,17 +208,6 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n) {
   apply_environment();
   HWY_DYNAMIC_DISPATCH(ExpShifted)(a, b, top, out, n);
-}
-
-WeightSums posterior_weight_sums(const double* a, const double* b, const double* nodes, Eigen::Index n,
-                                 double* weights) {
-  apply_environment();
-  return HWY_DYNAMIC_DISPATCH(PosteriorWeightSums)(a, b, nodes, n, weights);
-}
-
-double centered_square_sum(const double* weights, const double* nodes, Eigen::Index n, double mean) {
-  apply_environment();
-  return HWY_DYNAMIC_DISPATCH(CenteredSquareSum)(weights, nodes, n, mean);
 }
 
 void add_table_rows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,

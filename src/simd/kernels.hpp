@@ -41,18 +41,6 @@ bool scan(const CandidateRows& candidates, double theta, const std::vector<char>
 /// allowed.
 void exp_shifted(const double* a, const double* b, double top, double* out, Eigen::Index n);
 
-/// The sums of a grid posterior's weights (GridPosterior::moments): w[q] = exp(a[q] + b[q] − max(a + b)) into
-/// weights[0, n), and Σ w and Σ w·nodes. Summed in eight fixed lanes (q mod 8), then the lanes pairwise: the same
-/// bits on every target.
-struct WeightSums {
-  double total;
-  double first;  ///< Σ w·θ
-};
-WeightSums posterior_weight_sums(const double* a, const double* b, const double* nodes, Eigen::Index n,
-                                 double* weights);
-/// Σ w[q]·(nodes[q] − mean)² for q in [0, n), in the lanes of posterior_weight_sums.
-double centered_square_sum(const double* weights, const double* nodes, Eigen::Index n, double mean);
-
 /// The calibration's E-step for one response pattern (Bock & Aitkin): out = base + Σ_i table[cells[i]], the rows
 /// (each `nodes` long, row-major) of the answers' log-probabilities; and rows[cells[i]] += add for each answer.
 void add_table_rows(const double* table, Eigen::Index nodes, const std::int32_t* cells, std::size_t count,
