@@ -50,10 +50,10 @@ inline int study_response(const StudyOptions& options, std::size_t d, const Item
 using RunCandidate = std::function<void(std::size_t, const std::shared_ptr<Workspace>&, CandidateOutcome&)>;
 
 /// Runs candidates [0, count) in waves of `wave`, on options.threads threads (the calling thread among them): `run`
-/// gives candidate i's outcome; after each wave, `after_wave` takes its
-/// outcomes on the calling thread (before the next wave starts), and the wave goes to `sink` (in order, on the
-/// calling thread) while the next runs; options.progress after each wave. Rethrows the first failure of `run` or
-/// `sink` once the running wave has stopped.
+/// gives candidate i's outcome; after each wave, `after_wave` takes its outcomes on the calling thread (before the
+/// next wave starts), and the wave goes to `sink` (in order, on the calling thread) while the next runs;
+/// options.progress after each wave. Rethrows the first failure of `run` or `sink` once the running wave has
+/// stopped.
 void run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options, const RunCandidate& run,
                   const std::function<void(std::span<const CandidateOutcome>)>& after_wave, const OutcomeSink& sink);
 

@@ -16,8 +16,7 @@ namespace irtcat::detail {
 namespace {
 
 // The whole stream, read in large blocks (an istreambuf_iterator goes a character at a time: 1.2 µs of a simulee's
-// 9 in `irtcat simulate`).
-// The whole stream; `expected` (its size, when known) saves growing the string by copies.
+// 9 in `irtcat simulate`). `expected`, the stream's size when known, saves growing the string by copies.
 std::string read_all(std::istream& in, std::size_t expected = 0) {
   std::string text;
   text.reserve(expected + 1);
