@@ -2,10 +2,10 @@
 
 #include <Eigen/Cholesky>
 #include <cmath>
-#include <utility>
 #include <limits>
 #include <numbers>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "irtcat/error.hpp"
