@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "irtcat/irtcat.hpp"
@@ -20,6 +21,13 @@ inline double ulps(double value, double reference) {
 }
 
 /// prefix followed by the number: "i" and 7 give "i7".
+/// `text` with the first occurrence of `from` replaced by `to` (which must be there: the test fails otherwise).
+inline std::string replaced_first(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
 inline std::string numbered(const char* prefix, int number) {
   std::string text(prefix);
   text += std::to_string(number);

@@ -24,9 +24,6 @@ struct CsvRow {
 /// throws.
 void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit);
 
-/// for_each_csv_row on text already read.
-void for_each_csv_row_in(const std::string& text, const std::string& file, const std::function<void(CsvRow&)>& visit);
-
 /// for_each_csv_row on a file; throws DataError if it cannot be opened.
 void for_each_csv_row_of_file(const std::string& path, const std::function<void(CsvRow&)>& visit);
 

@@ -30,12 +30,7 @@ std::string read_all(std::istream& in, std::size_t expected = 0) {
 // The characters that end a run of ordinary ones: a separator, a line end or a quote.
 constexpr bool ends_run(char ch) noexcept { return ch == ',' || ch == '\n' || ch == '\r' || ch == '"'; }
 
-}  // namespace
-
-void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit) {
-  for_each_csv_row_in(read_all(in), file, visit);
-}
-
+// for_each_csv_row on text already read.
 void for_each_csv_row_in(const std::string& text, const std::string& file, const std::function<void(CsvRow&)>& visit) {
   std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
 
@@ -98,6 +93,13 @@ void for_each_csv_row_in(const std::string& text, const std::string& file, const
   }
   end_row();
 }
+
+}  // namespace
+
+void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit) {
+  for_each_csv_row_in(read_all(in), file, visit);
+}
+
 
 std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
   std::vector<CsvRow> rows;

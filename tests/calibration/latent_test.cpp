@@ -22,6 +22,7 @@
 #include "test_support.hpp"
 
 using namespace irtcat;
+using irtcat::testing::replaced_first;
 
 namespace {
 
@@ -516,13 +517,6 @@ LatentEstimate read(const std::string& text) {
   return read_latent_json(in, "latent.json");
 }
 
-// The document with the first occurrence of `from` replaced by `to`.
-std::string edited(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
-
 }  // namespace
 
 TEST_CASE("latent JSON: a written estimate reads back as the same doubles") {
@@ -559,29 +553,29 @@ TEST_CASE("latent JSON: anything malformed is a DataError naming the value") {
   };
   refused("", "");
   refused("[1, 2]", "");
-  refused(edited(text, "0.8, 0.31]", "NaN, 0.31]"), "");           // not JSON
-  refused(edited(text, "0.8, 0.31]", "1e400, 0.31]"), "");         // beyond double's range
-  refused(edited(text, "0.8, 0.31]", "null, 0.31]"), "covariance[0][0]");
-  refused(edited(text, "0.8, 0.31]", "\"0.8\", 0.31]"), "covariance[0][0]");
-  refused(edited(text, "[0.8, 0.31]", "[0.05, 0.31]"), "covariance");  // not positive definite
-  refused(edited(text, "[0.8, 0.31]", "[0.8, 0.3]"), "covariance");   // not symmetric
-  refused(edited(text, "[0.8, 0.31]", "[0.8, 0.31, 0.2]"), "covariance[0]");
-  refused(edited(text, "\"mean\": [", "\"mean\": [0, "), "mean");
-  refused(edited(text, "\"data_science\"]", "\"data_science\", \"coding\"]"), "mean");
-  refused(edited(text, "\"data_science\"]", "\"mathematics\"]"), "domains[1]");
-  refused(edited(text, "\"domains\": [\"mathematics\", \"data_science\"]", "\"domains\": []"), "domains");
-  refused(edited(text, "\"irtcat.latent\"", "\"irtcat.roles\""), "format");
-  refused(edited(text, "\"version\": 1", "\"version\": 1.0"), "version");
-  refused(edited(text, "\"version\": 1", "\"version\": 2"), "version");
-  refused(edited(text, "\"persons\": 2000", "\"persons\": -1"), "persons");
-  refused(edited(text, "\"cycles\": 17", "\"cycles\": 17.5"), "cycles");
-  refused(edited(text, "\"converged\": true", "\"converged\": 1"), "converged");
-  refused(edited(text, "\"log_likelihood\": -1234.5678901234", "\"log_likelihood\": null"), "log_likelihood");
-  refused(edited(text, "\"excluded\": 3,\n", ""), "excluded");
-  refused(edited(text, "\"cycles\": 17", "\"cycles\": 17, \"note\": \"\""), "note");
-  refused(edited(text, "\"sd\": [", "\"sd\": [0.9, "), "sd");
-  refused(edited(text, "\"sd\": [0.8944", "\"sd\": [0.8945"), "sd[0]");  // not √0.8
-  refused(edited(text, "[1, 0.3", "[1, 0.4"), "correlation[0][1]");
+  refused(replaced_first(text, "0.8, 0.31]", "NaN, 0.31]"), "");           // not JSON
+  refused(replaced_first(text, "0.8, 0.31]", "1e400, 0.31]"), "");         // beyond double's range
+  refused(replaced_first(text, "0.8, 0.31]", "null, 0.31]"), "covariance[0][0]");
+  refused(replaced_first(text, "0.8, 0.31]", "\"0.8\", 0.31]"), "covariance[0][0]");
+  refused(replaced_first(text, "[0.8, 0.31]", "[0.05, 0.31]"), "covariance");  // not positive definite
+  refused(replaced_first(text, "[0.8, 0.31]", "[0.8, 0.3]"), "covariance");   // not symmetric
+  refused(replaced_first(text, "[0.8, 0.31]", "[0.8, 0.31, 0.2]"), "covariance[0]");
+  refused(replaced_first(text, "\"mean\": [", "\"mean\": [0, "), "mean");
+  refused(replaced_first(text, "\"data_science\"]", "\"data_science\", \"coding\"]"), "mean");
+  refused(replaced_first(text, "\"data_science\"]", "\"mathematics\"]"), "domains[1]");
+  refused(replaced_first(text, "\"domains\": [\"mathematics\", \"data_science\"]", "\"domains\": []"), "domains");
+  refused(replaced_first(text, "\"irtcat.latent\"", "\"irtcat.roles\""), "format");
+  refused(replaced_first(text, "\"version\": 1", "\"version\": 1.0"), "version");
+  refused(replaced_first(text, "\"version\": 1", "\"version\": 2"), "version");
+  refused(replaced_first(text, "\"persons\": 2000", "\"persons\": -1"), "persons");
+  refused(replaced_first(text, "\"cycles\": 17", "\"cycles\": 17.5"), "cycles");
+  refused(replaced_first(text, "\"converged\": true", "\"converged\": 1"), "converged");
+  refused(replaced_first(text, "\"log_likelihood\": -1234.5678901234", "\"log_likelihood\": null"), "log_likelihood");
+  refused(replaced_first(text, "\"excluded\": 3,\n", ""), "excluded");
+  refused(replaced_first(text, "\"cycles\": 17", "\"cycles\": 17, \"note\": \"\""), "note");
+  refused(replaced_first(text, "\"sd\": [", "\"sd\": [0.9, "), "sd");
+  refused(replaced_first(text, "\"sd\": [0.8944", "\"sd\": [0.8945"), "sd[0]");  // not √0.8
+  refused(replaced_first(text, "[1, 0.3", "[1, 0.4"), "correlation[0][1]");
   // A hostile size is refused before it is parsed.
   refused(std::string(kMaxLatentJsonBytes + 1, ' '), "");
   CHECK_THROWS_AS(read_latent_json_file("/nonexistent/latent.json"), DataError);

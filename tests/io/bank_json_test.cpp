@@ -5,6 +5,7 @@
 #include "irtcat/bank_json.hpp"
 #include "irtcat/error.hpp"
 #include "scratch.hpp"
+#include "test_support.hpp"
 
 using namespace irtcat;
 using irtcat::testing::Scratch;
@@ -26,12 +27,7 @@ const std::string kBank = R"({
   ]
 })";
 
-std::string with(const std::string& from, const std::string& to) {
-  std::string text = kBank;
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
+std::string with(const std::string& from, const std::string& to) { return testing::replaced_first(kBank, from, to); }
 
 std::string error_of(const std::string& text) {
   std::istringstream in(text);

@@ -14,17 +14,6 @@
 using namespace irtcat;
 using namespace irtcat::testing;
 
-namespace {
-
-// `json` with the first occurrence of `from` replaced by `to` (which must be there).
-std::string replaced(std::string json, const std::string& from, const std::string& to) {
-  const auto at = json.find(from);
-  REQUIRE(at != std::string::npos);
-  return json.replace(at, from.size(), to);
-}
-
-}  // namespace
-
 TEST_CASE("session json: a configuration reads back as written, classification and combine mode included") {
   SessionConfig config;
   config.stopping.classification = ClassificationRule{};
@@ -41,8 +30,9 @@ TEST_CASE("session json: an unknown classification method or combine mode is an 
   SessionConfig config;
   config.stopping.classification = ClassificationRule{};
   const std::string json = to_json(config);
-  CHECK_THROWS_AS(session_config_from_json(replaced(json, "\"confidence_interval\"", "\"bayes\"")), InvalidArgument);
-  CHECK_THROWS_AS(session_config_from_json(replaced(json, "\"combine\":\"any\"", "\"combine\":\"most\"")),
+  CHECK_THROWS_AS(session_config_from_json(replaced_first(json, "\"confidence_interval\"", "\"bayes\"")),
+                  InvalidArgument);
+  CHECK_THROWS_AS(session_config_from_json(replaced_first(json, "\"combine\":\"any\"", "\"combine\":\"most\"")),
                   InvalidArgument);
 }
 
@@ -164,7 +154,7 @@ TEST_CASE("session json: a progressive-restricted session offers again the item 
     later.record_item(offered);
     later.record_test();
   }
-  const std::string without = replaced(saved, ",\"offered\":\"" + id + "\"", "");
+  const std::string without = replaced_first(saved, ",\"offered\":\"" + id + "\"", "");
   Session chosen_again = Session::from_json(design, without);
   CHECK(chosen_again.next_item(&later) != offered);
   Session restored = Session::from_json(design, saved);
@@ -173,9 +163,9 @@ TEST_CASE("session json: a progressive-restricted session offers again the item 
 
   // An item on offer that the test may not give (answered already), or that is not in the bank, is refused.
   const std::string answered = design->bank().item(session.responses().front().item).id().str();
-  CHECK_THROWS_AS(Session::from_json(design, replaced(saved, "\"offered\":\"" + id, "\"offered\":\"" + answered)),
+  CHECK_THROWS_AS(Session::from_json(design, replaced_first(saved, "\"offered\":\"" + id, "\"offered\":\"" + answered)),
                   SessionError);
-  CHECK_THROWS_AS(Session::from_json(design, replaced(saved, "\"offered\":\"" + id, "\"offered\":\"nonesuch")),
+  CHECK_THROWS_AS(Session::from_json(design, replaced_first(saved, "\"offered\":\"" + id, "\"offered\":\"nonesuch")),
                   SessionError);
 
   // Where the log decides the choice, an offered item must be the design's choice.
@@ -187,8 +177,9 @@ TEST_CASE("session json: a progressive-restricted session offers again the item 
   CHECK(document.find("offered") == std::string::npos);
   document.insert(document.size() - 1, ",\"offered\":\"" + next + "\"");
   CHECK(Session::from_json(plain, document).next_item() == other.next_item());
-  CHECK_THROWS_AS(Session::from_json(plain, replaced(document, "\"offered\":\"" + next, "\"offered\":\"" + answered)),
-                  SessionError);
+  const std::string offers_answered =
+      replaced_first(document, "\"offered\":\"" + next, "\"offered\":\"" + answered);
+  CHECK_THROWS_AS(Session::from_json(plain, offers_answered), SessionError);
 }
 
 TEST_CASE("session json: the item-eligibility draw is kept: a restored session has the same ineligible items") {
