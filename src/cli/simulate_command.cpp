@@ -16,7 +16,6 @@
 #include "irtcat/battery_files.hpp"
 #include "irtcat/battery_session.hpp"
 #include "irtcat/latent_json.hpp"
-#include "irtcat/text.hpp"
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
@@ -123,6 +122,10 @@ void run_single_bank(const SimulateFlags& flags) {
   constexpr std::size_t kWriteAt = 1 << 16;
   std::string rows, items;
   rows.reserve(kWriteAt + 4096);
+  // Ids that a CSV cell takes as they are stay so when joined by blanks (none starts or ends with one): the items
+  // cell then goes into the row as it is joined, without a look for characters to quote.
+  const bool plain_ids = std::all_of(bank->items().begin(), bank->items().end(),
+                                     [](const Item& item) { return csv_quoted(item.id().str()) == item.id().str(); });
   run_study(designs, simulees, nullptr, options, [&](std::size_t s, CandidateOutcome&& outcome) {
     const DomainOutcome& result = outcome.domains.front();
     items.clear();
@@ -138,7 +141,11 @@ void run_single_bank(const SimulateFlags& flags) {
     rows += ',';
     rows += std::to_string(result.items.size());
     rows += ',';
-    append_csv_quoted(rows, items);
+    if (plain_ids) {
+      rows += items;
+    } else {
+      append_csv_quoted(rows, items);
+    }
     rows += '\n';
     if (rows.size() >= kWriteAt) {
       out.write(rows.data(), static_cast<std::streamsize>(rows.size()));

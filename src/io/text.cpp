@@ -1,5 +1,6 @@
 #include "irtcat/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -117,8 +118,11 @@ std::string csv_quoted(std::string_view text) {
 }
 
 void append_csv_quoted(std::string& out, std::string_view text) {
-  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                            (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  // One pass over the text (find_first_of with a set of four searches the set once per character: a tenth of a
+  // simulate run's writing went there).
+  const bool special = std::any_of(text.begin(), text.end(),
+                                   [](char ch) { return ch == ',' || ch == '"' || ch == '\r' || ch == '\n'; });
+  const bool needs_quotes = special || (!text.empty() && (text.front() == ' ' || text.back() == ' '));
   if (!needs_quotes) {
     out += text;
     return;

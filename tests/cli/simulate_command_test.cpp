@@ -73,6 +73,34 @@ TEST_CASE("cli: simulate, single-bank and post-hoc") {
   CHECK(lines_in(lonely.err) == 1);
 }
 
+TEST_CASE("cli: simulate quotes the cells whose ids need it, and only those") {
+  const Scratch scratch;
+  // An id with a comma and one with a quote: each row's items cell must read back as the three ids joined by
+  // blanks. With plain ids only, the cell is written bare.
+  const std::string odd = scratch.write("odd.csv", "id,model,a,b\n\"x,1\",2pl,1.2,-0.5\n\"y\"\"2\",2pl,0.9,0.4\nz3,2pl,1.5,1\n");
+  const std::string plain = scratch.write("plain.csv", "id,model,a,b\nx1,2pl,1.2,-0.5\ny2,2pl,0.9,0.4\nz3,2pl,1.5,1\n");
+  const std::string thetas = scratch.write("thetas.csv", "id,theta\n\"p,1\",-1\np2,0.5\n");
+  for (const auto& [items, ids] : {std::pair<std::string, std::vector<std::string>>{odd, {"x,1", "y\"2", "z3"}},
+                                   {plain, {"x1", "y2", "z3"}}}) {
+    CAPTURE(items);
+    const Run run = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 3 --seed 2");
+    CAPTURE(run.err);
+    REQUIRE(run.status == 0);
+    std::istringstream text(run.out);
+    const auto rows = irtcat::detail::read_csv(text, "out");
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1].cells.front() == "p,1");
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      REQUIRE(rows[r].cells.size() == 6);
+      const std::string& cell = rows[r].cells[5];
+      for (const std::string& id : ids) CHECK(cell.find(id) != std::string::npos);
+      CHECK(cell.size() == ids[0].size() + ids[1].size() + ids[2].size() + 2);
+    }
+    // The items cell is the last of its row: quoted, it starts after ",3,\"".
+    CHECK((run.out.find(",3,\"") != std::string::npos) == (items == odd));
+  }
+}
+
 TEST_CASE("cli: simulate stops on the SE target, not before the minimum length") {
   const Scratch scratch;
   std::string items = "id,model,a,b\n";
