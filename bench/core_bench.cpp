@@ -87,8 +87,7 @@ BENCHMARK(BM_GridPosteriorUpdate);
 void BM_GridPosteriorMoments(benchmark::State& state) {
   GridPosterior posterior(QuadratureGrid{}, NormalPrior{});
   posterior.update(Item::dichotomous(ItemId("x"), Model::three_pl, 1.3, 0.2, 0.2), 1, 1.0);
-  Workspace workspace;
-  for (auto _ : state) benchmark::DoNotOptimize(posterior.moments(&workspace));
+  for (auto _ : state) benchmark::DoNotOptimize(posterior.moments());
 }
 BENCHMARK(BM_GridPosteriorMoments);
 

@@ -90,7 +90,7 @@ AbilityEstimate maximum_a_posteriori(const ItemBank& bank, std::span<const Respo
 AbilityEstimate weighted_likelihood(const ItemBank& bank, std::span<const Response> responses, Interval bounds = {});
 AbilityEstimate expected_a_posteriori(const ItemBank& bank, std::span<const Response> responses,
                                       const Prior& prior = NormalPrior{}, const QuadratureGrid& grid = {});
-/// The EAP estimate of a posterior that was updated response by response (its scratch in `workspace`, if given).
-AbilityEstimate expected_a_posteriori(const GridPosterior& posterior, Workspace* workspace = nullptr);
+/// The EAP estimate of a posterior that was updated response by response.
+AbilityEstimate expected_a_posteriori(const GridPosterior& posterior);
 
 }  // namespace irtcat

@@ -7,7 +7,6 @@
 
 #include "irtcat/model.hpp"
 #include "irtcat/prior.hpp"
-#include "irtcat/workspace.hpp"
 
 namespace irtcat {
 
@@ -17,7 +16,9 @@ struct PosteriorMoments {
   double sd;    ///< its standard error
 };
 
-/// log prior + log likelihood at each node of a grid; each response adds its log-probability at every node.
+/// log prior + log likelihood at each node of a grid; each response adds its log-probability at every node. Beside
+/// the logs it keeps the posterior weights themselves, multiplied by each response's probability at every node: the
+/// moments then take no exp (catR's eapEst integrates the product of the probabilities the same way).
 class GridPosterior {
  public:
   /// Throws InvalidArgument for an invalid grid or prior (see QuadratureGrid::validate, validate(Prior)).
@@ -27,13 +28,18 @@ class GridPosterior {
   /// and InvalidArgument for a scaling constant that is not finite and positive.
   void update(const Item& item, int category, double scaling);
 
-  /// Adds one response given as its log-probability at every node (a row of BankGrid::log_p): O(grid points).
-  /// Throws InvalidArgument if the size differs from the grid's.
+  /// Adds one response given as its log-probability at every node: O(grid points), with one std::exp per node for
+  /// the probabilities. Throws InvalidArgument if the size differs from the grid's.
   void add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes);
 
-  /// Posterior mean and SD by the trapezoidal rule on the grid (catR's eapEst and eapSem). The weights go to
-  /// `workspace` when one is given (as a session's steps give theirs), else to a temporary.
-  PosteriorMoments moments(Workspace* workspace = nullptr) const;
+  /// The same with the probabilities given too, as a BankGrid's rows hold them (log_p and p): no exp. Each
+  /// probability must be std::exp of its log, as the one-argument add and update take it; then a posterior is the
+  /// same to the last bit however its responses came. Throws InvalidArgument if a size differs from the grid's.
+  void add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes,
+           const Eigen::Ref<const Eigen::ArrayXd>& probability_at_nodes);
+
+  /// Posterior mean and SD by the trapezoidal rule on the grid (catR's eapEst and eapSem): O(grid points), no exp.
+  PosteriorMoments moments() const;
 
   /// Normalized posterior weights at the nodes, trapezoidal weights included (they sum to 1).
   Eigen::ArrayXd weights() const;
@@ -52,6 +58,9 @@ class GridPosterior {
   Eigen::ArrayXd log_trapezoid_;  ///< log trapezoidal weight
   Eigen::ArrayXd log_base_;       ///< log prior density + log trapezoidal weight; −infinity where the prior is 0
   Eigen::ArrayXd log_likelihood_;
+  /// prior density × trapezoidal weight × likelihood, scaled by a power of two (exactly) so that the largest is in
+  /// [1, 2): no pattern, however long or unlikely, underflows it.
+  Eigen::ArrayXd weight_;
   std::size_t responses_ = 0;
 };
 

@@ -218,8 +218,8 @@ AbilityEstimate weighted_likelihood(const ItemBank& bank, std::span<const Respon
   return {found.theta, standard_error(info), found.iterations, found.status};
 }
 
-AbilityEstimate expected_a_posteriori(const GridPosterior& posterior, Workspace* workspace) {
-  const PosteriorMoments moments = posterior.moments(workspace);
+AbilityEstimate expected_a_posteriori(const GridPosterior& posterior) {
+  const PosteriorMoments moments = posterior.moments();
   const EstimateStatus status =
       posterior.responses() == 0 ? EstimateStatus::no_responses : EstimateStatus::converged;
   return {moments.mean, moments.sd, 0, status};

@@ -7,7 +7,6 @@
 
 #include "detail/check.hpp"
 #include "detail/one_line.hpp"
-#include "detail/workspace.hpp"
 #include "irtcat/error.hpp"
 #include "simd/kernels.hpp"
 
@@ -23,6 +22,11 @@ Eigen::ArrayXd log_probability(const Item& item, int category, const Eigen::Arra
 }
 
 namespace {
+
+// The weight, relative to a largest in [1, 2), below which a node counts as 0 (exp(log weight − max) underflows to
+// 0 only below 2^−1021; 2^−900 leaves room for the next response's probabilities, down to 2^−100, before a product
+// goes subnormal).
+constexpr double kNegligibleWeight = 0x1p-900;
 
 // exp(log_weight − max log_weight), log_weight = first + second, into `out`: every value in (0, 1], the largest
 // exactly 1, −infinity to 0.
@@ -44,14 +48,35 @@ GridPosterior::GridPosterior(const QuadratureGrid& grid, const Prior& prior)
     : nodes_(grid.nodes()),
       log_trapezoid_(grid.trapezoid_weights().log()),
       log_base_(log_prior_on_grid(prior, grid) + log_trapezoid_),
-      log_likelihood_(Eigen::ArrayXd::Zero(grid.points)) {}
+      log_likelihood_(Eigen::ArrayXd::Zero(grid.points)) {
+  exp_from_max(log_base_, log_likelihood_, weight_);
+}
 
 void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes) {
-  if (log_probability_at_nodes.size() != nodes_.size()) {
-    throw InvalidArgument("GridPosterior::add: " + std::to_string(log_probability_at_nodes.size()) +
-                          " log-probabilities for a grid of " + std::to_string(nodes_.size()) + " nodes");
+  Eigen::ArrayXd probability(log_probability_at_nodes.size());
+  for (Eigen::Index q = 0; q < probability.size(); ++q) probability(q) = std::exp(log_probability_at_nodes(q));
+  add(log_probability_at_nodes, probability);
+}
+
+void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes,
+                        const Eigen::Ref<const Eigen::ArrayXd>& probability_at_nodes) {
+  for (const Eigen::Index size : {log_probability_at_nodes.size(), probability_at_nodes.size()}) {
+    if (size != nodes_.size()) {
+      throw InvalidArgument("GridPosterior::add: " + std::to_string(size) + " values for a grid of " +
+                            std::to_string(nodes_.size()) + " nodes");
+    }
   }
   log_likelihood_ += log_probability_at_nodes;
+  weight_ *= probability_at_nodes;
+  // Back to a largest weight in [1, 2), by a power of two: exact, so the moments (ratios of sums) do not depend on
+  // the scale. Every probability is at least exp(kMinLogProbability) ≈ 3e−308 and the largest weight was at least
+  // 1, so one response never takes it out of the normal range. A weight below kNegligibleWeight is then 0: it could
+  // not change the sums (at least 1) by a bit, and left alone it would go subnormal, which is slow arithmetic.
+  const double scale = std::ldexp(1.0, -std::ilogb(weight_.maxCoeff()));
+  for (Eigen::Index q = 0; q < weight_.size(); ++q) {
+    const double w = weight_(q) * scale;
+    weight_(q) = w < kNegligibleWeight ? 0.0 : w;
+  }
   ++responses_;
 }
 
@@ -61,16 +86,13 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
   if (!std::isfinite(scaling) || !(scaling > 0)) {
     throw InvalidArgument("GridPosterior::update: the scaling constant must be finite and > 0");
   }
-  log_likelihood_ += log_probability(item, category, nodes_, scaling);
-  ++responses_;
+  add(log_probability(item, category, nodes_, scaling));
 }
 
 Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_, log_likelihood_); }
 
-PosteriorMoments GridPosterior::moments(Workspace* workspace) const {
-  Eigen::ArrayXd own;
-  Eigen::ArrayXd& w = workspace ? workspace->buffers().posterior_weights : own;
-  exp_from_max(log_base_, log_likelihood_, w);
+PosteriorMoments GridPosterior::moments() const {
+  const Eigen::ArrayXd& w = weight_;
   const double total = w.sum();
   double mean = (w * nodes_).sum() / total;
   // Summing n terms w·θ, each at most max|θ| times its weight, is exact to within about n·ε·max|θ| of the mean: a

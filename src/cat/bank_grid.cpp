@@ -1,5 +1,6 @@
 #include "detail/bank_grid.hpp"
 
+#include <cmath>
 #include <string>
 
 #include "irtcat/error.hpp"
@@ -58,8 +59,13 @@ BankGrid::BankGrid(std::shared_ptr<const ItemBank> bank, const QuadratureGrid& g
       if (tables_.information) information_(static_cast<Eigen::Index>(i), q) = irtcat::information(terms);
     }
   }
+  // P by std::exp of each log, as GridPosterior::add takes a response's probabilities from their logs.
+  p_.resize(rows, points);
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    for (Eigen::Index q = 0; q < points; ++q) p_(r, q) = std::exp(log_p_(r, q));
+  }
   if (tables_.probability_panels || tables_.probability_low_rank) {
-    const RowMatrix p = log_p_.array().exp().matrix();
+    const RowMatrix& p = p_;
     if (tables_.probability_panels) {
       const Eigen::Index panels = (rows + kRowPanel - 1) / kRowPanel;
       p_panels_ = Eigen::VectorXd::Zero(panels * kRowPanel * points);

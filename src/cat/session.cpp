@@ -103,7 +103,8 @@ std::vector<std::size_t> TestDesign::best_items(const SelectionState& state, con
 void TestDesign::add_response(GridPosterior& posterior, ItemIndex item, int category) const {
   detail::check_category("TestDesign::add_response", bank_->item(item), category);
   const BankGrid& grid = policy_->grid();
-  posterior.add(grid.log_p().row(grid.row(item, category)).transpose().array());
+  const Eigen::Index row = grid.row(item, category);
+  posterior.add(grid.log_p().row(row).transpose().array(), grid.p().row(row).transpose().array());
 }
 
 Session::Session(std::shared_ptr<const ItemBank> bank, SessionConfig config, std::uint64_t seed)
@@ -219,11 +220,12 @@ void Session::record(ItemIndex item, int response) {
 
 void Session::apply(ItemIndex item, int response) {
   const BankGrid& grid = design_->policy().grid();
-  posterior_.add(grid.log_p().row(grid.row(item, response)).transpose().array());
+  const Eigen::Index row = grid.row(item, response);
+  posterior_.add(grid.log_p().row(row).transpose().array(), grid.p().row(row).transpose().array());
   responses_.push_back({item, response});
   administered_.push_back(item);
   const EstimationOptions& estimation = design_->config().estimation;
-  estimate_ = estimation.estimator == Estimator::eap ? expected_a_posteriori(posterior_, &workspace())
+  estimate_ = estimation.estimator == Estimator::eap ? expected_a_posteriori(posterior_)
                                                      : estimate_ability(design_->bank(), responses_, estimation);
   history_.push_back({item, response, estimate_});
   pending_.reset();

@@ -38,9 +38,9 @@ class BankGrid {
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
   /// The most cells (rows of items and categories times nodes) a bank grid may have: 2²⁶ = 67,108,864. Its tables
-  /// take about 36 bytes a cell at their peak (log P, P twice, the information in double and single precision),
-  /// so the limit keeps a bank grid under 2.5 GB: 100,000 dichotomous items on 335 nodes, 10,000 on 3,355, 300 on
-  /// the largest grid (100,001 nodes).
+  /// take about 36 bytes a cell (log P, P twice, the information in double and single precision), so the limit
+  /// keeps a bank grid under 2.5 GB: 100,000 dichotomous items on 335 nodes, 10,000 on 3,355, 300 on the largest
+  /// grid (100,001 nodes).
   static constexpr std::size_t kMaxCells = std::size_t{1} << 26;
 
   /// Evaluates every item of `bank` on `grid` (O(items × categories × nodes) time and memory, done once), and
@@ -64,6 +64,8 @@ class BankGrid {
 
   /// log P_k(θ_q): one row per (item, category), one column per node.
   const RowMatrix& log_p() const noexcept { return log_p_; }
+  /// P_k(θ_q) = std::exp(log P_k(θ_q)), laid out as log_p(): a posterior update multiplies the weights by a row.
+  const RowMatrix& p() const noexcept { return p_; }
   /// log_p() compressed for screening items before exact scoring (KL, KLP).
   const LowRankTable& log_p_low_rank() const noexcept { return log_p_low_rank_; }
   /// P_k(θ_q) in panels of kRowPanel rows (the rows of log_p(), then zero rows up to a multiple of kRowPanel): for
@@ -91,6 +93,7 @@ class BankGrid {
   Eigen::ArrayXd nodes_;
   std::vector<std::size_t> first_row_;
   RowMatrix log_p_;
+  RowMatrix p_;
   LowRankTable log_p_low_rank_;
   Eigen::VectorXd p_panels_;
   LowRankTable p_low_rank_;

@@ -23,7 +23,6 @@ struct WorkspaceBuffers {
   Eigen::VectorXf sums_single;         ///< a screen's per-row (or per-item) approximated sums
   Eigen::Matrix<double, Eigen::Dynamic, 3> moment_columns;       ///< MEPV's three weight vectors
   Eigen::Matrix<float, Eigen::Dynamic, 3> moment_approximations; ///< their approximated sums per row
-  Eigen::ArrayXd posterior_weights;    ///< GridPosterior::moments
 };
 
 /// Buffer `slot` of `workspace`, sized to `size` entries (values unspecified).

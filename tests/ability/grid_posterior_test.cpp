@@ -86,3 +86,48 @@ TEST_CASE("grid_posterior: an extreme pattern keeps finite moments") {
   CHECK(std::isfinite(moments.sd));
   CHECK(moments.mean > 0);
 }
+
+TEST_CASE("grid_posterior: the moments from the kept weights are those of the log-likelihood, however long the pattern") {
+  // 1,500 right answers to an item far above the grid: each has a probability of at most σ(−3.4) ≈ 0.03 at every
+  // node, so the product of the probabilities is below 1e−2000, far under the smallest double. The kept weights are
+  // rescaled as they go; the reference normalizes exp(log prior + log likelihood) at the end (weights()).
+  GridPosterior posterior(QuadratureGrid{-4.0, 4.0, 33}, NormalPrior{0.5, 1.5});
+  const Item hard = Item::dichotomous(ItemId("hard"), Model::two_pl, 1.0, 6.0);
+  for (int i = 0; i < 1500; ++i) {
+    posterior.update(hard, i % 7 == 0 ? 0 : 1, kNormalOgiveScaling);
+    if (i % 100 != 99) continue;
+    const Eigen::ArrayXd w = posterior.weights();
+    const double mean = (w * posterior.nodes()).sum();
+    const double sd = std::sqrt((w * (posterior.nodes() - mean).square()).sum());
+    const PosteriorMoments moments = posterior.moments();
+    CAPTURE(i);
+    // Both sum 33 positive terms of a few ulps' error each (the weights to 1e−13 relative: the logs they came from
+    // are sums of up to 1,500 terms): 1e−12 relative bounds the difference.
+    CHECK(moments.mean == doctest::Approx(mean).epsilon(1e-12));
+    CHECK(moments.sd == doctest::Approx(sd).epsilon(1e-12));
+  }
+  CHECK(posterior.moments().mean > 3.5);  // the pattern pushes the posterior to the top of the grid
+}
+
+TEST_CASE("grid_posterior: add with the probabilities given is add from the logs, and refuses a wrong size") {
+  const QuadratureGrid grid{-4.0, 4.0, 21};
+  GridPosterior from_logs(grid, NormalPrior{});
+  GridPosterior with_probabilities(grid, NormalPrior{});
+  for (const auto& [item, category] : std::vector<std::pair<Item, int>>{
+           {testing::three_pl(), 1}, {testing::graded(), 2}, {testing::four_pl(), 0}}) {
+    const Eigen::ArrayXd log_p = log_probability(item, category, from_logs.nodes(), 1.0);
+    Eigen::ArrayXd p(log_p.size());
+    for (Eigen::Index q = 0; q < p.size(); ++q) p(q) = std::exp(log_p(q));
+    from_logs.add(log_p);
+    with_probabilities.add(log_p, p);
+    CHECK(from_logs.moments().mean == with_probabilities.moments().mean);
+    CHECK(from_logs.moments().sd == with_probabilities.moments().sd);
+  }
+  const Eigen::ArrayXd short_row = Eigen::ArrayXd::Zero(20);
+  const Eigen::ArrayXd row = Eigen::ArrayXd::Zero(21);
+  const PosteriorMoments before = with_probabilities.moments();
+  CHECK_THROWS_AS(with_probabilities.add(row, short_row), InvalidArgument);
+  CHECK_THROWS_AS(with_probabilities.add(short_row, row), InvalidArgument);
+  CHECK(with_probabilities.moments().mean == before.mean);
+  CHECK(with_probabilities.responses() == 3);
+}
