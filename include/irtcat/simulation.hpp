@@ -116,6 +116,26 @@ using OutcomeSink = std::function<void(std::size_t index, CandidateOutcome&& out
 void run_study(const std::vector<DomainDesign>& designs, const std::vector<SimulatedCandidate>& candidates,
                const RoleCatalog* catalog, const StudyOptions& options, const OutcomeSink& sink);
 
+/// Candidates read as a study goes (run_study's streaming form). `next` fills the next candidate into its argument
+/// (whose storage it may reuse) and returns true, or returns false when there are no more (and on any call after).
+/// `expected`: about how many there are, for progress only (0 if unknown).
+struct CandidateStream {
+  std::function<bool(SimulatedCandidate&)> next;
+  std::size_t expected = 0;
+};
+
+/// Receives candidate `index` and its outcome, in candidate order, on the thread that called run_study.
+using CandidateSink =
+    std::function<void(std::size_t index, const SimulatedCandidate& candidate, CandidateOutcome&& outcome)>;
+
+/// run_study on candidates read as it goes: the calling thread reads a wave while the threads run the one before,
+/// and a candidate is let go once its outcome went to `sink`, so memory stays flat for any number of candidates.
+/// The same outcomes as the vector forms on the same candidates, in the same order, on any number of threads.
+/// Post-hoc matrices (options.responses), whose rows follow a vector's order, are refused (InvalidArgument). Throws as
+/// run_study, and what `next` or the sink throws (after the running wave has stopped).
+void run_study(const std::vector<DomainDesign>& designs, const CandidateStream& candidates, const RoleCatalog* catalog,
+               const StudyOptions& options, const CandidateSink& sink);
+
 /// One candidate through every domain's session, in the designs' order, exactly as run_study runs candidate number
 /// `index` (its sessions' and answers' streams derived from (options.seed, index); with post-hoc matrices, row
 /// `index`). `exposure`: the counts progressive-restricted control reads, one per domain (as run_study had them

@@ -104,13 +104,20 @@ void run_single_bank(const SimulateFlags& flags) {
   SessionConfig config = resolve_design(flags.design, nullptr, document, "").config;
   auto bank = std::make_shared<const ItemBank>(std::move(document.bank));
   set_exposure_parameters("bank", bank, config, flags);
-  const std::vector<SimulatedCandidate> simulees = read_thetas_csv_file(flags.thetas);
   StudyOptions options;
   options.seed = flags.seed;
   options.threads = flags.threads;
   options.progress = terminal_progress();
-  if (!flags.responses.empty()) {
+  // A post-hoc study needs every simulee at once (its response matrix follows their order); otherwise they are read
+  // as the study goes, a wave while the one before it runs, and none is kept after its row is written.
+  const bool post_hoc = !flags.responses.empty();
+  std::vector<SimulatedCandidate> simulees;
+  std::optional<ThetasCsvReader> reader;
+  if (post_hoc) {
+    simulees = read_thetas_csv_file(flags.thetas);
     options.responses.push_back(post_hoc_responses(read_responses_argument(flags.responses), *bank, simulees));
+  } else {
+    reader.emplace(flags.thetas);
   }
   const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank, config)}};
   Output output(flags.out);
@@ -126,15 +133,16 @@ void run_single_bank(const SimulateFlags& flags) {
   // cell then goes into the row as it is joined, without a look for characters to quote.
   const bool plain_ids = std::all_of(bank->items().begin(), bank->items().end(),
                                      [](const Item& item) { return csv_quoted(item.id().str()) == item.id().str(); });
-  run_study(designs, simulees, nullptr, options, [&](std::size_t s, CandidateOutcome&& outcome) {
+  std::size_t written = 0;
+  const auto write_row = [&](const SimulatedCandidate& simulee, const CandidateOutcome& outcome) {
     const DomainOutcome& result = outcome.domains.front();
     items.clear();
     for (std::size_t item : result.items) {
       if (!items.empty()) items += ' ';
       items += bank->items()[item].id().str();
     }
-    append_csv_quoted(rows, simulees[s].id);
-    for (const double value : {simulees[s].theta(0), result.estimate.theta, result.estimate.se}) {
+    append_csv_quoted(rows, simulee.id);
+    for (const double value : {simulee.theta(0), result.estimate.theta, result.estimate.se}) {
       rows += ',';
       append_double(rows, value);
     }
@@ -151,7 +159,17 @@ void run_single_bank(const SimulateFlags& flags) {
       out.write(rows.data(), static_cast<std::streamsize>(rows.size()));
       rows.clear();
     }
-  });
+    ++written;
+  };
+  if (post_hoc) {
+    run_study(designs, simulees, nullptr, options,
+              [&](std::size_t s, CandidateOutcome&& outcome) { write_row(simulees[s], outcome); });
+  } else {
+    const CandidateStream stream{[&](SimulatedCandidate& next) { return reader->next(next); }, reader->rows_at_most()};
+    run_study(designs, stream, nullptr, options,
+              [&](std::size_t, const SimulatedCandidate& simulee, CandidateOutcome&& outcome) { write_row(simulee, outcome); });
+  }
+  if (written == 0) throw DataError(flags.thetas, 0, "", "expected a header id,theta and at least one row");
   out.write(rows.data(), static_cast<std::streamsize>(rows.size()));
   output.commit();
 }

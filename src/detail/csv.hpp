@@ -19,6 +19,32 @@ struct CsvRow {
   std::vector<std::string> cells;
 };
 
+/// The rows of CSV text one at a time: for_each_csv_row's reader, pulled instead of pushed.
+class CsvCursor {
+ public:
+  /// Over `text` (a UTF-8 byte-order mark skipped); `file` names it in errors.
+  CsvCursor(std::string text, std::string file);
+  /// The next row with content into `row` (its storage reused unless the caller moved it away); false at the end.
+  /// Throws DataError for an unterminated quoted field.
+  bool next(CsvRow& row);
+  /// The lines left in the text (a last one without a line break counted): the rows left when no line is blank and
+  /// no quoted field holds a line break, else more.
+  std::size_t lines_left() const noexcept;
+  /// The file named in errors.
+  const std::string& file() const noexcept { return file_; }
+
+ private:
+  std::string text_;
+  std::string file_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+  std::string cell_;
+  bool finished_ = false;
+};
+
+/// A cursor over a whole file; throws DataError if it cannot be opened.
+CsvCursor open_csv_file(const std::string& path);
+
 /// Calls `visit` with each row in turn, without keeping them: the row's storage is reused for the next unless `visit`
 /// moves it away (to keep it). Throws DataError (naming `file`) for an unterminated quoted field, and what `visit`
 /// throws.

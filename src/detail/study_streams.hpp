@@ -49,12 +49,21 @@ inline int study_response(const StudyOptions& options, std::size_t d, const Item
 /// their capacity), with the running thread's workspace.
 using RunCandidate = std::function<void(std::size_t, const std::shared_ptr<Workspace>&, CandidateOutcome&)>;
 
-/// Runs candidates [0, count) in waves of `wave`, on options.threads threads (the calling thread among them): `run`
-/// gives candidate i's outcome; after each wave, `after_wave` takes its outcomes on the calling thread (before the
-/// next wave starts), and the wave goes to `sink` (in order, on the calling thread) while the next runs;
-/// options.progress after each wave. Rethrows the first failure of `run` or `sink` once the running wave has
-/// stopped.
-void run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options, const RunCandidate& run,
+/// Makes ready the wave of candidates from `begin` (at most a wave's length of them) and returns how many it holds,
+/// 0 when none are left. Called on the calling thread: the first wave's before any runs, each next one's while the
+/// wave before it runs.
+using PrepareWave = std::function<std::size_t(std::size_t begin)>;
+
+/// The waves of `wave` candidates of [0, count).
+PrepareWave waves_of(std::size_t count, std::size_t wave);
+
+/// Runs the candidates `prepare` makes ready, wave after wave, on options.threads threads (the calling thread among
+/// them): `run` gives candidate i's outcome; after each wave, `after_wave` takes its outcomes on the calling thread
+/// (before the next wave starts), and the wave goes to `sink` (in order, on the calling thread) while the next runs;
+/// options.progress after each wave, with `expected` as the total (the candidates done, if more, and after the last
+/// wave). Rethrows the
+/// first failure of `prepare`, `run` or `sink` once the running wave has stopped.
+void run_in_waves(std::size_t expected, const StudyOptions& options, const PrepareWave& prepare, const RunCandidate& run,
                   const std::function<void(std::span<const CandidateOutcome>)>& after_wave, const OutcomeSink& sink);
 
 /// The exposure counts a study keeps per domain for progressive-restricted and item-eligibility control, which read
@@ -84,5 +93,8 @@ class StudyExposure {
 void check_study(std::string_view function, const std::vector<DomainDesign>& designs,
                  const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
                  const StudyOptions& options);
+
+/// One candidate's part of those checks: one ability per domain. Throws InvalidArgument.
+void check_candidate(std::string_view function, const SimulatedCandidate& candidate, std::size_t domains);
 
 }  // namespace irtcat::detail

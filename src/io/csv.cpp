@@ -1,5 +1,6 @@
 #include "detail/csv.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -30,45 +31,41 @@ std::string read_all(std::istream& in, std::size_t expected = 0) {
 // The characters that end a run of ordinary ones: a separator, a line end or a quote.
 constexpr bool ends_run(char ch) noexcept { return ch == ',' || ch == '\n' || ch == '\r' || ch == '"'; }
 
-// for_each_csv_row on text already read.
-void for_each_csv_row_in(const std::string& text, const std::string& file, const std::function<void(CsvRow&)>& visit) {
-  std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+}  // namespace
 
-  CsvRow row;  // reused: its cells keep their storage from row to row (unless the visitor moves them away)
-  std::string cell;
-  std::size_t line = 1;
-  row.line = line;
+CsvCursor::CsvCursor(std::string text, std::string file) : text_(std::move(text)), file_(std::move(file)) {
+  if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;
+}
+
+bool CsvCursor::next(CsvRow& row) {
+  // The row's cells keep their storage from row to row (unless the caller moves them away).
+  row.cells.clear();
+  row.line = line_;
+  cell_.clear();
   bool row_has_content = false;
   const auto end_cell = [&] {
-    row.cells.push_back(std::move(cell));
-    cell.clear();
+    row.cells.push_back(std::move(cell_));
+    cell_.clear();
   };
-  const auto end_row = [&] {
-    end_cell();
-    if (row_has_content) visit(row);
-    row.cells.clear();
-    row_has_content = false;
-  };
-
-  while (pos < text.size()) {
-    const char ch = text[pos];
-    if (ch == '"' && trim(cell).empty()) {  // a quoted field
-      cell.clear();
-      const std::size_t opened_on = line;
-      ++pos;
+  while (pos_ < text_.size()) {
+    const char ch = text_[pos_];
+    if (ch == '"' && trim(cell_).empty()) {  // a quoted field
+      cell_.clear();
+      const std::size_t opened_on = line_;
+      ++pos_;
       while (true) {
-        if (pos >= text.size()) throw DataError(file, opened_on, "", "a quoted field is never closed");
-        if (text[pos] == '"') {
-          if (pos + 1 < text.size() && text[pos + 1] == '"') {
-            cell += '"';
-            pos += 2;
+        if (pos_ >= text_.size()) throw DataError(file_, opened_on, "", "a quoted field is never closed");
+        if (text_[pos_] == '"') {
+          if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+            cell_ += '"';
+            pos_ += 2;
             continue;
           }
-          ++pos;
+          ++pos_;
           break;
         }
-        if (text[pos] == '\n') ++line;
-        cell += text[pos++];
+        if (text_[pos_] == '\n') ++line_;
+        cell_ += text_[pos_++];
       }
       row_has_content = true;
       continue;
@@ -76,30 +73,42 @@ void for_each_csv_row_in(const std::string& text, const std::string& file, const
     if (ch == ',') {
       end_cell();
       row_has_content = true;
-      ++pos;
+      ++pos_;
     } else if (ch == '\r' || ch == '\n') {
-      end_row();
-      pos += (ch == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ? 2 : 1;
-      row.line = ++line;
+      end_cell();
+      pos_ += (ch == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ? 2 : 1;
+      ++line_;
+      if (row_has_content) return true;
+      row.cells.clear();  // a blank line: skipped
+      row.line = line_;
     } else {
       // A run of ordinary characters (a quote inside an unquoted field is one), appended at once.
-      std::size_t stop = pos + 1;
-      while (stop < text.size() && !ends_run(text[stop])) ++stop;
-      const std::string_view run(text.data() + pos, stop - pos);
-      cell += run;
+      std::size_t stop = pos_ + 1;
+      while (stop < text_.size() && !ends_run(text_[stop])) ++stop;
+      const std::string_view run(text_.data() + pos_, stop - pos_);
+      cell_ += run;
       if (run.find_first_not_of(" \t") != std::string_view::npos) row_has_content = true;
-      pos = stop;
+      pos_ = stop;
     }
   }
-  end_row();
+  // The last row, when the text does not end with a line break.
+  if (finished_) return false;
+  finished_ = true;
+  end_cell();
+  return row_has_content;
 }
 
-}  // namespace
+std::size_t CsvCursor::lines_left() const noexcept {
+  if (pos_ >= text_.size()) return 0;
+  const auto breaks = static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(pos_), text_.end(), '\n'));
+  return breaks + (text_.back() == '\n' ? 0 : 1);
+}
 
 void for_each_csv_row(std::istream& in, const std::string& file, const std::function<void(CsvRow&)>& visit) {
-  for_each_csv_row_in(read_all(in), file, visit);
+  CsvCursor cursor(read_all(in), file);
+  CsvRow row;
+  while (cursor.next(row)) visit(row);
 }
-
 
 std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
   std::vector<CsvRow> rows;
@@ -107,12 +116,18 @@ std::vector<CsvRow> read_csv(std::istream& in, const std::string& file) {
   return rows;
 }
 
-void for_each_csv_row_of_file(const std::string& path, const std::function<void(CsvRow&)>& visit) {
+CsvCursor open_csv_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path, 0, "", "cannot open the file");
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(path, error);  // 0 for a pipe or when unknown
-  for_each_csv_row_in(read_all(in, error ? 0 : static_cast<std::size_t>(size)), path, visit);
+  return CsvCursor(read_all(in, error ? 0 : static_cast<std::size_t>(size)), path);
+}
+
+void for_each_csv_row_of_file(const std::string& path, const std::function<void(CsvRow&)>& visit) {
+  CsvCursor cursor = open_csv_file(path);
+  CsvRow row;
+  while (cursor.next(row)) visit(row);
 }
 
 std::vector<CsvRow> read_csv_file(const std::string& path) {

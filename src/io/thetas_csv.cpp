@@ -1,7 +1,6 @@
 #include "irtcat/thetas_csv.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <optional>
 
 #include "detail/csv.hpp"
@@ -9,29 +8,48 @@
 
 namespace irtcat {
 
+struct ThetasCsvReader::Rows {
+  detail::CsvCursor cursor;
+  detail::CsvRow row;
+};
+
+ThetasCsvReader::ThetasCsvReader(const std::string& path)
+    : rows_(std::make_unique<Rows>(Rows{detail::open_csv_file(path), {}})) {
+  const auto& cells = rows_->row.cells;
+  if (!rows_->cursor.next(rows_->row)) throw DataError(path, 0, "", "expected a header id,theta and at least one row");
+  if (cells.size() < 2 || trim(cells[0]) != "id" || trim(cells[1]) != "theta") {
+    throw DataError(path, rows_->row.line, "", "the header must be id,theta");
+  }
+}
+
+ThetasCsvReader::~ThetasCsvReader() = default;
+ThetasCsvReader::ThetasCsvReader(ThetasCsvReader&&) noexcept = default;
+ThetasCsvReader& ThetasCsvReader::operator=(ThetasCsvReader&&) noexcept = default;
+
+bool ThetasCsvReader::next(SimulatedCandidate& out) {
+  detail::CsvRow& row = rows_->row;
+  if (!rows_->cursor.next(row)) return false;
+  const std::string& path = rows_->cursor.file();
+  const auto& cells = row.cells;
+  if (cells.size() < 2 || trim(cells[0]).empty()) throw DataError(path, row.line, "id", "the id is empty");
+  const auto theta = detail::parse_double(cells[1]);
+  if (!theta) throw DataError(path, row.line, "theta", "'" + cells[1] + "' is not a finite number");
+  out.id.assign(trim(cells[0]));
+  out.population.assign("thetas");
+  out.theta.resize(1);
+  out.theta(0) = *theta;
+  return true;
+}
+
+std::size_t ThetasCsvReader::rows_at_most() const noexcept { return rows_->cursor.lines_left(); }
+
 std::vector<SimulatedCandidate> read_thetas_csv_file(const std::string& path) {
-  // Row by row, without a table of the file's cells: 100,000 simulees are read in about 30 ms.
+  ThetasCsvReader reader(path);
   std::vector<SimulatedCandidate> out;
-  // Room for a row per 8 bytes of file (a row is at least "i,0\n" and usually twice that): a vector grown by
-  // doubling would copy its rows and touch fresh pages at every step, while room never used is never touched.
-  std::error_code error;
-  const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (!error) out.reserve(static_cast<std::size_t>(std::min<std::uintmax_t>(size / 8, 1u << 22)));
-  bool header = true;
-  detail::for_each_csv_row_of_file(path, [&](detail::CsvRow& row) {
-    const auto& cells = row.cells;
-    if (header) {
-      if (cells.size() < 2 || trim(cells[0]) != "id" || trim(cells[1]) != "theta") {
-        throw DataError(path, row.line, "", "the header must be id,theta");
-      }
-      header = false;
-      return;
-    }
-    if (cells.size() < 2 || trim(cells[0]).empty()) throw DataError(path, row.line, "id", "the id is empty");
-    const auto theta = detail::parse_double(cells[1]);
-    if (!theta) throw DataError(path, row.line, "theta", "'" + cells[1] + "' is not a finite number");
-    out.push_back({std::string(trim(cells[0])), "thetas", Eigen::VectorXd::Constant(1, *theta)});
-  });
+  // Room for every row at once: a vector grown by doubling would copy its rows and touch fresh pages at every step.
+  out.reserve(reader.rows_at_most());
+  SimulatedCandidate candidate;
+  while (reader.next(candidate)) out.push_back(candidate);
   if (out.empty()) throw DataError(path, 0, "", "expected a header id,theta and at least one row");
   return out;
 }

@@ -70,7 +70,7 @@ std::vector<CandidateOutcome> run_battery_study(const std::vector<DomainDesign>&
   detail::StudyExposure exposure(domains);
   std::vector<CandidateOutcome> outcomes(candidates.size());
   detail::run_in_waves(
-      candidates.size(), exposure.wave(), options,
+      candidates.size(), options, detail::waves_of(candidates.size(), exposure.wave()),
       [&](std::size_t i, const std::shared_ptr<Workspace>&, CandidateOutcome& outcome) {
         outcome = run_battery_candidate(design, candidates[i], i, catalog, options, exposure.counts());
       },

@@ -4,6 +4,7 @@
 
 #include <Eigen/Cholesky>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
@@ -130,6 +131,14 @@ DomainDesign domain_design(std::string domain, std::shared_ptr<const ItemBank> b
   return {std::move(domain), std::make_shared<const TestDesign>(std::move(bank), std::move(domain_config))};
 }
 
+void detail::check_candidate(std::string_view function, const SimulatedCandidate& candidate, std::size_t domains) {
+  if (candidate.theta.size() != static_cast<Eigen::Index>(domains)) {
+    throw InvalidArgument(std::string(function) + ": candidate " + candidate.id + " has " +
+                          std::to_string(candidate.theta.size()) + " abilities for " + std::to_string(domains) +
+                          " domains");
+  }
+}
+
 void detail::check_study(std::string_view function, const std::vector<DomainDesign>& designs,
                          const std::vector<SimulatedCandidate>& candidates, const RoleCatalog* catalog,
                          const StudyOptions& options) {
@@ -137,12 +146,7 @@ void detail::check_study(std::string_view function, const std::vector<DomainDesi
   for (const DomainDesign& design : designs) {
     if (!design.design) throw InvalidArgument(name + ": the design of domain " + detail::quoted_value(design.domain) + " is null");
   }
-  for (const SimulatedCandidate& candidate : candidates) {
-    if (candidate.theta.size() != static_cast<Eigen::Index>(designs.size())) {
-      throw InvalidArgument(name + ": candidate " + candidate.id + " has " + std::to_string(candidate.theta.size()) +
-                            " abilities for " + std::to_string(designs.size()) + " domains");
-    }
-  }
+  for (const SimulatedCandidate& candidate : candidates) check_candidate(function, candidate, designs.size());
   if (catalog != nullptr) {
     if (catalog->domains.size() != designs.size()) throw InvalidArgument(name + ": the catalog's domains differ from the designs'");
     for (std::size_t d = 0; d < designs.size(); ++d) {
@@ -222,11 +226,41 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
 
   detail::StudyExposure exposure(designs);
   detail::run_in_waves(
-      candidates.size(), exposure.wave(), options,
+      candidates.size(), options, detail::waves_of(candidates.size(), exposure.wave()),
       [&](std::size_t i, const std::shared_ptr<Workspace>& workspace, CandidateOutcome& outcome) {
         run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure.counts(), outcome);
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); }, sink);
+}
+
+void run_study(const std::vector<DomainDesign>& designs, const CandidateStream& candidates, const RoleCatalog* catalog,
+               const StudyOptions& options, const CandidateSink& sink) {
+  if (!candidates.next) throw InvalidArgument("run_study: the candidate stream has no next");
+  if (!options.responses.empty()) {
+    throw InvalidArgument("run_study: post-hoc response matrices follow a vector of candidates; a stream takes none");
+  }
+  detail::check_study("run_study", designs, {}, catalog, options);
+
+  detail::StudyExposure exposure(designs);
+  const std::size_t wave = exposure.wave();
+  // Three waves of candidates, by wave number mod 3: the one going to the sink, the one running and the one being
+  // read. Every wave but the last is whole, so candidate i is at held[(i / wave) % 3][i % wave].
+  std::array<std::vector<SimulatedCandidate>, 3> held;
+  const auto candidate = [&](std::size_t i) -> SimulatedCandidate& { return held[(i / wave) % 3][i % wave]; };
+  const auto prepare = [&](std::size_t begin) {
+    std::vector<SimulatedCandidate>& slot = held[(begin / wave) % 3];
+    slot.resize(wave);  // the storage of the wave before last, reused
+    std::size_t read = 0;
+    while (read < wave && candidates.next(slot[read])) detail::check_candidate("run_study", slot[read++], designs.size());
+    return read;
+  };
+  detail::run_in_waves(
+      candidates.expected, options, prepare,
+      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace, CandidateOutcome& outcome) {
+        run_checked_candidate(designs, candidate(i), i, catalog, options, workspace, exposure.counts(), outcome);
+      },
+      [&](std::span<const CandidateOutcome> done) { exposure.add(done); },
+      [&](std::size_t i, CandidateOutcome&& outcome) { sink(i, candidate(i), std::move(outcome)); });
 }
 
 detail::StudyExposure::StudyExposure(const std::vector<DomainDesign>& designs) : designs_(&designs) {
@@ -266,12 +300,17 @@ void detail::StudyExposure::add(std::span<const CandidateOutcome> wave) {
   }
 }
 
-void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOptions& options, const RunCandidate& run,
-                          const std::function<void(std::span<const CandidateOutcome>)>& after_wave,
+detail::PrepareWave detail::waves_of(std::size_t count, std::size_t wave) {
+  return [count, wave](std::size_t begin) { return begin < count ? std::min(wave, count - begin) : std::size_t{0}; };
+}
+
+void detail::run_in_waves(std::size_t expected, const StudyOptions& options, const PrepareWave& prepare,
+                          const RunCandidate& run, const std::function<void(std::span<const CandidateOutcome>)>& after_wave,
                           const OutcomeSink& sink) {
   const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
-  // The calling thread hands the previous wave to the sink while the other threads start on this one, then joins
-  // them: `threads` threads in all, and the writing of one wave overlaps the running of the next. The two waves'
+  // The calling thread hands the previous wave to the sink and makes the next one ready while the other threads
+  // start on this one, then joins them: `threads` threads in all, and the writing of one wave and the reading of
+  // the next overlap the running of this one. The two waves'
   // outcomes are filled in place wave after wave: a sink that only reads them leaves their storage to be reused, so
   // that no outcome is freed on one thread after another allocated it (which took malloc's arena lock).
   std::vector<CandidateOutcome> running, finished;
@@ -281,9 +320,10 @@ void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOption
     for (std::size_t k = 0; k < finished_count; ++k) sink(finished_begin + k, std::move(finished[k]));
     finished_count = 0;
   };
-  for (std::size_t begin = 0; begin < count; begin += wave) {
-    const std::size_t end = std::min(begin + wave, count);
-    running.resize(end - begin);
+  std::size_t begin = 0;
+  for (std::size_t size = prepare(0); size > 0;) {
+    const std::size_t end = begin + size;
+    running.resize(size);
     std::atomic<std::size_t> next{begin};
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
@@ -303,11 +343,13 @@ void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOption
         }
       }
     };
-    const auto helpers = static_cast<unsigned>(std::min<std::size_t>(threads, end - begin)) - 1;
+    const auto helpers = static_cast<unsigned>(std::min<std::size_t>(threads, size)) - 1;
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < helpers; ++t) pool.emplace_back(work);
+    std::size_t next_size = 0;
     try {
       flush();
+      next_size = prepare(end);
     } catch (...) {
       if (!failed.exchange(true)) failure = std::current_exception();
     }
@@ -317,8 +359,12 @@ void detail::run_in_waves(std::size_t count, std::size_t wave, const StudyOption
     after_wave(running);
     std::swap(running, finished);
     finished_begin = begin;
-    finished_count = end - begin;
-    if (options.progress) options.progress(end, count);
+    finished_count = size;
+    // The total is `expected` until the last wave, known by then to be the last: it ends the count, whatever was
+    // expected.
+    if (options.progress) options.progress(end, next_size == 0 ? end : std::max(expected, end));
+    begin = end;
+    size = next_size;
   }
   flush();
 }

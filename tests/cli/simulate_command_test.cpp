@@ -73,6 +73,29 @@ TEST_CASE("cli: simulate, single-bank and post-hoc") {
   CHECK(lines_in(lonely.err) == 1);
 }
 
+TEST_CASE("cli: simulate reads the simulees as it goes: a bad row late in the file still fails the whole study") {
+  const Scratch scratch;
+  const std::string items = scratch.write("items.csv", kItems);
+  std::string text = "id,theta\n";
+  for (int i = 0; i < 3000; ++i) text += "s" + std::to_string(i) + "," + std::to_string((i % 7) - 3) + "\n";
+  const std::string good = scratch.write("good.csv", text);
+  const std::string bad = scratch.write("bad.csv", text + "s3000,high\n");
+  const std::string out = scratch.write("study.csv", "kept\n");
+  const Run failed = scratch.irtcat("simulate --items " + items + " --thetas " + bad + " --length 2 --out " + out);
+  CHECK(failed.status == 1);
+  CHECK(lines_in(failed.err) == 1);
+  CHECK(failed.err.find("3002") != std::string::npos);  // the line of the bad row
+  CHECK(slurp(out) == "kept\n");
+  const Run empty = scratch.irtcat("simulate --items " + items + " --thetas " + scratch.write("empty.csv", "id,theta\n") +
+                                   " --length 2 --out " + out);
+  CHECK(empty.status == 1);
+  CHECK(empty.err.find("at least one row") != std::string::npos);
+  CHECK(slurp(out) == "kept\n");
+  const Run run = scratch.irtcat("simulate --items " + items + " --thetas " + good + " --length 2 --out " + out);
+  CHECK(run.status == 0);
+  CHECK(lines_in(slurp(out)) == 3001);
+}
+
 TEST_CASE("cli: simulate quotes the cells whose ids need it, and only those") {
   const Scratch scratch;
   // An id with a comma and one with a quote: each row's items cell must read back as the three ids joined by

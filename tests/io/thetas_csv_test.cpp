@@ -60,3 +60,36 @@ TEST_CASE("simulation: post-hoc responses aligned to the bank and the simulees")
   table.responses(0, 0) = 2;
   CHECK_THROWS_AS(post_hoc_responses(table, bank, {simulees[1]}), DataError);
 }
+
+TEST_CASE("thetas csv: the reader gives the file's simulees one at a time, as read_thetas_csv_file gives them all") {
+  const std::string path = written("irtcat_thetas_reader.csv", "\xEF\xBB\xBFid,theta\ns1,0.5\n\n\"s,2\",-1\r\ns3,2");
+  const auto all = read_thetas_csv_file(path);
+  ThetasCsvReader reader(path);
+  CHECK(reader.rows_at_most() >= 3);
+  SimulatedCandidate next{"old", "old", Eigen::VectorXd::Zero(3)};  // storage reused: every field is set
+  for (const SimulatedCandidate& expected : all) {
+    REQUIRE(reader.next(next));
+    CHECK(next.id == expected.id);
+    CHECK(next.population == "thetas");
+    REQUIRE(next.theta.size() == 1);
+    CHECK(next.theta(0) == expected.theta(0));
+  }
+  CHECK(all.size() == 3);
+  CHECK(all[1].id == "s,2");
+  CHECK_FALSE(reader.next(next));
+  CHECK_FALSE(reader.next(next));  // and after the end, still none
+  // A bad row fails when it is reached, naming its line; a bad header or a missing file when the reader opens.
+  ThetasCsvReader bad(written("irtcat_thetas_reader_bad.csv", "id,theta\ns1,0.5\ns2,x\n"));
+  REQUIRE(bad.next(next));
+  try {
+    bad.next(next);
+    FAIL("a theta that is not a number was read");
+  } catch (const DataError& error) {
+    CHECK(error.line() == 3);
+    CHECK(error.column() == "theta");
+  }
+  CHECK_THROWS_AS(ThetasCsvReader(written("irtcat_thetas_reader_header.csv", "person,theta\ns1,1\n")), DataError);
+  CHECK_THROWS_AS(ThetasCsvReader(written("irtcat_thetas_reader_empty.csv", "")), DataError);
+  CHECK_THROWS_AS(ThetasCsvReader("/nonexistent/thetas.csv"), DataError);
+  CHECK_THROWS_AS(read_thetas_csv_file(written("irtcat_thetas_reader_only_header.csv", "id,theta\n")), DataError);
+}

@@ -156,6 +156,93 @@ TEST_CASE("simulation: a study handed to a sink gives every outcome once, in ord
   }
 }
 
+TEST_CASE("simulation: a study handed to a sink from a stream of candidates is the vector's, read a wave ahead") {
+  // More waves than the three the stream holds (the one going to the sink, the one running and the one being read),
+  // with the study's long waves and with the exposure counts' short ones.
+  for (const bool counted : {false, true}) {
+    CAPTURE(counted);
+    SessionConfig config;
+    config.stopping.max_length = 3;
+    if (counted) {
+      config.exposure.method = ExposureMethod::progressive_restricted;
+      config.exposure.max_rate = 0.3;
+    }
+    const auto bank = std::make_shared<const ItemBank>(testing::spread_bank(Model::two_pl, 150, 6));
+    const std::vector<DomainDesign> designs = {{"a", std::make_shared<const TestDesign>(bank, config)}};
+    const std::size_t wave = counted ? kExposureWave : kStudyWave;
+    const auto candidates = one_domain_candidates(static_cast<int>(5 * wave + 3), 5);
+    StudyOptions options;
+    options.seed = 9;
+    options.threads = 1;
+    const auto kept = run_study(designs, candidates, nullptr, options);
+    for (const unsigned threads : {1u, 3u}) {
+      CAPTURE(threads);
+      options.threads = threads;
+      std::size_t read = 0;
+      const CandidateStream stream{[&](SimulatedCandidate& next) {
+                                     if (read == candidates.size()) return false;
+                                     next = candidates[read++];
+                                     return true;
+                                   },
+                                   candidates.size()};
+      std::size_t handed = 0;
+      run_study(designs, stream, nullptr, options,
+                [&](std::size_t index, const SimulatedCandidate& candidate, CandidateOutcome&& outcome) {
+                  REQUIRE(index == handed++);
+                  CHECK(candidate.id == candidates[index].id);
+                  CHECK(candidate.theta(0) == candidates[index].theta(0));
+                  CHECK(outcome.domains[0].items == kept[index].domains[0].items);
+                  CHECK(outcome.domains[0].estimate.theta == kept[index].domains[0].estimate.theta);
+                  // The candidate's wave is done and the next one runs: the stream is read up to the wave after it.
+                  CHECK(read <= (index / wave + 3) * wave);
+                });
+      CHECK(handed == candidates.size());
+    }
+  }
+}
+
+TEST_CASE("simulation: a stream of candidates that fails, or that a study cannot take") {
+  const std::vector<DomainDesign> designs = {{"a", design_of(3, 6)}};
+  const auto candidates = one_domain_candidates(static_cast<int>(2 * kStudyWave), 5);
+  std::size_t read = 0;
+  const auto from = [&](std::size_t fail_at) {
+    read = 0;
+    return CandidateStream{[&, fail_at](SimulatedCandidate& next) {
+                             if (read == fail_at) throw DataError("thetas.csv", read + 2, "theta", "not a number");
+                             if (read == candidates.size()) return false;
+                             next = candidates[read++];
+                             return true;
+                           },
+                           0};
+  };
+  StudyOptions options;
+  std::size_t handed = 0;
+  const CandidateSink count = [&](std::size_t, const SimulatedCandidate&, CandidateOutcome&&) { ++handed; };
+  for (const unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    options.threads = threads;
+    // The second wave is read while the first runs: its error comes back once the first has stopped.
+    handed = 0;
+    CHECK_THROWS_AS(run_study(designs, from(kStudyWave + 300), nullptr, options, count), DataError);
+    CHECK(handed == 0);
+    handed = 0;
+    CHECK_THROWS_AS(run_study(designs, from(17), nullptr, options, count), DataError);
+    CHECK(handed == 0);
+  }
+  // A candidate with two abilities for one domain; post-hoc matrices; no stream at all.
+  const CandidateStream two_abilities{[done = false](SimulatedCandidate& next) mutable {
+                                        if (done) return false;
+                                        next = {"c", "p", Eigen::VectorXd::Zero(2)};
+                                        return done = true;
+                                      },
+                                      1};
+  CHECK_THROWS_AS(run_study(designs, two_abilities, nullptr, options, count), InvalidArgument);
+  StudyOptions post_hoc;
+  post_hoc.responses.emplace_back(2, 150);
+  CHECK_THROWS_AS(run_study(designs, from(99999), nullptr, post_hoc, count), InvalidArgument);
+  CHECK_THROWS_AS(run_study(designs, CandidateStream{}, nullptr, options, count), InvalidArgument);
+}
+
 TEST_CASE("simulation: outcomes refilled wave after wave are those of fresh ones") {
   // A sink that only reads leaves each outcome's storage to the candidate two waves later: tests of different lengths
   // (an SE stop), different items set aside (item eligibility) and paths must not carry anything over. The kept
