@@ -310,9 +310,9 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
   const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
   // The calling thread hands the previous wave to the sink and makes the next one ready while the other threads
   // start on this one, then joins them: `threads` threads in all, and the writing of one wave and the reading of
-  // the next overlap the running of this one. The two waves'
-  // outcomes are filled in place wave after wave: a sink that only reads them leaves their storage to be reused, so
-  // that no outcome is freed on one thread after another allocated it (which took malloc's arena lock).
+  // the next overlap the running of this one. The two waves' outcomes are filled in place wave after wave: a sink
+  // that only reads them leaves their storage to be reused, so that no outcome is freed on one thread after another
+  // allocated it (which took malloc's arena lock).
   std::vector<CandidateOutcome> running, finished;
   std::size_t finished_begin = 0;
   std::size_t finished_count = 0;
