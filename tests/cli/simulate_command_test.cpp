@@ -103,8 +103,10 @@ TEST_CASE("cli: simulate quotes the cells whose ids need it, and only those") {
   const std::string odd = scratch.write("odd.csv", "id,model,a,b\n\"x,1\",2pl,1.2,-0.5\n\"y\"\"2\",2pl,0.9,0.4\nz3,2pl,1.5,1\n");
   const std::string plain = scratch.write("plain.csv", "id,model,a,b\nx1,2pl,1.2,-0.5\ny2,2pl,0.9,0.4\nz3,2pl,1.5,1\n");
   const std::string thetas = scratch.write("thetas.csv", "id,theta\n\"p,1\",-1\np2,0.5\n");
-  for (const auto& [items, ids] : {std::pair<std::string, std::vector<std::string>>{odd, {"x,1", "y\"2", "z3"}},
-                                   {plain, {"x1", "y2", "z3"}}}) {
+  for (const auto& bank : {std::pair<std::string, std::vector<std::string>>{odd, {"x,1", "y\"2", "z3"}},
+                            {plain, {"x1", "y2", "z3"}}}) {
+    const std::string& items = bank.first;
+    const std::vector<std::string>& ids = bank.second;
     CAPTURE(items);
     const Run run = scratch.irtcat("simulate --items " + items + " --thetas " + thetas + " --length 3 --seed 2");
     CAPTURE(run.err);
