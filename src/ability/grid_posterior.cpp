@@ -72,10 +72,15 @@ void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_
   // the scale. Every probability is at least exp(kMinLogProbability) ≈ 3e−308 and the largest weight was at least
   // 1, so one response never takes it out of the normal range. A weight below kNegligibleWeight is then 0: it could
   // not change the sums (at least 1) by a bit, and left alone it would go subnormal, which is slow arithmetic.
-  const double scale = std::ldexp(1.0, -std::ilogb(weight_.maxCoeff()));
-  for (Eigen::Index q = 0; q < weight_.size(); ++q) {
-    const double w = weight_(q) * scale;
-    weight_(q) = w < kNegligibleWeight ? 0.0 : w;
+  // (Probabilities that are 0, NaN or above 1 everywhere, which no model gives, leave the weights as they are: the
+  // moments are then not finite.)
+  const double largest = weight_.maxCoeff();
+  if (largest > 0.0 && std::isfinite(largest)) {
+    const double scale = std::ldexp(1.0, -std::ilogb(largest));
+    for (Eigen::Index q = 0; q < weight_.size(); ++q) {
+      const double w = weight_(q) * scale;
+      weight_(q) = w < kNegligibleWeight ? 0.0 : w;
+    }
   }
   ++responses_;
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "irtcat/error.hpp"
 #include "irtcat/grid_posterior.hpp"
@@ -130,4 +131,16 @@ TEST_CASE("grid_posterior: add with the probabilities given is add from the logs
   CHECK_THROWS_AS(with_probabilities.add(short_row, row), InvalidArgument);
   CHECK(with_probabilities.moments().mean == before.mean);
   CHECK(with_probabilities.responses() == 3);
+}
+
+TEST_CASE("grid_posterior: probabilities no model gives make the moments not finite, never undefined arithmetic") {
+  // A row of −infinity (probability 0 at every node) or NaN: the weights have no positive largest to rescale by.
+  const Eigen::ArrayXd impossible = Eigen::ArrayXd::Constant(33, -std::numeric_limits<double>::infinity());
+  const Eigen::ArrayXd unknown = Eigen::ArrayXd::Constant(33, std::numeric_limits<double>::quiet_NaN());
+  for (const Eigen::ArrayXd* row : {&impossible, &unknown}) {
+    GridPosterior posterior(QuadratureGrid{-4.0, 4.0, 33}, NormalPrior{});
+    posterior.add(*row);
+    CHECK_FALSE(std::isfinite(posterior.moments().mean));
+    CHECK(posterior.responses() == 1);
+  }
 }
