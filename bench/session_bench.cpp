@@ -218,6 +218,23 @@ void BM_Battery(benchmark::State& state) {
 }
 BENCHMARK(BM_Battery)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// A single-bank study with progressive-restricted exposure control (20-item EAP + MFI CATs, 200-item 3PL bank,
+// 2,000 N(0, 1) candidates) on `threads` threads: the exposure counts are read by whole waves of
+// kExposureWave (16) candidates, so the threads meet 125 times per study. items_per_second is candidates per second.
+void BM_StudyProgressive(benchmark::State& state) {
+  SessionConfig config;
+  config.stopping.max_length = 20;
+  config.exposure.method = ExposureMethod::progressive_restricted;
+  const std::vector<DomainDesign> designs = {{"bank", std::make_shared<const TestDesign>(bank_3pl(200, 7), config)}};
+  const auto candidates =
+      draw_candidates(Eigen::VectorXd::Zero(1), Eigen::VectorXd::Ones(1), Eigen::MatrixXd::Identity(1, 1), 2000, 1);
+  StudyOptions options;
+  options.threads = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(run_study(designs, candidates, nullptr, options));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(candidates.size()));
+}
+BENCHMARK(BM_StudyProgressive)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // One step of the six-domain battery as one multidimensional CAT (BatterySession: D-optimal selection, joint MAP
 // after the answer), 30 answers into a 60-item test over six banks of 170 3PL items (1,020 in all), correlations
 // 0.5: the next item and the record of its answer (the session copied outside the timed part).
