@@ -27,7 +27,8 @@ if(NOT CPP_HTTPLIB_FOUND)
     "(apt-get install libcpp-httplib-dev, or run scripts/setup.sh)")
 endif()
 irtcat_require(OpenSSL libssl-dev)
-# The PostgreSQL store (src/store/store_postgresql.cpp): libpq, through its pkg-config file.
+# The PostgreSQL store (src/store/store_postgresql.cpp): libpq's header, through its pkg-config file; the library is
+# loaded when a store first opens a postgresql:// location (src/store/libpq.cpp).
 pkg_check_modules(LIBPQ QUIET IMPORTED_TARGET libpq)
 if(NOT LIBPQ_FOUND)
   message(FATAL_ERROR

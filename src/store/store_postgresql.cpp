@@ -5,9 +5,9 @@
 // read them as they read SQLite's: a broken rule (SQLSTATE class 23, the triggers' exceptions) is
 // SQLITE_CONSTRAINT; a writer that waited past the busy timeout, a serialization failure or a server that is
 // unavailable is SQLITE_BUSY (retry later; the service answers 503). A connection the server dropped is
-// re-established before the next statement outside a transaction.
+// re-established before the next statement outside a transaction. libpq is loaded when the first connection opens
+// (detail/libpq.hpp).
 
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <charconv>
@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "detail/libpq.hpp"
 #include "detail/store_connection.hpp"
 #include "irtcat/error.hpp"
 
@@ -81,7 +82,7 @@ std::string numbered_placeholders(std::string_view sql, int& count) {
 }
 
 struct ResultDeleter {
-  void operator()(PGresult* result) const noexcept { PQclear(result); }
+  void operator()(PGresult* result) const noexcept { libpq().PQclear(result); }
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
@@ -111,23 +112,23 @@ class PostgresCursor final : public Cursor {
     for (auto& type : types_) type = 0;
   }
   bool is_null(int column) const noexcept override {
-    return !result_ || row_ < 0 || PQgetisnull(result_.get(), row_, column) != 0;
+    return !result_ || row_ < 0 || libpq().PQgetisnull(result_.get(), row_, column) != 0;
   }
   std::int64_t column_int64(int column) const noexcept override {
     if (is_null(column)) return 0;
-    const char* text = PQgetvalue(result_.get(), row_, column);
+    const char* text = libpq().PQgetvalue(result_.get(), row_, column);
     if (text[0] == 't' && text[1] == '\0') return 1;  // a boolean
     if (text[0] == 'f' && text[1] == '\0') return 0;
     return std::strtoll(text, nullptr, 10);
   }
   double column_double(int column) const noexcept override {
     if (is_null(column)) return 0.0;
-    return std::strtod(PQgetvalue(result_.get(), row_, column), nullptr);
+    return std::strtod(libpq().PQgetvalue(result_.get(), row_, column), nullptr);
   }
   std::string column_text(int column) const override {
     if (is_null(column)) return {};
-    return std::string(PQgetvalue(result_.get(), row_, column),
-                       static_cast<std::size_t>(PQgetlength(result_.get(), row_, column)));
+    return std::string(libpq().PQgetvalue(result_.get(), row_, column),
+                       static_cast<std::size_t>(libpq().PQgetlength(result_.get(), row_, column)));
   }
 
  private:
@@ -156,17 +157,22 @@ class PostgresConnection final : public Connection {
  public:
   PostgresConnection(const std::string& uri, const std::string& shown, OpenMode mode, int busy_timeout_ms)
       : shown_(shown), mode_(mode), busy_timeout_ms_(busy_timeout_ms) {
-    handle_ = PQconnectdb(uri.c_str());
-    if (handle_ == nullptr || PQstatus(handle_) != CONNECTION_OK) {
+    try {
+      libpq();
+    } catch (const StoreError& error) {
+      throw StoreError("cannot open the database '" + shown + "': " + error.what(), error.code());
+    }
+    handle_ = libpq().PQconnectdb(uri.c_str());
+    if (handle_ == nullptr || libpq().PQstatus(handle_) != CONNECTION_OK) {
       const std::string message = "cannot open the database '" + shown + "': " +
-                                  first_line(handle_ != nullptr ? PQerrorMessage(handle_) : "out of memory");
-      PQfinish(handle_);
+                                  first_line(handle_ != nullptr ? libpq().PQerrorMessage(handle_) : "out of memory");
+      libpq().PQfinish(handle_);
       handle_ = nullptr;
       throw StoreError(message, kCantOpen);
     }
     set_up();
   }
-  ~PostgresConnection() override { PQfinish(handle_); }
+  ~PostgresConnection() override { libpq().PQfinish(handle_); }
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
 
@@ -174,22 +180,22 @@ class PostgresConnection final : public Connection {
 
   void execute(std::string_view sql) override {
     reconnect_if_dropped();
-    const Result result(PQexec(handle_, std::string(sql).c_str()));
+    const Result result(libpq().PQexec(handle_, std::string(sql).c_str()));
     check(result.get(), sql);
   }
   std::unique_ptr<Cursor> prepare(std::string_view sql) override {
     return std::make_unique<PostgresCursor>(*this, sql);
   }
   std::int64_t last_insert_id() override {
-    const Result result(PQexec(handle_, "SELECT lastval()"));
+    const Result result(libpq().PQexec(handle_, "SELECT lastval()"));
     check(result.get(), "SELECT lastval()");
-    return std::strtoll(PQgetvalue(result.get(), 0, 0), nullptr, 10);
+    return std::strtoll(libpq().PQgetvalue(result.get(), 0, 0), nullptr, 10);
   }
   int changes() const noexcept override { return changes_; }
   bool in_transaction() const noexcept override {
     // On a connection that broke, the transaction this side opened is still to be ended (by rollback()).
-    if (PQstatus(handle_) != CONNECTION_OK) return transaction_open_;
-    const PGTransactionStatusType status = PQtransactionStatus(handle_);
+    if (libpq().PQstatus(handle_) != CONNECTION_OK) return transaction_open_;
+    const PGTransactionStatusType status = libpq().PQtransactionStatus(handle_);
     return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
   }
   void begin(bool write) override {
@@ -207,12 +213,12 @@ class PostgresConnection final : public Connection {
     }
   }
   void rollback() noexcept override {
-    if (PQstatus(handle_) == CONNECTION_OK && in_transaction()) PQclear(PQexec(handle_, "ROLLBACK"));
+    if (libpq().PQstatus(handle_) == CONNECTION_OK && in_transaction()) libpq().PQclear(libpq().PQexec(handle_, "ROLLBACK"));
     transaction_open_ = false;
   }
   void commit() override {
     // A transaction one of whose statements failed ends in a rollback that COMMIT reports as done: refuse it.
-    if (PQtransactionStatus(handle_) == PQTRANS_INERROR) {
+    if (libpq().PQtransactionStatus(handle_) == PQTRANS_INERROR) {
       rollback();
       throw StoreError("database '" + shown_ + "': a statement of the transaction failed: nothing was committed",
                        kError);
@@ -234,13 +240,13 @@ class PostgresConnection final : public Connection {
     pointers.reserve(values.size());
     for (const auto& value : values) pointers.push_back(value ? value->c_str() : nullptr);
     const std::string* name = prepared(sql, types);
-    Result result(name != nullptr ? PQexecPrepared(handle_, name->c_str(), static_cast<int>(values.size()),
+    Result result(name != nullptr ? libpq().PQexecPrepared(handle_, name->c_str(), static_cast<int>(values.size()),
                                                    pointers.data(), nullptr, nullptr, 0)
-                                  : PQexecParams(handle_, sql.c_str(), static_cast<int>(values.size()),
+                                  : libpq().PQexecParams(handle_, sql.c_str(), static_cast<int>(values.size()),
                                                  types.data(), pointers.data(), nullptr, nullptr, 0));
     check(result.get(), sql);
-    if (PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
-      const char* rows = PQcmdTuples(result.get());
+    if (libpq().PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
+      const char* rows = libpq().PQcmdTuples(result.get());
       changes_ = rows[0] != '\0' ? std::atoi(rows) : 0;
     }
     return result;
@@ -254,51 +260,51 @@ class PostgresConnection final : public Connection {
     std::string key = sql;
     for (const unsigned type : types) key += type == kInt8Oid ? 'i' : type == kFloat8Oid ? 'd' : 't';
     if (const auto found = prepared_.find(key); found != prepared_.end()) return &found->second;
-    if (prepared_.size() >= kPreparedLimit || PQtransactionStatus(handle_) == PQTRANS_INERROR) return nullptr;
+    if (prepared_.size() >= kPreparedLimit || libpq().PQtransactionStatus(handle_) == PQTRANS_INERROR) return nullptr;
     std::string name = "irtcat_" + std::to_string(prepared_.size());
-    const Result result(PQprepare(handle_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()));
+    const Result result(libpq().PQprepare(handle_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()));
     check(result.get(), sql);  // what the statement would have failed with (in a transaction, it now has)
     return &prepared_.emplace(std::move(key), std::move(name)).first->second;
   }
 
   void set_up() {
-    PQsetNoticeProcessor(handle_, [](void*, const char*) {}, nullptr);  // the store prints nothing
+    libpq().PQsetNoticeProcessor(handle_, [](void*, const char*) {}, nullptr);  // the store prints nothing
     std::string settings = "SET client_min_messages = warning; SET lock_timeout = " +
                            std::to_string(busy_timeout_ms_) + "; SET TIME ZONE 'UTC'";
     if (mode_ == OpenMode::read_only) settings += "; SET default_transaction_read_only = on";
-    const Result result(PQexec(handle_, settings.c_str()));
+    const Result result(libpq().PQexec(handle_, settings.c_str()));
     check(result.get(), settings);
   }
   void reconnect_if_dropped() {
     // Between transactions, read what the server sent meanwhile: a server that shut down or restarted has
     // closed the connection, which libpq notices only on reading (the connection then turns bad).
-    if (PQstatus(handle_) == CONNECTION_OK && PQtransactionStatus(handle_) == PQTRANS_IDLE) {
+    if (libpq().PQstatus(handle_) == CONNECTION_OK && libpq().PQtransactionStatus(handle_) == PQTRANS_IDLE) {
       // The server's last message, then the end of the stream: read while the socket has something to read.
-      pollfd socket{PQsocket(handle_), POLLIN, 0};
-      for (int reads = 0; reads < 4 && PQstatus(handle_) == CONNECTION_OK && ::poll(&socket, 1, 0) > 0; ++reads) {
-        if (PQconsumeInput(handle_) == 0) break;
+      pollfd socket{libpq().PQsocket(handle_), POLLIN, 0};
+      for (int reads = 0; reads < 4 && libpq().PQstatus(handle_) == CONNECTION_OK && ::poll(&socket, 1, 0) > 0; ++reads) {
+        if (libpq().PQconsumeInput(handle_) == 0) break;
       }
     }
-    if (PQstatus(handle_) == CONNECTION_OK) return;
+    if (libpq().PQstatus(handle_) == CONNECTION_OK) return;
     // A transaction the lost connection held is gone with it: its statements must not go on without it.
     if (transaction_open_) {
       throw StoreError("database '" + shown_ + "': the connection was lost in a transaction: nothing of it was "
                        "committed", kBusy);
     }
-    PQreset(handle_);
+    libpq().PQreset(handle_);
     prepared_.clear();  // a new server session holds none of them
-    if (PQstatus(handle_) != CONNECTION_OK) {
-      throw StoreError("database '" + shown_ + "' is unavailable: " + first_line(PQerrorMessage(handle_)), kBusy);
+    if (libpq().PQstatus(handle_) != CONNECTION_OK) {
+      throw StoreError("database '" + shown_ + "' is unavailable: " + first_line(libpq().PQerrorMessage(handle_)), kBusy);
     }
     set_up();
   }
   void check(const PGresult* result, std::string_view sql) {
-    const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    const ExecStatusType status = result != nullptr ? libpq().PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return;
-    const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    const char* message = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(handle_);
+    const char* state = result != nullptr ? libpq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    const char* message = result != nullptr ? libpq().PQresultErrorMessage(result) : libpq().PQerrorMessage(handle_);
     std::string text = first_line(message);
-    if (text.empty()) text = first_line(PQerrorMessage(handle_));
+    if (text.empty()) text = first_line(libpq().PQerrorMessage(handle_));
     const int code = code_of(state);
     if (code == kError && text.find("syntax") != std::string::npos) {
       text += " in \"" + std::string(sql.substr(0, 200)) + "\"";
@@ -328,9 +334,9 @@ bool PostgresCursor::step() {
     result_ = connection_.run(sql_, values_, types_);
     row_ = -1;
   }
-  if (PQresultStatus(result_.get()) != PGRES_TUPLES_OK) return false;
+  if (libpq().PQresultStatus(result_.get()) != PGRES_TUPLES_OK) return false;
   ++row_;
-  return row_ < PQntuples(result_.get());
+  return row_ < libpq().PQntuples(result_.get());
 }
 
 }  // namespace

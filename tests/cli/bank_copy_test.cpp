@@ -43,3 +43,23 @@ TEST_CASE("bank copy: the copy lists the same banks and answers on each engine, 
       },
       scratch.path("copy.db"));
 }
+
+// libpq is loaded when a command first opens a postgresql:// location (src/store/libpq.cpp), not when irtcat starts:
+// glibc's loader lists each library it opens (LD_DEBUG=files), and a command on a SQLite file opens no libpq. Without
+// the library, a postgresql:// command exits 1 in one line that names it.
+TEST_CASE("postgresql:// locations: libpq is loaded only for them, and a missing libpq is one line naming it") {
+  const Scratch scratch;
+  const std::string database = scratch.database("banks.db", {"mathematics"});
+  const Run sqlite = scratch.irtcat_with("LD_DEBUG=files", "bank list --db " + database);
+  REQUIRE(sqlite.status == 0);
+  CHECK(sqlite.err.find("file=") != std::string::npos);  // the loader did list what it opened
+  CHECK(sqlite.err.find("libpq") == std::string::npos);
+
+  const Run missing = scratch.irtcat_with("IRTCAT_LIBPQ=" + scratch.path("no-such-libpq.so.5"),
+                                          "bank list --db postgresql://127.0.0.1:1/irtcat");
+  CAPTURE(missing.err);
+  CHECK(missing.status == 1);
+  CHECK(lines_in(missing.err) == 1);
+  CHECK(missing.err.find("cannot open the database") != std::string::npos);
+  CHECK(missing.err.find("no-such-libpq.so.5 cannot be loaded") != std::string::npos);
+}
