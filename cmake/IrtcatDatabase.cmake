@@ -2,7 +2,7 @@
 # fresh `cmake --build` gives a ready store. The tool finds it at the path compiled in here (IRTCAT_DEFAULT_DB),
 # unless --db FILE or $IRTCAT_DB names another, and makes it itself on first use if it was deleted. An installed irtcat
 # does not use it: its default database is $XDG_DATA_HOME/irtcat/irtcat.db (src/cli/default_database.cpp).
-# Included after the irtcat_cli target is defined.
+# Included after the irtcat_cli and irtcat_cli_commands targets are defined.
 
 set(IRTCAT_SHIPPED_BANKS
   algorithmic_coding data_science deep_learning machine_learning mathematics software_engineering)
@@ -17,7 +17,7 @@ file(GLOB _irtcat_design_files CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/item_ban
 list(SORT _irtcat_design_files)
 list(JOIN IRTCAT_SHIPPED_BANKS "," _irtcat_bank_names)
 
-target_compile_definitions(irtcat_cli PRIVATE
+target_compile_definitions(irtcat_cli_commands PRIVATE
   IRTCAT_DEFAULT_DB="${IRTCAT_DEFAULT_DB}"
   IRTCAT_DEFAULT_BANKS="${_irtcat_bank_names}")
 

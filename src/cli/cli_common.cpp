@@ -160,3 +160,26 @@ EstimationOptions EstimatorFlags::options() const {
 }
 
 }  // namespace irtcat::cli
+
+namespace irtcat::cli {
+
+int run_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "irtcat: " << one_line(error.what()) << " (see --help)\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "irtcat: " << one_line(error.what()) << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace irtcat::cli

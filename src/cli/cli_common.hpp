@@ -2,6 +2,7 @@
 // What the irtcat subcommands share: output, option parsing helpers, and the estimator options.
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -81,7 +82,10 @@ void add_simulate_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 void add_bank_command(CLI::App& app);
 void add_take_command(CLI::App& app);
+/// `serve`: runs irtcat-serve from this executable's folder with the arguments that follow (serve_forward.cpp).
 void add_serve_command(CLI::App& app);
+/// Makes `app` the server's command line: its options, `client add`, and the run (serve_command.cpp).
+void add_serve_options(CLI::App& app);
 void add_design_command(CLI::App& app);
 }  // namespace irtcat::cli
 namespace irtcat {
@@ -105,11 +109,17 @@ std::string database_path(const std::string& db_option);
 /// The folder of the shipped banks, roles.json and designs/: share/irtcat of the install prefix for an installed
 /// irtcat (found from the executable's location), else the source tree's item_banks/ (src/cli/default_database.cpp).
 std::string shipped_data_directory();
+/// The folder of the running executable (/proc/self/exe); empty when the system does not say.
+std::filesystem::path executable_directory();
 /// True when this executable is the one in the build folder that holds the build's irtcat.db.
 bool running_from_build_tree();
 /// The default database: the build's irtcat.db when running_from_build_tree(), else
 /// $XDG_DATA_HOME/irtcat/irtcat.db, or ~/.local/share/irtcat/irtcat.db when XDG_DATA_HOME is unset or not absolute.
 /// Throws InvalidArgument when neither XDG_DATA_HOME nor HOME gives a place.
 std::string default_database_path();
+
+/// Parses and runs `app`: help and version as CLI11 prints them; an error as one line on standard error, prefixed
+/// "irtcat: " (a parse error also points to --help), and exit status 1.
+int run_command_line(CLI::App& app, int argc, char** argv);
 
 }  // namespace irtcat::cli

@@ -31,13 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The folder of the running executable; empty when the system does not say.
-fs::path executable_directory() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  return error ? fs::path() : self.parent_path();
-}
-
 // An environment variable's value; empty when unset.
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
@@ -45,6 +38,12 @@ std::string environment(const char* name) {
 }
 
 }  // namespace
+
+fs::path executable_directory() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? fs::path() : self.parent_path();
+}
 
 std::string shipped_data_directory() {
   const fs::path here = executable_directory();

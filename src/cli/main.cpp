@@ -2,8 +2,6 @@
 // error and exit status 1.
 
 #include <CLI/CLI.hpp>
-#include <exception>
-#include <iostream>
 
 #include "cli/cli_common.hpp"
 #include "irtcat/simd.hpp"
@@ -26,20 +24,5 @@ int main(int argc, char** argv) {
   irtcat::cli::add_take_command(app);
   irtcat::cli::add_serve_command(app);
   irtcat::cli::add_design_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::CallForAllHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::CallForVersion& version) {
-    return app.exit(version);
-  } catch (const CLI::ParseError& error) {
-    std::cerr << "irtcat: " << irtcat::one_line(error.what()) << " (see --help)\n";
-    return 1;
-  } catch (const std::exception& error) {
-    std::cerr << "irtcat: " << irtcat::one_line(error.what()) << '\n';
-    return 1;
-  }
-  return 0;
+  return irtcat::cli::run_command_line(app, argc, argv);
 }

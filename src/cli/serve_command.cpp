@@ -1,6 +1,6 @@
-// irtcat serve: the CAT engine as an HTTP service (docs/service.md), and `irtcat serve client add NAME`, which
-// registers a platform and prints its client id and secret once. The server runs until SIGINT or SIGTERM, then
-// answers the requests in flight and exits 0.
+// irtcat serve (the program irtcat-serve, which `irtcat serve` runs): the CAT engine as an HTTP service
+// (docs/service.md), and `irtcat serve client add NAME`, which registers a platform and prints its client id and
+// secret once. The server runs until SIGINT or SIGTERM, then answers the requests in flight and exits 0.
 
 #include <signal.h>
 
@@ -12,7 +12,7 @@
 
 namespace irtcat::cli {
 
-void add_serve_command(CLI::App& app) {
+void add_serve_options(CLI::App& command) {
   struct Flags {
     std::string db;
     std::string host = "127.0.0.1";
@@ -24,26 +24,24 @@ void add_serve_command(CLI::App& app) {
     std::string client_name;
   };
   auto flags = std::make_shared<Flags>();
-  CLI::App* command =
-      app.add_subcommand("serve", "Serve adaptive tests over HTTP (1EdTech CAT REST binding; see docs/service.md)");
-  command->add_option("--db", flags->db, kDatabaseHelp);
-  command->add_option("--host", flags->host, "Address to listen on (TLS belongs to a reverse proxy)")
+  command.add_option("--db", flags->db, kDatabaseHelp);
+  command.add_option("--host", flags->host, "Address to listen on (TLS belongs to a reverse proxy)")
       ->capture_default_str();
-  command->add_option("--port", flags->port, "Port to listen on (0: any free port)")
+  command.add_option("--port", flags->port, "Port to listen on (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  command->add_option("--threads", flags->threads, "Worker threads (0: twice the cores, at least 4)")
+  command.add_option("--threads", flags->threads, "Worker threads (0: twice the cores, at least 4)")
       ->capture_default_str();
-  command->add_option("--max-body", flags->max_body, "Largest request body accepted, in bytes")
+  command.add_option("--max-body", flags->max_body, "Largest request body accepted, in bytes")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--token-lifetime", flags->token_lifetime, "Seconds a bearer token stays valid")
+  command.add_option("--token-lifetime", flags->token_lifetime, "Seconds a bearer token stays valid")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--roles", flags->roles, "The reporting scale and levels (roles file; empty: none)")
+  command.add_option("--roles", flags->roles, "The reporting scale and levels (roles file; empty: none)")
       ->capture_default_str();
 
-  CLI::App* client = command->add_subcommand("client", "Manage the platforms allowed to call the service");
+  CLI::App* client = command.add_subcommand("client", "Manage the platforms allowed to call the service");
   CLI::App* add = client->add_subcommand("add", "Register a platform: prints its client id and secret (once)");
   add->add_option("name", flags->client_name, "A name for the platform")->required();
   client->require_subcommand(1);
@@ -56,7 +54,7 @@ void add_serve_command(CLI::App& app) {
     std::fprintf(stderr, "serve: the secret is shown only now; the database keeps only its salted hash\n");
   });
 
-  command->callback([flags, client] {
+  command.callback([flags, client] {
     if (client->parsed()) return;
     // SIGINT and SIGTERM go to a thread that stops the server; the worker threads inherit the blocked mask.
     sigset_t signals;

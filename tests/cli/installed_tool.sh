@@ -71,6 +71,9 @@ run "$tool" simulate --candidates 5 --length 3 --out-dir "$work/study" > "$work/
   fail "simulate: $(cat "$work/err")"
 [ -f "$work/study/report.html" ] || fail "simulate wrote no report"
 
+# `irtcat serve` runs the installed irtcat-serve beside it.
+run "$tool" serve client add installed-platform > "$work/client.out" 2> "$work/err" || fail "serve client add: $(cat "$work/err")"
+grep -q '^client_id ' "$work/client.out" || fail "serve client add printed no client id: $(cat "$work/client.out")"
 # Without XDG_DATA_HOME: ~/.local/share/irtcat/irtcat.db.
 XDG_DATA_HOME='' run "$tool" bank list > /dev/null 2> "$work/err" || fail "bank list without XDG_DATA_HOME: $(cat "$work/err")"
 [ -f "$work/home/.local/share/irtcat/irtcat.db" ] || fail "no database at ~/.local/share/irtcat/irtcat.db"

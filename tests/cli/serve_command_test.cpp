@@ -32,3 +32,31 @@ TEST_CASE("serve client add: --db before or after the subcommand registers the c
   CHECK(nameless.status != 0);
   CHECK(lines_in(nameless.err) == 1);
 }
+
+// `irtcat serve` runs irtcat-serve from irtcat's own folder (src/cli/serve_forward.cpp) with what follows `serve`:
+// its help is the server's, and an irtcat without the server beside it says so in one line.
+TEST_CASE("serve: the arguments reach irtcat-serve beside irtcat, and a missing one is one line naming it") {
+  const Scratch scratch;
+  const Run help = scratch.irtcat("serve --help");
+  CAPTURE(help.err);
+  CHECK(help.status == 0);
+  CHECK(help.out.find("Usage: irtcat serve") != std::string::npos);
+  CHECK(help.out.find("--token-lifetime") != std::string::npos);
+
+  const Run bad = scratch.irtcat("serve --port 70000");
+  CHECK(bad.status == 1);
+  CHECK(lines_in(bad.err) == 1);
+  CHECK(bad.err.find("--port") != std::string::npos);
+
+  // The tool alone, copied into a folder without irtcat-serve.
+  const std::string lone = scratch.path("irtcat");
+  std::filesystem::copy_file(IRTCAT_CLI, lone);
+  const int status = std::system((lone + " serve --help > " + scratch.path("lone.out") + " 2> " +
+                                  scratch.path("lone.err")).c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  const std::string err = slurp(scratch.path("lone.err"));
+  CAPTURE(err);
+  CHECK(lines_in(err) == 1);
+  CHECK(err.find("cannot run " + scratch.path("irtcat-serve") + ": No such file or directory") != std::string::npos);
+}
