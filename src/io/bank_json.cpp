@@ -187,7 +187,7 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
   text = std::string();  // the parsed document holds it now: free the text before building the bank
   const Fields top(document, "", file);
   if (const std::string format = top.text("format"); format != kFormat) {
-    top.fail("format", std::string("expected \"") + kFormat + "\", got \"" + format + "\"");
+    top.fail("format", std::string("expected \"") + kFormat + "\", got " + detail::quoted_value(format));
   }
   if (top.whole("version") != kFormatVersion) {
     top.fail("version", "this irtcat reads bank format version " + std::to_string(kFormatVersion));

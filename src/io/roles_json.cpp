@@ -26,7 +26,7 @@ RoleCatalog read_role_catalog(std::istream& in, const std::string& file) {
   RoleCatalog catalog;
   try {
     if (const auto format = j.at("format").get<std::string>(); format != "irtcat.roles") {
-      throw DataError(file, JsonPath{"format"}, "expected \"irtcat.roles\", got \"" + format + "\"");
+      throw DataError(file, JsonPath{"format"}, "expected \"irtcat.roles\", got " + detail::quoted_value(format));
     }
     catalog.source = j.value("source", "");
     const json& scale = j.at("scale");

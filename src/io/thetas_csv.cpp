@@ -5,6 +5,7 @@
 
 #include "detail/csv.hpp"
 #include "irtcat/error.hpp"
+#include "irtcat/text.hpp"
 
 namespace irtcat {
 
@@ -33,7 +34,7 @@ bool ThetasCsvReader::next(SimulatedCandidate& out) {
   const auto& cells = row.cells;
   if (cells.size() < 2 || trim(cells[0]).empty()) throw DataError(path, row.line, "id", "the id is empty");
   const auto theta = detail::parse_double(cells[1]);
-  if (!theta) throw DataError(path, row.line, "theta", "'" + cells[1] + "' is not a finite number");
+  if (!theta) throw DataError(path, row.line, "theta", quoted_value(cells[1]) + " is not a finite number");
   out.id.assign(trim(cells[0]));
   out.population.assign("thetas");
   out.theta.resize(1);

@@ -150,7 +150,7 @@ TEST_CASE("cli: bank validate item_banks/*.json checks roles.json as role profil
   CHECK(bad_bank.err.find("column") == std::string::npos);
   const auto session = scratch.irtcat("bank validate " + scratch.write("s.json", R"({"format": "irtcat.session"})"));
   CHECK(session.status == 1);
-  CHECK(session.err.find("s.json, at format: expected \"irtcat.bank\", got \"irtcat.session\"") != std::string::npos);
+  CHECK(session.err.find("s.json, at format: expected \"irtcat.bank\", got 'irtcat.session'") != std::string::npos);
 }
 
 

@@ -72,7 +72,10 @@ TEST_CASE("bank_json: bad documents are refused with the file, item and field") 
   CHECK(error_of("{\"format\": ").find("demo.json: not valid JSON") == 0);
   // JSON values are named by their JSON path, never as a table's "column".
   CHECK(error_of(with("irtcat.bank", "irtcat.roles")) ==
-        "demo.json, at format: expected \"irtcat.bank\", got \"irtcat.roles\"");
+        "demo.json, at format: expected \"irtcat.bank\", got 'irtcat.roles'");
+  // A format holding a line break is shown escaped: the message stays one line (found by fuzz_bank_json).
+  CHECK(error_of(with("\"irtcat.bank\"", "\"irtcat.9\\n?\"")) ==
+        "demo.json, at format: expected \"irtcat.bank\", got 'irtcat.9\\n?'");
   CHECK(error_of(with("\"key\": \"B\", \"explanation\": \"One", "\"key\": \"E\", \"explanation\": \"One")) ==
         "demo.json, at items[0].key: expected a letter A..D, got 'E' (item 'd-1')");
   CHECK(error_of(with("[\"5\", \"6\", \"8\", \"9\"]", "[\"5\", \"6\", 8, \"9\"]")) ==

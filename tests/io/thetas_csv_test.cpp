@@ -27,6 +27,10 @@ TEST_CASE("thetas csv: id,theta and per-domain files") {
   CHECK(simulees[1].id == "s2");
   CHECK(simulees[1].theta(0) == -1.0);
   CHECK_THROWS_AS(read_thetas_csv_file(written("irtcat_thetas_bad.csv", "id,theta\ns1,x\n")), DataError);
+  // A quoted cell may hold a line break: the message shows it escaped, on one line.
+  const std::string broken = written("irtcat_thetas_line_break.csv", "id,theta\ns1,\"0\n1\"\n");
+  CHECK_THROWS_WITH_AS(read_thetas_csv_file(broken),
+                       doctest::Contains("line 2, column 'theta': '0\\n1' is not a finite number"), DataError);
   CHECK_THROWS_AS(read_thetas_csv_file(written("irtcat_thetas_header.csv", "person,theta\ns1,1\n")), DataError);
 
   const auto candidates =

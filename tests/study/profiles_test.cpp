@@ -130,4 +130,8 @@ TEST_CASE("profiles: bad roles files are refused") {
   std::string bad_correlation = good;
   bad_correlation.replace(bad_correlation.find("[[1, 0.2], [0.2, 1]]"), 20, "[[1, 1.5], [1.5, 1]]");
   CHECK(error_of(bad_correlation).find("positive-definite") != std::string::npos);
+  // Another format, with a line break in it, is named escaped on one line.
+  std::string other_format = good;
+  other_format.replace(other_format.find("\"irtcat.roles\""), 14, "\"irtcat.\\nx\"");
+  CHECK(error_of(other_format) == "roles.json, at format: expected \"irtcat.roles\", got 'irtcat.\\nx'");
 }
