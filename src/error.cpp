@@ -17,7 +17,8 @@ std::string located_message(const std::string& file, std::size_t line, const std
 }
 
 std::string json_message(const std::string& file, const std::string& path, const std::string& message) {
-  return path.empty() ? file + ": " + message : file + ", at " + path + ": " + message;
+  // One line as well: a member's name in the path can hold a line break.
+  return detail::one_line(path.empty() ? file + ": " + message : file + ", at " + path + ": " + message);
 }
 
 }  // namespace

@@ -80,6 +80,13 @@ TEST_CASE("design json: an unknown key is a DataError naming its path") {
     CHECK(error.json_path() == "colour");
     CHECK(std::string(error.what()).find("unknown member") != std::string::npos);
   }
+  SUBCASE("a member whose name holds a line break, named escaped on one line (found by fuzz_latent_json)") {
+    const DataError error = error_of(
+        R"({"format": "irtcat.design", "version": 1, "name": "d", "col\rour": "blue", "config": {}})");
+    CHECK(error.json_path() == "col\rour");
+    CHECK(std::string(error.what()).find("at col\\rour: unknown member") != std::string::npos);
+    CHECK(std::string(error.what()).find('\r') == std::string::npos);
+  }
   SUBCASE("and the other refusals name their value") {
     CHECK(error_of(R"({"format": "irtcat.bank", "version": 1, "name": "d", "config": {}})").json_path() == "format");
     CHECK(error_of(R"({"format": "irtcat.design", "version": 2, "name": "d", "config": {}})").json_path() == "version");
