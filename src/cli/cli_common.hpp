@@ -82,6 +82,9 @@ void add_simulate_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 void add_bank_command(CLI::App& app);
 void add_take_command(CLI::App& app);
+/// What `irtcat serve` does, as both programs' help shows it.
+inline constexpr const char* kServeDescription =
+    "Serve adaptive tests over HTTP (1EdTech CAT REST binding; see docs/service.md)";
 /// `serve`: runs irtcat-serve from this executable's folder with the arguments that follow (serve_forward.cpp).
 void add_serve_command(CLI::App& app);
 /// Makes `app` the server's command line: its options, `client add`, and the run (serve_command.cpp).

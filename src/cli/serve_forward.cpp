@@ -33,8 +33,7 @@ namespace {
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
-  CLI::App* command =
-      app.add_subcommand("serve", "Serve adaptive tests over HTTP (1EdTech CAT REST binding; see docs/service.md)");
+  CLI::App* command = app.add_subcommand("serve", kServeDescription);
   // Everything after `serve` is irtcat-serve's to read, --help too.
   command->prefix_command();
   command->set_help_flag();

@@ -6,7 +6,7 @@
 #include "cli/cli_common.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Serve adaptive tests over HTTP (1EdTech CAT REST binding; see docs/service.md)", "irtcat serve"};
+  CLI::App app{irtcat::cli::kServeDescription, "irtcat serve"};
   irtcat::cli::add_serve_options(app);
   return irtcat::cli::run_command_line(app, argc, argv);
 }
