@@ -118,6 +118,11 @@ class Session {
   /// run them on one thread (or give each its own). Results do not depend on it.
   void set_workspace(std::shared_ptr<Workspace> workspace) noexcept { workspace_ = std::move(workspace); }
 
+  /// Starts a new test on the same design with `seed`, whatever the state of this one: afterwards the session is the
+  /// same as Session(design, seed, workspace), but keeps its storage, so that a thread running many tests one after
+  /// another (a study's) allocates nothing per test.
+  void restart(std::uint64_t seed);
+
   /// The item to present next, or nullopt once the test has stopped (see stop_reason()). Calling it again before
   /// record() returns the same item. `exposure` feeds progressive-restricted control; the counts are only read.
   std::optional<ItemIndex> next_item(const ExposureCounts* exposure = nullptr);

@@ -124,6 +124,21 @@ Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed, s
   update_stop();
 }
 
+void Session::restart(std::uint64_t seed) {
+  // Every member the constructor sets, to the value it gives; assignments and clear() keep the storage.
+  seed_ = seed;
+  posterior_ = design_->prior_posterior();
+  responses_.clear();
+  administered_.clear();
+  history_.clear();
+  set_aside_.clear();
+  eligibility_drawn_ = false;
+  pending_.reset();
+  estimate_ = design_->start_estimate();
+  stop_ = StopReason::not_stopped;
+  update_stop();
+}
+
 double Session::current_theta() const { return responses_.empty() ? design_->start_theta() : estimate_.theta; }
 
 Workspace& Session::workspace() {

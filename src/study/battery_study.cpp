@@ -71,7 +71,7 @@ std::vector<CandidateOutcome> run_battery_study(const std::vector<DomainDesign>&
   std::vector<CandidateOutcome> outcomes(candidates.size());
   detail::run_in_waves(
       candidates.size(), options, detail::waves_of(candidates.size(), exposure.wave()),
-      [&](std::size_t i, const std::shared_ptr<Workspace>&, CandidateOutcome& outcome) {
+      [&](std::size_t i, detail::StudyThread&, CandidateOutcome& outcome) {
         outcome = run_battery_candidate(design, candidates[i], i, catalog, options, exposure.counts());
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); },

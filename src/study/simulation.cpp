@@ -42,23 +42,20 @@ std::string candidate_id(std::size_t number) {
   return id;
 }
 
-// Candidate `index` through every domain's session, with the thread's `workspace`, into `outcome`: every field is
-// set, and its vectors keep their capacity from the candidate it held before (a study reuses its outcomes wave after
-// wave, so that a fixed-length test allocates nothing for them). The designs, abilities and matrices were checked.
+// Candidate `index` through every domain's session, on the thread's sessions, into `outcome`: every field is set,
+// and its vectors keep their capacity from the candidate it held before (a study reuses its outcomes wave after wave,
+// so that a fixed-length test allocates nothing for them). The designs, abilities and matrices were checked.
 void run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
                            std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
-                           const std::shared_ptr<Workspace>& workspace,
-                           const std::vector<const ExposureCounts*>& exposure, CandidateOutcome& outcome) {
+                           detail::StudyThread& thread, const std::vector<const ExposureCounts*>& exposure,
+                           CandidateOutcome& outcome) {
   outcome.domains.resize(designs.size());
   std::vector<GridPosterior> posteriors;  // for the role fit only: an outcome does not keep them
   for (std::size_t d = 0; d < designs.size(); ++d) {
     const TestDesign& design = *designs[d].design;
     const std::uint64_t stream = detail::domain_stream(options.seed, index, designs.size(), d);
     detail::SplitMix64 answers = detail::answer_stream(stream);
-    // The session shares the design through the thread's workspace's control block (an aliasing pointer: the study
-    // holds the designs until it ends), not the design's own: that count, raised and lowered by every session of
-    // every thread, was a cache line the threads took from each other twice per test.
-    Session session(std::shared_ptr<const TestDesign>(workspace, designs[d].design.get()), stream, workspace);
+    Session& session = thread.session(designs, d, stream);
     DomainOutcome& result = outcome.domains[d];
     result.items.clear();
     result.items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
@@ -89,6 +86,17 @@ void run_checked_candidate(const std::vector<DomainDesign>& designs, const Simul
 }
 
 }  // namespace
+
+Session& detail::StudyThread::session(const std::vector<DomainDesign>& designs, std::size_t d, std::uint64_t seed) {
+  if (sessions.size() < designs.size()) sessions.resize(designs.size());
+  std::optional<Session>& session = sessions[d];
+  if (session) {
+    session->restart(seed);
+  } else {
+    session.emplace(designs[d].design, seed, workspace);
+  }
+  return *session;
+}
 
 std::vector<SimulatedCandidate> draw_candidates(const Eigen::VectorXd& mean, const Eigen::VectorXd& sd,
                                                 const Eigen::MatrixXd& correlation, int count, std::uint64_t seed,
@@ -189,7 +197,8 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
     throw InvalidArgument("run_candidate: one set of exposure counts per domain");
   }
   CandidateOutcome outcome;
-  run_checked_candidate(designs, candidate, index, catalog, options, std::make_shared<Workspace>(), exposure, outcome);
+  detail::StudyThread thread;
+  run_checked_candidate(designs, candidate, index, catalog, options, thread, exposure, outcome);
   return outcome;
 }
 
@@ -229,8 +238,8 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
   detail::StudyExposure exposure(designs);
   detail::run_in_waves(
       candidates.size(), options, detail::waves_of(candidates.size(), exposure.wave()),
-      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace, CandidateOutcome& outcome) {
-        run_checked_candidate(designs, candidates[i], i, catalog, options, workspace, exposure.counts(), outcome);
+      [&](std::size_t i, detail::StudyThread& thread, CandidateOutcome& outcome) {
+        run_checked_candidate(designs, candidates[i], i, catalog, options, thread, exposure.counts(), outcome);
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); }, sink);
 }
@@ -258,8 +267,8 @@ void run_study(const std::vector<DomainDesign>& designs, const CandidateStream& 
   };
   detail::run_in_waves(
       candidates.expected, options, prepare,
-      [&](std::size_t i, const std::shared_ptr<Workspace>& workspace, CandidateOutcome& outcome) {
-        run_checked_candidate(designs, candidate(i), i, catalog, options, workspace, exposure.counts(), outcome);
+      [&](std::size_t i, detail::StudyThread& thread, CandidateOutcome& outcome) {
+        run_checked_candidate(designs, candidate(i), i, catalog, options, thread, exposure.counts(), outcome);
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); },
       [&](std::size_t i, CandidateOutcome&& outcome) { sink(i, candidate(i), std::move(outcome)); });
@@ -310,11 +319,11 @@ namespace {
 
 // The threads that run a study's waves beside the calling thread, started once for the whole study: each wave wakes
 // them, and the calling thread waits until each has finished it. A thread per wave cost a clone, a stack the kernel
-// gave back on exit and a new workspace, 98 times in a study of 100,000 candidates and 6,250 times with exposure
+// gave back on exit and a new StudyThread, 98 times in a study of 100,000 candidates and 6,250 times with exposure
 // counted in 16-candidate waves.
 class WaveHelpers {
  public:
-  using Work = std::function<void(const std::shared_ptr<Workspace>&)>;
+  using Work = std::function<void(detail::StudyThread&)>;
 
   WaveHelpers(unsigned count, Work work) : work_(std::move(work)) {
     threads_.reserve(count);
@@ -347,7 +356,7 @@ class WaveHelpers {
 
  private:
   void serve() {
-    const auto workspace = std::make_shared<Workspace>();  // this thread's for the whole study
+    detail::StudyThread thread;  // for the whole study
     std::uint64_t seen = 0;
     for (;;) {
       {
@@ -356,7 +365,7 @@ class WaveHelpers {
         if (stopping_) return;
         seen = wave_;
       }
-      work_(workspace);  // catches what it runs
+      work_(thread);  // catches what it runs
       const std::lock_guard lock(mutex_);
       if (--busy_ == 0) done_.notify_one();
     }
@@ -412,12 +421,12 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
   // Candidates are claimed kClaim at a time: one exchange of the shared counter's cache line per claim, not per
   // candidate, and neighbouring outcomes written by one thread.
   constexpr std::size_t kClaim = 8;
-  const auto work = [&](const std::shared_ptr<Workspace>& workspace) {
+  const auto work = [&](detail::StudyThread& thread) {
     while (!failed.load(std::memory_order_relaxed)) {
       const std::size_t first = next.fetch_add(kClaim);
       if (first >= end) return;
       try {
-        for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) run(i, workspace, running[i - begin]);
+        for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) run(i, thread, running[i - begin]);
       } catch (...) {
         fail();
         return;
@@ -426,7 +435,7 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
   };
   // Every wave but the last is whole: no more threads than the first wave has candidates.
   WaveHelpers helpers(static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(size, 1))) - 1, work);
-  const auto workspace = std::make_shared<Workspace>();  // the calling thread's
+  detail::StudyThread own;  // the calling thread's
   while (size > 0) {
     end = begin + size;
     next.store(begin);
@@ -439,7 +448,7 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
     } catch (...) {
       fail();
     }
-    work(workspace);
+    work(own);
     helpers.wait();
     if (failure) std::rethrow_exception(failure);
     after_wave(running);

@@ -212,3 +212,72 @@ TEST_CASE("session: items and score per topic, in the bank's topic order then as
   CHECK(topics[1].items == 2);
   CHECK(topics[1].score == 2);
 }
+
+TEST_CASE("session: restart gives the test a new session with that seed gives, from any state") {
+  // Each configuration reaches a member that restart must reset: the logs and posterior (every one), Sympson–Hetter's
+  // items set aside, item eligibility's start draw (read from exposure counts), topic balancing with an early stop
+  // owed topics, and an ML estimator. Equal to_json (seed, log, offered, ineligible), estimates and posteriors to the
+  // bit mean the restarted session is the fresh one.
+  const auto bank = bank_of(Model::three_pl, 60, 33);
+  std::vector<SessionConfig> configs;
+  configs.push_back(config_with(SelectionRule::mfi, Estimator::eap, 12));
+  SessionConfig shaped = config_with(SelectionRule::kl, Estimator::eap, 10);
+  shaped.exposure.method = ExposureMethod::sympson_hetter;
+  shaped.exposure.sympson_hetter.assign(bank->size(), 0.5);
+  configs.push_back(shaped);
+  SessionConfig eligibility = config_with(SelectionRule::mfi, Estimator::eap, 8);
+  eligibility.exposure.method = ExposureMethod::item_eligibility;
+  eligibility.exposure.max_rate = 0.2;
+  configs.push_back(eligibility);
+  SessionConfig balanced =
+      with_balanced_topics(config_with(SelectionRule::mfi, Estimator::eap, 15), {"algebra", "geometry", "statistics"});
+  balanced.content.topics["statistics"].min = 5;
+  balanced.stopping.se_target = 0.45;
+  configs.push_back(balanced);
+  configs.push_back(config_with(SelectionRule::mfi, Estimator::ml, 10));
+
+  ExposureCounts counts(bank->size());  // half the items given in every one of 10 tests: over the rate
+  for (int test = 0; test < 10; ++test) {
+    for (std::size_t i = 0; i < bank->size(); ++i) {
+      counts.record_eligible(ItemIndex{i});
+      if (i % 2 == 0) counts.record_item(ItemIndex{i});
+    }
+    counts.record_test();
+  }
+  const auto run = [&](Session& session, double theta, std::uint64_t answers, int steps) {
+    std::mt19937_64 rng(answers);
+    for (int step = 0; step != steps; ++step) {
+      const auto item = session.next_item(&counts);
+      if (!item) break;
+      session.record(*item, draw_response(bank->item(*item), theta, 1.0, rng));
+    }
+  };
+  const auto same = [](const Session& restarted, const Session& fresh) {
+    CHECK(restarted.to_json() == fresh.to_json());
+    CHECK(restarted.stop_reason() == fresh.stop_reason());
+    CHECK(restarted.set_aside() == fresh.set_aside());
+    CHECK(restarted.estimate().theta == fresh.estimate().theta);
+    CHECK(restarted.estimate().se == fresh.estimate().se);
+    CHECK((restarted.posterior().log_likelihood() == fresh.posterior().log_likelihood()).all());
+  };
+  for (std::size_t c = 0; c < configs.size(); ++c) {
+    CAPTURE(c);
+    const auto design = std::make_shared<const TestDesign>(bank, configs[c]);
+    Session reused(design, 1);
+    run(reused, 0.8, 5, 4);      // mid-test
+    (void)reused.next_item(&counts);  // an item on offer
+    reused.restart(2);
+    Session fresh(design, 2);
+    same(reused, fresh);
+    run(reused, -0.5, 6, -1);    // to its end
+    run(fresh, -0.5, 6, -1);
+    REQUIRE(fresh.finished());
+    same(reused, fresh);
+    reused.restart(3);           // from a finished test
+    Session third(design, 3);
+    run(reused, 1.5, 7, -1);
+    run(third, 1.5, 7, -1);
+    same(reused, third);
+    CHECK(reused.history().size() == third.history().size());
+  }
+}
