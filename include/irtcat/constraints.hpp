@@ -10,6 +10,7 @@
 
 #include <limits>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,16 +39,17 @@ class ContentPlan {
 
   /// The items that may come next, given the administered ones (and any set aside for this test), when
   /// `remaining` slots are left in the test (max length − given). 1 = eligible.
-  std::vector<char> eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
+  std::vector<char> eligible(std::span<const ItemIndex> administered, std::span<const char> set_aside,
                              int remaining) const;
-  /// The same into `ok` (resized to the bank), reusing its storage: a session's per-step call allocates nothing.
-  void eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside, int remaining,
-                std::vector<char>& ok) const;
+  /// The same into `ok`, one per bank item: a session's per-step call allocates nothing. Throws InvalidArgument
+  /// when `ok` is not the bank's size.
+  void eligible(std::span<const ItemIndex> administered, std::span<const char> set_aside, int remaining,
+                std::span<char> ok) const;
 
   /// True when a topic is still below its minimum after `administered` and `ok` (the eligible items) holds an
   /// item of it. A test that its stopping rule would end before its length goes on while this holds, offering
   /// only the topics still short (eligible with no slot left).
-  bool owes(const std::vector<ItemIndex>& administered, const std::vector<char>& ok) const;
+  bool owes(std::span<const ItemIndex> administered, std::span<const char> ok) const;
 
  private:
   const ItemBank* bank_;

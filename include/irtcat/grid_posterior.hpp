@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 
+#include "irtcat/cache_line.hpp"
 #include "irtcat/model.hpp"
 #include "irtcat/prior.hpp"
 
@@ -50,17 +51,25 @@ class GridPosterior {
 
   const Eigen::ArrayXd& nodes() const noexcept { return nodes_; }
   /// Σ log P(response | node) over the responses added so far.
-  const Eigen::ArrayXd& log_likelihood() const noexcept { return log_likelihood_; }
+  Eigen::Map<const Eigen::ArrayXd, Eigen::AlignedMax> log_likelihood() const noexcept {
+    return {log_likelihood_.data(), nodes_.size()};
+  }
   std::size_t responses() const noexcept { return responses_; }
 
  private:
+  using Written = Eigen::Map<Eigen::ArrayXd, Eigen::AlignedMax>;
+  using Read = Eigen::Map<const Eigen::ArrayXd, Eigen::AlignedMax>;
+  Written written(CacheLineVector<double>& values) noexcept { return {values.data(), nodes_.size()}; }
+  Read read(const CacheLineVector<double>& values) const noexcept { return {values.data(), nodes_.size()}; }
+
   Eigen::ArrayXd nodes_;
   Eigen::ArrayXd log_trapezoid_;  ///< log trapezoidal weight
   Eigen::ArrayXd log_base_;       ///< log prior density + log trapezoidal weight; −infinity where the prior is 0
-  Eigen::ArrayXd log_likelihood_;
+  // The two arrays every response writes, on cache lines of their own (cache_line.hpp).
+  CacheLineVector<double> log_likelihood_;
   /// prior density × trapezoidal weight × likelihood, scaled by a power of two (exactly) so that the largest is in
   /// [1, 2): no pattern, however long or unlikely, underflows it.
-  Eigen::ArrayXd weight_;
+  CacheLineVector<double> weight_;
   std::size_t responses_ = 0;
 };
 

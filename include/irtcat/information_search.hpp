@@ -18,6 +18,7 @@
 
 #include <Eigen/Core>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "irtcat/item_bank.hpp"
@@ -38,10 +39,10 @@ class MaxInformationSearch {
   /// The eligible item of greatest information at θ (ties to the first in bank order), or −1 when no item is
   /// eligible. `eligible` has one entry per bank item. Throws InvalidArgument for a non-finite θ or a mask of
   /// the wrong size.
-  std::ptrdiff_t best(double theta, const std::vector<char>& eligible) const;
+  std::ptrdiff_t best(double theta, std::span<const char> eligible) const;
   /// The information at θ of that item, the same number ItemBank::information gives it; −infinity when no item is
   /// eligible. Throws as best. (The information-target stopping rule asks this after every answer.)
-  double highest_information(double theta, const std::vector<char>& eligible) const;
+  double highest_information(double theta, std::span<const char> eligible) const;
 
   /// The peak information of each item, in bank order (the bounds the search uses, before their safety margin).
   const Eigen::ArrayXd& peaks() const noexcept { return peaks_; }
@@ -57,7 +58,7 @@ class MaxInformationSearch {
     void assign(const DichotomousArrays& arrays, std::vector<std::size_t> rows, const std::vector<double>& bounds);
     /// Updates (best, best_information) with the listed eligible items. True when the bounds stopped the scan: no
     /// item left could have reached the best.
-    bool scan(double theta, const std::vector<char>& eligible, std::ptrdiff_t& best, double& best_information) const;
+    bool scan(double theta, std::span<const char> eligible, std::ptrdiff_t& best, double& best_information) const;
   };
 
   struct Found {
@@ -65,7 +66,7 @@ class MaxInformationSearch {
     double information;
   };
   /// The best eligible item and its information; `function` names the caller in errors.
-  Found find(double theta, const std::vector<char>& eligible, const char* function) const;
+  Found find(double theta, std::span<const char> eligible, const char* function) const;
 
   // θ-bins [kBinLow + k·kBinWidth, + kBinWidth): sessions' estimates live there.
   static constexpr double kBinLow = -6.0;

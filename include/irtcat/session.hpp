@@ -68,11 +68,11 @@ class TestDesign {
   /// the first in bank order). Not for a_stratified and random, whose choice depends on the step or a random
   /// stream. Throws InvalidArgument for those rules, a missing posterior, a non-finite θ or a wrong-sized mask.
   /// The temporaries go to `workspace` (for calls in a loop), or to a fresh one.
-  Eigen::ArrayXd item_scores(const SelectionState& state, const std::vector<char>& eligible,
+  Eigen::ArrayXd item_scores(const SelectionState& state, std::span<const char> eligible,
                              Workspace* workspace = nullptr) const;
-  std::ptrdiff_t best_item(const SelectionState& state, const std::vector<char>& eligible,
+  std::ptrdiff_t best_item(const SelectionState& state, std::span<const char> eligible,
                            Workspace* workspace = nullptr) const;
-  std::vector<std::size_t> best_items(const SelectionState& state, const std::vector<char>& eligible,
+  std::vector<std::size_t> best_items(const SelectionState& state, std::span<const char> eligible,
                                       std::size_t count, Workspace* workspace = nullptr) const;
   /// Adds the answer `category` to `item` to `posterior` (on config().estimation.grid) as a session does: the
   /// item's log-probabilities at the nodes, computed once for the design. Throws as GridPosterior::add, UnknownItem
@@ -136,8 +136,8 @@ class Session {
   const AbilityEstimate& estimate() const noexcept { return estimate_; }
   bool finished() const noexcept { return stop_ != StopReason::not_stopped; }
   StopReason stop_reason() const noexcept { return stop_; }
-  const std::vector<SessionStep>& history() const noexcept { return history_; }
-  const std::vector<Response>& responses() const noexcept { return responses_; }
+  std::span<const SessionStep> history() const noexcept { return history_; }
+  std::span<const Response> responses() const noexcept { return responses_; }
   /// Per bank item, 1 for the items set aside for this test: passed over by Sympson–Hetter, or drawn ineligible
   /// by the item-eligibility method at its start (empty before either happened).
   const std::vector<char>& set_aside() const noexcept { return set_aside_; }
@@ -178,12 +178,14 @@ class Session {
   std::shared_ptr<const TestDesign> design_;
   std::uint64_t seed_;
   GridPosterior posterior_;
-  std::vector<Response> responses_;
-  std::vector<ItemIndex> administered_;
-  std::vector<SessionStep> history_;
+  // What every step writes is on cache lines of its own (cache_line.hpp): the logs, the eligible items and the
+  // posterior's arrays.
+  CacheLineVector<Response> responses_;
+  CacheLineVector<ItemIndex> administered_;
+  CacheLineVector<SessionStep> history_;
   std::vector<char> set_aside_;  ///< Sympson–Hetter: items passed over for this test; item eligibility: ineligible
   bool eligibility_drawn_ = false;  ///< item eligibility: the start's draw was made (or restored)
-  std::vector<char> eligible_;   ///< the items that may come next (content plan, administered, set aside)
+  CacheLineVector<char> eligible_;   ///< the items that may come next (content plan, administered, set aside)
   std::optional<ItemIndex> pending_;
   std::shared_ptr<Workspace> workspace_;  ///< scratch, lent or made on first use
   AbilityEstimate estimate_;

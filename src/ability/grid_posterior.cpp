@@ -28,17 +28,18 @@ namespace {
 // goes subnormal).
 constexpr double kNegligibleWeight = 0x1p-900;
 
-// exp(log_weight − max log_weight), log_weight = first + second, into `out`: every value in (0, 1], the largest
-// exactly 1, −infinity to 0.
-void exp_from_max(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second, Eigen::ArrayXd& out) {
+// exp(log_weight − max log_weight), log_weight = first + second, into `out` (first's size): every value in (0, 1],
+// the largest exactly 1, −infinity to 0.
+template <class First, class Second>
+void exp_from_max(const First& first, const Second& second, double* out) {
   const double top = (first + second).maxCoeff();
-  out.resize(first.size());
-  detail::simd::exp_shifted(first.data(), second.data(), top, out.data(), first.size());
+  detail::simd::exp_shifted(first.data(), second.data(), top, out, first.size());
 }
 
-Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& first, const Eigen::ArrayXd& second) {
-  Eigen::ArrayXd weight;
-  exp_from_max(first, second, weight);
+template <class Second>
+Eigen::ArrayXd normalized_exp(const Eigen::ArrayXd& first, const Second& second) {
+  Eigen::ArrayXd weight(first.size());
+  exp_from_max(first, second, weight.data());
   return weight / weight.sum();
 }
 
@@ -48,8 +49,9 @@ GridPosterior::GridPosterior(const QuadratureGrid& grid, const Prior& prior)
     : nodes_(grid.nodes()),
       log_trapezoid_(grid.trapezoid_weights().log()),
       log_base_(log_prior_on_grid(prior, grid) + log_trapezoid_),
-      log_likelihood_(Eigen::ArrayXd::Zero(grid.points)) {
-  exp_from_max(log_base_, log_likelihood_, weight_);
+      log_likelihood_(static_cast<std::size_t>(nodes_.size()), 0.0),
+      weight_(static_cast<std::size_t>(nodes_.size())) {
+  exp_from_max(log_base_, read(log_likelihood_), weight_.data());
 }
 
 void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_at_nodes) {
@@ -66,26 +68,27 @@ void GridPosterior::add(const Eigen::Ref<const Eigen::ArrayXd>& log_probability_
                             std::to_string(nodes_.size()) + " nodes");
     }
   }
-  log_likelihood_ += log_probability_at_nodes;
-  weight_ *= probability_at_nodes;
+  written(log_likelihood_) += log_probability_at_nodes;
+  Written weight = written(weight_);
+  weight *= probability_at_nodes;
   // Back to a largest weight in [1, 2), by a power of two: exact, so the moments (ratios of sums) do not depend on
   // the scale. Every probability is at least exp(kMinLogProbability) ≈ 3e−308 and the largest weight was at least
   // 1, so one response never takes it out of the normal range. A weight below kNegligibleWeight is then 0: it could
   // not change the sums (at least 1) by a bit, and left alone it would go subnormal, which is slow arithmetic.
   // (Probabilities that are 0, NaN or above 1 everywhere, which no model gives, leave the weights as they are: the
   // moments are then not finite.)
-  const double largest = weight_.maxCoeff();
+  const double largest = weight.maxCoeff();
   if (largest > 0.0 && std::isfinite(largest)) {
     const double scale = std::ldexp(1.0, -std::ilogb(largest));
-    for (Eigen::Index q = 0; q < weight_.size(); ++q) {
-      const double w = weight_(q) * scale;
-      weight_(q) = w < kNegligibleWeight ? 0.0 : w;
+    for (Eigen::Index q = 0; q < weight.size(); ++q) {
+      const double w = weight(q) * scale;
+      weight(q) = w < kNegligibleWeight ? 0.0 : w;
     }
   }
   ++responses_;
 }
 
-Eigen::ArrayXd GridPosterior::likelihood_weights() const { return normalized_exp(log_trapezoid_, log_likelihood_); }
+Eigen::ArrayXd GridPosterior::likelihood_weights() const { return normalized_exp(log_trapezoid_, read(log_likelihood_)); }
 
 void GridPosterior::update(const Item& item, int category, double scaling) {
   if (!std::isfinite(scaling) || !(scaling > 0)) {
@@ -94,10 +97,10 @@ void GridPosterior::update(const Item& item, int category, double scaling) {
   add(log_probability(item, category, nodes_, scaling));
 }
 
-Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_, log_likelihood_); }
+Eigen::ArrayXd GridPosterior::weights() const { return normalized_exp(log_base_, read(log_likelihood_)); }
 
 PosteriorMoments GridPosterior::moments() const {
-  const Eigen::ArrayXd& w = weight_;
+  const Read w = read(weight_);
   const double total = w.sum();
   double mean = (w * nodes_).sum() / total;
   // Summing n terms w·θ, each at most max|θ| times its weight, is exact to within about n·ε·max|θ| of the mean: a

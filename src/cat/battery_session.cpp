@@ -272,6 +272,7 @@ void BatterySession::update_stop() {
       eligible_[d].assign(design_->domain(d).bank().size(), 0);
       continue;
     }
+    eligible_[d].resize(design_->domain(d).bank().size());
     content.eligible(administered_[d], set_aside_[d], own_remaining, eligible_[d]);
     if (any_eligible(eligible_[d])) owed[d] = std::max(0, config.min_items[d] - counts_[d]);
     total_owed += owed[d];

@@ -41,14 +41,14 @@ ContentPlan::ContentPlan(const ItemBank& bank, const ContentConstraints& constra
   }
 }
 
-std::vector<char> ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
+std::vector<char> ContentPlan::eligible(std::span<const ItemIndex> administered, std::span<const char> set_aside,
                                         int remaining) const {
-  std::vector<char> ok;
+  std::vector<char> ok(bank_->size());
   eligible(administered, set_aside, remaining, ok);
   return ok;
 }
 
-bool ContentPlan::owes(const std::vector<ItemIndex>& administered, const std::vector<char>& ok) const {
+bool ContentPlan::owes(std::span<const ItemIndex> administered, std::span<const char> ok) const {
   if (topics_.empty()) return false;
   std::vector<int> short_by(topics_.size());
   for (std::size_t t = 0; t < topics_.size(); ++t) short_by[t] = topics_[t].min;
@@ -61,10 +61,14 @@ bool ContentPlan::owes(const std::vector<ItemIndex>& administered, const std::ve
   return false;
 }
 
-void ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std::vector<char>& set_aside,
-                           int remaining, std::vector<char>& ok) const {
+void ContentPlan::eligible(std::span<const ItemIndex> administered, std::span<const char> set_aside, int remaining,
+                           std::span<char> ok) const {
   const std::size_t n = bank_->size();
-  ok = active_;
+  if (ok.size() != n) {
+    throw InvalidArgument("ContentPlan::eligible: " + std::to_string(ok.size()) + " flags for a bank of " +
+                          std::to_string(n) + " items");
+  }
+  std::copy(active_.begin(), active_.end(), ok.begin());
   for (ItemIndex item : administered) ok[item.value] = 0;
   if (!set_aside.empty()) {
     for (std::size_t i = 0; i < n; ++i) ok[i] = ok[i] && !set_aside[i];
@@ -91,13 +95,13 @@ void ContentPlan::eligible(const std::vector<ItemIndex>& administered, const std
   int owed = 0;
   for (std::size_t t = 0; t < topics_.size(); ++t) owed += std::max(0, topics_[t].min - given[t]);
   const auto restrict_to = [&](const std::vector<char>& allowed_topic) {
-    std::vector<char> narrowed = ok;
+    const auto allowed = [&](std::size_t i) {
+      return ok[i] && topic_of_[i] >= 0 && allowed_topic[static_cast<std::size_t>(topic_of_[i])];
+    };
     bool any = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      narrowed[i] = narrowed[i] && topic_of_[i] >= 0 && allowed_topic[static_cast<std::size_t>(topic_of_[i])];
-      any = any || narrowed[i];
-    }
-    if (any) ok = std::move(narrowed);  // when no item of those topics is left, the others may still serve
+    for (std::size_t i = 0; i < n && !any; ++i) any = allowed(i);
+    if (!any) return;  // when no item of those topics is left, the others may still serve
+    for (std::size_t i = 0; i < n; ++i) ok[i] = allowed(i);
   };
   if (owed > 0 && remaining <= owed) {
     std::vector<char> short_topics(topics_.size(), 0);

@@ -78,7 +78,7 @@ void MaxInformationSearch::Candidates::assign(const DichotomousArrays& arrays, s
   }
 }
 
-bool MaxInformationSearch::Candidates::scan(double theta, const std::vector<char>& eligible, std::ptrdiff_t& best,
+bool MaxInformationSearch::Candidates::scan(double theta, std::span<const char> eligible, std::ptrdiff_t& best,
                                             double& best_information) const {
   const detail::simd::CandidateRows rows{{da.data(), dab.data(), c.data(), spread.data(), one_minus_d.data()},
                                          bound.data(),
@@ -138,15 +138,15 @@ MaxInformationSearch::MaxInformationSearch(const ItemBank& bank) : items_(bank.s
   }
 }
 
-std::ptrdiff_t MaxInformationSearch::best(double theta, const std::vector<char>& eligible) const {
+std::ptrdiff_t MaxInformationSearch::best(double theta, std::span<const char> eligible) const {
   return find(theta, eligible, "MaxInformationSearch::best").item;
 }
 
-double MaxInformationSearch::highest_information(double theta, const std::vector<char>& eligible) const {
+double MaxInformationSearch::highest_information(double theta, std::span<const char> eligible) const {
   return find(theta, eligible, "MaxInformationSearch::highest_information").information;
 }
 
-MaxInformationSearch::Found MaxInformationSearch::find(double theta, const std::vector<char>& eligible,
+MaxInformationSearch::Found MaxInformationSearch::find(double theta, std::span<const char> eligible,
                                                        const char* function) const {
   detail::check_finite(function, "theta", theta);
   detail::check_mask_size(function, eligible.size(), items_);

@@ -21,7 +21,7 @@ using detail::kMinusInfinity;
 
 // Σ over each eligible item's category rows of `per_row` (one value per row of the grid's layout); −∞ for the
 // others. The per-row values are computed for all rows in vectorized passes; this adds them up.
-ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligible, const ArrayXd& per_row) {
+ArrayXd sum_over_categories(const BankGrid& grid, std::span<const char> eligible, const ArrayXd& per_row) {
   const auto& first = grid.first_rows();
   ArrayXd out = ArrayXd::Constant(static_cast<Index>(eligible.size()), kMinusInfinity);
   for (std::size_t i = 0; i < eligible.size(); ++i) {
@@ -33,7 +33,7 @@ ArrayXd sum_over_categories(const BankGrid& grid, const std::vector<char>& eligi
   return out;
 }
 
-ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, const std::vector<char>& eligible,
+ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weights, std::span<const char> eligible,
                          detail::WorkspaceBuffers& workspace) {
   ArrayXd& per_row = detail::scratch(workspace, detail::Scratch::per_row, 0);
   detail::kullback_leibler_terms(grid, weights, weights.sum(),
@@ -43,7 +43,7 @@ ArrayXd kullback_leibler(const BankGrid& grid, double theta, const ArrayXd& weig
 }
 
 ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const ArrayXd& weights,
-                                    const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace) {
+                                    std::span<const char> eligible, detail::WorkspaceBuffers& workspace) {
   ArrayXd& per_row = detail::scratch(workspace, detail::Scratch::per_row, 0);
   const ArrayXd& at_theta = detail::probabilities_at(grid, theta, detail::Logs::skip, workspace).p;
   if (weights.maxCoeff() > 0) {
@@ -57,7 +57,7 @@ ArrayXd expected_posterior_variance(const BankGrid& grid, double theta, const Ar
 
 // MEI: Σ_k P_k(θ̂)·(−∂² log P_k(θ̂_k)), θ̂_k the estimate after answering k. EAP's θ̂_k comes from the grid
 // products; the other estimators re-estimate with the response added.
-ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, const std::vector<char>& eligible,
+ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, std::span<const char> eligible,
                              detail::WorkspaceBuffers& workspace) {
   const ItemBank& bank = grid.bank();
   const ArrayXd& at_theta = detail::probabilities_at(grid, state.theta, detail::Logs::skip, workspace).p;
@@ -88,7 +88,7 @@ ArrayXd expected_information(const BankGrid& grid, const SelectionState& state, 
   return out;
 }
 
-ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const std::vector<char>& eligible,
+ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, std::span<const char> eligible,
                              detail::WorkspaceBuffers& workspace) {
   ArrayXd& all = detail::scratch(workspace, detail::Scratch::per_row, 0);
   detail::weighted_information(grid, weights, all);
@@ -99,7 +99,7 @@ ArrayXd weighted_information(const BankGrid& grid, const ArrayXd& weights, const
   return scores;
 }
 
-ArrayXd masked(ArrayXd scores, const std::vector<char>& eligible) {
+ArrayXd masked(ArrayXd scores, std::span<const char> eligible) {
   for (std::size_t i = 0; i < eligible.size(); ++i) {
     if (!eligible[i]) scores(static_cast<Index>(i)) = kMinusInfinity;
   }
@@ -148,7 +148,7 @@ void SelectionOptions::validate() const {
 }
 
 Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                           const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace) {
+                           std::span<const char> eligible, detail::WorkspaceBuffers& workspace) {
   const ItemBank& bank = grid.bank();
   detail::check_mask_size("item_scores", eligible.size(), bank.size());
   detail::check_finite("item_scores", "theta", state.theta);

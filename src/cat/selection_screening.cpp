@@ -36,7 +36,7 @@ using detail::kMinusInfinity;
 // that much, so an item below it cannot be among them, and an item that ties with the count-th best reaches it.
 using Interval = detail::ScreenInterval;
 template <typename Bounds, typename Exact>
-std::vector<std::size_t> best_screened(const std::vector<char>& eligible, const Bounds& bounds, const Exact& exact,
+std::vector<std::size_t> best_screened(std::span<const char> eligible, const Bounds& bounds, const Exact& exact,
                                        std::size_t count) {
   const std::size_t n = eligible.size();
   double floor = kMinusInfinity;
@@ -156,7 +156,7 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, Dichotomous
 // precision's underflow drops: below nodes·2·FLT_MIN·(largest entry, at least 1). Twice γ also covers the exact
 // sums' own rounding.
 [[gnu::noinline]] std::vector<std::size_t> best_weighted_information(const BankGrid& grid, const ArrayXd& weights,
-                                                                    const std::vector<char>& eligible,
+                                                                    std::span<const char> eligible,
                                                                     std::size_t count,
                                                                     detail::WorkspaceBuffers& workspace) {
   Eigen::VectorXf& scaled = workspace.scaled_single;
@@ -183,7 +183,7 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, Dichotomous
 // Σ_k P_k(θ̂)·(|log P_k(θ̂)|·W̃ + |L̃_k| + e_k).
 [[gnu::noinline]] std::vector<std::size_t> best_kullback_leibler(const BankGrid& grid, double theta,
                                                                 const ArrayXd& weights,
-                                                                const std::vector<char>& eligible, std::size_t count,
+                                                                std::span<const char> eligible, std::size_t count,
                                                                 detail::WorkspaceBuffers& workspace) {
   const LowRankTable& table = grid.log_p_low_rank();
   VectorXd& scaled = workspace.scaled;
@@ -222,7 +222,7 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, Dichotomous
 // never below 0. The item's expected variance is Σ_k P_k(θ̂)·variance_k.
 [[gnu::noinline]] std::vector<std::size_t> best_expected_posterior_variance(const BankGrid& grid, double theta,
                                                                            const ArrayXd& weights,
-                                                                           const std::vector<char>& eligible,
+                                                                           std::span<const char> eligible,
                                                                            std::size_t count,
                                                                            detail::WorkspaceBuffers& workspace) {
   const LowRankTable& table = grid.probability_low_rank();
@@ -261,7 +261,7 @@ void screen_rows(const BankGrid& grid, double theta, RowBound bound, Dichotomous
 // The `count` best items by screening, or nothing when the rule is not screened (or no weight is positive, so
 // there is nothing to scale by): then the caller scores every item.
 std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const BankGrid& grid,
-                                                      const SelectionState& state, const std::vector<char>& eligible,
+                                                      const SelectionState& state, std::span<const char> eligible,
                                                       std::size_t count, detail::WorkspaceBuffers& workspace) {
   const bool screened = rule == SelectionRule::mlwi || rule == SelectionRule::mpwi || rule == SelectionRule::kl ||
                         rule == SelectionRule::klp || rule == SelectionRule::mepv;
@@ -285,14 +285,14 @@ std::optional<std::vector<std::size_t>> screened_best(SelectionRule rule, const 
 }  // namespace
 
 std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                         const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace) {
+                         std::span<const char> eligible, detail::WorkspaceBuffers& workspace) {
   const auto best = screened_best(rule, grid, state, eligible, 1, workspace);
   if (!best) return best_item(item_scores(rule, grid, state, eligible, workspace));
   return best->empty() ? -1 : static_cast<std::ptrdiff_t>(best->front());
 }
 
 std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                                    const std::vector<char>& eligible, std::size_t count,
+                                    std::span<const char> eligible, std::size_t count,
                                     detail::WorkspaceBuffers& workspace) {
   auto best = screened_best(rule, grid, state, eligible, count, workspace);
   if (!best) return best_items(item_scores(rule, grid, state, eligible, workspace), count);

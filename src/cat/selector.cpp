@@ -21,19 +21,19 @@ template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // The item scores of a selector that scores every item (all but random).
-Eigen::ArrayXd scores_of(const MaxInformationSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+Eigen::ArrayXd scores_of(const MaxInformationSelector& s, const SelectionStep& at, std::span<const char> eligible,
                          WorkspaceBuffers& workspace) {
   return item_scores(SelectionRule::mfi, *s.grid, at.state, eligible, workspace);
 }
-Eigen::ArrayXd scores_of(const GridSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+Eigen::ArrayXd scores_of(const GridSelector& s, const SelectionStep& at, std::span<const char> eligible,
                          WorkspaceBuffers& workspace) {
   return item_scores(s.rule, *s.grid, at.state, eligible, workspace);
 }
-Eigen::ArrayXd scores_of(const ClosestSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+Eigen::ArrayXd scores_of(const ClosestSelector& s, const SelectionStep& at, std::span<const char> eligible,
                          WorkspaceBuffers& workspace) {
   return item_scores(SelectionRule::closest, *s.grid, at.state, eligible, workspace);
 }
-Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, const std::vector<char>& eligible,
+Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, std::span<const char> eligible,
                          WorkspaceBuffers&) {
   // Stage s of S serves stratum s; an empty stratum hands over to the nearest one that has eligible items (the
   // strata on both sides at that distance together). Two passes over the bank, whatever the number of strata.
@@ -52,13 +52,13 @@ Eigen::ArrayXd scores_of(const StratifiedSelector& s, const SelectionStep& at, c
   }
   return scores;
 }
-Eigen::ArrayXd scores_of(const RandomSelector&, const SelectionStep&, const std::vector<char>&, WorkspaceBuffers&) {
+Eigen::ArrayXd scores_of(const RandomSelector&, const SelectionStep&, std::span<const char>, WorkspaceBuffers&) {
   throw InvalidArgument("Selector: the random rule chooses without scores");
 }
 
 // The draw's place among the eligible items, found by counting: no list of candidates, whose allocation (a large
 // one goes to mmap and page-faults on every call) would cost more than the draw (bench: BM_SessionSelection/random).
-std::ptrdiff_t uniform_among(const std::vector<char>& eligible, SplitMix64& rng) {
+std::ptrdiff_t uniform_among(std::span<const char> eligible, SplitMix64& rng) {
   const auto count = static_cast<std::size_t>(std::count_if(eligible.begin(), eligible.end(), [](char e) { return e != 0; }));
   if (count == 0) return -1;
   std::size_t place = uniform_index(rng, count);
@@ -106,7 +106,7 @@ const MaxInformationSearch* Selector::search() const noexcept {
   return mfi ? mfi->search.get() : nullptr;
 }
 
-std::ptrdiff_t Selector::best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng,
+std::ptrdiff_t Selector::best(const SelectionStep& at, std::span<const char> eligible, SplitMix64& rng,
                               WorkspaceBuffers& workspace) const {
   return std::visit(
       Overloaded{
@@ -120,7 +120,7 @@ std::ptrdiff_t Selector::best(const SelectionStep& at, const std::vector<char>& 
       rule_);
 }
 
-std::vector<std::size_t> Selector::best(const SelectionStep& at, const std::vector<char>& eligible,
+std::vector<std::size_t> Selector::best(const SelectionStep& at, std::span<const char> eligible,
                                         std::size_t count, WorkspaceBuffers& workspace) const {
   return std::visit(
       Overloaded{
@@ -130,7 +130,7 @@ std::vector<std::size_t> Selector::best(const SelectionStep& at, const std::vect
       rule_);
 }
 
-Eigen::ArrayXd Selector::scores(const SelectionStep& at, const std::vector<char>& eligible,
+Eigen::ArrayXd Selector::scores(const SelectionStep& at, std::span<const char> eligible,
                                 WorkspaceBuffers& workspace) const {
   return std::visit([&](const auto& s) { return scores_of(s, at, eligible, workspace); }, rule_);
 }
@@ -148,7 +148,7 @@ SelectionPolicy::SelectionPolicy(std::shared_ptr<const ItemBank> bank, const Ses
   }
 }
 
-void SelectionPolicy::draw_ineligible(const ExposureCounts* exposure, const std::vector<char>& eligible, std::size_t keep,
+void SelectionPolicy::draw_ineligible(const ExposureCounts* exposure, std::span<const char> eligible, std::size_t keep,
                                       SplitMix64& rng, std::vector<char>& set_aside) const {
   if (exposure_.method != ExposureMethod::item_eligibility) return;
   std::size_t left = static_cast<std::size_t>(std::count(eligible.begin(), eligible.end(), 1));
@@ -164,7 +164,7 @@ void SelectionPolicy::draw_ineligible(const ExposureCounts* exposure, const std:
   }
 }
 
-double SelectionPolicy::highest_information(double theta, const std::vector<char>& eligible,
+double SelectionPolicy::highest_information(double theta, std::span<const char> eligible,
                                             WorkspaceBuffers& workspace) const {
   const MaxInformationSearch* search = rule_.search() ? rule_.search() : stopping_search_.get();
   if (search) return search->highest_information(theta, eligible);
@@ -179,21 +179,20 @@ double SelectionPolicy::highest_information(double theta, const std::vector<char
   return highest;
 }
 
-std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const std::vector<char>& eligible,
+std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, std::span<const char> eligible,
                                                  const ExposureCounts* exposure, std::vector<char>& set_aside,
                                                  SplitMix64& rng, WorkspaceBuffers& workspace) const {
-  const std::vector<char>* allowed = &eligible;
+  std::span<const char> ok = eligible;
   std::vector<char> restricted;
   if (exposure_.method == ExposureMethod::progressive_restricted && exposure != nullptr && exposure->tests() > 0) {
-    restricted = eligible;
+    restricted.assign(eligible.begin(), eligible.end());
     bool any = false;
     for (std::size_t i = 0; i < restricted.size(); ++i) {
       restricted[i] = restricted[i] && exposure->rate(ItemIndex{i}) < exposure_.max_rate;
       any = any || restricted[i];
     }
-    if (any) allowed = &restricted;  // if every item is over the rate, the bank still serves
+    if (any) ok = restricted;  // if every item is over the rate, the bank still serves
   }
-  const std::vector<char>& ok = *allowed;
   if (std::find(ok.begin(), ok.end(), 1) == ok.end()) return std::nullopt;
 
   // The start rule: maximum information at the start ability.
@@ -255,7 +254,7 @@ std::optional<ItemIndex> SelectionPolicy::choose(const SelectionStep& at, const 
       if (const MaxInformationSearch* search = rule_.search()) {
         // The search names the item best_item(scores) would, so asking it again over a mask without the items
         // passed over gives the same items as the scores below, without scoring the bank.
-        std::vector<char> left = ok;
+        std::vector<char> left(ok.begin(), ok.end());
         return first_kept(search->best(at.state.theta, left), [&](std::ptrdiff_t passed) {
           left[static_cast<std::size_t>(passed)] = 0;
           return search->best(at.state.theta, left);

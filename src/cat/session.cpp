@@ -78,14 +78,14 @@ const detail::Selector& stepless(const TestDesign& design, const char* function)
 
 }  // namespace
 
-Eigen::ArrayXd TestDesign::item_scores(const SelectionState& state, const std::vector<char>& eligible,
+Eigen::ArrayXd TestDesign::item_scores(const SelectionState& state, std::span<const char> eligible,
                                        Workspace* workspace) const {
   const detail::Selector& rule = stepless(*this, "TestDesign::item_scores");
   std::optional<Workspace> fresh;  // made only when the caller lends none
   return rule.scores({state, 0}, eligible, (workspace ? *workspace : fresh.emplace()).buffers());
 }
 
-std::ptrdiff_t TestDesign::best_item(const SelectionState& state, const std::vector<char>& eligible,
+std::ptrdiff_t TestDesign::best_item(const SelectionState& state, std::span<const char> eligible,
                                      Workspace* workspace) const {
   const detail::Selector& rule = stepless(*this, "TestDesign::best_item");
   detail::SplitMix64 unused(0);
@@ -93,7 +93,7 @@ std::ptrdiff_t TestDesign::best_item(const SelectionState& state, const std::vec
   return rule.best({state, 0}, eligible, unused, (workspace ? *workspace : fresh.emplace()).buffers());
 }
 
-std::vector<std::size_t> TestDesign::best_items(const SelectionState& state, const std::vector<char>& eligible,
+std::vector<std::size_t> TestDesign::best_items(const SelectionState& state, std::span<const char> eligible,
                                                 std::size_t count, Workspace* workspace) const {
   const detail::Selector& rule = stepless(*this, "TestDesign::best_items");
   std::optional<Workspace> fresh;
@@ -121,6 +121,7 @@ Session::Session(std::shared_ptr<const TestDesign> design, std::uint64_t seed, s
   responses_.reserve(max_length);
   administered_.reserve(max_length);
   history_.reserve(max_length);
+  eligible_.resize(design_->bank().size());
   update_stop();
 }
 
@@ -250,7 +251,7 @@ void Session::apply(ItemIndex item, int response) {
 void Session::update_stop() {
   const SessionConfig& config = design_->config();
   refresh_eligible();
-  const std::vector<char>& ok = eligible_;
+  const std::span<const char> ok = eligible_;
   StoppingState state;
   state.length = static_cast<int>(responses_.size());
   state.estimate = estimate_;

@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "detail/low_rank_table.hpp"
@@ -107,18 +108,18 @@ class BankGrid {
 /// directly (see detail::Selector). Throws InvalidArgument for a missing posterior, a wrong-sized mask, or a grid
 /// built without the rule's tables. The temporaries go to `workspace`.
 Eigen::ArrayXd item_scores(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                           const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace);
+                           std::span<const char> eligible, detail::WorkspaceBuffers& workspace);
 
 /// The item best_item(item_scores(rule, grid, state, eligible)) names, found with less work where the rule allows:
 /// mlwi, mpwi, kl and klp screen every item with single-precision tables and score exactly only the few whose
 /// rounding bounds let them be best, so the item is the same. Throws as item_scores.
 std::ptrdiff_t best_item(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                         const std::vector<char>& eligible, detail::WorkspaceBuffers& workspace);
+                         std::span<const char> eligible, detail::WorkspaceBuffers& workspace);
 
 /// The items best_items(item_scores(rule, grid, state, eligible), count) names, best first, found by screening as
 /// best_item by rule does (randomesque exposure control asks for these). Throws as item_scores.
 std::vector<std::size_t> best_items(SelectionRule rule, const BankGrid& grid, const SelectionState& state,
-                                    const std::vector<char>& eligible, std::size_t count,
+                                    std::span<const char> eligible, std::size_t count,
                                     detail::WorkspaceBuffers& workspace);
 
 }  // namespace irtcat

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -73,13 +74,13 @@ class Selector {
   bool scored() const noexcept { return !std::holds_alternative<RandomSelector>(rule_); }
   /// The best eligible item (ties to the first in bank order), −1 if none; `rng` feeds the random rule only. The
   /// temporaries of every call go to `workspace`.
-  std::ptrdiff_t best(const SelectionStep& at, const std::vector<char>& eligible, SplitMix64& rng,
+  std::ptrdiff_t best(const SelectionStep& at, std::span<const char> eligible, SplitMix64& rng,
                       WorkspaceBuffers& workspace) const;
   /// The `count` best eligible items, best first. Throws InvalidArgument for the random rule.
-  std::vector<std::size_t> best(const SelectionStep& at, const std::vector<char>& eligible, std::size_t count,
+  std::vector<std::size_t> best(const SelectionStep& at, std::span<const char> eligible, std::size_t count,
                                 WorkspaceBuffers& workspace) const;
   /// Every item's score, −infinity for the ineligible. Throws InvalidArgument for the random rule.
-  Eigen::ArrayXd scores(const SelectionStep& at, const std::vector<char>& eligible, WorkspaceBuffers& workspace) const;
+  Eigen::ArrayXd scores(const SelectionStep& at, std::span<const char> eligible, WorkspaceBuffers& workspace) const;
 
   /// The MFI search when this is MFI with one, else null.
   const MaxInformationSearch* search() const noexcept;
@@ -106,7 +107,7 @@ class SelectionPolicy {
   /// The next item from `eligible` (which the session's content plan made), or nullopt when no item is eligible.
   /// `exposure` feeds progressive-restricted control; Sympson–Hetter adds the items it passes over to
   /// `set_aside` (sized to the bank on first use). `rng` is this step's stream; `workspace` takes the temporaries.
-  std::optional<ItemIndex> choose(const SelectionStep& at, const std::vector<char>& eligible,
+  std::optional<ItemIndex> choose(const SelectionStep& at, std::span<const char> eligible,
                                   const ExposureCounts* exposure, std::vector<char>& set_aside, SplitMix64& rng,
                                   WorkspaceBuffers& workspace) const;
 
@@ -114,13 +115,13 @@ class SelectionPolicy {
   /// in it. Each item of `eligible` is eligible with probability exposure->eligibility(item, max_rate) (1 without
   /// counts), drawn from `rng` in bank order, and none is made ineligible once only `keep` eligible items are left.
   /// Nothing for other methods.
-  void draw_ineligible(const ExposureCounts* exposure, const std::vector<char>& eligible, std::size_t keep,
+  void draw_ineligible(const ExposureCounts* exposure, std::span<const char> eligible, std::size_t keep,
                        SplitMix64& rng, std::vector<char>& set_aside) const;
 
   /// The greatest information at θ among the eligible items, −infinity if none: what the information-target
   /// stopping rule compares with its target. Found by the MFI search where the bank allows (the rule's, or one
   /// built for the stopping rule), else by an information pass over the bank into `workspace`.
-  double highest_information(double theta, const std::vector<char>& eligible, WorkspaceBuffers& workspace) const;
+  double highest_information(double theta, std::span<const char> eligible, WorkspaceBuffers& workspace) const;
 
  private:
   BankGrid grid_;

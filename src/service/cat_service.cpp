@@ -657,7 +657,7 @@ Reply CatService::submit_results(const std::string& client, const std::string& i
   if (row->ended) refuse(409, "session '" + key + "' was ended");
   const Lent lent(*kept, workspaces_);
   Session& session = current(*kept, *section, *row, lent);
-  const std::vector<SessionStep>& log = session.history();
+  const std::span<const SessionStep> log = session.history();
   const std::size_t recorded = log.size();
   const ItemBank& bank = section->design->bank();
 

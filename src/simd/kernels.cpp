@@ -22,7 +22,7 @@ void Information(const DichotomousColumns& rows, Eigen::Index n, double theta, d
   dichotomous_information(rows, n, theta, out);
 }
 
-bool Scan(const CandidateRows& candidates, double theta, const std::vector<char>& eligible, std::ptrdiff_t& best,
+bool Scan(const CandidateRows& candidates, double theta, std::span<const char> eligible, std::ptrdiff_t& best,
           double& best_information) {
   const std::size_t items = eligible.size();
   alignas(64) double information[kInformationBlock];
@@ -199,7 +199,7 @@ void information(const DichotomousColumns& rows, Eigen::Index n, double theta, d
   HWY_DYNAMIC_DISPATCH(Information)(rows, n, theta, out);
 }
 
-bool scan(const CandidateRows& candidates, double theta, const std::vector<char>& eligible, std::ptrdiff_t& best,
+bool scan(const CandidateRows& candidates, double theta, std::span<const char> eligible, std::ptrdiff_t& best,
           double& best_information) {
   apply_environment();
   return HWY_DYNAMIC_DISPATCH(Scan)(candidates, theta, eligible, best, best_information);

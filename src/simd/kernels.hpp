@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,7 @@ struct CandidateRows {
 
 /// Updates (best, best_information) with the eligible candidates whose information beats it (a tie goes to the
 /// lower bank index). True when the bounds stopped the scan: no later candidate could beat the best.
-bool scan(const CandidateRows& candidates, double theta, const std::vector<char>& eligible, std::ptrdiff_t& best,
+bool scan(const CandidateRows& candidates, double theta, std::span<const char> eligible, std::ptrdiff_t& best,
           double& best_information);
 
 /// out[q] = exp(a[q] + b[q] − top) for q in [0, n): every argument at most 0 (top is the largest a + b), −infinity

@@ -56,15 +56,15 @@ void run_checked_candidate(const std::vector<DomainDesign>& designs, const Simul
     const std::uint64_t stream = detail::domain_stream(options.seed, index, designs.size(), d);
     detail::SplitMix64 answers = detail::answer_stream(stream);
     Session& session = thread.session(designs, d, stream);
-    DomainOutcome& result = outcome.domains[d];
-    result.items.clear();
-    result.items.reserve(static_cast<std::size_t>(design.config().stopping.max_length));
     const ExposureCounts* counts = exposure.empty() ? nullptr : exposure[d];
     while (const auto item = session.next_item(counts)) {
-      const int response = detail::study_response(options, d, design.bank(), *item, candidate, index, answers);
-      result.items.push_back(item->value);
-      session.record(*item, response);
+      session.record(*item, detail::study_response(options, d, design.bank(), *item, candidate, index, answers));
     }
+    // The outcome is written once the test is over, not at every step: its storage may lie beside data the other
+    // threads read (it was allocated on whichever thread first ran its place in the wave).
+    DomainOutcome& result = outcome.domains[d];
+    result.items.clear();
+    for (const SessionStep& step : session.history()) result.items.push_back(step.item.value);
     result.set_aside.clear();
     for (std::size_t i = 0; i < session.set_aside().size(); ++i) {
       if (session.set_aside()[i]) result.set_aside.push_back(i);

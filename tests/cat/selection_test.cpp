@@ -131,7 +131,7 @@ TEST_CASE("selection: MEI is the expected observed information after each answer
     posterior.update(bank->item(ItemIndex{1}), 0, 1.0);
     const double theta = estimate_ability(*bank, answered, options).theta;
     SelectionState state{theta, &posterior, answered, &options};
-    const Eigen::ArrayXd mei = item_scores(SelectionRule::mei, grid, state, {1, 0, 1, 1, 1}, test_workspace());
+    const Eigen::ArrayXd mei = item_scores(SelectionRule::mei, grid, state, std::vector<char>{1, 0, 1, 1, 1}, test_workspace());
     for (std::size_t j : {0u, 3u}) {
       const Item& item = bank->items()[j];
       double expected = 0;
@@ -158,13 +158,13 @@ TEST_CASE("selection: ties go to the first item in bank order") {
   for (SelectionRule rule : {SelectionRule::mfi, SelectionRule::kl, SelectionRule::klp, SelectionRule::mlwi,
                              SelectionRule::mpwi, SelectionRule::mepv, SelectionRule::mei, SelectionRule::closest}) {
     CAPTURE(to_string(rule));
-    CHECK(best_item(item_scores(rule, grid, state, {1, 1, 1}, test_workspace())) == 1);
-    CHECK(best_item(item_scores(rule, grid, state, {1, 0, 1}, test_workspace())) == 2);
-    CHECK(best_item(rule, grid, state, {1, 1, 1}, test_workspace()) == 1);
-    CHECK(best_item(rule, grid, state, {1, 0, 1}, test_workspace()) == 2);
+    CHECK(best_item(item_scores(rule, grid, state, std::vector<char>{1, 1, 1}, test_workspace())) == 1);
+    CHECK(best_item(item_scores(rule, grid, state, std::vector<char>{1, 0, 1}, test_workspace())) == 2);
+    CHECK(best_item(rule, grid, state, std::vector<char>{1, 1, 1}, test_workspace()) == 1);
+    CHECK(best_item(rule, grid, state, std::vector<char>{1, 0, 1}, test_workspace()) == 2);
   }
-  CHECK(best_items(item_scores(SelectionRule::mfi, grid, state, {1, 1, 1}, test_workspace()), 2) == std::vector<std::size_t>{1, 2});
-  CHECK(best_item(item_scores(SelectionRule::mfi, grid, state, {0, 0, 0}, test_workspace())) == -1);
+  CHECK(best_items(item_scores(SelectionRule::mfi, grid, state, std::vector<char>{1, 1, 1}, test_workspace()), 2) == std::vector<std::size_t>{1, 2});
+  CHECK(best_item(item_scores(SelectionRule::mfi, grid, state, std::vector<char>{0, 0, 0}, test_workspace())) == -1);
 }
 
 TEST_CASE("selection: best_item and best_items by rule name the items that scoring every item names") {
