@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ class CsvCursor {
  public:
   /// Over `text` (a UTF-8 byte-order mark skipped); `file` names it in errors.
   CsvCursor(std::string text, std::string file);
+  /// Over `in`, read in blocks as the rows are taken: memory for the rows in hand, not the whole stream. `lines`:
+  /// the stream's lines (a last one without a line break counted), for lines_left.
+  CsvCursor(std::unique_ptr<std::istream> in, std::string file, std::size_t lines);
   /// The next row with content into `row` (its storage reused unless the caller moved it away); false at the end.
   /// Throws DataError for an unterminated quoted field.
   bool next(CsvRow& row);
@@ -34,15 +38,21 @@ class CsvCursor {
   const std::string& file() const noexcept { return file_; }
 
  private:
-  std::string text_;
+  /// True when the text holds position `i`, reading blocks of the stream until it does (or it ends).
+  bool has(std::size_t i) { return i < text_.size() || fill_to(i); }
+  bool fill_to(std::size_t i);
+
+  std::string text_;  ///< the text, or the part of the stream read and not yet passed
   std::string file_;
+  std::unique_ptr<std::istream> in_;  ///< null over text in memory
+  std::size_t lines_ = 0;             ///< the stream's lines
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::string cell_;
   bool finished_ = false;
 };
 
-/// A cursor over a whole file; throws DataError if it cannot be opened.
+/// A cursor over a file, read as its rows are taken; throws DataError if it cannot be opened.
 CsvCursor open_csv_file(const std::string& path);
 
 /// Calls `visit` with each row in turn, without keeping them: the row's storage is reused for the next unless `visit`

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <sstream>
+#include <string>
 
 #include "detail/csv.hpp"
 #include "irtcat/error.hpp"
@@ -50,6 +52,38 @@ TEST_CASE("csv: quoting, CRLF, byte-order mark, blank lines") {
   CHECK(detail::parse_double(" 1.5e-3 ") == 1.5e-3);
   CHECK_FALSE(detail::parse_double("nan").has_value());
   CHECK_FALSE(detail::parse_double("1.5x").has_value());
+}
+
+TEST_CASE("csv: a cursor reading a stream in 64 KiB blocks gives the rows and line counts of the whole text") {
+  // Every construct that looks past one character (a CRLF, a doubled quote, a quoted line break, a run of plain
+  // characters) is put across the first block's end by padding the first row, once per offset around it.
+  constexpr std::size_t kBlock = std::size_t{1} << 16;
+  const std::string tail =
+      "x,\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",plain text run\r\nlast,row without a break";
+  for (std::size_t shift = 0; shift <= tail.size() + 1; ++shift) {
+    CAPTURE(shift);
+    const std::string pad(kBlock - 15 - shift, 'p');  // the first tail starts `shift` characters before the block's end
+    std::string text = "\xEF\xBB\xBFid,value\n" + pad + ",1\n";
+    for (int row = 0; row < 3; ++row) text += tail + "\n";
+    text += std::string(kBlock, 'q') + ",long\n" + tail;
+    detail::CsvCursor whole(text, "f.csv");
+    detail::CsvCursor streamed(std::make_unique<std::istringstream>(text), "f.csv",
+                               whole.lines_left());
+    detail::CsvRow expected, got;
+    for (;;) {
+      CHECK(streamed.lines_left() == whole.lines_left());
+      const bool more = whole.next(expected);
+      REQUIRE(streamed.next(got) == more);
+      if (!more) break;
+      CHECK(got.line == expected.line);
+      CHECK(got.cells == expected.cells);
+    }
+    CHECK(streamed.lines_left() == 0);
+  }
+  detail::CsvCursor open(std::make_unique<std::istringstream>(std::string(kBlock + 5, 'a') + ",\"never closed\n"),
+                         "f.csv", 1);
+  detail::CsvRow row;
+  CHECK_THROWS_WITH_AS(open.next(row), "f.csv, line 1: a quoted field is never closed", DataError);
 }
 
 TEST_CASE("items_csv: every model, defaults for empty cells, metadata") {
