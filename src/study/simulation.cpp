@@ -1,5 +1,6 @@
 #include "irtcat/simulation.hpp"
 
+#include "irtcat/cache_line.hpp"
 #include "irtcat/design.hpp"
 
 #include <Eigen/Cholesky>
@@ -321,7 +322,7 @@ namespace {
 // them, and the calling thread waits until each has finished it. A thread per wave cost a clone, a stack the kernel
 // gave back on exit and a new StudyThread, 98 times in a study of 100,000 candidates and 6,250 times with exposure
 // counted in 16-candidate waves.
-class WaveHelpers {
+class alignas(kCacheLineBytes) WaveHelpers {
  public:
   using Work = std::function<void(detail::StudyThread&)>;
 
@@ -390,6 +391,21 @@ class WaveHelpers {
   bool stopping_ = false;
 };
 
+// What the threads read at every candidate while a wave runs, on cache lines of its own. In the calling thread's
+// stack frame it lay beside what that thread writes as it runs candidates itself (its callees' frames), and each of
+// those writes took the line from the other threads.
+struct alignas(kCacheLineBytes) RunningWave {
+  explicit RunningWave(detail::RunCandidate candidate) : run(std::move(candidate)) {}
+
+  std::atomic<std::size_t> next{0};  ///< the next candidate to claim: every claim writes it, so it has a line alone
+  // Set by the calling thread before it wakes the helpers for a wave; read at every claim and candidate.
+  alignas(kCacheLineBytes) std::size_t begin = 0;
+  std::size_t end = 0;
+  CandidateOutcome* outcomes = nullptr;  ///< the wave's, from candidate `begin` on
+  std::atomic<bool> failed{false};
+  const detail::RunCandidate run;
+};
+
 }  // namespace
 
 void detail::run_in_waves(std::size_t expected, const StudyOptions& options, const PrepareWave& prepare,
@@ -410,23 +426,22 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
   };
   std::size_t begin = 0;
   std::size_t size = prepare(0);
-  // The running wave, as the threads see it: set by the calling thread before it starts the helpers.
-  std::size_t end = 0;
-  std::atomic<std::size_t> next{0};
+  const auto wave = std::make_unique<RunningWave>(run);
   std::exception_ptr failure;
-  std::atomic<bool> failed{false};
-  const auto fail = [&] {
-    if (!failed.exchange(true)) failure = std::current_exception();
+  const auto fail = [&failure, state = wave.get()] {
+    if (!state->failed.exchange(true)) failure = std::current_exception();
   };
   // Candidates are claimed kClaim at a time: one exchange of the shared counter's cache line per claim, not per
   // candidate, and neighbouring outcomes written by one thread.
   constexpr std::size_t kClaim = 8;
-  const auto work = [&](detail::StudyThread& thread) {
-    while (!failed.load(std::memory_order_relaxed)) {
-      const std::size_t first = next.fetch_add(kClaim);
-      if (first >= end) return;
+  const auto work = [&fail, state = wave.get()](detail::StudyThread& thread) {
+    while (!state->failed.load(std::memory_order_relaxed)) {
+      const std::size_t first = state->next.fetch_add(kClaim);
+      if (first >= state->end) return;
       try {
-        for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) run(i, thread, running[i - begin]);
+        for (std::size_t i = first; i < std::min(first + kClaim, state->end); ++i) {
+          state->run(i, thread, state->outcomes[i - state->begin]);
+        }
       } catch (...) {
         fail();
         return;
@@ -434,22 +449,25 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
     }
   };
   // Every wave but the last is whole: no more threads than the first wave has candidates.
-  WaveHelpers helpers(static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(size, 1))) - 1, work);
+  const auto helpers = std::make_unique<WaveHelpers>(
+      static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(size, 1))) - 1, work);
   detail::StudyThread own;  // the calling thread's
   while (size > 0) {
-    end = begin + size;
-    next.store(begin);
     running.resize(size);
-    helpers.start();
+    wave->begin = begin;
+    wave->end = begin + size;
+    wave->outcomes = running.data();
+    wave->next.store(begin);
+    helpers->start();
     std::size_t next_size = 0;
     try {
       flush();
-      next_size = prepare(end);
+      next_size = prepare(begin + size);
     } catch (...) {
       fail();
     }
     work(own);
-    helpers.wait();
+    helpers->wait();
     if (failure) std::rethrow_exception(failure);
     after_wave(running);
     std::swap(running, finished);
@@ -457,6 +475,7 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
     finished_count = size;
     // The total is `expected` until the last wave, known by then to be the last: it ends the count, whatever was
     // expected.
+    const std::size_t end = begin + size;
     if (options.progress) options.progress(end, next_size == 0 ? end : std::max(expected, end));
     begin = end;
     size = next_size;
