@@ -165,7 +165,9 @@ void run_single_bank(const SimulateFlags& flags) {
     run_study(designs, simulees, nullptr, options,
               [&](std::size_t s, CandidateOutcome&& outcome) { write_row(simulees[s], outcome); });
   } else {
-    const CandidateStream stream{[&](SimulatedCandidate& next) { return reader->next(next); }, reader->rows_at_most()};
+    // The rows are counted (a second read of the file) only for a progress bar's total.
+    const CandidateStream stream{[&](SimulatedCandidate& next) { return reader->next(next); },
+                                 options.progress ? reader->rows_at_most() : 0};
     run_study(designs, stream, nullptr, options,
               [&](std::size_t, const SimulatedCandidate& simulee, CandidateOutcome&& outcome) { write_row(simulee, outcome); });
   }

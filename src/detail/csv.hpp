@@ -25,14 +25,15 @@ class CsvCursor {
  public:
   /// Over `text` (a UTF-8 byte-order mark skipped); `file` names it in errors.
   CsvCursor(std::string text, std::string file);
-  /// Over `in`, read in blocks as the rows are taken: memory for the rows in hand, not the whole stream. `lines`:
-  /// the stream's lines (a last one without a line break counted), for lines_left.
-  CsvCursor(std::unique_ptr<std::istream> in, std::string file, std::size_t lines);
+  /// Over `in`, the file `file` opened, read in blocks as the rows are taken: memory for the rows in hand, not the
+  /// whole file.
+  CsvCursor(std::unique_ptr<std::istream> in, std::string file);
   /// The next row with content into `row` (its storage reused unless the caller moved it away); false at the end.
   /// Throws DataError for an unterminated quoted field.
   bool next(CsvRow& row);
   /// The lines left in the text (a last one without a line break counted): the rows left when no line is blank and
-  /// no quoted field holds a line break, else more.
+  /// no quoted field holds a line break, else more. Over a file, its lines are counted on the first call (0 if it
+  /// can no longer be read).
   std::size_t lines_left() const noexcept;
   /// The file named in errors.
   const std::string& file() const noexcept { return file_; }
@@ -45,7 +46,7 @@ class CsvCursor {
   std::string text_;  ///< the text, or the part of the stream read and not yet passed
   std::string file_;
   std::unique_ptr<std::istream> in_;  ///< null over text in memory
-  std::size_t lines_ = 0;             ///< the stream's lines
+  mutable std::optional<std::size_t> lines_;  ///< the file's lines, once counted
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::string cell_;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -8,6 +9,7 @@
 #include "irtcat/error.hpp"
 #include "irtcat/items_csv.hpp"
 #include "irtcat/responses_csv.hpp"
+#include "scratch.hpp"
 #include "test_support.hpp"
 
 using namespace irtcat;
@@ -60,6 +62,7 @@ TEST_CASE("csv: a cursor reading a stream in 64 KiB blocks gives the rows and li
   constexpr std::size_t kBlock = std::size_t{1} << 16;
   const std::string tail =
       "x,\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",plain text run\r\nlast,row without a break";
+  const testing::Scratch scratch;
   for (std::size_t shift = 0; shift <= tail.size() + 1; ++shift) {
     CAPTURE(shift);
     const std::string pad(kBlock - 15 - shift, 'p');  // the first tail starts `shift` characters before the block's end
@@ -67,8 +70,9 @@ TEST_CASE("csv: a cursor reading a stream in 64 KiB blocks gives the rows and li
     for (int row = 0; row < 3; ++row) text += tail + "\n";
     text += std::string(kBlock, 'q') + ",long\n" + tail;
     detail::CsvCursor whole(text, "f.csv");
-    detail::CsvCursor streamed(std::make_unique<std::istringstream>(text), "f.csv",
-                               whole.lines_left());
+    const std::string path = (scratch.dir() / "blocks.csv").string();
+    std::ofstream(path, std::ios::binary) << text;  // lines_left counts the file's lines
+    detail::CsvCursor streamed(std::make_unique<std::ifstream>(path, std::ios::binary), path);
     detail::CsvRow expected, got;
     for (;;) {
       CHECK(streamed.lines_left() == whole.lines_left());
@@ -81,7 +85,7 @@ TEST_CASE("csv: a cursor reading a stream in 64 KiB blocks gives the rows and li
     CHECK(streamed.lines_left() == 0);
   }
   detail::CsvCursor open(std::make_unique<std::istringstream>(std::string(kBlock + 5, 'a') + ",\"never closed\n"),
-                         "f.csv", 1);
+                         "f.csv");
   detail::CsvRow row;
   CHECK_THROWS_WITH_AS(open.next(row), "f.csv, line 1: a quoted field is never closed", DataError);
 }
