@@ -26,7 +26,8 @@ struct CacheLineAllocator {
   CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}  // NOLINT: allocators convert implicitly
 
   T* allocate(std::size_t n) { return static_cast<T*>(::operator new(bytes(n), std::align_val_t{kCacheLineBytes})); }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, bytes(n), std::align_val_t{kCacheLineBytes}); }
+  // The unsized form: clang before 19 offers sized deallocation only with -fsized-deallocation.
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{kCacheLineBytes}); }
 
   /// n objects' bytes rounded up to whole lines (at least one). Throws std::bad_array_new_length past the largest.
   static std::size_t bytes(std::size_t n) {
