@@ -31,15 +31,14 @@ inline SplitMix64 answer_stream(std::uint64_t domain_stream) noexcept {
   return SplitMix64(mix_seed(domain_stream, 0x616e73ULL));
 }
 
-/// Candidate `index`'s answer to `item` of domain `d` (on `bank`): read from options.responses when the study is
-/// post hoc, else drawn from the model at the candidate's true θ_d with `answers`. Throws DataError when the
-/// post-hoc matrix lacks the response.
-inline int study_response(const StudyOptions& options, std::size_t d, const ItemBank& bank, ItemIndex item,
-                          const SimulatedCandidate& candidate, std::size_t index, SplitMix64& answers) {
-  if (options.responses.empty()) {
-    return draw_response(bank.item(item), candidate.theta(static_cast<Eigen::Index>(d)), bank.scaling(), answers);
-  }
-  const int response = options.responses[d](static_cast<Eigen::Index>(index), static_cast<Eigen::Index>(item.value));
+/// Candidate `index`'s answer to `item` of domain `d` (on `bank`): read from `responses` (per domain) when the study
+/// is post hoc, else (null) drawn from the model at `theta`, the candidate's true θ_d, with `answers`. Throws
+/// DataError, naming `candidate`, when the post-hoc matrix lacks the response.
+inline int study_response(const Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>* responses, std::size_t d,
+                          const ItemBank& bank, ItemIndex item, const SimulatedCandidate& candidate, double theta,
+                          std::size_t index, SplitMix64& answers) {
+  if (responses == nullptr) return draw_response(bank.item(item), theta, bank.scaling(), answers);
+  const int response = responses[d](static_cast<Eigen::Index>(index), static_cast<Eigen::Index>(item.value));
   if (response < 0) {
     throw DataError("responses", index + 2, bank.item(item).id().str(),
                     "post-hoc simulation needs a complete response matrix; candidate " + candidate.id +
@@ -47,6 +46,20 @@ inline int study_response(const StudyOptions& options, std::size_t d, const Item
   }
   return response;
 }
+
+/// What a study's candidates read of its inputs, copied at its start into storage of the study's own: the caller's
+/// may lie beside what the calling thread writes while the study runs (irtcat simulate's options and designs share
+/// a stack frame with its row buffer and count of rows, written at every row), and each such write took the line
+/// from the threads reading it at every candidate.
+struct alignas(kCacheLineBytes) StudyInputs {
+  StudyInputs(const std::vector<DomainDesign>& designs, const StudyOptions& options);
+
+  CacheLineVector<std::shared_ptr<const TestDesign>> designs;
+  std::uint64_t seed = 0;
+  bool keep_paths = false;
+  /// The post-hoc matrices, one per domain (the caller's, read in place); null when answers are drawn.
+  const Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>* responses = nullptr;
+};
 
 /// What a study's thread keeps from one candidate to the next: its workspace, and a session per domain that each
 /// candidate restarts, so that a test allocates nothing. What a step writes (the sessions, their logs, eligible
@@ -57,8 +70,8 @@ struct StudyThread {
   std::shared_ptr<Workspace> workspace = std::make_shared<Workspace>();
   CacheLineVector<std::optional<Session>> sessions;  ///< by domain, made on first use; every step writes them
 
-  /// The session of domain `d` of `designs`, (re)started with `seed` and this thread's workspace.
-  Session& session(const std::vector<DomainDesign>& designs, std::size_t d, std::uint64_t seed);
+  /// The session of domain `d`, on `design`, (re)started with `seed` and this thread's workspace.
+  Session& session(std::size_t d, const std::shared_ptr<const TestDesign>& design, std::uint64_t seed);
 };
 
 /// Fills candidate i's outcome in place (every field; its vectors may hold an earlier candidate's values, which keeps

@@ -28,7 +28,9 @@ CandidateOutcome run_battery_candidate(const std::shared_ptr<const BatteryDesign
   while (const auto item = session.next_item(exposure)) {
     const std::size_t d = item->domain;
     const int response =
-        detail::study_response(options, d, design->domain(d).bank(), item->item, candidate, index, answers[d]);
+        detail::study_response(options.responses.empty() ? nullptr : options.responses.data(), d,
+                               design->domain(d).bank(), item->item, candidate,
+                               candidate.theta(static_cast<Eigen::Index>(d)), index, answers[d]);
     items[d].push_back(item->item.value);
     session.record(*item, response);
   }

@@ -46,20 +46,22 @@ std::string candidate_id(std::size_t number) {
 // Candidate `index` through every domain's session, on the thread's sessions, into `outcome`: every field is set,
 // and its vectors keep their capacity from the candidate it held before (a study reuses its outcomes wave after wave,
 // so that a fixed-length test allocates nothing for them). The designs, abilities and matrices were checked.
-void run_checked_candidate(const std::vector<DomainDesign>& designs, const SimulatedCandidate& candidate,
-                           std::size_t index, const RoleCatalog* catalog, const StudyOptions& options,
-                           detail::StudyThread& thread, const std::vector<const ExposureCounts*>& exposure,
-                           CandidateOutcome& outcome) {
-  outcome.domains.resize(designs.size());
+void run_checked_candidate(const detail::StudyInputs& inputs, const SimulatedCandidate& candidate, std::size_t index,
+                           const RoleCatalog* catalog, detail::StudyThread& thread,
+                           const std::vector<const ExposureCounts*>& exposure, CandidateOutcome& outcome) {
+  const std::size_t domains = inputs.designs.size();
+  outcome.domains.resize(domains);
   std::vector<GridPosterior> posteriors;  // for the role fit only: an outcome does not keep them
-  for (std::size_t d = 0; d < designs.size(); ++d) {
-    const TestDesign& design = *designs[d].design;
-    const std::uint64_t stream = detail::domain_stream(options.seed, index, designs.size(), d);
+  for (std::size_t d = 0; d < domains; ++d) {
+    const TestDesign& design = *inputs.designs[d];
+    const std::uint64_t stream = detail::domain_stream(inputs.seed, index, domains, d);
     detail::SplitMix64 answers = detail::answer_stream(stream);
-    Session& session = thread.session(designs, d, stream);
+    Session& session = thread.session(d, inputs.designs[d], stream);
     const ExposureCounts* counts = exposure.empty() ? nullptr : exposure[d];
+    const double theta = candidate.theta(static_cast<Eigen::Index>(d));  // read once, not at every answer
     while (const auto item = session.next_item(counts)) {
-      session.record(*item, detail::study_response(options, d, design.bank(), *item, candidate, index, answers));
+      session.record(*item, detail::study_response(inputs.responses, d, design.bank(), *item, candidate, theta, index,
+                                                   answers));
     }
     // The outcome is written once the test is over, not at every step: its storage may lie beside data the other
     // threads read (it was allocated on whichever thread first ran its place in the wave).
@@ -72,7 +74,7 @@ void run_checked_candidate(const std::vector<DomainDesign>& designs, const Simul
     }
     if (catalog != nullptr) posteriors.push_back(session.posterior());
     result.path.clear();
-    if (options.keep_paths) {
+    if (inputs.keep_paths) {
       for (const SessionStep& step : session.history()) result.path.push_back(step.estimate.theta);
     }
     result.estimate = session.estimate();
@@ -88,15 +90,24 @@ void run_checked_candidate(const std::vector<DomainDesign>& designs, const Simul
 
 }  // namespace
 
-Session& detail::StudyThread::session(const std::vector<DomainDesign>& designs, std::size_t d, std::uint64_t seed) {
-  if (sessions.size() < designs.size()) sessions.resize(designs.size());
+Session& detail::StudyThread::session(std::size_t d, const std::shared_ptr<const TestDesign>& design,
+                                      std::uint64_t seed) {
+  if (sessions.size() <= d) sessions.resize(d + 1);
   std::optional<Session>& session = sessions[d];
   if (session) {
     session->restart(seed);
   } else {
-    session.emplace(designs[d].design, seed, workspace);
+    session.emplace(design, seed, workspace);
   }
   return *session;
+}
+
+detail::StudyInputs::StudyInputs(const std::vector<DomainDesign>& domains, const StudyOptions& options)
+    : seed(options.seed),
+      keep_paths(options.keep_paths),
+      responses(options.responses.empty() ? nullptr : options.responses.data()) {
+  designs.reserve(domains.size());
+  for (const DomainDesign& domain : domains) designs.push_back(domain.design);
 }
 
 std::vector<SimulatedCandidate> draw_candidates(const Eigen::VectorXd& mean, const Eigen::VectorXd& sd,
@@ -199,7 +210,7 @@ CandidateOutcome run_candidate(const std::vector<DomainDesign>& designs, const S
   }
   CandidateOutcome outcome;
   detail::StudyThread thread;
-  run_checked_candidate(designs, candidate, index, catalog, options, thread, exposure, outcome);
+  run_checked_candidate(detail::StudyInputs(designs, options), candidate, index, catalog, thread, exposure, outcome);
   return outcome;
 }
 
@@ -237,10 +248,11 @@ void run_study(const std::vector<DomainDesign>& designs, const std::vector<Simul
   detail::check_study("run_study", designs, candidates, catalog, options);
 
   detail::StudyExposure exposure(designs);
+  const auto inputs = std::make_unique<const detail::StudyInputs>(designs, options);
   detail::run_in_waves(
       candidates.size(), options, detail::waves_of(candidates.size(), exposure.wave()),
       [&](std::size_t i, detail::StudyThread& thread, CandidateOutcome& outcome) {
-        run_checked_candidate(designs, candidates[i], i, catalog, options, thread, exposure.counts(), outcome);
+        run_checked_candidate(*inputs, candidates[i], i, catalog, thread, exposure.counts(), outcome);
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); }, sink);
 }
@@ -266,10 +278,11 @@ void run_study(const std::vector<DomainDesign>& designs, const CandidateStream& 
     while (read < wave && candidates.next(slot[read])) detail::check_candidate("run_study", slot[read++], designs.size());
     return read;
   };
+  const auto inputs = std::make_unique<const detail::StudyInputs>(designs, options);
   detail::run_in_waves(
       candidates.expected, options, prepare,
       [&](std::size_t i, detail::StudyThread& thread, CandidateOutcome& outcome) {
-        run_checked_candidate(designs, candidate(i), i, catalog, options, thread, exposure.counts(), outcome);
+        run_checked_candidate(*inputs, candidate(i), i, catalog, thread, exposure.counts(), outcome);
       },
       [&](std::span<const CandidateOutcome> done) { exposure.add(done); },
       [&](std::size_t i, CandidateOutcome&& outcome) { sink(i, candidate(i), std::move(outcome)); });
