@@ -28,7 +28,8 @@ class ThetasCsvReader {
   /// The next simulee into `out` (population "thetas"; its storage reused); false after the last. Throws DataError
   /// (file, line, column) for an empty id or a theta that is not a finite number.
   bool next(SimulatedCandidate& out);
-  /// The rows left, at most (the lines left): for progress.
+  /// The rows left, at most (the lines left): for progress. The first call counts the file's lines by reading it
+  /// again (0 if it can no longer be read); the rows themselves are read a block at a time as next() takes them.
   std::size_t rows_at_most() const noexcept;
 
  private:
