@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,7 +21,6 @@ inline double ulps(double value, double reference) {
   return std::abs(value - reference) / ulp;
 }
 
-/// prefix followed by the number: "i" and 7 give "i7".
 /// `text` with the first occurrence of `from` replaced by `to` (which must be there: the test fails otherwise).
 inline std::string replaced_first(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
@@ -28,11 +28,20 @@ inline std::string replaced_first(std::string text, const std::string& from, con
   return text.replace(at, from.size(), to);
 }
 
+/// The standard normal distribution function, by erfc (accurate in both tails).
+inline double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+
+/// prefix followed by the number: "i" and 7 give "i7".
 inline std::string numbered(const char* prefix, int number) {
   std::string text(prefix);
   text += std::to_string(number);
   return text;
 }
+
+#ifdef IRTCAT_ITEM_BANKS
+/// The roles of item_banks/roles.json.
+inline RoleCatalog shipped_roles() { return read_role_catalog_file(std::string(IRTCAT_ITEM_BANKS) + "/roles.json"); }
+#endif
 
 inline Item one_pl() { return Item::dichotomous(ItemId("r1"), Model::one_pl, 1.0, -0.4); }
 inline Item two_pl() { return Item::dichotomous(ItemId("t2"), Model::two_pl, 1.3, 0.5); }

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/infinity.hpp"
 #include "detail/ascii.hpp"
 #include "detail/check.hpp"
 #include "detail/one_line.hpp"
@@ -17,7 +18,7 @@
 namespace irtcat {
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
+using detail::kInfinity;
 
 // The interval is scanned at steps of at most kScanStep (at least kMinScanIntervals steps) to find every local
 // maximum; each is then solved to kRootTolerance. The scan makes the global maximum on the interval the answer

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/infinity.hpp"
 #include "detail/random.hpp"
 #include "irtcat/error.hpp"
 
@@ -17,7 +18,7 @@ namespace {
 
 constexpr double kSqrt2 = 1.4142135623730950488;
 constexpr double kInverseSqrt2Pi = 0.39894228040143267794;
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
+using detail::kInfinity;
 
 // Boost.Math evaluates double functions in long double by default; in double they are several times faster and
 // still accurate to a few ulps, far below the integration error.

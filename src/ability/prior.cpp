@@ -5,12 +5,13 @@
 #include <limits>
 #include <string>
 
+#include "detail/infinity.hpp"
 #include "irtcat/error.hpp"
 
 namespace irtcat {
 namespace {
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 template <class... Visitors>
 struct Overloaded : Visitors... {

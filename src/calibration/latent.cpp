@@ -35,7 +35,7 @@ constexpr int kGridPoints = 193;
 // Newton's steps for the MAP stop when a step is at most this in every domain. The MAP only centres the quadrature,
 // which is exact for any centre up to its rule's error; Newton converges quadratically, so the last step is far
 // smaller still. kMaxNewtonIterations guards against an endless loop; every step raises the log posterior.
-constexpr double kStepTolerance = 1e-10;
+constexpr double kMapStepTolerance = 1e-10;
 constexpr int kMaxNewtonIterations = 100;
 constexpr int kMaxPoints = 50;
 constexpr double kMaxNodes = 1e6;
@@ -239,7 +239,7 @@ struct LatentState {
 };
 
 // What each person's E-step gives: posterior mean and covariance, and marginal log-likelihood; and the MAP.
-struct PosteriorMoments {
+struct PersonMoments {
   Eigen::MatrixXd means;         // D × persons
   Eigen::MatrixXd covariances;   // D² × persons (each column a column-major D × D matrix)
   Eigen::VectorXd log_marginal;  // persons
@@ -269,7 +269,7 @@ class PersonEStep {
     node_terms_.assign(problem.rule.nodes.size(), 0.0);
   }
 
-  void run(std::size_t person, PosteriorMoments& out) {
+  void run(std::size_t person, PersonMoments& out) {
     const auto p = static_cast<Eigen::Index>(person);
     likelihood_.start(person);
     theta_ = out.modes.col(p);
@@ -328,7 +328,7 @@ class PersonEStep {
       double fraction = 1.0;
       trial_ = theta_ + step_;
       double next = evaluate(trial_, trial_gradient_, trial_second_);
-      while (!(next >= value) && fraction * length > kStepTolerance) {
+      while (!(next >= value) && fraction * length > kMapStepTolerance) {
         fraction /= 2;
         trial_ = theta_ + fraction * step_;
         next = evaluate(trial_, trial_gradient_, trial_second_);
@@ -338,7 +338,7 @@ class PersonEStep {
       gradient_.swap(trial_gradient_);
       second_.swap(trial_second_);
       value = next;
-      if (length <= kStepTolerance) break;
+      if (length <= kMapStepTolerance) break;
     }
     // The quadrature's scale: the Cholesky factor L of the MAP's covariance (−Hessian)⁻¹ (of the positive definite
     // substitute where the observed one is not).
@@ -456,7 +456,7 @@ class PersonEStep {
 
 // Every person's E-step at `state` (in parallel; each person's results on their own), and the marginal
 // log-likelihood summed in person order.
-double e_step(const LatentProblem& problem, const LatentState& state, PosteriorMoments& moments,
+double e_step(const LatentProblem& problem, const LatentState& state, PersonMoments& moments,
               detail::WorkerPool& pool) {
   const std::size_t tasks = (problem.persons + kPersonsPerTask - 1) / kPersonsPerTask;
   pool.run(tasks, [&](std::size_t task) {
@@ -470,7 +470,7 @@ double e_step(const LatentProblem& problem, const LatentState& state, PosteriorM
 }
 
 // The M-step: μ = mean of m_i, Σ = mean of V_i + (m_i − μ)(m_i − μ)ᵀ, summed in person order.
-std::pair<Eigen::VectorXd, Eigen::MatrixXd> m_step(const PosteriorMoments& moments) {
+std::pair<Eigen::VectorXd, Eigen::MatrixXd> m_step(const PersonMoments& moments) {
   const Eigen::Index size = moments.means.rows();
   const auto persons = static_cast<double>(moments.means.cols());
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(size);
@@ -708,7 +708,7 @@ LatentEstimate estimate_latent(const std::vector<LatentDomain>& domains, const R
                           ? LatentState::of(options.start->mean, options.start->covariance)
                           : LatentState::of(Eigen::VectorXd::Zero(size), Eigen::MatrixXd::Identity(size, size));
   const auto persons = static_cast<Eigen::Index>(problem.persons);
-  PosteriorMoments moments{Eigen::MatrixXd(size, persons), Eigen::MatrixXd(size * size, persons),
+  PersonMoments moments{Eigen::MatrixXd(size, persons), Eigen::MatrixXd(size * size, persons),
                            Eigen::VectorXd(persons), state.mean.replicate(1, persons)};
   double log_likelihood = e_step(problem, state, moments, pool);
 

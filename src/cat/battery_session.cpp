@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "detail/infinity.hpp"
 #include "detail/check.hpp"
 #include "detail/one_line.hpp"
 #include "detail/random.hpp"
@@ -15,7 +16,7 @@
 namespace irtcat {
 namespace {
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 bool any_eligible(const std::vector<char>& ok) { return std::find(ok.begin(), ok.end(), 1) != ok.end(); }
 

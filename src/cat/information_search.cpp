@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "detail/infinity.hpp"
 #include "detail/check.hpp"
 #include "irtcat/error.hpp"
 #include "simd/kernels.hpp"
@@ -17,7 +18,7 @@ namespace {
 using detail::kInformationBlock;
 using Eigen::Index;
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 // The bound is the peak times (1 + kMargin): the kernel's rounding (a few units in the last place) and the
 // numerical 4PL peak (exact to far below this) can never put an item's computed information above its bound.

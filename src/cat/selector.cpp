@@ -1,3 +1,4 @@
+#include "detail/infinity.hpp"
 #include "detail/selector.hpp"
 
 #include <algorithm>
@@ -11,7 +12,7 @@
 namespace irtcat::detail {
 namespace {
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 template <class... Ts>
 struct Overloaded : Ts... {

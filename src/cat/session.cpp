@@ -6,6 +6,7 @@
 #include <string>
 #include <variant>
 
+#include "detail/infinity.hpp"
 #include "detail/check.hpp"
 #include "detail/random.hpp"
 #include "detail/selector.hpp"
@@ -14,7 +15,7 @@
 namespace irtcat {
 namespace {
 
-constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+using detail::kMinusInfinity;
 
 SessionConfig validated(const std::shared_ptr<const ItemBank>& bank, SessionConfig config) {
   if (!bank) throw InvalidArgument("TestDesign: the bank is null");

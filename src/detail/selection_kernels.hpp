@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <limits>
 
+#include "detail/infinity.hpp"
 #include "detail/bank_grid.hpp"
 #include "detail/dichotomous_probability.hpp"
 #include "detail/selection_blocks.hpp"
@@ -23,9 +24,6 @@ namespace irtcat::detail {
 /// padded with a harmless item; out holds the first min(kProbabilityBlock, n − start) entries.
 void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta, Logs logs,
                       ProbabilityBlock& out);
-
-/// The score of an ineligible item.
-inline constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
 /// The posterior that `rule` needs; throws InvalidArgument when the state has none or one on another grid, or
 /// when the grid was built without the rule's tables.

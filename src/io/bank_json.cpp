@@ -20,7 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFormat = "irtcat.bank";
+constexpr const char* kBankFormat = "irtcat.bank";
 constexpr int kFormatVersion = 1;
 
 // Reads fields of one JSON object, naming the file and the JSON path of the value (`items[12].options[2]`) in
@@ -186,8 +186,8 @@ BankDocument read_bank_json(std::istream& in, const std::string& file) {
   }
   text = std::string();  // the parsed document holds it now: free the text before building the bank
   const Fields top(document, "", file);
-  if (const std::string format = top.text("format"); format != kFormat) {
-    top.fail("format", std::string("expected \"") + kFormat + "\", got " + detail::quoted_value(format));
+  if (const std::string format = top.text("format"); format != kBankFormat) {
+    top.fail("format", std::string("expected \"") + kBankFormat + "\", got " + detail::quoted_value(format));
   }
   if (top.whole("version") != kFormatVersion) {
     top.fail("version", "this irtcat reads bank format version " + std::to_string(kFormatVersion));
@@ -308,7 +308,7 @@ std::string json_document_format(const std::string& path) {
 
 void write_bank_json(std::ostream& out, const BankInfo& info, const ItemBank& bank) {
   nlohmann::ordered_json document;
-  document["format"] = kFormat;
+  document["format"] = kBankFormat;
   document["version"] = kFormatVersion;
   document["bank"] = {{"name", info.name},         {"title", info.title},         {"domain", info.domain},
                       {"version", info.version},   {"scaling", bank.scaling()}, {"provenance", info.provenance},

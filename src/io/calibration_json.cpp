@@ -10,8 +10,8 @@ namespace {
 
 using ordered = nlohmann::ordered_json;
 
-constexpr const char* kFormat = "irtcat.calibration_summary";
-constexpr int kVersion = 1;
+constexpr const char* kCalibrationFormat = "irtcat.calibration_summary";
+constexpr int kCalibrationVersion = 1;
 
 // nlohmann writes a NaN or an infinity as null too; said here so that the rule does not rest on a library default.
 ordered number(double value) { return std::isfinite(value) ? ordered(value) : ordered(nullptr); }
@@ -28,8 +28,8 @@ constexpr ItemCalibrationStatus kStatuses[] = {
 void write_calibration_summary_json(std::ostream& out, const CalibrationResult& result, const Interval& scoring_range) {
   const std::vector<ParameterOutsideRange> outside = parameters_outside(result, scoring_range);
   ordered document;
-  document["format"] = kFormat;
-  document["version"] = kVersion;
+  document["format"] = kCalibrationFormat;
+  document["version"] = kCalibrationVersion;
   document["status"] = std::string(to_string(result.status));
   document["message"] = result.message;
   document["cycles"] = result.cycles;

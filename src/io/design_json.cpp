@@ -14,8 +14,8 @@ namespace {
 using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
-constexpr const char* kFormat = "irtcat.design";
-constexpr int kVersion = 1;
+constexpr const char* kDesignFormat = "irtcat.design";
+constexpr int kDesignVersion = 1;
 
 // Values a configuration may name that the defaults leave out or hold as a whole (a prior of another type, a
 // classification rule, topic rules, the conditional method's strata).
@@ -58,9 +58,9 @@ DesignDocument read_design_json(std::istream& in, const std::string& file) {
       throw DataError(file, JsonPath{key}, "unknown member");
     }
   }
-  if (member("format") != kFormat) throw DataError(file, JsonPath{"format"}, "expected \"irtcat.design\"");
+  if (member("format") != kDesignFormat) throw DataError(file, JsonPath{"format"}, "expected \"irtcat.design\"");
   const json& version = member("version");
-  if (!version.is_number_integer() || detail::json_int(version) != kVersion) {
+  if (!version.is_number_integer() || detail::json_int(version) != kDesignVersion) {
     throw DataError(file, JsonPath{"version"}, "this irtcat reads design format version 1");
   }
   DesignDocument design;
@@ -108,8 +108,8 @@ DesignDocument read_design_json_file(const std::string& path) {
 }
 
 void write_design_json(std::ostream& out, const DesignDocument& design) {
-  const ordered document{{"format", kFormat},
-                      {"version", kVersion},
+  const ordered document{{"format", kDesignFormat},
+                      {"version", kDesignVersion},
                       {"name", design.name},
                       {"description", design.description},
                       {"balance_topics", design.balance_topics},

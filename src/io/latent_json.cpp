@@ -24,8 +24,8 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr const char* kFormat = "irtcat.latent";
-constexpr int kVersion = 1;
+constexpr const char* kLatentFormat = "irtcat.latent";
+constexpr int kLatentVersion = 1;
 // How far the "sd" and "correlation" written in a file may be from those of its covariance: a file irtcat wrote holds
 // them exactly; a hand-edited one with rounded figures is refused unless its figures agree to six decimals.
 constexpr double kDerivedTolerance = 1e-6;
@@ -162,8 +162,8 @@ void write_latent_json(std::ostream& out, const LatentEstimate& estimate) {
   for (std::size_t d = 0; d < size; ++d) domains += (d == 0 ? "" : ", ") + quoted_json(estimate.domains[d]);
   domains += "]";
   out << "{\n"
-      << "  \"format\": \"" << kFormat << "\",\n"
-      << "  \"version\": " << kVersion << ",\n"
+      << "  \"format\": \"" << kLatentFormat << "\",\n"
+      << "  \"version\": " << kLatentVersion << ",\n"
       << "  \"domains\": " << domains << ",\n"
       << "  \"mean\": " << number_row(estimate.distribution.mean.transpose()) << ",\n"
       << "  \"covariance\": " << matrix_rows(estimate.distribution.covariance) << ",\n"
@@ -198,12 +198,12 @@ LatentEstimate read_latent_json(std::istream& in, const std::string& file) {
   }
   const Reader read(document, file);
   const json& format = read.at("format");
-  if (!format.is_string() || format.get<std::string>() != kFormat) {
-    read.fail("format", std::string("expected \"") + kFormat + "\"");
+  if (!format.is_string() || format.get<std::string>() != kLatentFormat) {
+    read.fail("format", std::string("expected \"") + kLatentFormat + "\"");
   }
   const json& version = read.at("version");
-  if (!version.is_number_integer() || detail::json_int(version) != kVersion) {
-    read.fail("version", "this irtcat reads latent format version " + std::to_string(kVersion));
+  if (!version.is_number_integer() || detail::json_int(version) != kLatentVersion) {
+    read.fail("version", "this irtcat reads latent format version " + std::to_string(kLatentVersion));
   }
   LatentEstimate estimate;
   const json& domains = read.at("domains");

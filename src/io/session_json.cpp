@@ -18,8 +18,8 @@ namespace {
 using nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
-constexpr const char* kFormat = "irtcat.session";
-constexpr int kVersion = 1;
+constexpr const char* kSessionFormat = "irtcat.session";
+constexpr int kSessionVersion = 1;
 
 ordered prior_json(const Prior& prior) {
   if (const auto* normal = std::get_if<NormalPrior>(&prior)) {
@@ -176,9 +176,9 @@ void check_version(const json& document) {
     throw DataError("session", 0, "version", "expected an integer format version, got " +
                                                  (version.is_number() ? version.dump() : std::string(version.type_name())));
   }
-  if (detail::json_int(version) != kVersion) {
+  if (detail::json_int(version) != kSessionVersion) {
     throw DataError("session", 0, "version", "unknown format version " + version.dump() +
-                                                 "; this irtcat reads session format version " + std::to_string(kVersion));
+                                                 "; this irtcat reads session format version " + std::to_string(kSessionVersion));
   }
 }
 
@@ -187,7 +187,7 @@ std::uint64_t seed_of(const json& value) {
   return value.get<std::uint64_t>();
 }
 
-struct StoredSession {
+struct SessionDocument {
   BankIdentity bank;
   std::uint64_t seed;
   json config;
@@ -196,12 +196,12 @@ struct StoredSession {
   std::optional<std::vector<std::string>> ineligible;  ///< the items drawn ineligible, when the document names them
 };
 
-StoredSession read_session(const std::string& text) {
+SessionDocument read_session(const std::string& text) {
   const json j = parse_document(text, "session");
   try {
-    if (j.at("format").get<std::string>() != kFormat) throw DataError("session", JsonPath{"format"}, "not an irtcat session");
+    if (j.at("format").get<std::string>() != kSessionFormat) throw DataError("session", JsonPath{"format"}, "not an irtcat session");
     check_version(j);
-    StoredSession stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
+    SessionDocument stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
                          seed_of(j.at("seed")), j.at("config"), {}, std::nullopt, std::nullopt};
     for (const json& entry : j.at("log")) {
       stored.log.emplace_back(entry.at("item").get<std::string>(), whole(entry.at("response"), "log.response"));
@@ -216,7 +216,7 @@ StoredSession read_session(const std::string& text) {
   }
 }
 
-void require_same_bank(const TestDesign& design, const StoredSession& stored) {
+void require_same_bank(const TestDesign& design, const SessionDocument& stored) {
   const BankIdentity& identity = design.bank().identity();
   if (identity.name != stored.bank.name || identity.version != stored.bank.version) {
     throw SessionError("Session::from_json: the session was taken on bank " + detail::quoted_value(stored.bank.name) + " version " +
@@ -244,8 +244,8 @@ std::string Session::to_json() const {
     log.push_back({{"item", design_->bank().item(step.item).id().str()}, {"response", step.response}});
   }
   const BankIdentity& bank = design_->bank().identity();
-  ordered document{{"format", kFormat},
-                   {"version", kVersion},
+  ordered document{{"format", kSessionFormat},
+                   {"version", kSessionVersion},
                    {"bank", {{"name", bank.name}, {"version", bank.version}}},
                    {"seed", seed_},
                    {"config", config_json(design_->config())},
@@ -267,7 +267,7 @@ std::string Session::to_json() const {
 
 Session Session::from_json(std::shared_ptr<const TestDesign> design, const std::string& json_text) {
   if (!design) throw InvalidArgument("Session::from_json: the design is null");
-  const StoredSession stored = read_session(json_text);
+  const SessionDocument stored = read_session(json_text);
   if (json(config_json(design->config())) != stored.config) {
     throw SessionError("Session::from_json: the stored configuration differs from the design's");
   }
@@ -276,7 +276,7 @@ Session Session::from_json(std::shared_ptr<const TestDesign> design, const std::
 }
 
 Session Session::from_json(std::shared_ptr<const ItemBank> bank, const std::string& json_text) {
-  const StoredSession stored = read_session(json_text);
+  const SessionDocument stored = read_session(json_text);
   SessionConfig config;
   try {
     config = config_from(stored.config);

@@ -10,14 +10,14 @@
 
 #include "irtcat/error.hpp"
 #include "irtcat/orthant.hpp"
+#include "test_support.hpp"
 
 using namespace irtcat;
+using irtcat::testing::normal_cdf;
 
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 
 Eigen::MatrixXd equicorrelated(Eigen::Index size, double rho) {
   Eigen::MatrixXd correlation = Eigen::MatrixXd::Constant(size, size, rho);

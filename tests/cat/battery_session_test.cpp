@@ -27,7 +27,7 @@ std::shared_ptr<const TestDesign> domain_design(Model model, int items, std::uin
                                             config);
 }
 
-MultivariateNormalPrior correlated_prior(Eigen::Index size, double rho) {
+MultivariateNormalPrior equicorrelated_prior(Eigen::Index size, double rho) {
   Eigen::MatrixXd covariance = Eigen::MatrixXd::Constant(size, size, rho);
   covariance.diagonal().setOnes();
   return {Eigen::VectorXd::Zero(size), covariance};
@@ -100,7 +100,7 @@ TEST_CASE("battery session: even counts give each domain half an equal share to 
   CHECK(config.max_length == 120);
   CHECK(config.min_items == std::vector<int>(6, 10));
   CHECK(config.max_items == std::vector<int>(6, 60));
-  config.prior = correlated_prior(6, 0.3);
+  config.prior = equicorrelated_prior(6, 0.3);
   CHECK_NOTHROW(config.validate(6));
   CHECK(BatteryConfig::even(4, 30).min_items == std::vector<int>(4, 3));  // 30 / 8, rounded down
 }
@@ -111,7 +111,7 @@ TEST_CASE("battery session: each chosen item is the best of every eligible item 
   // whose values agree to ~1e−15, so a different pick must tie with the brute force's to 1e−12.
   for (auto criterion : {BatteryCriterion::d_optimal, BatteryCriterion::a_optimal}) {
     CAPTURE(to_string(criterion));
-    BatteryConfig config = counts_config(correlated_prior(3, 0.5), {2, 3, 1}, {12, 10, 8}, 24);
+    BatteryConfig config = counts_config(equicorrelated_prior(3, 0.5), {2, 3, 1}, {12, 10, 8}, 24);
     config.prior.covariance(2, 2) = 1.6;  // unequal variances, so the criteria differ
     config.criterion = criterion;
     const auto design = std::make_shared<const BatteryDesign>(mixed_domains(), config);
@@ -153,7 +153,7 @@ TEST_CASE("battery session: each chosen item is the best of every eligible item 
 }
 
 TEST_CASE("battery session: a replayed log continues exactly as the session that wrote it") {
-  BatteryConfig config = counts_config(correlated_prior(3, 0.6), {3, 3, 3}, {10, 10, 10}, 24);
+  BatteryConfig config = counts_config(equicorrelated_prior(3, 0.6), {3, 3, 3}, {10, 10, 10}, 24);
   const auto design = std::make_shared<const BatteryDesign>(mixed_domains(), config);
   const Eigen::Vector3d theta(0.8, 0.2, -0.6);
   BatterySession original(design, 5);
@@ -189,7 +189,7 @@ TEST_CASE("battery session: every domain gets between its minimum and its maximu
   // its minimum makes the last slots its own. Domain 0's maximum caps the domain the criteria favour.
   for (auto criterion : {BatteryCriterion::d_optimal, BatteryCriterion::a_optimal}) {
     CAPTURE(to_string(criterion));
-    BatteryConfig config = counts_config(correlated_prior(3, 0.3), {2, 0, 6}, {7, 20, 9}, 18);
+    BatteryConfig config = counts_config(equicorrelated_prior(3, 0.3), {2, 0, 6}, {7, 20, 9}, 18);
     config.prior.covariance(0, 0) = 3.0;
     config.prior.covariance(2, 2) = 0.25;
     config.criterion = criterion;
@@ -211,7 +211,7 @@ TEST_CASE("battery session: every domain gets between its minimum and its maximu
   }
 
   SUBCASE("a battery whose every domain reaches its maximum stops there") {
-    BatteryConfig config = counts_config(correlated_prior(2, 0.4), {0, 0}, {3, 4}, 20);
+    BatteryConfig config = counts_config(equicorrelated_prior(2, 0.4), {0, 0}, {3, 4}, 20);
     const auto design = std::make_shared<const BatteryDesign>(
         std::vector{domain_design(Model::two_pl, 40, 44), domain_design(Model::two_pl, 40, 45)}, config);
     BatterySession session(design, 2);
@@ -222,7 +222,7 @@ TEST_CASE("battery session: every domain gets between its minimum and its maximu
   }
 
   SUBCASE("banks smaller than the battery run out") {
-    BatteryConfig config = counts_config(correlated_prior(2, 0.4), {0, 0}, {30, 30}, 50);
+    BatteryConfig config = counts_config(equicorrelated_prior(2, 0.4), {0, 0}, {30, 30}, 50);
     const auto design = std::make_shared<const BatteryDesign>(
         std::vector{domain_design(Model::two_pl, 6, 46), domain_design(Model::two_pl, 5, 47)}, config);
     BatterySession session(design, 2);
@@ -243,7 +243,7 @@ TEST_CASE("battery session: each domain keeps its content plan and enemy sets") 
   const auto planned = std::make_shared<const TestDesign>(testing::bank_of(Model::two_pl, 30, 81), config);
   const auto design = std::make_shared<const BatteryDesign>(
       std::vector{planned, domain_design(Model::two_pl, 30, 82)},
-      counts_config(correlated_prior(2, 0.5), {8, 0}, {8, 20}, 16));
+      counts_config(equicorrelated_prior(2, 0.5), {8, 0}, {8, 20}, 16));
   std::mt19937_64 rng(14);
   for (double level : {-1.0, 0.0, 1.0}) {
     BatterySession session(design, 6);
@@ -265,7 +265,7 @@ TEST_CASE("battery session: each domain keeps its content plan and enemy sets") 
 }
 
 TEST_CASE("battery session: a domain whose SE meets the target takes no more items once its minimum is given") {
-  BatteryConfig config = counts_config(correlated_prior(3, 0.5), {3, 3, 3}, {25, 25, 25}, 75);
+  BatteryConfig config = counts_config(equicorrelated_prior(3, 0.5), {3, 3, 3}, {25, 25, 25}, 75);
   config.se_target = 0.4;
   const auto design = std::make_shared<const BatteryDesign>(
       std::vector{domain_design(Model::two_pl, 60, 51), domain_design(Model::three_pl, 60, 52),
@@ -317,7 +317,7 @@ TEST_CASE("battery session: one 30-item battery recovers the domains better than
   // and the joint selection. Measured (GCC 12, libstdc++): battery RMSE 0.371, 0.406, 0.343 against 0.408, 0.429,
   // 0.411, margins 0.036, 0.024 and 0.068. The normal draws are libstdc++'s, so the check is only that each is lower.
   constexpr int kSimulees = 300;
-  const MultivariateNormalPrior prior = correlated_prior(3, 0.6);
+  const MultivariateNormalPrior prior = equicorrelated_prior(3, 0.6);
   std::vector<std::shared_ptr<const TestDesign>> domains;
   for (std::uint64_t d = 0; d < 3; ++d) domains.push_back(domain_design(Model::two_pl, 40, 71 + d));
   const auto battery =
@@ -357,7 +357,7 @@ TEST_CASE("battery session: one 30-item battery recovers the domains better than
 }
 
 TEST_CASE("battery session: misuse is refused and changes nothing") {
-  BatteryConfig config = counts_config(correlated_prior(3, 0.5), {1, 1, 1}, {5, 5, 5}, 12);
+  BatteryConfig config = counts_config(equicorrelated_prior(3, 0.5), {1, 1, 1}, {5, 5, 5}, 12);
   const auto domains = mixed_domains();
 
   SUBCASE("the configuration") {
@@ -367,7 +367,7 @@ TEST_CASE("battery session: misuse is refused and changes nothing") {
       CHECK_THROWS_AS(changed.validate(3), InvalidArgument);
       CHECK_THROWS_AS(BatteryDesign(domains, changed), InvalidArgument);
     };
-    invalid([](BatteryConfig& c) { c.prior = correlated_prior(2, 0.5); });
+    invalid([](BatteryConfig& c) { c.prior = equicorrelated_prior(2, 0.5); });
     invalid([](BatteryConfig& c) { c.prior.covariance(0, 1) = 2.0; });
     invalid([](BatteryConfig& c) { c.min_items = {1, 1}; });
     invalid([](BatteryConfig& c) { c.max_items = {5, 5, 5, 5}; });

@@ -29,7 +29,7 @@ const std::string kBank = R"({
 
 std::string with(const std::string& from, const std::string& to) { return testing::replaced_first(kBank, from, to); }
 
-std::string error_of(const std::string& text) {
+std::string error_message_of(const std::string& text) {
   std::istringstream in(text);
   try {
     read_bank_json(in, "demo.json");
@@ -69,20 +69,20 @@ TEST_CASE("bank_json: reads info, content and parameters, writes them back") {
 }
 
 TEST_CASE("bank_json: bad documents are refused with the file, item and field") {
-  CHECK(error_of("{\"format\": ").find("demo.json: not valid JSON") == 0);
+  CHECK(error_message_of("{\"format\": ").find("demo.json: not valid JSON") == 0);
   // JSON values are named by their JSON path, never as a table's "column".
-  CHECK(error_of(with("irtcat.bank", "irtcat.roles")) ==
+  CHECK(error_message_of(with("irtcat.bank", "irtcat.roles")) ==
         "demo.json, at format: expected \"irtcat.bank\", got 'irtcat.roles'");
   // A format holding a line break is shown escaped: the message stays one line (found by fuzz_bank_json).
-  CHECK(error_of(with("\"irtcat.bank\"", "\"irtcat.9\\n?\"")) ==
+  CHECK(error_message_of(with("\"irtcat.bank\"", "\"irtcat.9\\n?\"")) ==
         "demo.json, at format: expected \"irtcat.bank\", got 'irtcat.9\\n?'");
-  CHECK(error_of(with("\"key\": \"B\", \"explanation\": \"One", "\"key\": \"E\", \"explanation\": \"One")) ==
+  CHECK(error_message_of(with("\"key\": \"B\", \"explanation\": \"One", "\"key\": \"E\", \"explanation\": \"One")) ==
         "demo.json, at items[0].key: expected a letter A..D, got 'E' (item 'd-1')");
-  CHECK(error_of(with("[\"5\", \"6\", \"8\", \"9\"]", "[\"5\", \"6\", 8, \"9\"]")) ==
+  CHECK(error_message_of(with("[\"5\", \"6\", \"8\", \"9\"]", "[\"5\", \"6\", 8, \"9\"]")) ==
         "demo.json, at items[1].options[2]: expected a string (item 'd-2')");
-  CHECK(error_of(with("[-1.0, 0.5]", "[-1.0, \"high\"]")) ==
+  CHECK(error_message_of(with("[-1.0, 0.5]", "[-1.0, \"high\"]")) ==
         "demo.json, at items[1].parameters.thresholds[1]: expected a number (item 'd-2')");
-  CHECK(error_of(with("\"title\": \"Demo\"", "\"title\": 7")) == "demo.json, at bank.title: expected a string");
+  CHECK(error_message_of(with("\"title\": \"Demo\"", "\"title\": 7")) == "demo.json, at bank.title: expected a string");
   for (const std::string& text : {with("irtcat.bank", "other"), with("\"d-2\"", "\"\"")}) {
     std::istringstream in(text);
     try {
@@ -94,41 +94,41 @@ TEST_CASE("bank_json: bad documents are refused with the file, item and field") 
       CHECK(std::string(error.what()).find("column") == std::string::npos);
     }
   }
-  CHECK(error_of(with("\"topic\": \"sums\"", "\"topic\": \"limits\"")).find("not one of the bank's topics") !=
+  CHECK(error_message_of(with("\"topic\": \"sums\"", "\"topic\": \"limits\"")).find("not one of the bank's topics") !=
         std::string::npos);
-  CHECK(error_of(with("\"a\": 1.1", "\"a\": -1.1")).find("a must be > 0") != std::string::npos);
-  CHECK(error_of(with("[-1.0, 0.5]", "[0.5, -1.0]")).find("strictly increasing") != std::string::npos);
-  CHECK(error_of(with("\"d-2\"", "\"d-1\"")).find("duplicate item id 'd-1'") != std::string::npos);
-  CHECK(error_of(with("\"stem\": \"1 + 1 = ?\", ", "")) ==
+  CHECK(error_message_of(with("\"a\": 1.1", "\"a\": -1.1")).find("a must be > 0") != std::string::npos);
+  CHECK(error_message_of(with("[-1.0, 0.5]", "[0.5, -1.0]")).find("strictly increasing") != std::string::npos);
+  CHECK(error_message_of(with("\"d-2\"", "\"d-1\"")).find("duplicate item id 'd-1'") != std::string::npos);
+  CHECK(error_message_of(with("\"stem\": \"1 + 1 = ?\", ", "")) ==
         "demo.json, at items[0].stem: the field is missing (item 'd-1')");
-  CHECK(error_of(with("\"difficulty\": 2", "\"difficulty\": \"hard\"")).find("expected a whole number") !=
+  CHECK(error_message_of(with("\"difficulty\": 2", "\"difficulty\": \"hard\"")).find("expected a whole number") !=
         std::string::npos);
-  CHECK(error_of(with("\"model\": \"grm\"", "\"model\": \"nrm\"")).find("unknown model 'nrm'") != std::string::npos);
+  CHECK(error_message_of(with("\"model\": \"grm\"", "\"model\": \"nrm\"")).find("unknown model 'nrm'") != std::string::npos);
   CHECK_THROWS_AS(read_bank_json_file("/nonexistent.json"), DataError);
 }
 
 TEST_CASE("bank_json: hostile input gets a one-line DataError") {
   SUBCASE("a number beyond double's range") {
-    CHECK(error_of(with("\"b\": -0.5", "\"b\": 1e400")).find("not valid JSON") != std::string::npos);
+    CHECK(error_message_of(with("\"b\": -0.5", "\"b\": 1e400")).find("not valid JSON") != std::string::npos);
   }
   SUBCASE("a version beyond int's range is not wrapped to a version that is read") {
-    CHECK(error_of(with("\"version\": 1,", "\"version\": 4294967297,")).find("expected a whole number") !=
+    CHECK(error_message_of(with("\"version\": 1,", "\"version\": 4294967297,")).find("expected a whole number") !=
           std::string::npos);
   }
   SUBCASE("values with line breaks are quoted escaped") {
-    const std::string message = error_of(with("\"topic\": \"sums\"", "\"topic\": \"su\\nms\""));
+    const std::string message = error_message_of(with("\"topic\": \"sums\"", "\"topic\": \"su\\nms\""));
     CHECK(message.find("'su\\nms' is not one of the bank's topics") != std::string::npos);
     CHECK(message.find('\n') == std::string::npos);
-    const std::string id = error_of(with("\"model\": \"grm\"", "\"model\": \"g\\r\\u0001m\""));
+    const std::string id = error_message_of(with("\"model\": \"grm\"", "\"model\": \"g\\r\\u0001m\""));
     CHECK(id.find("unknown model 'g\\r\\x01m'") != std::string::npos);
   }
   SUBCASE("a file larger than the limit is refused before it is parsed") {
     // Valid JSON up to the limit and beyond: whitespace after the document.
     std::string huge = kBank;
     huge.append(kMaxBankJsonBytes + 1 - huge.size(), ' ');
-    CHECK(error_of(huge).find("larger than 64 MiB") != std::string::npos);
+    CHECK(error_message_of(huge).find("larger than 64 MiB") != std::string::npos);
     huge.pop_back();
-    CHECK(error_of(huge) == "no error");
+    CHECK(error_message_of(huge) == "no error");
   }
 }
 

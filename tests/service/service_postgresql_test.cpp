@@ -13,8 +13,6 @@
 namespace irtcat::testing {
 namespace {
 
-const std::string kSections = "/ims/cat/v1p0/sections";
-
 // `bash scripts/pg_cluster.sh <command> <dir>`'s standard output.
 std::string cluster(const std::string& command, const std::string& dir) {
   const std::string line = "bash " IRTCAT_SCRIPTS "/pg_cluster.sh " + command + " " + dir;

@@ -22,8 +22,6 @@ extern char** environ;
 namespace irtcat::testing {
 namespace {
 
-const std::string kSections = "/ims/cat/v1p0/sections";
-
 // The CLI's server as a child process on any free port; its port read from the line it prints.
 class ServerProcess {
  public:

@@ -13,8 +13,6 @@
 namespace irtcat::testing {
 namespace {
 
-const std::string kSections = "/ims/cat/v1p0/sections";
-
 TEST_CASE("service: two servers on one database take turns on a session and both continue it exactly") {
   Scratch scratch;
   ServiceFixture first(scratch);

@@ -21,6 +21,9 @@ namespace irtcat::testing {
 
 using nlohmann::json;
 
+/// The 1EdTech CAT binding's sections collection, where a platform creates sections and their sessions.
+inline const std::string kSections = "/ims/cat/v1p0/sections";
+
 inline std::string base64(const std::string& bytes) { return service::base64_text(bytes); }
 
 /// A reply: status and body (parsed when it is JSON, else null).
@@ -107,7 +110,7 @@ class ServiceFixture {
 
   /// Creates a section from irtcat's section configuration; returns its id.
   std::string section(const json& configuration) {
-    const Answer answer = post("/ims/cat/v1p0/sections", {{"sectionConfiguration", base64(configuration.dump())}});
+    const Answer answer = post(kSections, {{"sectionConfiguration", base64(configuration.dump())}});
     REQUIRE_MESSAGE(answer.status == 201, answer.text);
     return answer.body.at("sectionIdentifier").get<std::string>();
   }

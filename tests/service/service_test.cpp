@@ -13,8 +13,6 @@
 namespace irtcat::testing {
 namespace {
 
-const std::string kSections = "/ims/cat/v1p0/sections";
-
 // The option letter a simulee picks: the key when right, the first other option when wrong.
 char letter_for(const ItemContent& content, int score) {
   if (score == 1) return static_cast<char>('A' + content.key);

@@ -18,6 +18,7 @@
 #include "irtcat/items_csv.hpp"
 #include "irtcat/store.hpp"
 #include "store/engines.hpp"
+#include "store/store_support.hpp"
 #include "scratch.hpp"
 #include "test_support.hpp"
 
@@ -28,7 +29,7 @@ using namespace irtcat::testing;
 namespace {
 
 // A small stored bank: three items with content, one retired.
-BankDocument small_bank() {
+BankDocument small_bank_document() {
   std::vector<Item> items = {Item::dichotomous(ItemId("q1"), Model::three_pl, 1.1, -0.5, 0.2),
                              Item::dichotomous(ItemId("q2"), Model::three_pl, 0.9, 0.4, 0.2),
                              Item::dichotomous(ItemId("q3"), Model::three_pl, 1.3, 1.2, 0.2)};
@@ -47,23 +48,18 @@ BankDocument small_bank() {
   return {info, ItemBank(std::move(items), 1.0, std::move(metadata), BankIdentity{"demo", 4})};
 }
 
-std::string export_text(const BankDocument& document) {
-  std::ostringstream out;
-  write_bank_json(out, document.info, document.bank);
-  return out.str();
-}
 
 }  // namespace
 
 TEST_CASE("store: replace_item_parameters stores the next version with new parameters and the old content") {
   for_each_engine([&](Store& store) {
-    store.import_bank(small_bank());
+    store.import_bank(small_bank_document());
     const std::int64_t session = store.create_session("demo", 4, SessionConfig{}, 7);
     const Item calibrated = Item::dichotomous(ItemId("q2"), Model::two_pl, 1.7, -0.25);
 
     CHECK(store.replace_item_parameters("demo", 4, {calibrated}, "calibrated today", "Version 5: q2 calibrated.") == 5);
     const BankDocument next = store.load_bank("demo");
-    const BankDocument before = small_bank();
+    const BankDocument before = small_bank_document();
     CHECK(next.info.version == 5);
     CHECK(next.bank.identity().version == 5);
     CHECK(next.info.provenance == "Provisional parameters. Version 5: q2 calibrated.");
@@ -91,7 +87,7 @@ TEST_CASE("store: replace_item_parameters stores the next version with new param
 
 TEST_CASE("store: replace_item_parameters refuses bad calls and then changes nothing") {
   for_each_engine([&](Store& store) {
-    store.import_bank(small_bank());
+    store.import_bank(small_bank_document());
     const std::string before = export_text(store.load_bank("demo"));
     const Item q1 = Item::dichotomous(ItemId("q1"), Model::two_pl, 1.2, 0.1);
     const Item unknown = Item::dichotomous(ItemId("q9"), Model::two_pl, 1.2, 0.1);

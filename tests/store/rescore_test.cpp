@@ -30,12 +30,6 @@ BankDocument keyed_bank() {
   return read_bank_json(in, "keys.json");
 }
 
-std::int64_t count_rows(Store& store, const std::string& table) {
-  Statement count(store.database(), "SELECT COUNT(*) FROM " + table);
-  count.step();
-  return count.column_int64(0);
-}
-
 // A session answering `answers` (item, option A/B as 0/1, or a bare score when `as_score`), finished with the
 // estimate its configuration gives, as a live test would store it.
 std::int64_t answered_session(Store& store, const SessionConfig& config,

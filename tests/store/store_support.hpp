@@ -2,8 +2,13 @@
 // What the store's tests and the bank command's tests share: the shipped banks' paths and bank JSON documents
 // written by hand.
 
+#include <cstdint>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "irtcat/bank_json.hpp"
+#include "irtcat/store.hpp"
 
 namespace irtcat::testing {
 
@@ -27,6 +32,20 @@ inline std::string bank_json(const std::string& name, int version, const std::ve
                      R"(, "scaling": 1.0, "provenance": "", "topics": ["t"]}, "items": [)";
   for (std::size_t i = 0; i < items.size(); ++i) text += (i > 0 ? ", " : "") + items[i];
   return text + "]}";
+}
+
+/// The bank JSON document `document` is written as.
+inline std::string export_text(const BankDocument& document) {
+  std::ostringstream out;
+  write_bank_json(out, document.info, document.bank);
+  return out.str();
+}
+
+/// The number of rows in `table` of the store's database.
+inline std::int64_t count_rows(Store& store, const std::string& table) {
+  Statement count(store.database(), "SELECT COUNT(*) FROM " + table);
+  count.step();
+  return count.column_int64(0);
 }
 
 }  // namespace irtcat::testing

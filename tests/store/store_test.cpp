@@ -27,12 +27,6 @@ using namespace irtcat::testing;
 
 namespace {
 
-std::string export_text(const BankDocument& document) {
-  std::ostringstream out;
-  write_bank_json(out, document.info, document.bank);
-  return out.str();
-}
-
 // A bank with every model, content, a retired item, and D = 1.702.
 BankDocument every_model_bank(const std::string& name = "every model", int version = 1) {
   std::vector<Item> items = testing::one_of_each_model();
@@ -53,12 +47,6 @@ BankDocument every_model_bank(const std::string& name = "every model", int versi
 }
 
 
-
-std::int64_t count_rows(Store& store, const std::string& table) {
-  Statement count(store.database(), "SELECT COUNT(*) FROM " + table);
-  count.step();
-  return count.column_int64(0);
-}
 
 }  // namespace
 

@@ -12,12 +12,10 @@
 #include "test_support.hpp"
 
 using namespace irtcat;
+using irtcat::testing::normal_cdf;
+using irtcat::testing::shipped_roles;
 
 namespace {
-
-RoleCatalog shipped() { return read_role_catalog_file(std::string(IRTCAT_ITEM_BANKS) + "/roles.json"); }
-
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 
 // A machine learning engineer's profile (ML, coding and SE accomplished, the rest developing), as in
 // profiles_test.cpp, with posterior SD `sd` in every domain and correlation `rho` between domains.
@@ -32,7 +30,7 @@ JointEstimate engineer_estimate(double sd, double rho) {
 }  // namespace
 
 TEST_CASE("profiles joint: with independent domains role fit multiplies, as the per-domain role fit does") {
-  const RoleCatalog catalog = shipped();
+  const RoleCatalog catalog = shipped_roles();
   const JointEstimate estimate = engineer_estimate(0.3, 0.0);
   const std::vector<RoleFit> joint = role_fit(catalog, estimate);
 
@@ -71,7 +69,7 @@ TEST_CASE("profiles joint: with independent domains role fit multiplies, as the 
 TEST_CASE("profiles joint: positively correlated domains make meeting every level likelier than the product") {
   // Slepian's inequality: for positively correlated normals the upper orthant is at least the product of its
   // marginals; the engineer is near the cut in three domains, where the difference is clear.
-  const RoleCatalog catalog = shipped();
+  const RoleCatalog catalog = shipped_roles();
   const std::vector<RoleFit> independent = role_fit(catalog, engineer_estimate(0.5, 0.0));
   const std::vector<RoleFit> correlated = role_fit(catalog, engineer_estimate(0.5, 0.6));
   for (const RoleFit& fit : correlated) {
@@ -88,7 +86,7 @@ TEST_CASE("profiles joint: positively correlated domains make meeting every leve
 }
 
 TEST_CASE("profiles joint: role fit from a joint estimate checks its size") {
-  const RoleCatalog catalog = shipped();
+  const RoleCatalog catalog = shipped_roles();
   JointEstimate estimate = engineer_estimate(0.3, 0.2);
   estimate.theta.conservativeResize(5);
   CHECK_THROWS_AS(role_fit(catalog, estimate), InvalidArgument);
@@ -98,7 +96,7 @@ TEST_CASE("profiles joint: role fit from a joint estimate checks its size") {
 }
 
 TEST_CASE("profiles joint: the population prior is the mean and covariance of draw_role_candidates") {
-  const RoleCatalog catalog = shipped();
+  const RoleCatalog catalog = shipped_roles();
   const MultivariateNormalPrior prior = population_prior(catalog);
   CHECK_NOTHROW(prior.validate());
 
@@ -126,7 +124,7 @@ TEST_CASE("profiles joint: the population prior is the mean and covariance of dr
 }
 
 TEST_CASE("profiles joint: the population prior's preconditions") {
-  RoleCatalog catalog = shipped();
+  RoleCatalog catalog = shipped_roles();
   RoleCatalog no_roles = catalog;
   no_roles.roles.clear();
   CHECK_THROWS_AS(population_prior(no_roles), InvalidArgument);

@@ -9,10 +9,9 @@
 #include "test_support.hpp"
 
 using namespace irtcat;
+using irtcat::testing::shipped_roles;
 
 namespace {
-
-RoleCatalog shipped() { return read_role_catalog_file(std::string(IRTCAT_ITEM_BANKS) + "/roles.json"); }
 
 // A posterior concentrated near `theta` (many answers to a steep item at theta).
 GridPosterior sharp_posterior(double theta) {
@@ -29,7 +28,7 @@ GridPosterior sharp_posterior(double theta) {
 }  // namespace
 
 TEST_CASE("profiles: the shipped roles file") {
-  const RoleCatalog catalog = shipped();
+  const RoleCatalog catalog = shipped_roles();
   CHECK(catalog.domains.size() == 6);
   CHECK(catalog.roles.size() == 7);
   CHECK(catalog.levels.size() == 3);
@@ -73,7 +72,7 @@ TEST_CASE("profiles: probability of meeting a level from the posterior") {
 }
 
 TEST_CASE("profiles: role fit multiplies the domains and ranks the demanding roles first") {
-  const RoleCatalog catalog = shipped();
+  const RoleCatalog catalog = shipped_roles();
   // A profile that meets everything a machine learning engineer needs: ML, coding and SE accomplished, maths and
   // DL developing, data science developing.
   const double theta[] = {0.3, 1.6, 0.3, 0.3, 1.6, 1.6};
