@@ -28,7 +28,7 @@ inline std::string replaced_first(std::string text, const std::string& from, con
   return text.replace(at, from.size(), to);
 }
 
-/// The standard normal distribution function, by erfc (accurate in both tails).
+/// The standard normal distribution function, by erfc (so that far into the lower tail it keeps its relative accuracy).
 inline double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 
 /// prefix followed by the number: "i" and 7 give "i7".
