@@ -9,9 +9,9 @@
 #include <variant>
 #include <vector>
 
-#include "detail/infinity.hpp"
 #include "detail/ascii.hpp"
 #include "detail/check.hpp"
+#include "detail/infinity.hpp"
 #include "detail/one_line.hpp"
 #include "irtcat/error.hpp"
 

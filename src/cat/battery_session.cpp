@@ -6,8 +6,8 @@
 #include <limits>
 #include <string>
 
-#include "detail/infinity.hpp"
 #include "detail/check.hpp"
+#include "detail/infinity.hpp"
 #include "detail/one_line.hpp"
 #include "detail/random.hpp"
 #include "detail/selector.hpp"

@@ -7,8 +7,8 @@
 #include <numeric>
 #include <string>
 
-#include "detail/infinity.hpp"
 #include "detail/check.hpp"
+#include "detail/infinity.hpp"
 #include "irtcat/error.hpp"
 #include "simd/kernels.hpp"
 

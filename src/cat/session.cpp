@@ -6,8 +6,8 @@
 #include <string>
 #include <variant>
 
-#include "detail/infinity.hpp"
 #include "detail/check.hpp"
+#include "detail/infinity.hpp"
 #include "detail/random.hpp"
 #include "detail/selector.hpp"
 #include "irtcat/error.hpp"

@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <limits>
 
-#include "detail/infinity.hpp"
 #include "detail/bank_grid.hpp"
 #include "detail/dichotomous_probability.hpp"
+#include "detail/infinity.hpp"
 #include "detail/selection_blocks.hpp"
 #include "detail/workspace.hpp"
 #include "irtcat/selection.hpp"
@@ -24,6 +24,8 @@ namespace irtcat::detail {
 /// padded with a harmless item; out holds the first min(kProbabilityBlock, n − start) entries.
 void probability_rows(const DichotomousColumns& rows, Eigen::Index n, Eigen::Index start, double theta, Logs logs,
                       ProbabilityBlock& out);
+
+// An ineligible item scores kMinusInfinity (detail/infinity.hpp).
 
 /// The posterior that `rule` needs; throws InvalidArgument when the state has none or one on another grid, or
 /// when the grid was built without the rule's tables.
