@@ -4,6 +4,7 @@
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 
 #include "detail/json_int.hpp"
 #include "irtcat/error.hpp"
@@ -58,10 +59,12 @@ DesignDocument read_design_json(std::istream& in, const std::string& file) {
       throw DataError(file, JsonPath{key}, "unknown member");
     }
   }
-  if (member("format") != kDesignFormat) throw DataError(file, JsonPath{"format"}, "expected \"irtcat.design\"");
+  if (member("format") != kDesignFormat) {
+    throw DataError(file, JsonPath{"format"}, std::string("expected \"") + kDesignFormat + "\"");
+  }
   const json& version = member("version");
   if (!version.is_number_integer() || detail::json_int(version) != kDesignVersion) {
-    throw DataError(file, JsonPath{"version"}, "this irtcat reads design format version 1");
+    throw DataError(file, JsonPath{"version"}, "this irtcat reads design format version " + std::to_string(kDesignVersion));
   }
   DesignDocument design;
   if (!member("name").is_string()) throw DataError(file, JsonPath{"name"}, "expected a string");

@@ -199,7 +199,9 @@ struct SessionDocument {
 SessionDocument read_session(const std::string& text) {
   const json j = parse_document(text, "session");
   try {
-    if (j.at("format").get<std::string>() != kSessionFormat) throw DataError("session", JsonPath{"format"}, "not an irtcat session");
+    if (j.at("format").get<std::string>() != kSessionFormat) {
+      throw DataError("session", JsonPath{"format"}, "not an irtcat session");
+    }
     check_version(j);
     SessionDocument stored{{j.at("bank").at("name").get<std::string>(), whole(j.at("bank").at("version"), "bank.version")},
                          seed_of(j.at("seed")), j.at("config"), {}, std::nullopt, std::nullopt};

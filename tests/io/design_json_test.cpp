@@ -88,8 +88,12 @@ TEST_CASE("design json: an unknown key is a DataError naming its path") {
     CHECK(std::string(error.what()).find('\r') == std::string::npos);
   }
   SUBCASE("and the other refusals name their value") {
-    CHECK(error_of(R"({"format": "irtcat.bank", "version": 1, "name": "d", "config": {}})").json_path() == "format");
-    CHECK(error_of(R"({"format": "irtcat.design", "version": 2, "name": "d", "config": {}})").json_path() == "version");
+    const DataError format = error_of(R"({"format": "irtcat.bank", "version": 1, "name": "d", "config": {}})");
+    CHECK(format.json_path() == "format");
+    CHECK(std::string(format.what()).find(R"(expected "irtcat.design")") != std::string::npos);
+    const DataError version = error_of(R"({"format": "irtcat.design", "version": 2, "name": "d", "config": {}})");
+    CHECK(version.json_path() == "version");
+    CHECK(std::string(version.what()).find("reads design format version 1") != std::string::npos);
     CHECK(error_of(R"({"format": "irtcat.design", "version": 1, "config": {}})").json_path() == "name");
     CHECK(error_of(R"({"format": "irtcat.design", "version": 1, "name": "a b", "config": {}})").json_path() == "name");
     CHECK(error_of(R"({"format": "irtcat.design", "version": 1, "name": "d"})").json_path() == "config");
