@@ -4,8 +4,12 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include "detail/calibration_internal.hpp"
@@ -558,69 +562,39 @@ Eigen::VectorXd internal_parameters(const Item& item, double scaling) {
 
 // ---- worker pool ------------------------------------------------------------------------------------------------
 
-WorkerPool::WorkerPool(unsigned threads) {
-  const unsigned count = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
-  for (unsigned i = 1; i < count; ++i) workers_.emplace_back([this] { work(); });
+namespace {
+
+unsigned helpers_for(unsigned threads) {
+  return (threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads) - 1;
 }
 
-WorkerPool::~WorkerPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (std::thread& worker : workers_) worker.join();
-}
+}  // namespace
 
-void WorkerPool::drain() {
-  for (std::size_t i = next_.fetch_add(1); i < tasks_; i = next_.fetch_add(1)) {
-    try {
-      (*task_)(i);
-    } catch (...) {
-      std::lock_guard lock(mutex_);
-      if (!error_) error_ = std::current_exception();
-    }
-  }
-}
-
-void WorkerPool::work() {
-  std::size_t seen = 0;
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-    }
-    drain();
-    {
-      std::lock_guard lock(mutex_);
-      --busy_;
-    }
-    finished_.notify_one();
-  }
-}
+WorkerPool::WorkerPool(unsigned threads) : helpers_(helpers_for(threads)) {}
 
 void WorkerPool::run(std::size_t tasks, const std::function<void(std::size_t)>& task) {
-  if (workers_.empty() || tasks <= 1) {
+  if (helpers_.size() == 0 || tasks <= 1) {
     for (std::size_t i = 0; i < tasks; ++i) task(i);
     return;
   }
-  {
-    std::lock_guard lock(mutex_);
-    task_ = &task;
-    tasks_ = tasks;
-    next_.store(0);
-    busy_ = workers_.size();
-    error_ = nullptr;
-    ++generation_;
-  }
-  wake_.notify_all();
+  std::atomic<std::size_t> next{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  const auto drain = [&] {
+    for (std::size_t i = next.fetch_add(1); i < tasks; i = next.fetch_add(1)) {
+      try {
+        task(i);
+      } catch (...) {
+        const std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  const HelperThreads::Work helper_work = [&drain](unsigned) { drain(); };
+  helpers_.start(helper_work);
   drain();
-  std::unique_lock lock(mutex_);
-  finished_.wait(lock, [&] { return busy_ == 0; });
-  task_ = nullptr;
-  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  helpers_.wait();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace irtcat::detail

@@ -13,17 +13,13 @@
 // On their own scale the bounds are reached and left exactly, by the projected Newton step of maximize_item.
 
 #include <Eigen/Core>
-#include <atomic>
-#include <condition_variable>
 #include <cstddef>
-#include <exception>
 #include <functional>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "detail/helper_threads.hpp"
 #include "irtcat/calibration.hpp"
 
 namespace irtcat::detail {
@@ -123,33 +119,18 @@ Eigen::VectorXd starting_values(const ItemSpec& spec, const std::vector<double>&
 /// Internal parameters of a given irtcat item (for fixed items); `scaling` is the item's D.
 Eigen::VectorXd internal_parameters(const Item& item, double scaling);
 
-/// A pool of threads that runs `tasks` indexed jobs; the calling thread works too. The split of work into jobs is
-/// the caller's, so results never depend on the number of threads.
+/// Threads that run `tasks` indexed jobs, the calling thread working too. The split of work into jobs is the
+/// caller's, so results never depend on the number of threads.
 class WorkerPool {
  public:
+  /// `threads` in all, the calling thread included (0: one per core).
   explicit WorkerPool(unsigned threads);
-  ~WorkerPool();
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
 
   /// Runs task(0) .. task(tasks − 1) and returns when all are done; rethrows the first exception of a task.
   void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
 
  private:
-  void work();
-  void drain();
-
-  std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable finished_;
-  const std::function<void(std::size_t)>* task_ = nullptr;
-  std::size_t tasks_ = 0;
-  std::atomic<std::size_t> next_{0};
-  std::size_t generation_ = 0;
-  std::size_t busy_ = 0;
-  bool stopping_ = false;
-  std::exception_ptr error_;
+  HelperThreads helpers_;
 };
 
 }  // namespace irtcat::detail

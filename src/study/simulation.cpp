@@ -8,14 +8,12 @@
 #include <array>
 #include <atomic>
 #include <boost/math/distributions/normal.hpp>
-#include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <span>
 #include <thread>
 
+#include "detail/helper_threads.hpp"
 #include "detail/one_line.hpp"
 #include "detail/random.hpp"
 #include "detail/study_streams.hpp"
@@ -332,118 +330,36 @@ detail::PrepareWave detail::waves_of(std::size_t count, std::size_t wave) {
 
 namespace {
 
-// Spins for up to `limit`, until `ready` holds; returns whether it did. Between two waves of a study a thread mostly
-// waits for the other to finish its last claim (8 candidates: about 35 µs of 20-item tests) and hand the wave over,
-// so it looks for its signal awhile before it sleeps: a two-thread simulate of 100,000 candidates slept 137 times
-// without the spin and 5 times with it (BM_StudyProgressive/2, 16-candidate waves, 6 % faster).
-template <class Ready>
-bool spin_until(const Ready& ready, std::chrono::microseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    for (int k = 0; k < 64; ++k) {
-      if (ready()) return true;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-    if (std::chrono::steady_clock::now() >= until) return ready();
-  }
-}
-
-constexpr std::chrono::microseconds kSpinLimit{200};
-constexpr std::chrono::microseconds kNoSpin{0};
-
-// The threads that run a study's waves beside the calling thread, started once for the whole study: each wave wakes
-// them, and the calling thread waits until each has finished it. A thread per wave cost a clone, a stack the kernel
-// gave back on exit and a new StudyThread, 98 times in a study of 100,000 candidates and 6,250 times with exposure
-// counted in 16-candidate waves. Both sides look for their signal for kSpinLimit before they sleep on it, unless
-// there are more threads than cores (a spinning thread would then hold a core that another needs).
-class alignas(kCacheLineBytes) WaveHelpers {
- public:
-  using Work = std::function<void(detail::StudyThread&)>;
-
-  WaveHelpers(unsigned count, Work work)
-      : work_(std::move(work)), spin_limit_(count < std::thread::hardware_concurrency() ? kSpinLimit : kNoSpin) {
-    threads_.reserve(count);
-    try {
-      for (unsigned t = 0; t < count; ++t) threads_.emplace_back([this] { serve(); });
-    } catch (...) {
-      stop();
-      throw;
-    }
-  }
-  WaveHelpers(const WaveHelpers&) = delete;
-  WaveHelpers& operator=(const WaveHelpers&) = delete;
-  ~WaveHelpers() { stop(); }
-
-  /// Wakes every helper to run the wave the calling thread has made ready.
-  void start() {
-    {
-      const std::lock_guard lock(mutex_);
-      busy_.store(threads_.size(), std::memory_order_relaxed);
-      wave_.fetch_add(1, std::memory_order_release);  // publishes busy_ and the wave to a spinning helper
-    }
-    wake_.notify_all();
-  }
-
-  /// Returns once every helper has finished the wave `start` began.
-  void wait() {
-    const auto finished = [this] { return busy_.load(std::memory_order_acquire) == 0; };
-    if (spin_until(finished, spin_limit_)) return;
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, finished);
-  }
-
- private:
-  void serve() {
-    detail::StudyThread thread;  // for the whole study
-    std::uint64_t seen = 0;
-    for (;;) {
-      const auto woken = [&] {
-        return stopping_.load(std::memory_order_acquire) || wave_.load(std::memory_order_acquire) != seen;
-      };
-      if (!spin_until(woken, spin_limit_)) {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, woken);
-      }
-      if (stopping_.load(std::memory_order_acquire)) return;
-      seen = wave_.load(std::memory_order_acquire);
-      work_(thread);  // catches what it runs
-      // The last helper to finish tells the calling thread under the lock, so that a wait() about to sleep has
-      // either seen busy_ at 0 or is asleep when the notice comes.
-      if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        const std::lock_guard lock(mutex_);
-        done_.notify_one();
-      }
-    }
-  }
-
-  void stop() {
-    {
-      const std::lock_guard lock(mutex_);
-      stopping_.store(true, std::memory_order_release);
-    }
-    wake_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
-    threads_.clear();
-  }
-
-  Work work_;
-  const std::chrono::microseconds spin_limit_;
-  std::vector<std::thread> threads_;
-  std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  // Written under the mutex (busy_ also by each helper when it finishes) and read without it while spinning.
-  std::atomic<std::uint64_t> wave_{0};
-  std::atomic<std::size_t> busy_{0};
-  std::atomic<bool> stopping_{false};
-};
+// Candidates are claimed kClaim at a time: one exchange of the shared counter's cache line per claim, not per
+// candidate, and neighbouring outcomes written by one thread.
+constexpr std::size_t kClaim = 8;
 
 // What the threads read at every candidate while a wave runs, on cache lines of its own. In the calling thread's
 // stack frame it lay beside what that thread writes as it runs candidates itself (its callees' frames), and each of
-// those writes took the line from the other threads.
+// those writes took the line from the other threads. So did what the helpers read at every wave, their work and
+// their StudyThreads: with them in that frame, BM_StudyProgressive/2 (a wave per 16 candidates) took 41.6–42.6 ms
+// instead of 36.7–37.5.
 struct alignas(kCacheLineBytes) RunningWave {
-  explicit RunningWave(detail::RunCandidate candidate) : run(std::move(candidate)) {}
+  RunningWave(detail::RunCandidate candidate, unsigned helpers) : run(std::move(candidate)), helper_threads(helpers) {}
+
+  /// Records the exception in flight, unless a thread failed before; the threads then stop claiming.
+  void fail() noexcept {
+    if (!failed.exchange(true)) failure = std::current_exception();
+  }
+
+  /// Runs the wave's candidates on `thread`, a claim at a time, until none is left or one has failed.
+  void work(detail::StudyThread& thread) {
+    while (!failed.load(std::memory_order_relaxed)) {
+      const std::size_t first = next.fetch_add(kClaim);
+      if (first >= end) return;
+      try {
+        for (std::size_t i = first; i < std::min(first + kClaim, end); ++i) run(i, thread, outcomes[i - begin]);
+      } catch (...) {
+        fail();
+        return;
+      }
+    }
+  }
 
   std::atomic<std::size_t> next{0};  ///< the next candidate to claim: every claim writes it, so it has a line alone
   // Set by the calling thread before it wakes the helpers for a wave; read at every claim and candidate.
@@ -451,7 +367,16 @@ struct alignas(kCacheLineBytes) RunningWave {
   std::size_t end = 0;
   CandidateOutcome* outcomes = nullptr;  ///< the wave's, from candidate `begin` on
   std::atomic<bool> failed{false};
+  std::exception_ptr failure;  ///< the first thread's to fail; read once the wave is over
   const detail::RunCandidate run;
+  /// Each helper's, made by the helper on its first wave (so that what it writes is its own memory) and kept for
+  /// the whole study.
+  std::vector<std::unique_ptr<detail::StudyThread>> helper_threads;
+  const detail::HelperThreads::Work helper_work = [this](unsigned helper) {
+    std::unique_ptr<detail::StudyThread>& thread = helper_threads[helper];
+    if (!thread) thread = std::make_unique<detail::StudyThread>();
+    work(*thread);
+  };
 };
 
 }  // namespace
@@ -474,31 +399,10 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
   };
   std::size_t begin = 0;
   std::size_t size = prepare(0);
-  const auto wave = std::make_unique<RunningWave>(run);
-  std::exception_ptr failure;
-  const auto fail = [&failure, state = wave.get()] {
-    if (!state->failed.exchange(true)) failure = std::current_exception();
-  };
-  // Candidates are claimed kClaim at a time: one exchange of the shared counter's cache line per claim, not per
-  // candidate, and neighbouring outcomes written by one thread.
-  constexpr std::size_t kClaim = 8;
-  const auto work = [&fail, state = wave.get()](detail::StudyThread& thread) {
-    while (!state->failed.load(std::memory_order_relaxed)) {
-      const std::size_t first = state->next.fetch_add(kClaim);
-      if (first >= state->end) return;
-      try {
-        for (std::size_t i = first; i < std::min(first + kClaim, state->end); ++i) {
-          state->run(i, thread, state->outcomes[i - state->begin]);
-        }
-      } catch (...) {
-        fail();
-        return;
-      }
-    }
-  };
   // Every wave but the last is whole: no more threads than the first wave has candidates.
-  const auto helpers = std::make_unique<WaveHelpers>(
-      static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(size, 1))) - 1, work);
+  const auto helper_count = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(size, 1))) - 1;
+  const auto wave = std::make_unique<RunningWave>(run, helper_count);
+  const auto helpers = std::make_unique<detail::HelperThreads>(helper_count);
   detail::StudyThread own;  // the calling thread's
   while (size > 0) {
     running.resize(size);
@@ -506,17 +410,17 @@ void detail::run_in_waves(std::size_t expected, const StudyOptions& options, con
     wave->end = begin + size;
     wave->outcomes = running.data();
     wave->next.store(begin);
-    helpers->start();
+    helpers->start(wave->helper_work);
     std::size_t next_size = 0;
     try {
       flush();
       next_size = prepare(begin + size);
     } catch (...) {
-      fail();
+      wave->fail();
     }
-    work(own);
+    wave->work(own);
     helpers->wait();
-    if (failure) std::rethrow_exception(failure);
+    if (wave->failure) std::rethrow_exception(wave->failure);
     after_wave(running);
     std::swap(running, finished);
     finished_begin = begin;
