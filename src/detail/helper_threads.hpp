@@ -19,10 +19,11 @@ namespace irtcat::detail {
 
 /// `count` threads that each run a round's work when the calling thread starts one, for as long as they live. A
 /// thread per round cost a clone and a stack the kernel gave back on exit: 98 times in a study of 100,000 candidates,
-/// 6,250 times with exposure counted in 16-candidate waves. Between two rounds a thread mostly waits a few tens of
-/// µs (the other's last claim, the calling thread's hand-over), so both sides look for their signal for up to
-/// 200 µs before they sleep on it, unless there are at least as many helpers as cores (a spinning thread would then
-/// hold a core that another needs).
+/// 6,250 times with exposure counted in 16-candidate waves. Between two of a study's waves a thread mostly waits a
+/// few tens of µs (the other's last claim, the calling thread's hand-over), so both sides look for their signal for
+/// up to 200 µs before they sleep on it (a calibration's rounds are further apart: its helpers spin that long, then
+/// sleep). Unless there are at least as many helpers as cores: a spinning thread would then hold a core that another
+/// needs.
 class alignas(kCacheLineBytes) HelperThreads {
  public:
   /// What helper number `helper` (0 .. size() − 1) runs in a round.
