@@ -4,7 +4,6 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <exception>
@@ -572,29 +571,30 @@ unsigned helpers_for(unsigned threads) {
 
 WorkerPool::WorkerPool(unsigned threads) : helpers_(helpers_for(threads)) {}
 
+void WorkerPool::drain() {
+  for (std::size_t i = next_.fetch_add(1); i < tasks_; i = next_.fetch_add(1)) {
+    try {
+      (*task_)(i);
+    } catch (...) {
+      const std::lock_guard lock(failure_mutex_);
+      if (!failure_) failure_ = std::current_exception();
+    }
+  }
+}
+
 void WorkerPool::run(std::size_t tasks, const std::function<void(std::size_t)>& task) {
   if (helpers_.size() == 0 || tasks <= 1) {
     for (std::size_t i = 0; i < tasks; ++i) task(i);
     return;
   }
-  std::atomic<std::size_t> next{0};
-  std::mutex failure_mutex;
-  std::exception_ptr failure;
-  const auto drain = [&] {
-    for (std::size_t i = next.fetch_add(1); i < tasks; i = next.fetch_add(1)) {
-      try {
-        task(i);
-      } catch (...) {
-        const std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  };
-  const HelperThreads::Work helper_work = [&drain](unsigned) { drain(); };
-  helpers_.start(helper_work);
+  task_ = &task;
+  tasks_ = tasks;
+  next_.store(0);
+  failure_ = nullptr;
+  helpers_.start(drain_);  // publishes the round to the helpers
   drain();
   helpers_.wait();
-  if (failure) std::rethrow_exception(failure);
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
 }
 
 }  // namespace irtcat::detail

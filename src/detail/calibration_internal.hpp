@@ -13,9 +13,12 @@
 // On their own scale the bounds are reached and left exactly, by the projected Newton step of maximize_item.
 
 #include <Eigen/Core>
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <cstdint>
+#include <exception>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -130,7 +133,17 @@ class WorkerPool {
   void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
 
  private:
-  HelperThreads helpers_;
+  /// Runs the round's tasks that are left, on the thread that calls it.
+  void drain();
+
+  // The round's, here rather than in run()'s stack frame, beside what the calling thread writes as it runs tasks.
+  const std::function<void(std::size_t)>* task_ = nullptr;
+  std::size_t tasks_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::mutex failure_mutex_;
+  std::exception_ptr failure_;
+  const HelperThreads::Work drain_ = [this](unsigned) { drain(); };
+  HelperThreads helpers_;  ///< last: started after what they read, stopped before it goes
 };
 
 }  // namespace irtcat::detail
