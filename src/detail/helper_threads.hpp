@@ -21,9 +21,9 @@ namespace irtcat::detail {
 /// thread per round cost a clone and a stack the kernel gave back on exit: 98 times in a study of 100,000 candidates,
 /// 6,250 times with exposure counted in 16-candidate waves. Between two of a study's waves a thread mostly waits a
 /// few tens of µs (the other's last claim, the calling thread's hand-over), so both sides look for their signal for
-/// up to 200 µs before they sleep on it (a calibration's rounds are further apart: its helpers spin that long, then
-/// sleep). Unless there are at least as many helpers as cores: a spinning thread would then hold a core that another
-/// needs.
+/// up to 200 µs before they sleep on it, unless there are at least as many helpers as cores (a spinning thread would
+/// then hold a core that another needs). A calibration's rounds are further apart: its helpers spin that long, then
+/// sleep.
 class alignas(kCacheLineBytes) HelperThreads {
  public:
   /// What helper number `helper` (0 .. size() − 1) runs in a round.
@@ -37,7 +37,9 @@ class alignas(kCacheLineBytes) HelperThreads {
 
   unsigned size() const noexcept { return static_cast<unsigned>(threads_.size()); }
 
-  /// Wakes every helper to run `work` once, and returns at once. `work` must outlive the round (until wait()).
+  /// Wakes every helper to run `work` once, and returns at once. `work` must outlive the round (until wait()); keep
+  /// it, and what it reads at every round, where the calling thread does not write meanwhile (not in its stack
+  /// frame), or each of those writes takes the line from the helpers.
   void start(const Work& work);
 
   /// Returns once every helper has finished the round start() began; rethrows the first exception `work` threw in
