@@ -15,9 +15,9 @@
 #include <Eigen/Core>
 #include <atomic>
 #include <cstddef>
-#include <functional>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
