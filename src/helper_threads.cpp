@@ -1,5 +1,6 @@
 #include "detail/helper_threads.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace irtcat::detail {
@@ -25,6 +26,10 @@ bool spin_until(const Ready& ready, std::chrono::microseconds limit) {
 }
 
 }  // namespace
+
+unsigned thread_count(unsigned threads) noexcept {
+  return threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+}
 
 HelperThreads::HelperThreads(unsigned count)
     : spin_limit_(count < std::thread::hardware_concurrency() ? kSpinLimit : kNoSpin) {
@@ -98,6 +103,34 @@ void HelperThreads::stop() noexcept {
   wake_.notify_all();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+WorkerPool::WorkerPool(unsigned threads) : helpers_(thread_count(threads) - 1) {}
+
+void WorkerPool::drain() {
+  for (std::size_t i = next_.fetch_add(1); i < tasks_; i = next_.fetch_add(1)) {
+    try {
+      (*task_)(i);
+    } catch (...) {
+      const std::lock_guard lock(failure_mutex_);
+      if (!failure_) failure_ = std::current_exception();
+    }
+  }
+}
+
+void WorkerPool::run(std::size_t tasks, const std::function<void(std::size_t)>& task) {
+  if (helpers_.size() == 0 || tasks <= 1) {
+    for (std::size_t i = 0; i < tasks; ++i) task(i);
+    return;
+  }
+  task_ = &task;
+  tasks_ = tasks;
+  next_.store(0);
+  failure_ = nullptr;
+  helpers_.start(drain_);  // publishes the round to the helpers
+  drain();
+  helpers_.wait();
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
 }
 
 }  // namespace irtcat::detail

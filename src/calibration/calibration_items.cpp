@@ -1,14 +1,11 @@
 // Per-item pieces of the EM calibration: category log-probabilities in slope-intercept form, the M-step objective
-// with its analytic gradient and Hessian, the guarded Newton M-step, starting values, and the worker pool.
+// with its analytic gradient and Hessian, the guarded Newton M-step, and starting values.
 
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <array>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <thread>
 #include <utility>
 
 #include "detail/calibration_internal.hpp"
@@ -557,44 +554,6 @@ Eigen::VectorXd internal_parameters(const Item& item, double scaling) {
   if (lower) par[k_max + 1] = item.c();
   if (upper) par[k_max + 2] = item.d();
   return par;
-}
-
-// ---- worker pool ------------------------------------------------------------------------------------------------
-
-namespace {
-
-unsigned helpers_for(unsigned threads) {
-  return (threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads) - 1;
-}
-
-}  // namespace
-
-WorkerPool::WorkerPool(unsigned threads) : helpers_(helpers_for(threads)) {}
-
-void WorkerPool::drain() {
-  for (std::size_t i = next_.fetch_add(1); i < tasks_; i = next_.fetch_add(1)) {
-    try {
-      (*task_)(i);
-    } catch (...) {
-      const std::lock_guard lock(failure_mutex_);
-      if (!failure_) failure_ = std::current_exception();
-    }
-  }
-}
-
-void WorkerPool::run(std::size_t tasks, const std::function<void(std::size_t)>& task) {
-  if (helpers_.size() == 0 || tasks <= 1) {
-    for (std::size_t i = 0; i < tasks; ++i) task(i);
-    return;
-  }
-  task_ = &task;
-  tasks_ = tasks;
-  next_.store(0);
-  failure_ = nullptr;
-  helpers_.start(drain_);  // publishes the round to the helpers
-  drain();
-  helpers_.wait();
-  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
 }
 
 }  // namespace irtcat::detail

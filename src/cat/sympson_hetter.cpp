@@ -5,10 +5,8 @@
 #include <cmath>
 #include <functional>
 #include <string>
-#include <exception>
-#include <thread>
-#include <mutex>
 
+#include "detail/helper_threads.hpp"
 #include "detail/random.hpp"
 #include "irtcat/error.hpp"
 
@@ -37,7 +35,7 @@ std::vector<double> administered_rates(const std::shared_ptr<const TestDesign>& 
                                        unsigned threads) {
   const ItemBank& bank = design->bank();
   const auto run = [&](int first, int step, std::vector<std::uint64_t>& counts) {
-    const auto workspace = std::make_shared<Workspace>();  // one for all of this thread's sessions
+    const auto workspace = std::make_shared<Workspace>();  // one for all of this part's sessions (a part runs on one thread)
     for (int c = first; c < candidates; c += step) {
       detail::SplitMix64 rng(mix_seed(seed, static_cast<std::uint64_t>(c)));
       const double theta = ability(uniform01(rng));
@@ -48,24 +46,12 @@ std::vector<double> administered_rates(const std::shared_ptr<const TestDesign>& 
       }
     }
   };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::clamp(candidates, 1, static_cast<int>(threads)));
+  // A part of the candidates per thread (every threads-th from `first`), counted apart: any thread may run any part.
+  threads = static_cast<unsigned>(std::clamp(candidates, 1, static_cast<int>(detail::thread_count(threads))));
   std::vector<std::vector<std::uint64_t>> counts(threads, std::vector<std::uint64_t>(bank.size(), 0));
-  std::vector<std::thread> pool;
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  const auto guarded = [&](unsigned t) {
-    try {
-      run(static_cast<int>(t), static_cast<int>(threads), counts[t]);
-    } catch (...) {
-      const std::lock_guard lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-    }
-  };
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(guarded, t);
-  guarded(0);
-  for (std::thread& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  detail::WorkerPool(threads).run(threads, [&](std::size_t part) {
+    run(static_cast<int>(part), static_cast<int>(threads), counts[part]);
+  });
   std::vector<double> rates(bank.size(), 0.0);
   for (std::size_t j = 0; j < rates.size(); ++j) {
     std::uint64_t total = 0;

@@ -13,12 +13,9 @@
 // On their own scale the bounds are reached and left exactly, by the projected Newton step of maximize_item.
 
 #include <Eigen/Core>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -121,30 +118,6 @@ Eigen::VectorXd starting_values(const ItemSpec& spec, const std::vector<double>&
 
 /// Internal parameters of a given irtcat item (for fixed items); `scaling` is the item's D.
 Eigen::VectorXd internal_parameters(const Item& item, double scaling);
-
-/// Threads that run `tasks` indexed jobs, the calling thread working too. The split of work into jobs is the
-/// caller's, so results never depend on the number of threads.
-class WorkerPool {
- public:
-  /// `threads` in all, the calling thread included (0: one per core).
-  explicit WorkerPool(unsigned threads);
-
-  /// Runs task(0) .. task(tasks − 1) and returns when all are done; rethrows the first exception of a task.
-  void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
-
- private:
-  /// Runs the round's tasks that are left, on the thread that calls it.
-  void drain();
-
-  // The round's, here rather than in run()'s stack frame, beside what the calling thread writes as it runs tasks.
-  const std::function<void(std::size_t)>* task_ = nullptr;
-  std::size_t tasks_ = 0;
-  std::atomic<std::size_t> next_{0};
-  std::mutex failure_mutex_;
-  std::exception_ptr failure_;
-  const HelperThreads::Work drain_ = [this](unsigned) { drain(); };
-  HelperThreads helpers_;  ///< last: started after what they read, stopped before it goes
-};
 
 }  // namespace irtcat::detail
 

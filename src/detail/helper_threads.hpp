@@ -1,6 +1,7 @@
 #pragma once
-// The threads that work beside the calling thread in a study's waves and a calibration's rounds: started once, woken
-// for each round, and waited for. Private to the library.
+// The threads that work beside the calling thread: HelperThreads, started once, woken for each round and waited
+// for (a study's waves), and WorkerPool, indexed tasks on them (a calibration's rounds, Sympson–Hetter's
+// iterations). Private to the library.
 
 #include <atomic>
 #include <chrono>
@@ -61,6 +62,33 @@ class alignas(kCacheLineBytes) HelperThreads {
   std::atomic<std::size_t> busy_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};  ///< error_ is set: read by wait() without the mutex
+};
+
+/// The threads a `threads` option asks for: itself, or one per core (at least one) for 0.
+unsigned thread_count(unsigned threads) noexcept;
+
+/// Threads that run `tasks` indexed jobs, the calling thread working too. The split of work into jobs is the
+/// caller's, so results never depend on the number of threads.
+class WorkerPool {
+ public:
+  /// `threads` in all, the calling thread included (0: one per core, as thread_count).
+  explicit WorkerPool(unsigned threads);
+
+  /// Runs task(0) .. task(tasks − 1) and returns when all are done; rethrows the first exception of a task.
+  void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
+
+ private:
+  /// Runs the round's tasks that are left, on the thread that calls it.
+  void drain();
+
+  // The round's, here rather than in run()'s stack frame, beside what the calling thread writes as it runs tasks.
+  const std::function<void(std::size_t)>* task_ = nullptr;
+  std::size_t tasks_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::mutex failure_mutex_;
+  std::exception_ptr failure_;
+  const HelperThreads::Work drain_ = [this](unsigned) { drain(); };
+  HelperThreads helpers_;  ///< last: started after what they read, stopped before it goes
 };
 
 }  // namespace irtcat::detail

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <map>
 #include <span>
-#include <thread>
 
 #include "detail/helper_threads.hpp"
 #include "detail/one_line.hpp"
@@ -384,7 +383,7 @@ struct alignas(kCacheLineBytes) RunningWave {
 void detail::run_in_waves(std::size_t expected, const StudyOptions& options, const PrepareWave& prepare,
                           const RunCandidate& run, const std::function<void(std::span<const CandidateOutcome>)>& after_wave,
                           const OutcomeSink& sink) {
-  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  const unsigned threads = detail::thread_count(options.threads);
   // The calling thread hands the previous wave to the sink and makes the next one ready while the helpers start on
   // this one, then runs candidates too and waits for them: `threads` threads in all, and the writing of one wave and
   // the reading of the next overlap the running of this one. The two waves' outcomes are filled in place wave after

@@ -12,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "detail/calibration_internal.hpp"
 #include "detail/helper_threads.hpp"
 
 using irtcat::detail::HelperThreads;
