@@ -9,30 +9,15 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "irtcat/irtcat.hpp"
+#include "random_bank.hpp"
 
 using namespace irtcat;
 
 namespace {
-
-std::shared_ptr<const ItemBank> bank_of_3pl(int n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> a(0.8, 2.0), b(-2.5, 2.5), c(0.05, 0.25);
-  std::vector<Item> items;
-  for (int i = 0; i < n; ++i) {
-    const double guessing = c(rng);  // drawn in a fixed order, not inside one call's arguments
-    const double difficulty = b(rng);
-    const double slope = a(rng);
-    std::string id = "i";
-    id += std::to_string(i);
-    items.push_back(Item::dichotomous(ItemId(id), Model::three_pl, slope, difficulty, guessing));
-  }
-  return std::make_shared<const ItemBank>(std::move(items));
-}
 
 struct Row {
   std::string method;
@@ -81,7 +66,8 @@ int main(int argc, char** argv) {
     if (flag == "--simulees") simulees = std::atoi(argv[i + 1]);
     if (flag == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
-  const auto bank = bank_of_3pl(200, 41);
+  const auto bank = std::make_shared<const ItemBank>(
+      bench::random_3pl_bank(200, 41, {.a = {0.8, 2.0}, .b = {-2.5, 2.5}, .c = {0.05, 0.25}}));
   const auto population = draw_candidates(Eigen::VectorXd::Zero(1), Eigen::VectorXd::Ones(1),
                                           Eigen::MatrixXd::Identity(1, 1), simulees, seed);
   SessionConfig base;
