@@ -20,6 +20,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "irtcat/irtcat.hpp"
@@ -79,33 +80,37 @@ double fastest(const std::vector<double>& values) { return *std::min_element(val
 }  // namespace
 
 int main(int argc, char** argv) {
+  constexpr const char* kUsage = "usage: irtcat_simulate_timing [--rounds N] [--candidates N] [--irtcat PATH]\n";
   int rounds = 9;
   int candidates = 100000;
   std::string irtcat = IRTCAT_CLI;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--rounds") {
-      rounds = std::stoi(argv[i + 1]);
-    } else if (flag == "--candidates") {
-      candidates = std::stoi(argv[i + 1]);
-    } else if (flag == "--irtcat") {
-      irtcat = argv[i + 1];
-    } else {
-      std::cerr << "usage: irtcat_simulate_timing [--rounds N] [--candidates N] [--irtcat PATH]\n";
+  for (int i = 1; i < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (i + 1 == argc || (flag != "--rounds" && flag != "--candidates" && flag != "--irtcat")) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    const std::string_view value = argv[i + 1];
+    if (flag == "--irtcat") {
+      irtcat = value;
+      continue;
+    }
+    int& count = flag == "--rounds" ? rounds : candidates;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+    if (error != std::errc() || end != value.data() + value.size() || count < 1) {
+      std::cerr << "irtcat_simulate_timing: " << flag << " takes a whole number >= 1, got '" << value << "'\n";
       return 2;
     }
   }
-  if (rounds < 1 || candidates < 1) {
-    std::cerr << "irtcat_simulate_timing: --rounds and --candidates must be >= 1\n";
-    return 2;
-  }
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("irtcat-simulate-timing." + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  std::filesystem::path dir;
+  int status = 0;
   try {
+    dir = std::filesystem::temp_directory_path() / ("irtcat-simulate-timing." + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
     {
       std::ofstream items(dir / "items.csv", std::ios::binary);
       write_items_csv(items, bench::random_3pl_bank(200, 7, {.a = {0.6, 2.2}, .b = {-3.0, 3.0}, .c = {0.05, 0.3}}));
+      if (!items) throw std::runtime_error("cannot write " + (dir / "items.csv").string());
     }
     write_thetas(dir / "thetas.csv", candidates);
     const std::string out = (dir / "out.csv").string();
@@ -137,10 +142,10 @@ int main(int argc, char** argv) {
     std::printf("--threads 2 runs %.2f times as fast as --threads 1 (medians; fastest runs: %.2f)\n",
                 walls[0][1] / walls[1][1], walls[0][0] / walls[1][0]);
   } catch (const std::exception& error) {
-    std::filesystem::remove_all(dir);
     std::cerr << "irtcat_simulate_timing: " << error.what() << '\n';
-    return 1;
+    status = 1;
   }
-  std::filesystem::remove_all(dir);
-  return 0;
+  std::error_code ignored;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+  return status;
 }

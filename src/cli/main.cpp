@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
       {"calibrate", irtcat::cli::add_calibrate_command}, {"bank", irtcat::cli::add_bank_command},
       {"take", irtcat::cli::add_take_command},         {"serve", irtcat::cli::add_serve_command},
       {"design", irtcat::cli::add_design_command}};
-  // Only the command named first is set up, when one is: setting up all nine (some 400 options, each name checked
+  // Only the command named first is set up, when one is: setting up all nine (about 500 options, each name checked
   // against those before it) took 4.5 million instructions, more than loading the libraries. --help, --version
   // and a first argument that names no command get them all.
   const std::string_view first = argc > 1 ? argv[1] : "";
