@@ -1,6 +1,6 @@
 // The whole `irtcat simulate` process on one thread and on two, timed as a user would time it: the README's speed
 // table and issue 17's check that two threads run at least 1.8 times as fast as one. It writes a 200-item 3PL bank
-// (a ~ U(0.6, 2.2), b ~ U(−3, 3), c ~ U(0.05, 0.3), as the session benchmarks' bank; seed 7) and N θ ~ N(0, 1)
+// (a ~ U(0.6, 2.2), b ~ U(−3, 3), c ~ U(0.05, 0.3): the session benchmarks' ranges; seed 7) and N θ ~ N(0, 1)
 // (seed 1) to a scratch folder, then runs `irtcat simulate --items --thetas --threads T --out` (20-item MFI + EAP
 // CATs, the default design) for T = 1 and 2 in turn, round after round, so that both see the same minutes of a
 // noisy machine. Each run is wall time from spawn to exit and the CPU time the process used (wait4's rusage).
