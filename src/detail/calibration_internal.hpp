@@ -15,7 +15,6 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
